@@ -1,0 +1,154 @@
+/**
+ * The hypervisor seam. One implementation per hypervisor: the VMware
+ * Workstation driver (`vmware/`) and the Linux lab provider (`linux/`).
+ * Everything above (provisioning, drills, CLI, UI) talks to this interface
+ * only. Implementations run every external program through the one command
+ * runner (`exec/runner.ts`).
+ *
+ * Names: a VM is addressed by its blueprint hostname inside a lab; a network
+ * by its blueprint VMnet name (`vmnet8`, `vmnet2`, …). The lab ref says where
+ * the lab's files live so a provider can find what it created earlier.
+ */
+
+export type ProviderKind = 'vmware' | 'linux';
+
+/** Where a lab's state lives. `id` is a short slug, safe in file and interface names. */
+export interface LabRef {
+  id: string;
+  /** Absolute folder for this lab's files (VM folders, keys, journals). */
+  dir: string;
+}
+
+export type PowerState = 'absent' | 'off' | 'running' | 'suspended' | 'unknown';
+
+export interface Usability {
+  usable: boolean;
+  /** Why not, in words a student understands. */
+  reason?: string;
+  /** What to do about it. */
+  fix?: string;
+  /** Version or path details, for the log. */
+  details?: string;
+}
+
+export interface NetworkSpec {
+  /** VMnet name from the blueprint (`vmnet8`). */
+  name: string;
+  type: 'nat' | 'hostonly' | 'bridged' | 'custom';
+  /** Subnet in CIDR form, e.g. `192.168.10.0/24`. */
+  subnet: string;
+  /** The host's own address on this network (VMware's `.1`). */
+  hostAddress: string;
+  /** NAT gateway (VMware's `.2`), when type is nat. */
+  natGateway?: string;
+  /** DHCP pool, or undefined for none. */
+  dhcp?: { start: string; end: string };
+}
+
+export interface NicSpec {
+  /** Network (VMnet) name. */
+  network: string;
+  /** Static MAC in VMware's range (00:50:56:00:00:00–00:50:56:3F:FF:FF). */
+  mac: string;
+  /** Static address the provisioner will set (informational for the hypervisor). */
+  address?: string;
+}
+
+export interface VmSpec {
+  name: string;
+  /** Template: a .vmx path for VMware, ignored (the base image) for Linux. */
+  template: string;
+  clone: 'linked' | 'full';
+  vcpus: number;
+  memoryMiB: number;
+  diskGiB: number;
+  nics: NicSpec[];
+  /** Public key placed for root before first boot where the provider can (Linux). */
+  sshPublicKey?: string;
+}
+
+export interface VmInfo {
+  name: string;
+  state: PowerState;
+  /** IPv4 addresses per NIC name or network, when known. */
+  addresses: string[];
+}
+
+export interface OpOptions {
+  signal?: AbortSignal;
+  /** Progress/log lines for the step that called this. */
+  log?: (line: string) => void;
+}
+
+export interface FailureDetails {
+  lastCommand?: string;
+  lastOutput?: string;
+}
+
+export interface Hypervisor {
+  readonly kind: ProviderKind;
+
+  /** Can this provider run here? If not, why and how to fix it. Never throws. */
+  checkUsable(): Promise<Usability>;
+
+  /**
+   * Make sure a VMnet exists with this subnet, host address, NAT and DHCP.
+   * Idempotent. Never touches a network the lab did not create; throws when
+   * an existing network of that name has different settings.
+   */
+  ensureNetwork(lab: LabRef, net: NetworkSpec, opts?: OpOptions): Promise<void>;
+
+  /** Remove a network the lab created. No-op when absent. */
+  removeNetwork(lab: LabRef, name: string, opts?: OpOptions): Promise<void>;
+
+  /** Create (clone) a VM; idempotent when it already exists with this spec. Leaves it powered off. */
+  createVm(lab: LabRef, spec: VmSpec, opts?: OpOptions): Promise<void>;
+
+  /** Power on headless. Resolves when the hypervisor reports it running (not when the guest has booted). */
+  start(lab: LabRef, name: string, opts?: OpOptions): Promise<void>;
+
+  /** Soft = guest shutdown (falls back to hard after a timeout); hard = pulled plug. */
+  stop(lab: LabRef, name: string, mode: 'soft' | 'hard', opts?: OpOptions): Promise<void>;
+
+  reset(lab: LabRef, name: string, mode: 'soft' | 'hard', opts?: OpOptions): Promise<void>;
+
+  suspend(lab: LabRef, name: string, opts?: OpOptions): Promise<void>;
+
+  state(lab: LabRef, name: string, opts?: OpOptions): Promise<PowerState>;
+
+  /** Every VM of this lab the provider knows about. */
+  list(lab: LabRef, opts?: OpOptions): Promise<VmInfo[]>;
+
+  /**
+   * Wait for the guest's IPv4 address on a network (the first NIC if not
+   * given). Uses more than one source where the provider has them.
+   */
+  guestAddress(lab: LabRef, name: string, opts?: OpOptions & { network?: string; timeoutMs?: number }): Promise<string>;
+
+  /** Connect or disconnect one NIC's cable (index into VmSpec.nics). */
+  setLink(lab: LabRef, name: string, nicIndex: number, connected: boolean, opts?: OpOptions): Promise<void>;
+
+  snapshot(lab: LabRef, name: string, snapshot: string, opts?: OpOptions): Promise<void>;
+  revert(lab: LabRef, name: string, snapshot: string, opts?: OpOptions): Promise<void>;
+  deleteSnapshot(lab: LabRef, name: string, snapshot: string, opts?: OpOptions): Promise<void>;
+  listSnapshots(lab: LabRef, name: string, opts?: OpOptions): Promise<string[]>;
+
+  /** Power off (hard) if needed and delete the VM and its files. No-op when absent. */
+  destroyVm(lab: LabRef, name: string, opts?: OpOptions): Promise<void>;
+
+  /** Last command and its last output lines, for error reports. */
+  failureDetails(): FailureDetails;
+}
+
+/** A hypervisor error with a plain-language message and a suggested fix. */
+export class HypervisorError extends Error {
+  override readonly name = 'HypervisorError';
+  constructor(
+    message: string,
+    readonly code: 'not-usable' | 'not-found' | 'bad-state' | 'conflict' | 'needs-admin' | 'transient' | 'failed',
+    readonly fix?: string,
+    readonly details?: FailureDetails,
+  ) {
+    super(message);
+  }
+}
