@@ -128,7 +128,8 @@ export class VmrunClient {
 
   private async execOnce(command: string, args: string[], opts: CallOptions & { resolveOnExit?: boolean }): Promise<string> {
     const argv = [this.vmrunPath, '-T', this.hostType, command, ...args];
-    const shown = maskArgs(argv, opts.secrets);
+    const secrets = [...(opts.secrets ?? []), ...argv.filter((_, i) => /^-(gp|vp)$/.test(argv[i - 1] ?? ''))];
+    const shown = maskArgs(argv, secrets);
     this.last = { lastCommand: shown };
     try {
       const r = await this.runner(argv, {
@@ -136,7 +137,7 @@ export class VmrunClient {
         signal: opts.signal,
         resolveOnExit: opts.resolveOnExit,
         quiet: opts.quiet,
-        secrets: opts.secrets,
+        secrets,
       });
       const out = r.stdout.replace(/\r\n/g, '\n');
       this.last = { lastCommand: shown, lastOutput: tail(out) };

@@ -55,9 +55,10 @@ export function editDistance(a: string, b: string): number {
 export function didYouMean(word: string, candidates: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestD = Infinity;
-  const w = word.toLowerCase();
+  const fold = (t: string) => t.toLowerCase().replace(/_/g, '-');
+  const w = fold(word);
   for (const c of candidates) {
-    const d = editDistance(w, c.toLowerCase());
+    const d = editDistance(w, fold(c)) + (c.toLowerCase() === word.toLowerCase() ? 0 : 0.1);
     if (d < bestD) {
       bestD = d;
       best = c;
