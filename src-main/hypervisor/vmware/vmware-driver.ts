@@ -1,0 +1,344 @@
+/**
+ * VMware Workstation behind the `Hypervisor` seam, driven by vmrun. VMs are
+ * linked clones (from a `halab-base` snapshot of the template, taken once;
+ * the template itself is never booted) living in `<lab.dir>/vms/<name>/`.
+ */
+import { readdir, rm, mkdir } from 'node:fs/promises';
+import { join, win32 } from 'node:path';
+import {
+  HypervisorError,
+  type FailureDetails,
+  type Hypervisor,
+  type LabRef,
+  type NetworkSpec,
+  type OpOptions,
+  type PowerState,
+  type Usability,
+  type VmInfo,
+  type VmSpec,
+} from '../types.js';
+import { findVmrun, vmwareNetworksPathFor, vnetlibPathFor, type VmrunLocation } from './find-vmrun.js';
+import { waitForGuestAddress } from './guest-address.js';
+import { assertVmName, listVmFolders, readVmRecord, vmDir, vmxPathOf } from './lab-store.js';
+import { VmrunClient } from './vmrun-client.js';
+import { toHypervisorError, VmrunError } from './vmrun-errors.js';
+import { vmxPathKey } from './vmrun-parsers.js';
+import { VmnetManager } from './vmnet-manager.js';
+import { createClone } from './vm-create.js';
+import { VmxFile } from './vmx-file.js';
+
+export interface VmwareDriverOptions {
+  /** vmrun path from the app settings (else HALAB_VMRUN, registry, default paths). */
+  vmrunPath?: string;
+  platform?: NodeJS.Platform;
+  env?: NodeJS.ProcessEnv;
+  /** Linux: VMware's config folder (default `/etc/vmware`). */
+  vmwareEtcDir?: string;
+  vmwareNetworksPath?: string;
+  vnetlibPath?: string;
+  /** Windows: `C:\ProgramData\VMware`. */
+  windowsDataDir?: string;
+  /** Template snapshot linked clones hang off (default `halab-base`). */
+  baseSnapshot?: string;
+  /** How long a soft stop may take before the plug is pulled (default 15 s). */
+  softStopTimeoutMs?: number;
+  /** Default wait for a guest address (default 300 s). */
+  addressTimeoutMs?: number;
+  isAdmin?: () => Promise<boolean>;
+}
+
+/** The VMware Workstation (and, for VM operations, Fusion) provider. */
+export class VmwareDriver implements Hypervisor {
+  readonly kind = 'vmware' as const;
+  private located?: Promise<{ client: VmrunClient; nets: VmnetManager; where: VmrunLocation }>;
+  private lastClient?: VmrunClient;
+  private readonly platform: NodeJS.Platform;
+
+  constructor(private readonly o: VmwareDriverOptions = {}) {
+    this.platform = o.platform ?? process.platform;
+  }
+
+  private async tools(): Promise<{ client: VmrunClient; nets: VmnetManager; where: VmrunLocation }> {
+    this.located ??= (async () => {
+      const where = await findVmrun({ setting: this.o.vmrunPath, env: this.o.env ?? process.env, platform: this.platform });
+      if (!where) {
+        this.located = undefined;
+        throw new HypervisorError('VMware Workstation is not installed on this computer (vmrun was not found).', 'not-usable', INSTALL_FIX);
+      }
+      const client = new VmrunClient({ vmrunPath: where.path, hostType: where.hostType, platform: this.platform });
+      this.lastClient = client;
+      const nets = new VmnetManager({
+        client,
+        platform: this.platform,
+        etcDir: this.o.vmwareEtcDir ?? '/etc/vmware',
+        vmwareNetworks: this.o.vmwareNetworksPath ?? vmwareNetworksPathFor(where, this.o.env ?? process.env),
+        vnetlibPath: this.o.vnetlibPath ?? vnetlibPathFor(where),
+        windowsDataDir: this.o.windowsDataDir ?? win32.join('C:\\ProgramData', 'VMware'),
+        ...(this.o.isAdmin ? { isAdmin: this.o.isAdmin } : {}),
+      });
+      return { client, nets, where };
+    })();
+    return this.located;
+  }
+
+  private async client(): Promise<VmrunClient> {
+    return (await this.tools()).client;
+  }
+
+  private fail(e: unknown, what: string): HypervisorError {
+    return toHypervisorError(e, what, this.failureDetails());
+  }
+
+  async checkUsable(): Promise<Usability> {
+    try {
+      const { client, where } = await this.tools();
+      const v = await client.version({ quiet: true }).catch(() => undefined);
+      if (!v) {
+        return { usable: false, reason: `The program at ${where.path} did not answer like VMware's vmrun.`, fix: INSTALL_FIX, details: where.path };
+      }
+      try {
+        await client.list({ quiet: true });
+      } catch (e) {
+        if (e instanceof VmrunError && e.kind === 'vix-not-installed') {
+          return {
+            usable: false,
+            reason: `The vmrun at ${where.path} belongs to an old "VMware VIX" install, not to VMware Workstation.`,
+            fix: 'Uninstall VMware VIX (or remove it from PATH) and make sure VMware Workstation Pro 17 is installed; or set the vmrun path to the one inside the Workstation folder.',
+            details: `${v.banner} (${where.path})`,
+          };
+        }
+        return { usable: false, reason: `vmrun is installed but could not talk to VMware Workstation: ${(e as Error).message}`, fix: 'Start VMware Workstation once as this user, close any open dialogs, then try again.', details: where.path };
+      }
+      return { usable: true, details: `${v.banner} (${where.path}, found via ${where.source})` };
+    } catch (e) {
+      const he = this.fail(e, 'Checking VMware');
+      return { usable: false, reason: he.message, ...(he.fix ? { fix: he.fix } : {}) };
+    }
+  }
+
+  async ensureNetwork(lab: LabRef, net: NetworkSpec, opts: OpOptions = {}): Promise<void> {
+    const { nets } = await this.tools();
+    await nets.ensure(lab, net, opts).catch((e: unknown) => { throw this.fail(e, `Setting up ${net.name}`); });
+  }
+
+  async removeNetwork(lab: LabRef, name: string, opts: OpOptions = {}): Promise<void> {
+    const { nets } = await this.tools();
+    await nets.remove(lab, name, opts).catch((e: unknown) => { throw this.fail(e, `Removing ${name}`); });
+  }
+
+  async createVm(lab: LabRef, spec: VmSpec, opts: OpOptions = {}): Promise<void> {
+    assertVmName(spec.name);
+    const client = await this.client();
+    await createClone({ client, lab, spec, platform: this.platform, baseSnapshot: this.o.baseSnapshot ?? 'halab-base', opts }).catch((e: unknown) => {
+      throw this.fail(e, `Creating ${spec.name}`);
+    });
+  }
+
+  /** Power state from one `vmrun list` (or a given one) plus the folder. */
+  private async stateOf(lab: LabRef, name: string, running?: Set<string>): Promise<PowerState> {
+    const vmx = vmxPathOf(lab, name);
+    const files = await readdir(vmDir(lab, name)).catch(() => undefined);
+    if (!files?.includes(`${name}.vmx`)) return 'absent';
+    const set = running ?? (await this.runningSet());
+    if (set.has(vmxPathKey(vmx, this.platform))) return 'running';
+    return files.some((f) => f.toLowerCase().endsWith('.vmss')) ? 'suspended' : 'off';
+  }
+
+  private async runningSet(opts: OpOptions = {}): Promise<Set<string>> {
+    const client = await this.client();
+    const paths = await client.list({ quiet: true, ...(opts.signal ? { signal: opts.signal } : {}) });
+    return new Set(paths.map((p) => vmxPathKey(p, this.platform)));
+  }
+
+  async state(lab: LabRef, name: string): Promise<PowerState> {
+    return this.stateOf(lab, name).catch((e: unknown) => { throw this.fail(e, `Reading the state of ${name}`); });
+  }
+
+  private async existing(lab: LabRef, name: string): Promise<string> {
+    const vmx = vmxPathOf(lab, name);
+    if ((await this.stateOf(lab, name, new Set())) === 'absent') {
+      throw new HypervisorError(`The VM ${name} does not exist in this lab.`, 'not-found', 'Create the lab\'s VMs first (halab up).');
+    }
+    return vmx;
+  }
+
+  async start(lab: LabRef, name: string, opts: OpOptions = {}): Promise<void> {
+    const client = await this.client();
+    const vmx = await this.existing(lab, name);
+    await client.withVm(vmx, async () => {
+      if ((await this.stateOf(lab, name)) === 'running') return;
+      await client.start(vmx, 'nogui', opts);
+      for (let i = 0; i < 10 && (await this.stateOf(lab, name)) !== 'running'; i++) await delay(500);
+      if ((await this.stateOf(lab, name)) !== 'running') {
+        throw new HypervisorError(`${name} did not power on.`, 'failed', 'Open the VM in VMware Workstation to see the message it shows, fix it, then try again.', this.failureDetails());
+      }
+    }).catch((e: unknown) => { throw this.fail(e, `Starting ${name}`); });
+  }
+
+  async stop(lab: LabRef, name: string, mode: 'soft' | 'hard', opts: OpOptions = {}): Promise<void> {
+    const client = await this.client();
+    const vmx = await this.existing(lab, name);
+    await client.withVm(vmx, async () => {
+      const now = await this.stateOf(lab, name);
+      if (now === 'off') return;
+      if (now === 'suspended') {
+        await this.discardSuspend(lab, name, opts);
+        return;
+      }
+      if (mode === 'soft') {
+        try {
+          await client.stop(vmx, 'soft', { timeoutMs: this.o.softStopTimeoutMs ?? 15_000, ...opts });
+          if ((await this.stateOf(lab, name)) === 'off') return;
+        } catch (e) {
+          opts.log?.(`soft stop of ${name} failed (${(e as Error).message}); pulling the plug`);
+        }
+      }
+      try {
+        await client.stop(vmx, 'hard', { timeoutMs: 60_000, ...opts });
+      } catch (e) {
+        // The soft stop may have finished late; only a VM still running is a failure.
+        if ((await this.stateOf(lab, name)) !== 'running') return;
+        throw e;
+      }
+    }).catch((e: unknown) => { throw this.fail(e, `Stopping ${name}`); });
+  }
+
+  private async discardSuspend(lab: LabRef, name: string, opts: OpOptions): Promise<void> {
+    const dir = vmDir(lab, name);
+    for (const f of await readdir(dir)) if (/\.(vmss|vmem)$/i.test(f) && !/-Snapshot\d+/i.test(f)) await rm(join(dir, f), { force: true });
+    const vmx = await VmxFile.read(vmxPathOf(lab, name));
+    vmx.deleteMatching(/^checkpoint\.vmstate/);
+    await vmx.write(vmxPathOf(lab, name), { state: 'off' });
+    opts.log?.(`${name}: discarded its suspended state`);
+  }
+
+  async reset(lab: LabRef, name: string, mode: 'soft' | 'hard', opts: OpOptions = {}): Promise<void> {
+    const client = await this.client();
+    const vmx = await this.existing(lab, name);
+    await client.withVm(vmx, async () => {
+      if ((await this.stateOf(lab, name)) !== 'running') throw new HypervisorError(`${name} is not running, so it cannot be reset.`, 'bad-state', 'Start it instead.');
+      await client.reset(vmx, mode, opts);
+      // A hard reset has been seen to leave the VM off.
+      if ((await this.stateOf(lab, name)) !== 'running') await client.start(vmx, 'nogui', opts);
+    }).catch((e: unknown) => { throw this.fail(e, `Resetting ${name}`); });
+  }
+
+  async suspend(lab: LabRef, name: string, opts: OpOptions = {}): Promise<void> {
+    const client = await this.client();
+    const vmx = await this.existing(lab, name);
+    await client.withVm(vmx, async () => {
+      const now = await this.stateOf(lab, name);
+      if (now === 'suspended') return;
+      if (now !== 'running') throw new HypervisorError(`${name} is ${now}, only a running VM can be suspended.`, 'bad-state');
+      await client.suspend(vmx, 'hard', opts);
+      if ((await this.stateOf(lab, name)) !== 'suspended') throw new HypervisorError(`${name} did not suspend.`, 'failed', undefined, this.failureDetails());
+    }).catch((e: unknown) => { throw this.fail(e, `Suspending ${name}`); });
+  }
+
+  async list(lab: LabRef, opts: OpOptions = {}): Promise<VmInfo[]> {
+    const running = await this.runningSet(opts).catch((e: unknown) => { throw this.fail(e, 'Listing VMs'); });
+    const out: VmInfo[] = [];
+    for (const name of await listVmFolders(lab)) {
+      const state = await this.stateOf(lab, name, running);
+      if (state !== 'absent') out.push({ name, state, addresses: [] });
+    }
+    return out;
+  }
+
+  async guestAddress(lab: LabRef, name: string, opts: OpOptions & { network?: string; timeoutMs?: number } = {}): Promise<string> {
+    const { client, nets } = await this.tools();
+    const vmx = await this.existing(lab, name);
+    const rec = await readVmRecord(lab, name);
+    const nics = rec?.spec.nics ?? [];
+    const nicIndex = opts.network ? nics.findIndex((n) => n.network === opts.network) : 0;
+    const nic = nics[nicIndex];
+    if (!nic) throw new HypervisorError(`${name} has no NIC on ${opts.network ?? 'any network'}.`, 'not-found', 'Check the VM\'s NICs in the blueprint.');
+    const net = await nets.describe(lab, nic.network);
+    return waitForGuestAddress({
+      client,
+      vmx,
+      vmName: name,
+      network: nic.network,
+      nicIndex,
+      mac: nic.mac,
+      leaseFiles: nets.leaseFiles(nic.network),
+      timeoutMs: opts.timeoutMs ?? this.o.addressTimeoutMs ?? 300_000,
+      isRunning: async () => (await this.stateOf(lab, name)) === 'running',
+      ...(net ? { subnet: net.subnet, hostAddress: net.hostAddress } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.log ? { log: opts.log } : {}),
+    }).catch((e: unknown) => { throw this.fail(e, `Learning ${name}'s address`); });
+  }
+
+  async setLink(lab: LabRef, name: string, nicIndex: number, connected: boolean, opts: OpOptions = {}): Promise<void> {
+    const client = await this.client();
+    const vmx = await this.existing(lab, name);
+    await client.withVm(vmx, async () => {
+      const now = await this.stateOf(lab, name);
+      if (now === 'running') {
+        await client.setDeviceConnected(vmx, `ethernet${nicIndex}`, connected, opts);
+        return;
+      }
+      const file = await VmxFile.read(vmx);
+      if (!file.has(`ethernet${nicIndex}.present`)) throw new HypervisorError(`${name} has no NIC number ${nicIndex}.`, 'not-found');
+      file.set(`ethernet${nicIndex}.startConnected`, connected ? 'TRUE' : 'FALSE');
+      await file.write(vmx, { state: now });
+    }).catch((e: unknown) => { throw this.fail(e, `${connected ? 'Connecting' : 'Disconnecting'} ${name}'s NIC ${nicIndex}`); });
+  }
+
+  async snapshot(lab: LabRef, name: string, snapshot: string, opts: OpOptions = {}): Promise<void> {
+    const client = await this.client();
+    const vmx = await this.existing(lab, name);
+    await client.snapshot(vmx, snapshot, opts).catch((e: unknown) => { throw this.fail(e, `Snapshot "${snapshot}" of ${name}`); });
+  }
+
+  async revert(lab: LabRef, name: string, snapshot: string, opts: OpOptions = {}): Promise<void> {
+    const client = await this.client();
+    const vmx = await this.existing(lab, name);
+    await client.revertToSnapshot(vmx, snapshot, opts).catch((e: unknown) => { throw this.fail(e, `Reverting ${name} to "${snapshot}"`); });
+  }
+
+  async deleteSnapshot(lab: LabRef, name: string, snapshot: string, opts: OpOptions = {}): Promise<void> {
+    const client = await this.client();
+    const vmx = await this.existing(lab, name);
+    await client.deleteSnapshot(vmx, snapshot, opts).catch((e: unknown) => { throw this.fail(e, `Deleting snapshot "${snapshot}" of ${name}`); });
+  }
+
+  async listSnapshots(lab: LabRef, name: string, opts: OpOptions = {}): Promise<string[]> {
+    const client = await this.client();
+    const vmx = await this.existing(lab, name);
+    return client.listSnapshots(vmx, opts).catch((e: unknown) => { throw this.fail(e, `Listing snapshots of ${name}`); });
+  }
+
+  async destroyVm(lab: LabRef, name: string, opts: OpOptions = {}): Promise<void> {
+    assertVmName(name);
+    const dir = vmDir(lab, name);
+    if ((await this.stateOf(lab, name, new Set())) === 'absent') {
+      await rm(dir, { recursive: true, force: true });
+      return;
+    }
+    const client = await this.client();
+    const vmx = vmxPathOf(lab, name);
+    await client.withVm(vmx, async () => {
+      if ((await this.stateOf(lab, name)) !== 'off') await this.stop(lab, name, 'hard', opts);
+      await client.deleteVM(vmx, opts).catch((e: unknown) => {
+        if (!(e instanceof VmrunError && e.kind === 'vm-not-found')) throw e;
+      });
+      await rm(dir, { recursive: true, force: true });
+    }).catch((e: unknown) => { throw this.fail(e, `Deleting ${name}`); });
+  }
+
+  failureDetails(): FailureDetails {
+    return this.lastClient?.failureDetails() ?? {};
+  }
+
+  /** Make sure the lab folder exists (the CLI calls this before creating VMs). */
+  static async prepareLab(lab: LabRef): Promise<void> {
+    await mkdir(join(lab.dir, 'vms'), { recursive: true });
+  }
+}
+
+const INSTALL_FIX =
+  'Install VMware Workstation Pro 17 (free for all use), then restart HA Lab Studio. If it is installed in an unusual place, set the vmrun path in Settings or in the HALAB_VMRUN environment variable.';
+
+const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
