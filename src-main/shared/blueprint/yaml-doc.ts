@@ -77,7 +77,7 @@ export function locateIssues(parsed: ParsedBlueprint, issues: Issue[]): Issue[] 
 
 /** Serialize a document back to text, keeping comments and order. */
 export function stringifyBlueprint(doc: Document): string {
-  return doc.toString({ lineWidth: 0, indentSeq: true });
+  return doc.toString({ flowCollectionPadding: false });
 }
 
 /**

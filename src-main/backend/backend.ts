@@ -1,0 +1,73 @@
+/**
+ * The composition root of the backend: one object that answers every IPC
+ * request, whatever the transport (Electron IPC or web mode). Payloads are
+ * validated here against the contract before any handler sees them.
+ */
+import { platform } from 'node:os';
+import { isRequestChannel, requestSchemas, type IpcResult } from '../shared/ipc/contract';
+import { hostMemoryMiB } from './blueprint-files';
+import { EventBus } from './events';
+import { BackendError, type Dialogs, type HandlerMap } from './handler-types';
+import { blueprintHandlers } from './handlers/blueprint';
+import { fileHandlers } from './handlers/files';
+import { defaultDataDir, SettingsStore } from './settings-store';
+
+export interface BackendOptions {
+  mode: 'desktop' | 'web';
+  version: string;
+  /** Folder for settings and recent files. */
+  dataDir?: string;
+  /** Native dialogs (desktop only). */
+  dialogs?: Dialogs;
+}
+
+export interface Backend {
+  readonly events: EventBus;
+  /** Validate and dispatch one request. Never throws: errors come back as `{ ok: false }`. */
+  invoke(channel: string, payload: unknown): Promise<IpcResult<unknown>>;
+}
+
+export function createBackend(opts: BackendOptions): Backend {
+  const events = new EventBus();
+  const settings = new SettingsStore(opts.dataDir ?? defaultDataDir());
+  const handlers: HandlerMap = {
+    'app:info': async () => ({
+      version: opts.version,
+      mode: opts.mode,
+      platform: platform(),
+      hostMemoryMiB: hostMemoryMiB(),
+      features: { provision: false, dashboard: false, drills: false },
+    }),
+    ...blueprintHandlers,
+    ...fileHandlers(settings, opts.dialogs),
+    'settings:get': () => settings.get(),
+    'settings:set': (patch) => settings.set(patch),
+  };
+
+  async function invoke(channel: string, payload: unknown): Promise<IpcResult<unknown>> {
+    if (!isRequestChannel(channel)) {
+      return { ok: false, error: { name: 'IpcError', code: 'unknown-channel', message: `Unknown request "${channel}".` } };
+    }
+    const parsed = requestSchemas[channel].safeParse(payload ?? {});
+    if (!parsed.success) {
+      return {
+        ok: false,
+        error: {
+          name: 'IpcError',
+          code: 'invalid-payload',
+          message: `The request "${channel}" was refused: its data is not valid.`,
+          issues: parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(payload)', message: i.message })),
+        },
+      };
+    }
+    try {
+      const handler = handlers[channel] as (p: unknown) => Promise<unknown>;
+      return { ok: true, data: await handler(parsed.data) };
+    } catch (e) {
+      const err = e as Error;
+      return { ok: false, error: { name: err.name || 'Error', code: e instanceof BackendError ? e.code : 'internal', message: err.message } };
+    }
+  }
+
+  return { events, invoke };
+}

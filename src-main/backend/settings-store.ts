@@ -1,0 +1,58 @@
+/**
+ * User settings and recent files, kept as small JSON files in the app's data
+ * folder (Electron's userData, or ~/.config/halab for the CLI and web mode).
+ * Writes are atomic (temp file + rename).
+ */
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { Settings } from '../shared/ipc/contract';
+
+export const DEFAULT_SETTINGS: Settings = { theme: 'system', language: 'en' };
+const MAX_RECENT = 10;
+
+/** The default data folder outside Electron. */
+export function defaultDataDir(): string {
+  const base = process.env.XDG_CONFIG_HOME || join(homedir(), '.config');
+  return process.env.HALAB_DATA_DIR || join(base, 'halab');
+}
+
+async function readJson<T>(file: string, fallback: T): Promise<T> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as T;
+  } catch {
+    return fallback;
+  }
+}
+
+export async function writeFileAtomic(file: string, text: string, mode = 0o644): Promise<void> {
+  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  await writeFile(tmp, text, { mode });
+  await rename(tmp, file);
+}
+
+export class SettingsStore {
+  constructor(private readonly dir: string) {}
+
+  async get(): Promise<Settings> {
+    const saved = await readJson<Partial<Settings>>(join(this.dir, 'settings.json'), {});
+    return { ...DEFAULT_SETTINGS, ...saved };
+  }
+
+  async set(patch: Partial<Settings>): Promise<Settings> {
+    const next = { ...(await this.get()), ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) };
+    await mkdir(this.dir, { recursive: true });
+    await writeFileAtomic(join(this.dir, 'settings.json'), JSON.stringify(next, null, 2));
+    return next;
+  }
+
+  async recent(): Promise<string[]> {
+    return readJson<string[]>(join(this.dir, 'recent.json'), []);
+  }
+
+  async addRecent(path: string): Promise<void> {
+    const list = [path, ...(await this.recent()).filter((p) => p !== path)].slice(0, MAX_RECENT);
+    await mkdir(this.dir, { recursive: true });
+    await writeFileAtomic(join(this.dir, 'recent.json'), JSON.stringify(list, null, 2));
+  }
+}

@@ -1,0 +1,103 @@
+/** `halab validate | plan | export | graph FILE`. */
+import { writeFile } from 'node:fs/promises';
+import { toMermaid } from '../../shared/blueprint/graph';
+import { formatIssue } from '../../shared/blueprint/issues';
+import { computePlan, type LabPlan } from '../../shared/blueprint/plan';
+import type { ValidationResult } from '../../shared/blueprint/validate';
+import { stringifyBlueprint } from '../../shared/blueprint/yaml-doc';
+import { BlueprintFileError, hostMemoryMiB, readBlueprintFile, validateHere } from '../../backend/blueprint-files';
+import { EXIT, style, table, UsageError } from '../output';
+
+export interface Loaded {
+  file: string;
+  text: string;
+  result: ValidationResult;
+}
+
+/** Read and validate; usage error when the file cannot be read. */
+export async function loadAndValidate(file: string | undefined): Promise<Loaded> {
+  if (!file) throw new UsageError('Missing FILE: give the path of a blueprint, e.g. lab-blueprints/vmware-3tier-ha.yaml.');
+  try {
+    const text = await readBlueprintFile(file);
+    return { file, text, result: validateHere(text) };
+  } catch (e) {
+    if (e instanceof BlueprintFileError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+/** Print issues to stderr; returns the exit code for them. */
+export function reportIssues(l: Loaded): number {
+  for (const i of l.result.issues) {
+    const text = formatIssue(i, l.file);
+    process.stderr.write(`${i.severity === 'error' ? style.red(text) : style.yellow(text)}\n`);
+  }
+  return l.result.ok ? EXIT.ok : EXIT.invalid;
+}
+
+function summaryLine(l: Loaded): string {
+  const lab = l.result.lab;
+  if (!lab) return '';
+  const vips = lab.services.vips.map((v) => `${v.address} (${v.name}, ${v.members.map((m) => m.node).join('/')})`).join(', ');
+  const mem = lab.nodes.reduce((a, n) => a + (n.memoryMiB ?? lab.defaults.memoryMiB), 0);
+  return `${lab.metadata.name}: ${lab.nodes.length} VMs, ${lab.networks.length} networks (${lab.networks.map((n) => `${n.name} ${n.subnet}`).join(', ')}), VIP ${vips || 'none'}, ${(mem / 1024).toFixed(1)} GiB RAM`;
+}
+
+export async function validateCommand(file: string | undefined, flags: { json?: boolean }): Promise<number> {
+  const l = await loadAndValidate(file);
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify({ file: l.file, ok: l.result.ok, issues: l.result.issues }, null, 2)}\n`);
+    return l.result.ok ? EXIT.ok : EXIT.invalid;
+  }
+  const code = reportIssues(l);
+  const errors = l.result.issues.filter((i) => i.severity === 'error').length;
+  const warnings = l.result.issues.length - errors;
+  if (code === EXIT.ok) process.stdout.write(`${style.green('✓')} ${l.file} is valid${warnings ? ` (${warnings} warning${warnings > 1 ? 's' : ''})` : ''}\n  ${summaryLine(l)}\n`);
+  else process.stderr.write(`✗ ${l.file}: ${errors} error${errors > 1 ? 's' : ''}${warnings ? `, ${warnings} warning${warnings > 1 ? 's' : ''}` : ''}\n`);
+  return code;
+}
+
+export function formatPlan(p: LabPlan): string {
+  const out: string[] = [];
+  out.push(`Lab ${p.lab}${p.title ? ` — ${p.title}` : ''}`, '');
+  out.push('Networks (VMnets)');
+  out.push(table(['NAME', 'TYPE', 'SUBNET', 'HOST', 'NAT GW', 'DHCP'], p.networks.map((n) => [n.name, n.type, n.subnet, n.hostAddress, n.natGateway ?? '-', n.dhcp ?? 'none'])), '');
+  out.push('Virtual machines');
+  out.push(table(['HOSTNAME', 'ROLES', 'vCPU', 'RAM', 'DISK', 'TEMPLATE', 'NIC', 'NETWORK', 'ADDRESS', 'MAC'],
+    p.vms.flatMap((v) => v.nics.map((n, i) => (i === 0
+      ? [v.hostname, v.roles.join(','), String(v.vcpus), `${v.memoryMiB / 1024} GiB`, `${v.diskGiB} GiB`, `${v.template} (${v.clone})`, n.ifname, n.network, n.address, n.mac]
+      : ['', '', '', '', '', '', n.ifname, n.network, n.address, n.mac])))), '');
+  if (p.services.length) out.push('Services', ...p.services.map((s) => `  - ${s}`), '');
+  if (p.drills.length) out.push(`Drills: ${p.drills.join(', ')}`, '');
+  const t = p.totals;
+  out.push(`Totals: ${t.vms} VMs, ${t.vcpus} vCPU, ${(t.memoryMiB / 1024).toFixed(1)} GiB RAM${t.hostMemoryMiB ? ` of ${(t.hostMemoryMiB / 1024).toFixed(1)} GiB on this host` : ''}, ${t.diskGiB} GiB disk (linked clones use far less)`);
+  return `${out.join('\n')}\n`;
+}
+
+export async function planCommand(file: string | undefined, flags: { json?: boolean }): Promise<number> {
+  const l = await loadAndValidate(file);
+  const code = reportIssues(l);
+  if (!l.result.resolved) return code;
+  const plan = computePlan(l.result.resolved, hostMemoryMiB());
+  process.stdout.write(flags.json ? `${JSON.stringify(plan, null, 2)}\n` : formatPlan(plan));
+  return code;
+}
+
+export async function exportCommand(file: string | undefined, flags: { format?: string; output?: string }): Promise<number> {
+  const format = flags.format ?? 'yaml';
+  if (format !== 'yaml' && format !== 'json') throw new UsageError(`--format must be yaml or json, not "${format}".`);
+  const l = await loadAndValidate(file);
+  const code = reportIssues(l);
+  if (!l.result.lab || !l.result.doc) return code;
+  const text = format === 'yaml' ? stringifyBlueprint(l.result.doc) : `${JSON.stringify(l.result.doc.toJS(), null, 2)}\n`;
+  if (flags.output) await writeFile(flags.output, text);
+  else process.stdout.write(text);
+  return code;
+}
+
+export async function graphCommand(file: string | undefined): Promise<number> {
+  const l = await loadAndValidate(file);
+  const code = reportIssues(l);
+  if (l.result.resolved) process.stdout.write(toMermaid(l.result.resolved));
+  return code;
+}

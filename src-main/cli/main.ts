@@ -1,0 +1,123 @@
+/**
+ * `halab`: the command line of HA Lab Studio. Same code as the desktop app
+ * and web mode. Exit codes: 0 ok / valid, 1 invalid blueprint, 2 usage
+ * error, 3 the operation failed.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { exportCommand, graphCommand, planCommand, validateCommand } from './commands/blueprint';
+import { serveCommand } from './commands/serve';
+import { EXIT, style, UsageError } from './output';
+import { VERSION } from './version';
+
+export const HELP = `halab ${VERSION} — design, provision, watch and drill high-availability labs
+
+Usage: halab <command> [options]
+
+Blueprints
+  validate FILE [--json]            Check a blueprint; every problem with line:column and a fix.
+  plan FILE [--json]                What would be built: VMs, VMnets, NICs, addresses, services, totals.
+  export FILE [--format yaml|json] [--output OUT]
+                                    Write the blueprint as YAML (comments kept) or JSON.
+  graph FILE                        The topology as a Mermaid flowchart.
+
+App
+  serve [--port N] [--host ADDR] [--allow-remote]
+                                    Run the app in a browser (127.0.0.1, random port, access token).
+
+Options
+  -h, --help                        This help (also: halab <command> --help).
+  -v, --version                     Print the version.
+
+Exit codes: 0 ok, 1 invalid blueprint, 2 usage error, 3 failed.
+Examples:
+  halab validate lab-blueprints/vmware-3tier-ha.yaml
+  halab plan lab-blueprints/vmware-3tier-ha.yaml --json
+`;
+
+type Flags = Record<string, string | boolean | undefined>;
+
+interface Command {
+  usage: string;
+  options: NonNullable<ParseArgsConfig['options']>;
+  /** How many positional arguments it takes. */
+  positionals: number;
+  run(args: string[], flags: Flags, signal: AbortSignal): Promise<number>;
+}
+
+const json = { json: { type: 'boolean' } } as const;
+
+const COMMANDS: Record<string, Command> = {
+  validate: { usage: 'halab validate FILE [--json]', options: json, positionals: 1, run: ([f], fl) => validateCommand(f, fl as { json?: boolean }) },
+  plan: { usage: 'halab plan FILE [--json]', options: json, positionals: 1, run: ([f], fl) => planCommand(f, fl as { json?: boolean }) },
+  export: {
+    usage: 'halab export FILE [--format yaml|json] [--output OUT]',
+    options: { format: { type: 'string', short: 'f' }, output: { type: 'string', short: 'o' } },
+    positionals: 1,
+    run: ([f], fl) => exportCommand(f, fl as { format?: string; output?: string }),
+  },
+  graph: { usage: 'halab graph FILE', options: {}, positionals: 1, run: ([f]) => graphCommand(f) },
+  serve: {
+    usage: 'halab serve [--port N] [--host ADDR] [--allow-remote]',
+    options: { port: { type: 'string', short: 'p' }, host: { type: 'string' }, 'allow-remote': { type: 'boolean' }, 'static-dir': { type: 'string' } },
+    positionals: 0,
+    run: (_a, fl, signal) => serveCommand(fl as Parameters<typeof serveCommand>[0], signal),
+  },
+};
+
+/** Register a command (later features add up/down/status/drill here). */
+export function registerCommand(name: string, cmd: Command): void {
+  COMMANDS[name] = cmd;
+}
+
+/** Run the CLI; returns the exit code. */
+export async function runCli(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '-h' || name === '--help' || name === 'help') {
+    process.stdout.write(HELP);
+    return name ? EXIT.ok : EXIT.usage;
+  }
+  if (name === '-v' || name === '--version') {
+    process.stdout.write(`${VERSION}\n`);
+    return EXIT.ok;
+  }
+  const cmd = COMMANDS[name];
+  const controller = new AbortController();
+  const onSignal = () => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write('\nCanceling… (press Ctrl-C again to force)\n');
+    controller.abort();
+  };
+  try {
+    if (!cmd) {
+      const known = Object.keys(COMMANDS);
+      const guess = known.find((k) => k.startsWith(name.slice(0, 3)));
+      throw new UsageError(`Unknown command "${name}".${guess ? ` Did you mean "${guess}"?` : ''} Run "halab --help" for the list.`);
+    }
+    if (rest.includes('--help') || rest.includes('-h')) {
+      process.stdout.write(`Usage: ${cmd.usage}\n`);
+      return EXIT.ok;
+    }
+    let parsed;
+    try {
+      parsed = parseArgs({ args: rest, options: cmd.options, allowPositionals: true, strict: true });
+    } catch (e) {
+      throw new UsageError(`${(e as Error).message.replace(/\. To specify.*$/s, '')}.\nUsage: ${cmd.usage}`);
+    }
+    if (parsed.positionals.length > cmd.positionals) throw new UsageError(`Too many arguments: ${parsed.positionals.slice(cmd.positionals).join(' ')}.\nUsage: ${cmd.usage}`);
+    if (parsed.positionals.length < cmd.positionals) throw new UsageError(`Missing FILE.\nUsage: ${cmd.usage}`);
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    return await cmd.run(parsed.positionals, parsed.values as Flags, controller.signal);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`${style.red('error:')} ${e.message}\n`);
+      return EXIT.usage;
+    }
+    process.stderr.write(`${style.red('failed:')} ${(e as Error).message}\n`);
+    if (process.env.HALAB_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
+    return EXIT.failed;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

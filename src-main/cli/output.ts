@@ -1,0 +1,24 @@
+/** Small helpers for CLI output: tables, colours only on a TTY. */
+
+const useColor = (stream: NodeJS.WriteStream) => stream.isTTY && !process.env.NO_COLOR;
+
+export const style = {
+  red: (s: string, stream = process.stderr) => (useColor(stream) ? `\x1b[31m${s}\x1b[0m` : s),
+  yellow: (s: string, stream = process.stderr) => (useColor(stream) ? `\x1b[33m${s}\x1b[0m` : s),
+  green: (s: string, stream = process.stdout) => (useColor(stream) ? `\x1b[32m${s}\x1b[0m` : s),
+  bold: (s: string, stream = process.stdout) => (useColor(stream) ? `\x1b[1m${s}\x1b[0m` : s),
+};
+
+/** A plain text table with a header row. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+/** An error the user caused with the command line: exit code 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export const EXIT = { ok: 0, invalid: 1, usage: 2, failed: 3 } as const;

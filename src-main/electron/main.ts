@@ -1,0 +1,117 @@
+/**
+ * The Electron shell: the only place that imports `electron` (with the
+ * preload). It creates the window with a locked-down renderer, wires the
+ * one IPC contract to the backend, and adds the application menu. All the
+ * work happens in the backend, which runs the same under plain Node.
+ */
+import { app, BrowserWindow, dialog, ipcMain, Menu, session, shell, type IpcMainInvokeEvent } from 'electron';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createBackend } from '../backend/backend';
+import { onCommandLog } from '../exec/runner';
+import { VERSION } from '../cli/version';
+import { loadWindowState, saveWindowState } from './window-state';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+const filters = [{ name: 'Lab blueprints', extensions: ['yaml', 'yml'] }];
+
+let win: BrowserWindow | null = null;
+
+const backend = createBackend({
+  mode: 'desktop',
+  version: VERSION,
+  dataDir: app.getPath('userData'),
+  dialogs: {
+    openBlueprint: async () => {
+      const r = await dialog.showOpenDialog(win ?? undefined!, { properties: ['openFile'], filters });
+      return r.canceled ? null : (r.filePaths[0] ?? null);
+    },
+    saveBlueprint: async (suggestedName) => {
+      const r = await dialog.showSaveDialog(win ?? undefined!, { defaultPath: suggestedName, filters });
+      return r.canceled ? null : (r.filePath ?? null);
+    },
+  },
+});
+
+/** Only our own window's main frame may call the backend. */
+function trustedSender(e: IpcMainInvokeEvent): boolean {
+  return !!win && e.sender.id === win.webContents.id && e.senderFrame === win.webContents.mainFrame;
+}
+
+ipcMain.handle('halab:invoke', async (e, channel: unknown, payload: unknown) => {
+  if (!trustedSender(e)) return { ok: false, error: { name: 'IpcError', code: 'untrusted-sender', message: 'Request refused: unknown sender.' } };
+  return backend.invoke(String(channel), payload);
+});
+
+backend.events.subscribe((channel, payload) => win?.webContents.send(`halab:event:${channel}`, payload));
+onCommandLog((line) => backend.events.emit('log:line', { at: Date.now(), source: 'command', line }));
+
+function createWindow(): void {
+  const dir = app.getPath('userData');
+  const state = loadWindowState(dir);
+  win = new BrowserWindow({
+    ...state,
+    minWidth: 900,
+    minHeight: 600,
+    show: false,
+    title: 'HA Lab Studio',
+    webPreferences: {
+      preload: join(here, '../preload/index.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      spellcheck: false,
+    },
+  });
+  if (state.maximized) win.maximize();
+  win.once('ready-to-show', () => win?.show());
+  win.on('close', () => {
+    if (!win) return;
+    saveWindowState(dir, { ...win.getNormalBounds(), maximized: win.isMaximized() });
+  });
+  win.on('closed', () => (win = null));
+  // No pop-ups and no navigation away from the app; external links open in the browser.
+  win.webContents.setWindowOpenHandler(({ url }) => {
+    if (/^https?:\/\//.test(url)) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
+  win.webContents.on('will-navigate', (e) => e.preventDefault());
+  if (process.env.ELECTRON_RENDERER_URL) void win.loadURL(process.env.ELECTRON_RENDERER_URL);
+  else void win.loadFile(join(here, '../renderer/index.html'));
+}
+
+function buildMenu(): void {
+  const isMac = process.platform === 'darwin';
+  Menu.setApplicationMenu(
+    Menu.buildFromTemplate([
+      ...(isMac ? [{ role: 'appMenu' as const }] : []),
+      { role: 'fileMenu' },
+      { role: 'editMenu' },
+      { role: 'viewMenu' },
+      { role: 'windowMenu' },
+      { role: 'help', submenu: [{ role: 'about' }] },
+    ]),
+  );
+}
+
+app.whenReady().then(() => {
+  session.defaultSession.webRequest.onHeadersReceived((details, cb) => {
+    cb({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
+  });
+  session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
+  buildMenu();
+  createWindow();
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) createWindow();
+  });
+});
+
+app.on('web-contents-created', (_e, contents) => {
+  contents.on('will-attach-webview', (e) => e.preventDefault());
+});
+
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') app.quit();
+});
