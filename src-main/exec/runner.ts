@@ -136,6 +136,9 @@ export async function run(argv: string[], opts: RunOptions = {}): Promise<RunRes
         setTimeout(() => finish({ stdout: out, stderr: err, exitCode: code ?? undefined }), 1500).unref();
       });
     });
+    // A grandchild may still hold the pipes; drop our ends so they do not keep this process alive.
+    child.stdout?.destroy();
+    child.stderr?.destroy();
   } else {
     result = (await child.catch((e: unknown) => e)) as typeof result;
   }

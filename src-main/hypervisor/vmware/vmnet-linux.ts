@@ -176,7 +176,7 @@ export async function applyNetworking(
   await copyFile(target, temp);
   const tool = (args: string[]) =>
     run([paths.vmwareNetworks, ...args], { timeoutMs: 120_000, signal: opts.signal }).catch((e: unknown) => {
-      if (e instanceof CommandError && /must be root|permission denied|not permitted|EACCES/i.test(`${e.stdout}\n${e.stderr}`)) {
+      if (e instanceof CommandError && /must be (run as )?root|as root|superuser|permission denied|not permitted|EACCES/i.test(`${e.stdout}\n${e.stderr}`)) {
         throw needsRoot('vmware-networks refused');
       }
       throw e;

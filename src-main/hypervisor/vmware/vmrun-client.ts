@@ -55,6 +55,8 @@ export interface CallOptions {
   quiet?: boolean;
   /** Guest/encryption passwords to mask in logs. */
   secrets?: string[];
+  /** Guest login for guest operations (`-gu/-gp`, placed before the command; the password is masked). */
+  guestAuth?: { user: string; password: string };
 }
 
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
@@ -127,7 +129,8 @@ export class VmrunClient {
   }
 
   private async execOnce(command: string, args: string[], opts: CallOptions & { resolveOnExit?: boolean }): Promise<string> {
-    const argv = [this.vmrunPath, '-T', this.hostType, command, ...args];
+    const auth = opts.guestAuth ? ['-gu', opts.guestAuth.user, '-gp', opts.guestAuth.password] : [];
+    const argv = [this.vmrunPath, '-T', this.hostType, ...auth, command, ...args];
     const secrets = [...(opts.secrets ?? []), ...argv.filter((_, i) => /^-(gp|vp)$/.test(argv[i - 1] ?? ''))];
     const shown = maskArgs(argv, secrets);
     this.last = { lastCommand: shown };
