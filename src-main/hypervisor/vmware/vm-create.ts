@@ -139,8 +139,12 @@ export async function createClone(a: CreateCloneArgs): Promise<void> {
     file.set('memsize', String(memory));
     file.set('msg.autoAnswer', 'TRUE');
     file.deleteMatching(/^checkpoint\.vmstate/);
+    const devices = spec.nics.map((_, i) => file.get(`ethernet${i}.virtualDev`) ?? file.get('ethernet0.virtualDev'));
     removeNicsFrom(file, 0);
-    spec.nics.forEach((nic, i) => wireNic(file, i, { vnet: nic.network, mac: nic.mac }, a.platform));
+    spec.nics.forEach((nic, i) => {
+      const virtualDev = devices[i];
+      wireNic(file, i, { vnet: nic.network, mac: nic.mac, ...(virtualDev ? { virtualDev } : {}) }, a.platform);
+    });
 
     const inUse = await identitiesInUse(lab, spec.name, spec.template);
     let uuid = newVmwareUuid();
