@@ -4,6 +4,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import type { OpOptions } from '../types';
+import { CommandError } from '../../exec/runner';
 import type { Commands } from './commands';
 
 /** The parts of `ip -j -d link show` the provider reads. */
@@ -51,8 +52,12 @@ export async function ensureBridge(cmd: Commands, name: string, mac: string, hos
   await cmd.run(['ip', 'link', 'set', 'dev', name, 'up'], opts);
 }
 
-/** Delete a host link; no-op when it is absent. */
+/** Delete a host link; no-op when it is absent (or vanishes meanwhile, as a veth does when its namespace goes). */
 export async function deleteLink(cmd: Commands, name: string, opts: OpOptions = {}): Promise<void> {
   if (!(await getLink(cmd, name, opts))) return;
-  await cmd.run(['ip', 'link', 'del', 'dev', name], opts);
+  try {
+    await cmd.run(['ip', 'link', 'del', 'dev', name], opts);
+  } catch (e) {
+    if (!(e instanceof CommandError) || !/Cannot find device|No such device/.test(`${e.stderr}${e.stdout}`)) throw e;
+  }
 }

@@ -4,14 +4,14 @@
  * names (netns `halab-<lab>-`, links `hl<tag>-` / `hv<tag>`, processes whose
  * root or pid file lies in the lab folder). Also a report of what is left.
  */
-import { readdir } from 'node:fs/promises';
+import { readdir, rmdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { LabRef, OpOptions } from '../types';
 import { deleteLink } from './bridge';
 import type { Commands } from './commands';
 import { stopDnsmasq } from './dnsmasq';
-import { stopMachine, unmountOverlay } from './machine';
-import { bridgePrefix, netnsPrefix, vethPrefix } from './names';
+import { NSPAWN_RUN_DIR, releaseMachine, stopMachine } from './machine';
+import { bridgePrefix, labTag, machineName, netnsPrefix, vethPrefix } from './names';
 import { deleteNetns, linksWithPrefix, listNetns } from './netns';
 import { forwardBlockedBridges, guardPresent, guardsOfLab, releaseGuard, unblockForwarding } from './net-guard';
 import { allProcs, mountsUnder, procCmdline, removeTree, signalTree, type ProcRef } from './proc';
@@ -26,6 +26,13 @@ export interface LabLeftovers {
   processes: string[];
   forwardRules: string[];
   guards: string[];
+  /** systemd-nspawn per-machine folders under /run/systemd/nspawn/propagate. */
+  nspawnState: string[];
+}
+
+async function nspawnStateDirs(lab: LabRef): Promise<string[]> {
+  const prefix = `halab-${labTag(lab.id)}-`;
+  return (await readdir(join(NSPAWN_RUN_DIR, 'propagate')).catch(() => [] as string[])).filter((d) => d.startsWith(prefix));
 }
 
 /** Live (non-zombie) processes that belong to this lab: nspawn of its VMs, dnsmasq of its networks. */
@@ -73,7 +80,7 @@ export async function cleanupLabResources(cmd: Commands, lab: LabRef, opts: OpOp
   }
   for (const p of await labProcesses(lab)) await attempt(`kill ${p.pid}`, () => signalTree(p.pid, 'SIGKILL'));
   for (const vm of await subdirs(join(lab.dir, 'vms'))) {
-    await attempt(`unmount ${vm}`, () => unmountOverlay(cmd, vmDir(lab, vm), opts));
+    await attempt(`unmount ${vm}`, () => releaseMachine(cmd, vmDir(lab, vm), machineName(lab.id, vm), opts));
   }
   for (const m of (await mountsUnder(lab.dir)).reverse()) await attempt(`umount ${m.target}`, () => cmd.run(['umount', '-l', m.target], opts));
   for (const ns of await listNetns(cmd, opts)) {
@@ -89,6 +96,7 @@ export async function cleanupLabResources(cmd: Commands, lab: LabRef, opts: OpOp
   for (const br of await forwardBlockedBridges(cmd, opts)) {
     if (br.startsWith(bridgePrefix(lab.id))) await attempt(`rule ${br}`, () => unblockForwarding(cmd, br, opts));
   }
+  for (const d of await nspawnStateDirs(lab)) await attempt(`nspawn state ${d}`, () => rmdir(join(NSPAWN_RUN_DIR, 'propagate', d)));
   if (!opts.keepGuards) {
     for (const c of subnets) await attempt('guard', () => releaseGuard(cmd, lab.id, c, opts));
   }
@@ -110,5 +118,6 @@ export async function labLeftovers(cmd: Commands, lab: LabRef, subnets: string[]
     processes: (await labProcesses(lab)).map((p) => `${p.pid} ${p.argv.slice(0, 3).join(' ')}`),
     forwardRules: (await forwardBlockedBridges(cmd)).filter((b) => b.startsWith(bridgePrefix(lab.id))),
     guards,
+    nspawnState: await nspawnStateDirs(lab),
   };
 }

@@ -23,8 +23,8 @@ import { ensureBaseImage } from './base-image';
 import { cleanupLabResources, labLeftovers, type LabLeftovers } from './cleanup';
 import { Commands } from './commands';
 import { readLeases } from './dnsmasq';
-import { freezeMachine, logTail, mountOverlay, runningMachine, startMachine, stopMachine, unmountOverlay, vmPaths } from './machine';
-import { checkName, guestNicName, hostVethName, netnsName } from './names';
+import { freezeMachine, logTail, mountOverlay, releaseMachine, runningMachine, startMachine, stopMachine, unmountOverlay, vmPaths } from './machine';
+import { checkName, guestNicName, hostVethName, machineName, netnsName } from './names';
 import { deleteNetns, ensureNetns, netnsAddresses, setNicLink, wireNic } from './netns';
 import { ensureLabNetwork, loadNetwork, removeLabNetwork } from './networks';
 import { removeTree } from './proc';
@@ -109,7 +109,7 @@ export class LinuxLabProvider implements Hypervisor {
       await this.wire(vm, opts);
       await mountOverlay(this.cmd, vm.base, dir, opts);
       try {
-        await startMachine(this.cmd, name, dir, vm.netns, opts);
+        await startMachine(this.cmd, machineName(lab.id, name), dir, vm.netns, opts);
       } catch (e) {
         this.cmd.note({ lastCommand: `systemd-nspawn for ${name}`, lastOutput: await logTail(dir, 10) });
         await unmountOverlay(this.cmd, dir, opts).catch(() => undefined);
@@ -239,7 +239,7 @@ export class LinuxLabProvider implements Hypervisor {
       const dir = vmDir(lab, name);
       const vm = await readJson<VmState>(vmPaths(dir).vm).catch(() => undefined);
       await stopMachine(dir, 'hard', opts);
-      await unmountOverlay(this.cmd, dir, opts);
+      await releaseMachine(this.cmd, dir, machineName(lab.id, name), opts);
       await deleteNetns(this.cmd, vm?.netns ?? netnsName(lab.id, name), opts);
       for (const nic of vm?.nics ?? []) await deleteLink(this.cmd, nic.hostVeth, opts);
       await removeTree(dir);
@@ -277,7 +277,7 @@ export class LinuxLabProvider implements Hypervisor {
     await this.load(lab, name);
     const dir = vmDir(lab, name);
     await stopMachine(dir, mode, { ...opts, softTimeoutMs: this.options.softStopTimeoutMs });
-    await unmountOverlay(this.cmd, dir, opts);
+    await releaseMachine(this.cmd, dir, machineName(lab.id, name), opts);
     await removeTree(vmPaths(dir).run);
   }
 

@@ -7,7 +7,7 @@
  * the lab folder and checked against /proc before any signal is sent.
  */
 import { existsSync } from 'node:fs';
-import { access, mkdir, readFile, rm } from 'node:fs/promises';
+import { access, mkdir, readFile, rm, rmdir, stat } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import type { OpOptions } from '../types';
 import type { Commands } from './commands';
@@ -54,6 +54,23 @@ export async function mountOverlay(cmd: Commands, base: string, dir: string, opt
   }
   for (const d of [p.upper, p.work, p.merged]) await mkdir(d, { recursive: true });
   await cmd.run(['mount', '-t', 'overlay', 'overlay', '-o', `lowerdir=${base},upperdir=${p.upper},workdir=${p.work}`, p.merged], opts);
+}
+
+/** Where systemd-nspawn keeps per-machine state on the host. */
+export const NSPAWN_RUN_DIR = '/run/systemd/nspawn';
+
+/**
+ * Unmount the overlay and remove what a killed systemd-nspawn could not clean
+ * up itself: its image lock file for merged/ and its propagation folder.
+ * Call only when the VM's nspawn is gone.
+ */
+export async function releaseMachine(cmd: Commands, dir: string, machine: string, opts: OpOptions = {}): Promise<void> {
+  const merged = vmPaths(dir).merged;
+  const st = (await isMounted(merged)) ? await stat(merged).catch(() => undefined) : undefined;
+  await unmountOverlay(cmd, dir, opts);
+  if (st) await rm(join(NSPAWN_RUN_DIR, 'locks', `inode-${st.dev}:${st.ino}`), { force: true });
+  await rmdir(join(NSPAWN_RUN_DIR, 'propagate', machine)).catch(() => undefined);
+  await rm(join(dir, '.#merged.lck'), { force: true });
 }
 
 /** Unmount merged/ (retrying while a dying container still holds it, then lazily). */

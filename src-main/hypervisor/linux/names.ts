@@ -62,6 +62,15 @@ export function netnsName(labId: string, vm: string): string {
   return `${netnsPrefix(labId)}${vm}`;
 }
 
+/**
+ * The machine name given to systemd-nspawn: unique per lab and VM (nspawn keeps
+ * per-machine state in /run/systemd/nspawn under it), at most 52 characters.
+ * The guest's hostname still comes from its /etc/hostname.
+ */
+export function machineName(labId: string, vm: string): string {
+  return `halab-${labTag(labId)}-${vm}`;
+}
+
 /** A stable, locally administered MAC for a lab bridge (so it never changes as ports come and go). */
 export function bridgeMac(labId: string, network: string): string {
   const h = shortHash(`mac:${labId}/${network}`, 10);
