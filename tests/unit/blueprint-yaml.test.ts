@@ -32,7 +32,7 @@ describe('YAML round trip', () => {
     const before = norm(text);
     const changed = norm(out).filter((l, i) => l !== before[i]);
     expect(changed[0]).toContain('memoryMiB: 1536');
-    expect(changed.slice(1).join('\n')).toMatch(/^layout:\n  positions:\n    lb-master:/);
+    expect(changed.slice(1).join('\n')).toMatch(/^layout:\n {2}positions:\n {4}lb-master:/);
   });
 });
 
@@ -45,5 +45,20 @@ describe('JSON Schema', () => {
     const s = JSON.parse(blueprintJsonSchemaText());
     expect(s.properties.nodes.items.properties.nics.description).toMatch(/ens33/);
     expect(s.properties.nodes.items.additionalProperties).toBe(false);
+  });
+});
+
+describe('fast and full YAML readers agree', () => {
+  it('every shipped and test blueprint reads to the same data with js-yaml and yaml', async () => {
+    const { load, CORE_SCHEMA } = await import('js-yaml');
+    const { readdirSync } = await import('node:fs');
+    const dir = join(BLUEPRINTS, '..', 'tests', 'blueprints');
+    const files = [...SHIPPED, ...['invalid', 'warnings'].flatMap((d) => readdirSync(join(dir, d)).map((f) => join(dir, d, f)))];
+    for (const f of files) {
+      const text = readFileSync(f, 'utf8');
+      const full = parseBlueprintYaml(text);
+      if (full.syntaxIssues.length) continue;
+      expect(load(text, { schema: CORE_SCHEMA }), f).toEqual(full.data);
+    }
   });
 });

@@ -4,7 +4,7 @@ import { toMermaid } from '../../shared/blueprint/graph';
 import { formatIssue } from '../../shared/blueprint/issues';
 import { computePlan, type LabPlan } from '../../shared/blueprint/plan';
 import type { ValidationResult } from '../../shared/blueprint/validate';
-import { stringifyBlueprint } from '../../shared/blueprint/yaml-doc';
+import { parseBlueprintYaml, stringifyBlueprint } from '../../shared/blueprint/yaml-doc';
 import { BlueprintFileError, hostMemoryMiB, readBlueprintFile, validateHere } from '../../backend/blueprint-files';
 import { EXIT, style, table, UsageError } from '../output';
 
@@ -88,8 +88,9 @@ export async function exportCommand(file: string | undefined, flags: { format?: 
   if (format !== 'yaml' && format !== 'json') throw new UsageError(`--format must be yaml or json, not "${format}".`);
   const l = await loadAndValidate(file);
   const code = reportIssues(l);
-  if (!l.result.lab || !l.result.doc) return code;
-  const text = format === 'yaml' ? stringifyBlueprint(l.result.doc) : `${JSON.stringify(l.result.doc.toJS(), null, 2)}\n`;
+  if (!l.result.lab) return code;
+  const doc = parseBlueprintYaml(l.text).doc;
+  const text = format === 'yaml' ? stringifyBlueprint(doc) : `${JSON.stringify(doc.toJS(), null, 2)}\n`;
   if (flags.output) await writeFile(flags.output, text);
   else process.stdout.write(text);
   return code;

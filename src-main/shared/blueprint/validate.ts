@@ -3,6 +3,7 @@
  * service rules. The same code runs in the CLI, the main process and the
  * editor in the browser. Browser-safe.
  */
+import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
 import type { Document } from 'yaml';
 import { formatIssue, type Issue } from './issues';
 import { resolveLab, type ResolvedLab, type ResolvedNetwork } from './model';
@@ -61,8 +62,26 @@ export function validateLab(data: unknown, opts: ValidateOptions = {}): Validati
   return { ok, issues, lab, resolved: ok ? resolved : undefined };
 }
 
-/** Validate YAML text; every issue gets a line and column. */
-export function validateBlueprintText(text: string, opts: ValidateOptions = {}): ValidationResult {
+/**
+ * Validate YAML text; every issue gets a line and column.
+ *
+ * Fast path: js-yaml (about 15x faster than the document parser) reads the
+ * data; only when there is something to report, or the caller wants the
+ * comment-preserving document, is the text parsed again with positions.
+ */
+export function validateBlueprintText(text: string, opts: ValidateOptions & { keepDocument?: boolean } = {}): ValidationResult {
+  if (!opts.keepDocument) {
+    let data: unknown;
+    try {
+      data = loadYaml(text, { schema: CORE_SCHEMA });
+    } catch {
+      data = undefined;
+    }
+    if (data !== null && typeof data === 'object' && !Array.isArray(data)) {
+      const fast = validateLab(data, opts);
+      if (fast.issues.length === 0) return fast;
+    }
+  }
   const parsed = parseBlueprintYaml(text);
   if (parsed.syntaxIssues.length) return { ok: false, issues: parsed.syntaxIssues, doc: parsed.doc };
   if (parsed.data === null || typeof parsed.data !== 'object' || Array.isArray(parsed.data)) {
