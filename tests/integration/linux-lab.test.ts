@@ -7,7 +7,7 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +16,7 @@ import { ensureBaseImageDetailed } from '../../src-main/hypervisor/linux/base-im
 import { LinuxLabProvider } from '../../src-main/hypervisor/linux/linux-provider';
 import { bridgeName, bridgePrefix, netnsPrefix, vethPrefix } from '../../src-main/hypervisor/linux/names';
 import { parseProcStat } from '../../src-main/hypervisor/linux/parse';
+import { removeTree } from '../../src-main/hypervisor/linux/proc';
 import type { LabRef, NetworkSpec, VmSpec } from '../../src-main/hypervisor/types';
 
 const LAB_ID = 'it-linux';
@@ -230,7 +231,26 @@ describe('Linux lab provider, for real', () => {
     const probe = await tcpProbe(target, 22, 3000);
     expect(['EHOSTUNREACH', 'ENETUNREACH']).toContain(probe.result);
     expect(probe.ms).toBeLessThan(1000);
+    // A lost guard (reboot, a person deleting it) comes back before the provider leads to traffic again.
+    await run(['ip', 'route', 'del', 'unreachable', '10.231.21.0/24', 'metric', '4000']);
+    await hv.list(lab);
+    expect((await run(['ip', 'route', 'show', 'type', 'unreachable'])).stdout).toContain('unreachable 10.231.21.0/24 metric 4000');
   }, 60_000);
+
+  it('never deletes through a mount point', async () => {
+    const dir = join(lab.dir, 'mount-probe');
+    await mkdir(join(dir, 'inside'), { recursive: true });
+    await run(['mount', '-t', 'tmpfs', 'tmpfs', join(dir, 'inside')]);
+    try {
+      await writeFile(join(dir, 'inside', 'precious'), 'x');
+      await expect(removeTree(dir)).rejects.toThrow(/still mounted/);
+      expect(existsSync(join(dir, 'inside', 'precious'))).toBe(true);
+    } finally {
+      await run(['umount', join(dir, 'inside')]);
+    }
+    await removeTree(dir);
+    expect(existsSync(dir)).toBe(false);
+  });
 
   it('destroys everything and leaves nothing behind', async () => {
     await Promise.all(VMS.map((v) => hv.destroyVm(lab, v.name)));

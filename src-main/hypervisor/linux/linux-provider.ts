@@ -26,7 +26,7 @@ import { readLeases } from './dnsmasq';
 import { freezeMachine, logTail, mountOverlay, releaseMachine, runningMachine, startMachine, stopMachine, unmountOverlay, vmPaths } from './machine';
 import { checkName, guestNicName, hostVethName, machineName, netnsName } from './names';
 import { deleteNetns, ensureNetns, netnsAddresses, setNicLink, wireNic } from './netns';
-import { ensureLabNetwork, loadNetwork, removeLabNetwork } from './networks';
+import { ensureLabNetwork, loadNetwork, removeLabNetwork, restoreGuards, reviveDhcp } from './networks';
 import { removeTree } from './proc';
 import { listSnapshotNames, removeSnapshot, restoreSnapshot, takeSnapshot } from './snapshots';
 import { netDir, readJson, subdirs, vmDir, writeJson, type NicState, type VmState } from './state';
@@ -101,11 +101,13 @@ export class LinuxLabProvider implements Hypervisor {
         if (running.procState === 'T') await freezeMachine(dir, false);
         return;
       }
+      await restoreGuards(this.cmd, lab, opts);
       for (const nic of vm.nics) {
         if (!(await getLink(this.cmd, nic.bridge, opts))) {
           throw new HypervisorError(`${name} cannot start: its network ${nic.network} is not up (bridge ${nic.bridge} is missing).`, 'bad-state', `Create the network first (ensureNetwork / halab up).`);
         }
       }
+      for (const net of new Set(vm.nics.map((n) => n.network))) await reviveDhcp(this.cmd, lab, net, opts);
       await this.wire(vm, opts);
       await mountOverlay(this.cmd, vm.base, dir, opts);
       try {
@@ -146,6 +148,7 @@ export class LinuxLabProvider implements Hypervisor {
   }
 
   async list(lab: LabRef): Promise<VmInfo[]> {
+    await restoreGuards(this.cmd, lab);
     const out: VmInfo[] = [];
     for (const name of await subdirs(`${lab.dir}/vms`)) {
       const vm = await readJson<VmState>(vmPaths(vmDir(lab, name)).vm).catch(() => undefined);
@@ -159,6 +162,7 @@ export class LinuxLabProvider implements Hypervisor {
 
   async guestAddress(lab: LabRef, name: string, opts: OpOptions & { network?: string; timeoutMs?: number } = {}): Promise<string> {
     const vm = await this.load(lab, name);
+    await restoreGuards(this.cmd, lab, opts);
     const nic = opts.network ? vm.nics.find((n) => n.network === opts.network) : vm.nics[0];
     if (!nic) throw new HypervisorError(`${name} has no NIC${opts.network ? ` on ${opts.network}` : ''}.`, 'not-found');
     const dir = vmDir(lab, name);

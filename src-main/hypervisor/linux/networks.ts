@@ -5,14 +5,15 @@
  */
 import type { LabRef, NetworkSpec, OpOptions } from '../types';
 import { HypervisorError } from '../types';
-import { deleteLink, ensureBridge } from './bridge';
+import { deleteLink, ensureBridge, getLink } from './bridge';
 import type { Commands } from './commands';
-import { ensureDnsmasq, stopDnsmasq } from './dnsmasq';
+import { ensureDnsmasq, runningDnsmasq, stopDnsmasq } from './dnsmasq';
 import { bridgeMac, bridgeName } from './names';
-import { addGuard, blockForwarding, checkLabSubnet, conflictingRoutes, unblockForwarding } from './net-guard';
+import { join } from 'node:path';
+import { addGuard, blockForwarding, checkLabSubnet, conflictingRoutes, guardsOfLab, unblockForwarding } from './net-guard';
 import { removeTree } from './proc';
-import { netDir, readJson, writeJson, type NetworkState } from './state';
-import { cidrContains, formatCidr, ipToInt, type Cidr } from './subnet';
+import { netDir, readJson, subdirs, writeJson, type NetworkState } from './state';
+import { cidrContains, formatCidr, ipToInt, parseCidr, type Cidr } from './subnet';
 
 /** Network names end up in folder names: keep them plain. */
 export function checkNetworkName(name: string): void {
@@ -112,4 +113,28 @@ export async function loadNetwork(lab: LabRef, name: string): Promise<NetworkSta
     throw new HypervisorError(`The network ${name} does not exist in this lab yet.`, 'not-found', `Create it first (ensureNetwork / halab up) before adding VMs to ${name}.`);
   }
   return saved;
+}
+
+/**
+ * Put back every guard route of the lab that is missing (after a reboot, or
+ * someone deleted it): from its saved networks and from the guard registry.
+ * Called before operations that lead to traffic towards lab addresses.
+ */
+export async function restoreGuards(cmd: Commands, lab: LabRef, opts: OpOptions = {}): Promise<void> {
+  const subnets = new Map<string, Cidr>();
+  for (const c of await guardsOfLab(lab.id)) subnets.set(formatCidr(c), c);
+  for (const n of await subdirs(join(lab.dir, 'networks'))) {
+    const saved = await readJson<NetworkState>(join(netDir(lab, n), 'network.json')).catch(() => undefined);
+    if (saved) subnets.set(saved.subnet, parseCidr(saved.subnet));
+  }
+  for (const c of subnets.values()) await addGuard(cmd, lab.id, c, opts);
+}
+
+/** Restart a network's dnsmasq if its bridge is up but DHCP died (no-op otherwise). */
+export async function reviveDhcp(cmd: Commands, lab: LabRef, name: string, opts: OpOptions = {}): Promise<void> {
+  const saved = await readJson<NetworkState>(join(netDir(lab, name), 'network.json'));
+  if (!saved?.spec.dhcp || !(await getLink(cmd, saved.bridge, opts))) return;
+  if (await runningDnsmasq(netDir(lab, name), saved.bridge)) return;
+  opts.log?.(`DHCP on ${name} had stopped; starting it again.`);
+  await ensureDnsmasq(cmd, saved.bridge, saved.spec.dhcp, netDir(lab, name), opts);
 }
