@@ -6,7 +6,7 @@
  * lab's other VMs. The record file is written last: a folder without it is
  * a half-made VM and is cleaned up and made again.
  */
-import { access, readdir, rm } from 'node:fs/promises';
+import { access, mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HypervisorError, type LabRef, type OpOptions, type VmSpec } from '../types.js';
 import { listVmFolders, readVmRecord, vmDir, vmxPathOf, writeVmRecord, type VmRecord } from './lab-store.js';
@@ -109,6 +109,7 @@ export async function createClone(a: CreateCloneArgs): Promise<void> {
     }
   });
 
+  await mkdir(dir, { recursive: true });
   let baseSnapshot: string | undefined;
   const cloneName = `${lab.id}-${spec.name}`;
   if (spec.clone === 'linked') {

@@ -3,7 +3,7 @@
  * linked clones (from a `halab-base` snapshot of the template, taken once;
  * the template itself is never booted) living in `<lab.dir>/vms/<name>/`.
  */
-import { readdir, rm, mkdir } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { join, win32 } from 'node:path';
 import {
   HypervisorError,
@@ -330,11 +330,6 @@ export class VmwareDriver implements Hypervisor {
 
   failureDetails(): FailureDetails {
     return this.lastClient?.failureDetails() ?? {};
-  }
-
-  /** Make sure the lab folder exists (the CLI calls this before creating VMs). */
-  static async prepareLab(lab: LabRef): Promise<void> {
-    await mkdir(join(lab.dir, 'vms'), { recursive: true });
   }
 }
 
