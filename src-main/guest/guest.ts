@@ -1,0 +1,196 @@
+/**
+ * The guest module: the only code that speaks SSH (node-ssh). A `Guest` runs
+ * commands given as argv arrays — each word is shell-quoted here, so no
+ * blueprint value ever reaches a shell unquoted — reads files, and uploads
+ * files atomically (temp file + rename, previous version kept as
+ * `<file>.halab-prev`), reporting whether anything changed.
+ */
+import { createHash } from 'node:crypto';
+import { NodeSSH } from 'node-ssh';
+import { shellQuote } from '../configs/quote';
+import { fingerprint, type HostKeyStore } from './lab-keys';
+
+export interface ConnectOptions {
+  /** VM name (key for the pinned host key). */
+  name: string;
+  host: string;
+  port?: number;
+  user?: string;
+  privateKey: string;
+  hostKeys: HostKeyStore;
+  /** Keep trying this long while the VM boots (default 120 s). */
+  waitMs?: number;
+  signal?: AbortSignal;
+  log?: (line: string) => void;
+}
+
+export interface ExecOptions {
+  /** Run through `sudo -n` when not root. Default true. */
+  sudo?: boolean;
+  stdin?: string;
+  /** Exit codes that are not failures (default [0]). */
+  okCodes?: number[];
+  cwd?: string;
+  /** Stream output lines to the step's log. */
+  log?: (line: string) => void;
+  timeoutMs?: number;
+}
+
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+  code: number;
+}
+
+export class GuestError extends Error {
+  override readonly name = 'GuestError';
+  constructor(
+    message: string,
+    readonly code: 'unreachable' | 'host-key-changed' | 'auth' | 'command' | 'canceled',
+    readonly result?: ExecResult & { command: string },
+  ) {
+    super(message);
+  }
+}
+
+/** One shell command line from argv words, each quoted. */
+export function commandLine(argv: string[]): string {
+  if (argv.length === 0) throw new TypeError('empty command');
+  return argv.map(shellQuote).join(' ');
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((ok) => {
+    const t = setTimeout(ok, ms);
+    signal?.addEventListener('abort', () => (clearTimeout(t), ok()), { once: true });
+  });
+
+export class Guest {
+  constructor(
+    readonly name: string,
+    readonly host: string,
+    private readonly ssh: NodeSSH,
+    private readonly user: string,
+  ) {}
+
+  /** Run a command (argv words, quoted here). Throws GuestError on a code not in okCodes. */
+  async exec(argv: string[], opts: ExecOptions = {}): Promise<ExecResult> {
+    const line = commandLine(argv);
+    const full = opts.sudo !== false && this.user !== 'root' ? `sudo -n -- ${line}` : line;
+    return this.run(full, line, opts);
+  }
+
+  /** Run a bash script we generated (values inside it quoted by its renderer), fed on stdin. */
+  async script(text: string, opts: ExecOptions = {}): Promise<ExecResult> {
+    const runner = this.user !== 'root' && opts.sudo !== false ? 'sudo -n -- bash -s' : 'bash -s';
+    return this.run(`${runner} <<'HALAB_EOF'\nset -euo pipefail\n${text}\nHALAB_EOF`, text.split('\n')[0] ?? 'script', opts);
+  }
+
+  private async run(command: string, shown: string, opts: ExecOptions): Promise<ExecResult> {
+    const ok = opts.okCodes ?? [0];
+    let timer: NodeJS.Timeout | undefined;
+    const exec = this.ssh.execCommand(command, {
+      cwd: opts.cwd,
+      stdin: opts.stdin,
+      onStdout: opts.log ? (b) => b.toString().split('\n').filter(Boolean).forEach((l) => opts.log?.(l)) : undefined,
+      onStderr: opts.log ? (b) => b.toString().split('\n').filter(Boolean).forEach((l) => opts.log?.(l)) : undefined,
+    });
+    const timeout = new Promise<never>((_, fail) => {
+      timer = setTimeout(() => fail(new GuestError(`${this.name}: "${shown}" did not finish within ${Math.round((opts.timeoutMs ?? 600_000) / 1000)} s.`, 'command')), opts.timeoutMs ?? 600_000);
+    });
+    try {
+      const r = await Promise.race([exec, timeout]);
+      const result = { stdout: r.stdout, stderr: r.stderr, code: r.code ?? (r.signal ? 128 : 0) };
+      if (!ok.includes(result.code)) {
+        const tail = `${result.stderr}\n${result.stdout}`.trim().split('\n').slice(-5).join('\n');
+        throw new GuestError(`${this.name}: "${shown.slice(0, 200)}" failed with exit code ${result.code}${tail ? `:\n${tail}` : ''}`, 'command', { ...result, command: shown });
+      }
+      return result;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** File content, or undefined when the file does not exist. */
+  async readFile(path: string): Promise<string | undefined> {
+    const r = await this.exec(['cat', '--', path], { okCodes: [0, 1] });
+    return r.code === 0 ? r.stdout : undefined;
+  }
+
+  /**
+   * Write a file if its content differs: upload to a temp file beside it,
+   * keep the old one as `<path>.halab-prev`, then rename into place.
+   * Returns whether the file changed.
+   */
+  async writeFile(path: string, content: string, opts: { mode?: string; owner?: string } = {}): Promise<{ changed: boolean }> {
+    const want = createHash('sha256').update(content).digest('hex');
+    const mode = opts.mode ?? '0644';
+    const owner = opts.owner ?? 'root:root';
+    const probe = await this.exec(['sh', '-c', 'if [ -f "$1" ]; then sha256sum -- "$1" | cut -d" " -f1; stat -c "%a %U:%G" -- "$1"; fi', 'sh', path]);
+    const [have, meta] = probe.stdout.trim().split('\n');
+    const modeNow = meta?.split(' ')[0]?.padStart(4, '0');
+    if (have === want && modeNow === mode.padStart(4, '0') && meta?.split(' ')[1] === owner) return { changed: false };
+    const tmp = `${path}.halab-tmp`;
+    await this.exec(['mkdir', '-p', '--', path.replace(/\/[^/]*$/, '') || '/']);
+    await this.exec(['sh', '-c', 'umask 077; cat > "$1"', 'sh', tmp], { stdin: content });
+    await this.exec(['chown', owner, '--', tmp]);
+    await this.exec(['chmod', mode, '--', tmp]);
+    await this.exec(['sh', '-c', 'if [ -f "$1" ]; then cp -p -- "$1" "$1.halab-prev"; fi; mv -f -- "$2" "$1"', 'sh', path, tmp]);
+    return { changed: true };
+  }
+
+  close(): void {
+    this.ssh.dispose();
+  }
+}
+
+/**
+ * Connect with the lab key, retrying with backoff while the VM boots. The
+ * host key is pinned on first contact; a different key later stops with a
+ * clear message (the VM was replaced, or something is impersonating it).
+ */
+export async function connectGuest(o: ConnectOptions): Promise<Guest> {
+  const deadline = Date.now() + (o.waitMs ?? 120_000);
+  const pinned = (await o.hostKeys.load())[o.name];
+  let delay = 250;
+  let last = '';
+  for (let attempt = 1; ; attempt++) {
+    if (o.signal?.aborted) throw new GuestError(`${o.name}: canceled while connecting.`, 'canceled');
+    let seen: string | undefined;
+    const ssh = new NodeSSH();
+    try {
+      await ssh.connect({
+        host: o.host,
+        port: o.port ?? 22,
+        username: o.user ?? 'root',
+        privateKey: o.privateKey,
+        readyTimeout: 8000,
+        keepaliveInterval: 5000,
+        hostVerifier: (key: Buffer) => {
+          seen = fingerprint(key);
+          return pinned === undefined || pinned === seen;
+        },
+      } as Parameters<NodeSSH['connect']>[0]);
+      if (pinned === undefined && seen) await o.hostKeys.pin(o.name, seen);
+      if (attempt > 1) o.log?.(`${o.name}: SSH is up at ${o.host} (attempt ${attempt})`);
+      return new Guest(o.name, o.host, ssh, o.user ?? 'root');
+    } catch (e) {
+      ssh.dispose();
+      const msg = (e as Error).message;
+      if (pinned !== undefined && seen !== undefined && seen !== pinned) {
+        throw new GuestError(
+          `${o.name} (${o.host}) presented a different SSH host key (${seen}, pinned ${pinned}). The VM was re-created or something else answers at that address. If you re-created it on purpose, run "halab down" first (it forgets the old key); otherwise stop and check the network.`,
+          'host-key-changed',
+        );
+      }
+      if (/authentication methods failed|All configured authentication/i.test(msg)) {
+        throw new GuestError(`${o.name} (${o.host}) refused the lab's SSH key. The template must accept root (or the configured user) with the lab key; check ~/.ssh/authorized_keys in the guest.`, 'auth');
+      }
+      last = msg;
+      if (Date.now() + delay > deadline) break;
+      await sleep(delay, o.signal);
+      delay = Math.min(delay * 2, 3000);
+    }
+  }
+  throw new GuestError(`${o.name}: SSH to ${o.host}:${o.port ?? 22} did not answer within ${Math.round((o.waitMs ?? 120_000) / 1000)} s (last error: ${last}). Is the VM running and on that network?`, 'unreachable');
+}
