@@ -13,8 +13,9 @@ if [ "$(id -u)" != 0 ]; then
   exit 1
 fi
 
-# Packages: Chromium for Playwright, and the real tools the config tests run.
-want=(chromium)
+# Packages: Chromium for Playwright, sshd for the guest-module tests, and the
+# real tools the config tests run.
+want=(chromium openssh-server)
 if [ -f scripts/ci-apt-packages.txt ]; then
   while read -r p; do
     p="${p%%#*}"; p="${p// /}"
@@ -28,11 +29,13 @@ done
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   apt-get update -q
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
-  # Packaged daemons must not run on the host itself (tests start their own on 127.0.0.1).
-  for svc in nginx keepalived mariadb prometheus prometheus-alertmanager prometheus-node-exporter; do
-    if [ -x "/etc/init.d/$svc" ]; then "/etc/init.d/$svc" stop >/dev/null 2>&1 || true; fi
-  done
+  # Packaged daemons must not start on the host itself (tests start their own
+  # on 127.0.0.1 or inside lab namespaces): policy-rc.d forbids it during install.
+  policy=/usr/sbin/policy-rc.d
+  had_policy=0; [ -e "$policy" ] && had_policy=1
+  [ "$had_policy" = 1 ] || { printf '#!/bin/sh\nexit 101\n' > "$policy"; chmod +x "$policy"; }
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" || { [ "$had_policy" = 1 ] || rm -f "$policy"; exit 1; }
+  [ "$had_policy" = 1 ] || rm -f "$policy"
 else
   echo "setup: Debian packages present"
 fi

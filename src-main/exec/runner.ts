@@ -207,10 +207,12 @@ export function spawnBackground(argv: string[], opts: { env?: Record<string, str
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   if (opts.detached) child.unref();
-  const exited = child.then(
-    (r) => (r.signal ?? r.exitCode ?? -1) as number | string,
-    () => -1,
-  );
+  // Resolve on the process' own exit, not when its pipes close: a grandchild
+  // (an sshd session, a daemon it forked) may hold them open much longer.
+  const exited = new Promise<number | string>((resolve) => {
+    child.once('exit', (code, signal) => resolve(signal ?? code ?? -1));
+    child.catch(() => resolve(-1));
+  });
   if (child.pid === undefined) throw new CommandError(`${basename(file)} could not start`, argv, '', '', undefined, 'spawn');
   return {
     pid: child.pid,

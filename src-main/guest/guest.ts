@@ -90,6 +90,7 @@ export class Guest {
     const ok = opts.okCodes ?? [0];
     let timer: NodeJS.Timeout | undefined;
     const exec = this.ssh.execCommand(command, {
+      noTrim: true,
       cwd: opts.cwd,
       stdin: opts.stdin,
       onStdout: opts.log ? (b) => b.toString().split('\n').filter(Boolean).forEach((l) => opts.log?.(l)) : undefined,
