@@ -5,6 +5,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { exportCommand, graphCommand, planCommand, validateCommand } from './commands/blueprint';
+import { downCommand, statusCommand, upCommand } from './commands/lab';
 import { serveCommand } from './commands/serve';
 import { EXIT, style, UsageError } from './output';
 import { VERSION } from './version';
@@ -20,6 +21,15 @@ Blueprints
                                     Write the blueprint as YAML (comments kept) or JSON.
   graph FILE                        The topology as a Mermaid flowchart.
 
+Labs
+  up FILE [--provider vmware|linux] [--stage vms|all] [--concurrency N] [--verbose] [--json]
+                                    Create the VMs and VMnets and provision the whole lab; idempotent,
+                                    resumes after a crash; Ctrl-C cancels cleanly.
+  down FILE [--provider vmware|linux]
+                                    Destroy every VM and network the lab created.
+  status FILE [--provider vmware|linux] [--json]
+                                    VMs with power state and addresses.
+
 App
   serve [--port N] [--host ADDR] [--allow-remote]
                                     Run the app in a browser (127.0.0.1, random port, access token).
@@ -29,9 +39,13 @@ Options
   -v, --version                     Print the version.
 
 Exit codes: 0 ok, 1 invalid blueprint, 2 usage error, 3 failed.
+The provider is the one given, else the one the lab was created with, else VMware
+if it is installed, else the Linux lab (Linux, as root).
+
 Examples:
   halab validate lab-blueprints/vmware-3tier-ha.yaml
   halab plan lab-blueprints/vmware-3tier-ha.yaml --json
+  sudo halab up lab-blueprints/vmware-3tier-ha.yaml --provider linux
 `;
 
 type Flags = Record<string, string | boolean | undefined>;
@@ -56,6 +70,14 @@ const COMMANDS: Record<string, Command> = {
     run: ([f], fl) => exportCommand(f, fl as { format?: string; output?: string }),
   },
   graph: { usage: 'halab graph FILE', options: {}, positionals: 1, run: ([f]) => graphCommand(f) },
+  up: {
+    usage: 'halab up FILE [--provider vmware|linux] [--stage vms|all] [--concurrency N] [--verbose] [--json]',
+    options: { provider: { type: 'string' }, stage: { type: 'string' }, concurrency: { type: 'string' }, verbose: { type: 'boolean' }, json: { type: 'boolean' } },
+    positionals: 1,
+    run: ([f], fl, signal) => upCommand(f, fl as Parameters<typeof upCommand>[1], signal),
+  },
+  down: { usage: 'halab down FILE [--provider vmware|linux]', options: { provider: { type: 'string' } }, positionals: 1, run: ([f], fl, signal) => downCommand(f, fl as { provider?: string }, signal) },
+  status: { usage: 'halab status FILE [--provider vmware|linux] [--json]', options: { provider: { type: 'string' }, json: { type: 'boolean' } }, positionals: 1, run: ([f], fl) => statusCommand(f, fl as { provider?: string; json?: boolean }) },
   serve: {
     usage: 'halab serve [--port N] [--host ADDR] [--allow-remote]',
     options: { port: { type: 'string', short: 'p' }, host: { type: 'string' }, 'allow-remote': { type: 'boolean' }, 'static-dir': { type: 'string' } },

@@ -3,10 +3,10 @@
 const useColor = (stream: NodeJS.WriteStream) => stream.isTTY && !process.env.NO_COLOR;
 
 export const style = {
-  red: (s: string, stream = process.stderr) => (useColor(stream) ? `\x1b[31m${s}\x1b[0m` : s),
-  yellow: (s: string, stream = process.stderr) => (useColor(stream) ? `\x1b[33m${s}\x1b[0m` : s),
-  green: (s: string, stream = process.stdout) => (useColor(stream) ? `\x1b[32m${s}\x1b[0m` : s),
-  bold: (s: string, stream = process.stdout) => (useColor(stream) ? `\x1b[1m${s}\x1b[0m` : s),
+  red: (s: string, stream: NodeJS.WriteStream = process.stderr) => (useColor(stream) ? `\x1b[31m${s}\x1b[0m` : s),
+  yellow: (s: string, stream: NodeJS.WriteStream = process.stderr) => (useColor(stream) ? `\x1b[33m${s}\x1b[0m` : s),
+  green: (s: string, stream: NodeJS.WriteStream = process.stdout) => (useColor(stream) ? `\x1b[32m${s}\x1b[0m` : s),
+  bold: (s: string, stream: NodeJS.WriteStream = process.stdout) => (useColor(stream) ? `\x1b[1m${s}\x1b[0m` : s),
 };
 
 /** A plain text table with a header row. */

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { utils } from 'ssh2';
+import ssh2 from 'ssh2';
 
 export interface LabKey {
   privateKeyPath: string;
@@ -28,7 +28,7 @@ export async function ensureLabKey(labDir: string, labName: string): Promise<Lab
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const pair = utils.generateKeyPairSync('ed25519', { comment: `halab-${labName}` });
+  const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment: `halab-${labName}` });
   const tmp = `${privateKeyPath}.${process.pid}.tmp`;
   await writeFile(tmp, pair.private, { mode: 0o600 });
   await writeFile(`${privateKeyPath}.pub`, `${pair.public.trim()}\n`, { mode: 0o644 });

@@ -1,0 +1,29 @@
+/**
+ * Picks the hypervisor implementation: by name, by what a lab was created
+ * with, or the first one usable here (VMware first: it is the product's
+ * reason to exist; the Linux lab where VMware is missing and we are root).
+ */
+import { LinuxLabProvider } from './linux';
+import { HypervisorError, type Hypervisor, type ProviderKind } from './types';
+import { VmwareDriver } from './vmware/vmware-driver';
+
+export interface FactoryOptions {
+  vmrunPath?: string;
+}
+
+export function createHypervisor(kind: ProviderKind, o: FactoryOptions = {}): Hypervisor {
+  return kind === 'vmware' ? new VmwareDriver({ vmrunPath: o.vmrunPath }) : new LinuxLabProvider();
+}
+
+/** The provider to use: the one asked for, else the first usable. Throws with both reasons when none is. */
+export async function chooseHypervisor(kind: ProviderKind | undefined, o: FactoryOptions = {}): Promise<Hypervisor> {
+  const order: ProviderKind[] = kind ? [kind] : ['vmware', 'linux'];
+  const reasons: string[] = [];
+  for (const k of order) {
+    const hv = createHypervisor(k, o);
+    const u = await hv.checkUsable();
+    if (u.usable) return hv;
+    reasons.push(`${k}: ${u.reason ?? 'not usable'}${u.fix ? ` (${u.fix})` : ''}`);
+  }
+  throw new HypervisorError(`No hypervisor can run this lab here.\n  ${reasons.join('\n  ')}`, 'not-usable');
+}

@@ -1,0 +1,144 @@
+/**
+ * The plan/apply engine: a graph of steps with dependencies, run with a
+ * bounded concurrency. Every step is idempotent (it checks before it
+ * changes) and reports whether it changed anything. Progress is journaled
+ * (`journal.jsonl` in the lab folder) so a killed run is visible and the next
+ * run picks up from where it stopped; every step emits events (start, log
+ * lines, done, failed with the reason) for the CLI and the UI. Cancel with
+ * an AbortSignal: running steps get it, no new step starts.
+ */
+import { appendFile, mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+
+export interface StepContext {
+  signal: AbortSignal;
+  log(line: string): void;
+}
+
+export interface Step {
+  id: string;
+  title: string;
+  /** The VM this step works on, for per-VM progress. */
+  vm?: string;
+  deps: string[];
+  /** Do the work if needed; return 'changed' or 'unchanged'. */
+  run(ctx: StepContext): Promise<'changed' | 'unchanged'>;
+}
+
+export type StepEvent =
+  | { type: 'start'; step: string; title: string; vm?: string; at: number }
+  | { type: 'log'; step: string; vm?: string; line: string; at: number }
+  | { type: 'done'; step: string; vm?: string; changed: boolean; ms: number; at: number }
+  | { type: 'failed'; step: string; vm?: string; error: string; at: number }
+  | { type: 'skipped'; step: string; vm?: string; reason: string; at: number };
+
+export interface ApplyOptions {
+  concurrency?: number;
+  signal?: AbortSignal;
+  onEvent?: (e: StepEvent) => void;
+  /** Append-only JSON lines journal. */
+  journalPath?: string;
+}
+
+export interface ApplyResult {
+  ok: boolean;
+  canceled: boolean;
+  changed: string[];
+  unchanged: string[];
+  failed: { step: string; error: string }[];
+  /** Steps not run because a dependency failed or the run was canceled. */
+  skipped: string[];
+  ms: number;
+}
+
+export class PlanError extends Error {
+  override readonly name = 'PlanError';
+}
+
+/** Check ids are unique, dependencies exist and there is no cycle. */
+export function checkGraph(steps: Step[]): void {
+  const ids = new Map(steps.map((s) => [s.id, s]));
+  if (ids.size !== steps.length) throw new PlanError('Two steps have the same id.');
+  for (const s of steps) for (const d of s.deps) if (!ids.has(d)) throw new PlanError(`Step ${s.id} depends on unknown step ${d}.`);
+  const state = new Map<string, 1 | 2>();
+  const visit = (id: string, path: string[]) => {
+    if (state.get(id) === 2) return;
+    if (state.get(id) === 1) throw new PlanError(`Steps depend on each other in a circle: ${[...path, id].join(' → ')}`);
+    state.set(id, 1);
+    for (const d of ids.get(id)!.deps) visit(d, [...path, id]);
+    state.set(id, 2);
+  };
+  for (const s of steps) visit(s.id, []);
+}
+
+export async function applySteps(steps: Step[], opts: ApplyOptions = {}): Promise<ApplyResult> {
+  checkGraph(steps);
+  const started = Date.now();
+  const limit = Math.max(1, opts.concurrency ?? 4);
+  const signal = opts.signal ?? new AbortController().signal;
+  const result: ApplyResult = { ok: true, canceled: false, changed: [], unchanged: [], failed: [], skipped: [], ms: 0 };
+  const status = new Map<string, 'pending' | 'running' | 'ok' | 'failed' | 'skipped'>(steps.map((s) => [s.id, 'pending']));
+  let journal = Promise.resolve();
+  if (opts.journalPath) await mkdir(dirname(opts.journalPath), { recursive: true });
+
+  const emit = (e: StepEvent) => {
+    opts.onEvent?.(e);
+    if (opts.journalPath && e.type !== 'log') {
+      const path = opts.journalPath;
+      journal = journal.then(() => appendFile(path, `${JSON.stringify(e)}\n`)).catch(() => undefined);
+    }
+  };
+
+  await new Promise<void>((finish) => {
+    let running = 0;
+    const pump = () => {
+      if (signal.aborted) result.canceled = true;
+      // Anything whose dependency failed or was skipped is skipped too.
+      let progressed = true;
+      while (progressed) {
+        progressed = false;
+        for (const s of steps) {
+          if (status.get(s.id) !== 'pending') continue;
+          const bad = s.deps.find((d) => status.get(d) === 'failed' || status.get(d) === 'skipped');
+          if (bad || result.canceled) {
+            status.set(s.id, 'skipped');
+            result.skipped.push(s.id);
+            emit({ type: 'skipped', step: s.id, vm: s.vm, reason: result.canceled ? 'canceled' : `${bad} did not complete`, at: Date.now() });
+            progressed = true;
+          }
+        }
+      }
+      for (const s of steps) {
+        if (running >= limit) break;
+        if (status.get(s.id) !== 'pending' || !s.deps.every((d) => status.get(d) === 'ok')) continue;
+        status.set(s.id, 'running');
+        running++;
+        const t0 = Date.now();
+        emit({ type: 'start', step: s.id, title: s.title, vm: s.vm, at: t0 });
+        s.run({ signal, log: (line) => emit({ type: 'log', step: s.id, vm: s.vm, line, at: Date.now() }) })
+          .then((r) => {
+            status.set(s.id, 'ok');
+            (r === 'changed' ? result.changed : result.unchanged).push(s.id);
+            emit({ type: 'done', step: s.id, vm: s.vm, changed: r === 'changed', ms: Date.now() - t0, at: Date.now() });
+          })
+          .catch((e: unknown) => {
+            status.set(s.id, 'failed');
+            const error = (e as Error)?.message ?? String(e);
+            result.failed.push({ step: s.id, error });
+            emit({ type: 'failed', step: s.id, vm: s.vm, error, at: Date.now() });
+          })
+          .finally(() => {
+            running--;
+            pump();
+          });
+      }
+      if (running === 0 && [...status.values()].every((v) => v !== 'pending' && v !== 'running')) finish();
+    };
+    signal.addEventListener('abort', pump, { once: true });
+    pump();
+  });
+  await journal;
+  result.ok = result.failed.length === 0 && result.skipped.length === 0;
+  result.ms = Date.now() - started;
+  return result;
+}

@@ -1,0 +1,70 @@
+/**
+ * One SSH connection per VM of a lab, opened on demand. A VM is reached on
+ * its static address once that is set; before (a fresh clone on DHCP) on the
+ * address the hypervisor reports.
+ */
+import { connectGuest, type Guest } from '../guest/guest';
+import { HostKeyStore, type LabKey } from '../guest/lab-keys';
+import type { Hypervisor, LabRef } from '../hypervisor/types';
+import type { ResolvedLab } from '../shared/blueprint/model';
+
+export interface GuestPoolOptions {
+  hv: Hypervisor;
+  lab: LabRef;
+  resolved: ResolvedLab;
+  key: LabKey;
+  /** SSH user in the guests (root in the Linux lab; the template's admin user on VMware). */
+  user?: string;
+}
+
+export class GuestPool {
+  private readonly open = new Map<string, Promise<Guest>>();
+  readonly hostKeys: HostKeyStore;
+
+  constructor(private readonly o: GuestPoolOptions) {
+    this.hostKeys = new HostKeyStore(o.lab.dir);
+  }
+
+  /** The static address the host uses for a VM: its first NIC's. */
+  staticAddress(vm: string): string {
+    const node = this.o.resolved.nodes.find((n) => n.hostname === vm);
+    const nic = node?.nics[0];
+    if (!nic) throw new Error(`${vm} is not a VM of this lab.`);
+    return nic.address;
+  }
+
+  /** A connection to `vm`, reusing an open one. */
+  get(vm: string, opts: { signal?: AbortSignal; log?: (l: string) => void; waitMs?: number } = {}): Promise<Guest> {
+    let g = this.open.get(vm);
+    if (!g) {
+      g = this.connect(vm, opts);
+      this.open.set(vm, g);
+      g.catch(() => this.open.delete(vm));
+    }
+    return g;
+  }
+
+  private async connect(vm: string, opts: { signal?: AbortSignal; log?: (l: string) => void; waitMs?: number }): Promise<Guest> {
+    const base = { name: vm, privateKey: this.o.key.privateKey, hostKeys: this.hostKeys, user: this.o.user, signal: opts.signal, log: opts.log };
+    try {
+      return await connectGuest({ ...base, host: this.staticAddress(vm), waitMs: 1500 });
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'unreachable') throw e;
+    }
+    const nic0 = this.o.resolved.nodes.find((n) => n.hostname === vm)!.nics[0]!;
+    const address = await this.o.hv.guestAddress(this.o.lab, vm, { network: nic0.network, timeoutMs: opts.waitMs ?? 180_000, signal: opts.signal, log: opts.log });
+    opts.log?.(`${vm}: reachable at ${address} until its static address is set`);
+    return connectGuest({ ...base, host: address, waitMs: opts.waitMs ?? 180_000 });
+  }
+
+  /** Close `vm`'s connection (its address is about to change). */
+  async drop(vm: string): Promise<void> {
+    const g = this.open.get(vm);
+    this.open.delete(vm);
+    (await g?.catch(() => undefined))?.close();
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.open.keys()].map((vm) => this.drop(vm)));
+  }
+}

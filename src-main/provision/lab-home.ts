@@ -1,0 +1,67 @@
+/**
+ * Where a lab lives on this computer: its folder (VM files, keys, journal,
+ * state), the provider it was created with, and its generated secrets
+ * (mode 0600, never in the blueprint).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { generateSecrets, type LabSecrets } from '../configs/context';
+import type { LabRef, ProviderKind } from '../hypervisor/types';
+
+/** Root of all labs: HALAB_LABS_DIR, /var/lib/halab/labs for root, else ~/.local/share/halab/labs. */
+export function labsRoot(): string {
+  if (process.env.HALAB_LABS_DIR) return process.env.HALAB_LABS_DIR;
+  if (process.getuid?.() === 0) return '/var/lib/halab/labs';
+  return join(process.env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'halab', 'labs');
+}
+
+export function labRef(labName: string): LabRef {
+  return { id: labName, dir: join(labsRoot(), labName) };
+}
+
+export interface LabState {
+  provider: ProviderKind;
+  /** When the lab was first brought up. */
+  created: string;
+  /** Blueprint file it was last applied from. */
+  blueprint?: string;
+}
+
+async function readJson<T>(file: string): Promise<T | undefined> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as T;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new Error(`${file} is damaged (${(e as Error).message}); move it away to start that lab afresh.`);
+  }
+}
+
+async function writeJson(file: string, value: unknown, mode = 0o644): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, `${JSON.stringify(value, null, 2)}\n`, { mode });
+  await rename(tmp, file);
+}
+
+export async function readLabState(lab: LabRef): Promise<LabState | undefined> {
+  return readJson<LabState>(join(lab.dir, 'lab.json'));
+}
+
+export async function writeLabState(lab: LabRef, state: LabState): Promise<void> {
+  await mkdir(lab.dir, { recursive: true });
+  await writeJson(join(lab.dir, 'lab.json'), state);
+}
+
+/** The lab's secrets, generated on first use. */
+export async function ensureSecrets(lab: LabRef): Promise<LabSecrets> {
+  const file = join(lab.dir, 'secrets.json');
+  const have = await readJson<LabSecrets>(file);
+  if (have) return have;
+  await mkdir(lab.dir, { recursive: true, mode: 0o700 });
+  const fresh = generateSecrets((n) => randomBytes(n));
+  await writeJson(file, fresh, 0o600);
+  return fresh;
+}
+
+export const journalPath = (lab: LabRef) => join(lab.dir, 'journal.jsonl');

@@ -1,0 +1,163 @@
+/**
+ * What provisioning does inside one VM: base system (netplan, hostname,
+ * hosts, sshd), role packages, role files and services, firewall. Each
+ * checks before it changes and says whether it changed anything.
+ */
+import { createHash } from 'node:crypto';
+import { renderSystemFiles, NETPLAN_PATH } from '../configs/system';
+import { mergeBeforeRules, renderUfw } from '../configs/ufw';
+import { obsoletePaths, renderNodeFiles, unitsFor } from '../configs/node-files';
+import type { RenderContext, RenderedFile } from '../configs/context';
+import type { Guest } from '../guest/guest';
+import type { StepContext } from './engine';
+import type { GuestPool } from './guest-pool';
+
+type Result = 'changed' | 'unchanged';
+
+/** Upload the files whose content, mode or owner differ (one round trip to compare). Returns the changed paths. */
+export async function syncFiles(g: Guest, files: RenderedFile[], log: (l: string) => void): Promise<string[]> {
+  if (!files.length) return [];
+  const probe = await g.exec(['sh', '-c', 'for f; do if [ -f "$f" ]; then printf "%s %s\\n" "$(sha256sum < "$f" | cut -c1-64)" "$(stat -c "%a %U:%G" -- "$f")"; else echo -; fi; done', 'sh', ...files.map((f) => f.path)]);
+  const have = probe.stdout.trimEnd().split('\n');
+  const changed: string[] = [];
+  for (const [i, f] of files.entries()) {
+    const want = `${createHash('sha256').update(f.content).digest('hex')} ${Number.parseInt(f.mode, 8).toString(8)} ${f.owner ?? 'root:root'}`;
+    if (have[i] === want) continue;
+    await g.writeFile(f.path, f.content, { mode: f.mode, owner: f.owner });
+    log(`wrote ${f.path}`);
+    changed.push(f.path);
+  }
+  return changed;
+}
+
+/** Base system: files, hostname, netplan (the static address; reconnects after). */
+export async function systemStep(pool: GuestPool, ctx: RenderContext, vm: string, s: StepContext): Promise<Result> {
+  let g = await pool.get(vm, { signal: s.signal, log: s.log });
+  const files = renderSystemFiles(ctx, vm);
+  const changed = await syncFiles(g, files, s.log);
+  const removed = await g.exec(['sh', '-c', 'for f; do if [ -e "$f" ]; then rm -f -- "$f"; echo "$f"; fi; done', 'sh', ...obsoletePaths(ctx, vm)]);
+  const hostnameNow = (await g.exec(['hostname'])).stdout.trim();
+  if (hostnameNow !== vm) {
+    await g.exec(['hostname', vm]);
+    s.log(`hostname set to ${vm}`);
+  }
+  if (changed.includes(NETPLAN_PATH) || removed.stdout.includes('/etc/netplan/')) {
+    await g.exec(['netplan', 'generate']);
+    const target = pool.staticAddress(vm);
+    if (g.host === target) {
+      await g.exec(['netplan', 'apply']);
+    } else {
+      // Applying drops this session (its address goes away): run it detached, then reconnect on the static address.
+      await g.exec(['sh', '-c', '(sleep 1; netplan apply) >/dev/null 2>&1 </dev/null &']);
+      await pool.drop(vm);
+      g = await pool.get(vm, { signal: s.signal, log: s.log, waitMs: 60_000 });
+      if (g.host !== target) throw new Error(`${vm} did not come up on its static address ${target} after netplan apply.`);
+    }
+    s.log(`static addresses applied; now at ${target}`);
+  }
+  if (changed.some((p) => p.startsWith('/etc/ssh/'))) await g.exec(['sh', '-c', 'systemctl reload ssh 2>/dev/null || systemctl reload sshd']);
+  return changed.length || removed.stdout.trim() || hostnameNow !== vm ? 'changed' : 'unchanged';
+}
+
+/** Program that shows a role's software is installed, and the Debian/Ubuntu package that brings it. */
+const ROLE_SOFTWARE: { when: (ctx: RenderContext, vm: string) => boolean; command: string; pkg: (ctx: RenderContext) => string }[] = [
+  { when: () => true, command: 'prometheus-node-exporter', pkg: () => 'prometheus-node-exporter' },
+  { when: () => true, command: 'ufw', pkg: () => 'ufw' },
+  { when: (c, v) => !!c.lab.lab.services.loadBalancer?.members.includes(v), command: 'nginx', pkg: () => 'nginx' },
+  { when: (c, v) => c.lab.lab.services.vips.some((x) => x.members.some((m) => m.node === v)), command: 'keepalived', pkg: () => 'keepalived' },
+  { when: (c, v) => isDb(c, v), command: 'mysqld', pkg: (c) => (c.engine === 'mariadb' ? 'mariadb-server' : 'mysql-server') },
+  { when: (c, v) => isDb(c, v), command: 'prometheus-mysqld-exporter', pkg: () => 'prometheus-mysqld-exporter' },
+  { when: (c, v) => !!c.lab.lab.services.app?.members.includes(v), command: 'node', pkg: () => 'nodejs' },
+  { when: (c, v) => c.lab.lab.services.monitoring?.prometheus === v, command: 'prometheus', pkg: () => 'prometheus' },
+  { when: (c, v) => (c.lab.lab.services.monitoring?.alertmanager ?? c.lab.lab.services.monitoring?.prometheus) === v, command: 'prometheus-alertmanager', pkg: () => 'prometheus-alertmanager' },
+];
+
+function isDb(c: RenderContext, vm: string): boolean {
+  const db = c.lab.lab.services.database;
+  return !!db && (db.primary === vm || c.lab.replicas.some((r) => r.node === vm));
+}
+
+/** Install what the VM's roles need (a no-op on the Linux lab image, which has it all). */
+export async function packagesStep(pool: GuestPool, ctx: RenderContext, vm: string, s: StepContext): Promise<Result> {
+  const g = await pool.get(vm, { signal: s.signal, log: s.log });
+  const wanted = ROLE_SOFTWARE.filter((r) => r.when(ctx, vm));
+  const probe = await g.exec(['sh', '-c', 'for c; do if command -v "$c" >/dev/null 2>&1 || [ -x "/usr/sbin/$c" ] || [ -x "/usr/bin/$c" ]; then echo yes; else echo no; fi; done', 'sh', ...wanted.map((w) => w.command)]);
+  const answers = probe.stdout.trim().split('\n');
+  const missing = [...new Set(wanted.filter((_, i) => answers[i] !== 'yes').map((w) => w.pkg(ctx)))];
+  if (!missing.length) return 'unchanged';
+  s.log(`installing ${missing.join(', ')}`);
+  try {
+    await g.exec(['env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', 'install', '-y', '-q', '--no-install-recommends', ...missing], { log: s.log, timeoutMs: 900_000 });
+  } catch (e) {
+    throw new Error(`${vm}: could not install ${missing.join(', ')}. The VM needs its package sources (internet through the NAT VMnet on VMware; the Linux lab image already has every package). ${(e as Error).message}`);
+  }
+  return 'changed';
+}
+
+/** Which unit must restart when a file changes. */
+function unitForPath(path: string, units: string[]): string | undefined {
+  const rules: [RegExp, RegExp][] = [
+    [/^\/etc\/nginx\//, /^nginx\./],
+    [/^\/etc\/keepalived\/|keepalived-notify/, /^keepalived\./],
+    [/^\/etc\/mysql\//, /^(mariadb|mysql)\.service$/],
+    [/mysqld-exporter/, /^prometheus-mysqld-exporter\./],
+    [/prometheus-node-exporter/, /^prometheus-node-exporter\./],
+    [/^\/etc\/prometheus\/(prometheus\.yml|rules\/)/, /^prometheus\.service$/],
+    [/alertmanager/, /^prometheus-alertmanager\./],
+    [/^\/(etc|opt)\/halab-app\/|halab-app\.service/, /^halab-app\./],
+    [/vip-gauge/, /^halab-vip-gauge\./],
+  ];
+  for (const [file, unit] of rules) if (file.test(path)) return units.find((u) => unit.test(u));
+  return undefined;
+}
+
+/** Role files (everything but the base system), then enable and (re)start the role's units. */
+export async function filesStep(pool: GuestPool, ctx: RenderContext, vm: string, appSources: RenderedFile[], s: StepContext): Promise<Result> {
+  const g = await pool.get(vm, { signal: s.signal, log: s.log });
+  const system = new Set(renderSystemFiles(ctx, vm).map((f) => f.path));
+  const isApp = !!ctx.lab.lab.services.app?.members.includes(vm);
+  const files = [...renderNodeFiles(ctx, vm).filter((f) => !system.has(f.path)), ...(isApp ? appSources : [])];
+  const changed = await syncFiles(g, files, s.log);
+  const units = unitsFor(ctx, vm);
+  if (changed.some((p) => p.startsWith('/etc/systemd/system/'))) await g.exec(['systemctl', 'daemon-reload']);
+  if (changed.some((p) => p.startsWith('/etc/nginx/'))) await g.exec(['nginx', '-t', '-q']);
+  const restart = new Set(changed.map((p) => unitForPath(p, units)).filter((u): u is string => !!u));
+  const state = await g.exec(['sh', '-c', 'for u; do printf "%s %s\\n" "$(systemctl is-enabled "$u" 2>/dev/null || true)" "$(systemctl is-active "$u" 2>/dev/null || true)"; done', 'sh', ...units]);
+  const rows = state.stdout.trimEnd().split('\n');
+  let acted = false;
+  for (const [i, unit] of units.entries()) {
+    const [enabled, active] = (rows[i] ?? '').split(' ');
+    if (enabled !== 'enabled') {
+      await g.exec(['systemctl', 'enable', '--quiet', unit]);
+      acted = true;
+    }
+    if (restart.has(unit) || active !== 'active') {
+      s.log(`${active === 'active' ? 'restarting' : 'starting'} ${unit}`);
+      await g.exec(['systemctl', 'restart', unit], { timeoutMs: 180_000 });
+      acted = true;
+    }
+  }
+  return changed.length || acted ? 'changed' : 'unchanged';
+}
+
+const UFW_MARK = '/etc/halab/ufw.sha256';
+
+/** UFW per role; skipped when the same plan is already active. */
+export async function firewallStep(pool: GuestPool, ctx: RenderContext, vm: string, s: StepContext): Promise<Result> {
+  const g = await pool.get(vm, { signal: s.signal, log: s.log });
+  const plan = renderUfw(ctx, vm);
+  const digest = createHash('sha256').update(JSON.stringify(plan)).digest('hex');
+  const [mark, status] = await Promise.all([g.readFile(UFW_MARK), g.exec(['ufw', 'status'], { okCodes: [0, 1] })]);
+  const active = /Status: active/.test(status.stdout) === ctx.lab.lab.services.firewall.enabled;
+  if (mark?.trim() === digest && active) return 'unchanged';
+  const before = (await g.readFile('/etc/ufw/before.rules')) ?? '';
+  const merged = mergeBeforeRules(before, plan.beforeRules);
+  if (merged !== before) await g.writeFile('/etc/ufw/before.rules', merged, { mode: '0640' });
+  // Rebuild from scratch so rules removed from the blueprint disappear; SSH from the admin sources comes first.
+  await g.exec(['ufw', '--force', 'reset'], { log: undefined });
+  for (const argv of plan.commands) await g.exec(argv);
+  await g.exec(['sh', '-c', 'rm -f /etc/ufw/*.rules.[0-9]* 2>/dev/null; true']);
+  await g.writeFile(UFW_MARK, `${digest}\n`);
+  s.log(`ufw: ${plan.commands.length} commands, ${plan.beforeRules.length} before.rules lines`);
+  return 'changed';
+}

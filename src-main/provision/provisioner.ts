@@ -1,0 +1,154 @@
+/**
+ * `up`, `down` and `status` of a lab: the step graph for a blueprint on a
+ * hypervisor, applied by the engine. Stage `vms` stops once every VM
+ * answers SSH; stage `all` (the default) goes on to the working HA lab.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { appRoot } from '../backend/blueprint-files';
+import { APP_SOURCE_FILES } from '../configs/app';
+import type { RenderContext, RenderedFile } from '../configs/context';
+import { ensureLabKey, HostKeyStore } from '../guest/lab-keys';
+import type { Hypervisor, LabRef, VmInfo } from '../hypervisor/types';
+import type { ResolvedLab } from '../shared/blueprint/model';
+import { applySteps, type ApplyResult, type Step, type StepEvent } from './engine';
+import { GuestPool } from './guest-pool';
+import { ensureSecrets, journalPath, readLabState, writeLabState } from './lab-home';
+import { primaryStep, replicaStep } from './db-steps';
+import { filesStep, firewallStep, packagesStep, systemStep } from './node-steps';
+import { verifyStep } from './verify';
+import { networkSpecs, vmSpec } from './vm-specs';
+
+export interface UpOptions {
+  hv: Hypervisor;
+  lab: LabRef;
+  resolved: ResolvedLab;
+  stage?: 'vms' | 'all';
+  concurrency?: number;
+  signal?: AbortSignal;
+  onEvent?: (e: StepEvent) => void;
+  /** VMware: template name → .vmx path. */
+  templates?: Record<string, string>;
+  /** SSH user in the guests (default root). */
+  sshUser?: string;
+  blueprintFile?: string;
+}
+
+async function appSources(): Promise<RenderedFile[]> {
+  return Promise.all(APP_SOURCE_FILES.map(async (f) => ({ path: f.path, mode: f.mode, content: await readFile(join(appRoot(), f.source), 'utf8') })));
+}
+
+/** The render context for this lab on this hypervisor. */
+export async function renderContext(hv: Hypervisor, lab: LabRef, resolved: ResolvedLab): Promise<RenderContext> {
+  const db = resolved.lab.services.database;
+  // The Linux lab has MariaDB only (Debian ships no MySQL 8 server).
+  const engine = hv.kind === 'linux' ? 'mariadb' : (db?.engine ?? 'mariadb');
+  return { lab: resolved, secrets: await ensureSecrets(lab), engine };
+}
+
+/** Build the step graph. */
+export function buildSteps(o: UpOptions, ctx: RenderContext, pool: GuestPool, sources: RenderedFile[], publicKey: string): Step[] {
+  const { hv, lab, resolved } = o;
+  const steps: Step[] = [];
+  const add = (s: Step) => steps.push(s);
+  for (const net of networkSpecs(resolved)) {
+    add({ id: `net:${net.name}`, title: `VMnet ${net.name} (${net.subnet})`, deps: [], run: async (c) => (await hv.ensureNetwork(lab, net, c), 'unchanged') });
+  }
+  for (const node of resolved.nodes) {
+    const vm = node.hostname;
+    const spec = vmSpec(node, { provider: hv.kind, sshPublicKey: publicKey, templates: o.templates });
+    add({
+      id: `vm:${vm}:create`,
+      title: `create ${vm}`,
+      vm,
+      deps: [...new Set(node.nics.map((n) => `net:${n.network}`))],
+      run: async (c) => {
+        const existed = (await hv.state(lab, vm, c)) !== 'absent';
+        await hv.createVm(lab, spec, c);
+        return existed ? 'unchanged' : 'changed';
+      },
+    });
+    add({
+      id: `vm:${vm}:start`,
+      title: `start ${vm}`,
+      vm,
+      deps: [`vm:${vm}:create`],
+      run: async (c) => {
+        if ((await hv.state(lab, vm, c)) === 'running') return 'unchanged';
+        await hv.start(lab, vm, c);
+        return 'changed';
+      },
+    });
+    add({ id: `vm:${vm}:ssh`, title: `wait for SSH on ${vm}`, vm, deps: [`vm:${vm}:start`], run: async (c) => (await pool.get(vm, { signal: c.signal, log: c.log }), 'unchanged') });
+    if (o.stage === 'vms') continue;
+    add({ id: `vm:${vm}:system`, title: `base system of ${vm}`, vm, deps: [`vm:${vm}:ssh`], run: (c) => systemStep(pool, ctx, vm, c) });
+    add({ id: `vm:${vm}:packages`, title: `packages of ${vm}`, vm, deps: [`vm:${vm}:system`], run: (c) => packagesStep(pool, ctx, vm, c) });
+    add({ id: `vm:${vm}:services`, title: `services of ${vm}`, vm, deps: [`vm:${vm}:packages`], run: (c) => filesStep(pool, ctx, vm, sources, c) });
+  }
+  if (o.stage === 'vms') return steps;
+  const db = resolved.lab.services.database;
+  const roleSteps: string[] = [];
+  if (db) {
+    add({ id: `db:${db.primary}:init`, title: `schema and accounts on ${db.primary}`, vm: db.primary, deps: [`vm:${db.primary}:services`], run: (c) => primaryStep(pool, ctx, db.primary, c) });
+    roleSteps.push(`db:${db.primary}:init`);
+    for (const r of resolved.replicas) {
+      add({ id: `db:${r.node}:replica`, title: `replication on ${r.node}`, vm: r.node, deps: [`db:${db.primary}:init`, `vm:${r.node}:services`], run: (c) => replicaStep(pool, ctx, r.node, c) });
+      roleSteps.push(`db:${r.node}:replica`);
+    }
+  }
+  for (const node of resolved.nodes) {
+    const vm = node.hostname;
+    add({ id: `vm:${vm}:firewall`, title: `firewall of ${vm}`, vm, deps: [`vm:${vm}:services`, ...roleSteps.filter((id) => id.startsWith(`db:${vm}:`))], run: (c) => firewallStep(pool, ctx, vm, c) });
+  }
+  add({ id: 'lab:verify', title: 'verify the lab works', deps: steps.map((s) => s.id), run: (c) => verifyStep(pool, ctx, c) });
+  return steps;
+}
+
+/** How many steps `up` will run (for progress bars). */
+export function buildStepsCount(resolved: ResolvedLab, stage: 'vms' | 'all'): number {
+  const perVm = stage === 'vms' ? 3 : 7;
+  const db = resolved.lab.services.database;
+  return resolved.networks.length + resolved.nodes.length * perVm + (stage === 'vms' ? 0 : 1 + (db ? 1 + resolved.replicas.length : 0));
+}
+
+/** Bring a lab up (idempotent; resumes after a crash). */
+export async function up(o: UpOptions): Promise<ApplyResult> {
+  const usable = await o.hv.checkUsable();
+  if (!usable.usable) throw new Error(`${o.hv.kind} cannot run here: ${usable.reason}${usable.fix ? ` ${usable.fix}` : ''}`);
+  const state = await readLabState(o.lab);
+  if (state && state.provider !== o.hv.kind) {
+    throw new Error(`The lab "${o.lab.id}" already exists on the ${state.provider} provider. Run "halab down" first, or use --provider ${state.provider}.`);
+  }
+  await writeLabState(o.lab, { provider: o.hv.kind, created: state?.created ?? new Date().toISOString(), blueprint: o.blueprintFile ?? state?.blueprint });
+  const key = await ensureLabKey(o.lab.dir, o.lab.id);
+  const ctx = await renderContext(o.hv, o.lab, o.resolved);
+  const pool = new GuestPool({ hv: o.hv, lab: o.lab, resolved: o.resolved, key, user: o.sshUser });
+  try {
+    const steps = buildSteps(o, ctx, pool, o.stage === 'vms' ? [] : await appSources(), key.publicKey);
+    return await applySteps(steps, { concurrency: o.concurrency ?? 4, signal: o.signal, onEvent: o.onEvent, journalPath: journalPath(o.lab) });
+  } finally {
+    await pool.closeAll();
+  }
+}
+
+/** Destroy every VM and network of the lab (what the blueprint names and what the provider still knows). */
+export async function down(o: { hv: Hypervisor; lab: LabRef; resolved: ResolvedLab; signal?: AbortSignal; log?: (l: string) => void }): Promise<void> {
+  const names = new Set([...o.resolved.nodes.map((n) => n.hostname), ...(await o.hv.list(o.lab).catch(() => [])).map((v) => v.name)]);
+  await Promise.all([...names].map((vm) => o.hv.destroyVm(o.lab, vm, { signal: o.signal, log: o.log })));
+  for (const net of o.resolved.networks) await o.hv.removeNetwork(o.lab, net.name, { signal: o.signal, log: o.log });
+  const keys = new HostKeyStore(o.lab.dir);
+  for (const vm of names) await keys.forget(vm);
+}
+
+export interface LabStatus {
+  lab: string;
+  provider: string;
+  vms: (VmInfo & { expected: boolean })[];
+}
+
+export async function status(o: { hv: Hypervisor; lab: LabRef; resolved: ResolvedLab }): Promise<LabStatus> {
+  const known = await o.hv.list(o.lab);
+  const vms = o.resolved.nodes.map((n) => known.find((k) => k.name === n.hostname) ?? { name: n.hostname, state: 'absent' as const, addresses: [] });
+  const extra = known.filter((k) => !o.resolved.nodes.some((n) => n.hostname === k.name));
+  return { lab: o.lab.id, provider: o.hv.kind, vms: [...vms.map((v) => ({ ...v, expected: true })), ...extra.map((v) => ({ ...v, expected: false }))] };
+}
