@@ -1,0 +1,143 @@
+/**
+ * keepalived: one vrrp_instance per VIP group the node belongs to, the nginx
+ * track script, the notify script that logs every state change, and the
+ * `lab_vip_present` gauge (script + systemd timer) for Prometheus.
+ */
+import { effectiveVips, managedHeader, nicOn, nodeOf, type RenderContext, type RenderedFile } from './context';
+import { nginxHealthUrl } from './nginx';
+import { assertIpv4, confString, safeId, shellQuote } from './quote';
+
+export const KEEPALIVED_CONF_PATH = '/etc/keepalived/keepalived.conf';
+export const KEEPALIVED_NOTIFY_PATH = '/usr/local/lib/halab/keepalived-notify.sh';
+export const VIP_GAUGE_PATH = '/usr/local/lib/halab/vip-gauge.sh';
+/** One line per state change: `<ISO-8601 UTC with ms> <instance> <STATE>`. */
+export const KEEPALIVED_STATE_LOG = '/var/log/halab/keepalived-state.log';
+/** node_exporter's textfile collector directory (Debian/Ubuntu default). */
+export const TEXTFILE_DIR = '/var/lib/prometheus/node-exporter';
+
+/** The vrrp_instance name of a VIP group. */
+export function vrrpInstanceName(vipName: string): string {
+  return `VI_${safeId(vipName).toUpperCase()}`;
+}
+
+/** The VIP groups `hostname` is a member of. */
+export function vipGroupsOf(ctx: RenderContext, hostname: string) {
+  return effectiveVips(ctx).filter((v) => v.members.some((m) => m.node === hostname));
+}
+
+/** keepalived.conf for one node; empty groups give a config with only global_defs. */
+export function renderKeepalivedConf(ctx: RenderContext, hostname: string): string {
+  nodeOf(ctx, hostname);
+  const groups = vipGroupsOf(ctx, hostname);
+  const out: string[] = [managedHeader(ctx).trimEnd(), ''];
+  out.push('global_defs {', `    router_id ${confString(hostname, 'Host name')}`, '    enable_script_security', '    script_user root', '}', '');
+  const tracked = groups.some((g) => g.track === 'nginx');
+  if (tracked) {
+    // No weight: after `fall` failures the instance goes to FAULT, releases the
+    // VIP and sends a priority-0 advert, so the peer takes over at once whatever
+    // the priority gap. A negative weight would only move the VIP when it
+    // exceeds the gap, and never with nopreempt. No per-script `user`:
+    // keepalived 2.2.7's `-t` kills itself (SIGTERM) when it has to check a
+    // script as another user, so the config could not be verified.
+    out.push(
+      'vrrp_script chk_nginx {',
+      `    script ${confString(`/usr/bin/curl -fsS -o /dev/null --max-time 1 ${nginxHealthUrl(ctx)}`, 'Track script')}`,
+      '    interval 2',
+      '    timeout 2',
+      '    fall 2',
+      '    rise 2',
+      '}',
+      '',
+    );
+  }
+  for (const g of groups) {
+    const me = g.members.find((m) => m.node === hostname);
+    if (!me) continue;
+    const nic = nicOn(ctx, hostname, g.network);
+    const net = ctx.lab.networks.find((n) => n.name === g.network);
+    const top = Math.max(...g.members.map((m) => m.priority));
+    out.push(`vrrp_instance ${vrrpInstanceName(g.name)} {`);
+    // Initial state only; the election is by priority (with preemption).
+    out.push(`    state ${me.priority === top ? 'MASTER' : 'BACKUP'}`);
+    out.push(`    interface ${nic.ifname}`, `    virtual_router_id ${g.virtualRouterId}`, `    priority ${me.priority}`, `    advert_int ${g.advertInterval}`);
+    if (g.effectiveMode === 'unicast') {
+      out.push(`    unicast_src_ip ${assertIpv4(nic.address)}`, '    unicast_peer {');
+      for (const peer of g.members.filter((m) => m.node !== hostname)) out.push(`        ${assertIpv4(nicOn(ctx, peer.node, g.network).address)}`);
+      out.push('    }');
+    }
+    out.push('    authentication {', '        auth_type PASS', `        auth_pass ${confString(ctx.secrets.vrrpAuthPass.slice(0, 8), 'VRRP password')}`, '    }');
+    out.push('    virtual_ipaddress {', `        ${assertIpv4(g.address)}/${net?.prefix ?? 32} dev ${nic.ifname}`, '    }');
+    if (g.track === 'nginx') out.push('    track_script {', '        chk_nginx', '    }');
+    out.push(`    notify ${confString(KEEPALIVED_NOTIFY_PATH, 'Notify script')}`, '}', '');
+  }
+  return out.join('\n');
+}
+
+/** The notify script: keepalived appends TYPE NAME STATE PRIORITY to the `notify` command. */
+export function renderKeepalivedNotify(ctx: RenderContext): string {
+  return `#!/bin/bash
+${managedHeader(ctx)}# keepalived notify: $1=INSTANCE|GROUP $2=name $3=MASTER|BACKUP|FAULT|STOP|DELETED $4=priority
+set -u
+name="\${2:-unknown}"
+state="\${3:-UNKNOWN}"
+log=${shellQuote(KEEPALIVED_STATE_LOG)}
+mkdir -p "$(dirname "$log")"
+printf '%s %s %s\\n' "$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)" "$name" "$state" >> "$log"
+# Refresh the gauge now rather than at the next timer tick.
+${shellQuote(VIP_GAUGE_PATH)} || true
+exit 0
+`;
+}
+
+/**
+ * The gauge script: `lab_vip_present{vip,group} 1|0` from the addresses the
+ * node really holds (not from keepalived's belief), written atomically for
+ * node_exporter's textfile collector.
+ */
+export function renderVipGauge(ctx: RenderContext, hostname: string): string {
+  const groups = vipGroupsOf(ctx, hostname);
+  const checks = groups.map((g) => {
+    const ip = assertIpv4(g.address);
+    const nic = nicOn(ctx, hostname, g.network);
+    return `emit ${shellQuote(ip)} ${shellQuote(safeId(g.name))} ${shellQuote(nic.ifname)}`;
+  });
+  return `#!/bin/bash
+${managedHeader(ctx)}set -euo pipefail
+dir=${shellQuote(TEXTFILE_DIR)}
+mkdir -p "$dir"
+tmp="$(mktemp "$dir/.vip.prom.XXXXXX")"
+trap 'rm -f "$tmp"' EXIT
+echo '# HELP lab_vip_present 1 when this node holds the virtual IP.' >> "$tmp"
+echo '# TYPE lab_vip_present gauge' >> "$tmp"
+emit() {
+  local present=0
+  if ip -4 -o addr show dev "$3" 2>/dev/null | grep -qF " $1/"; then present=1; fi
+  printf 'lab_vip_present{vip="%s",group="%s"} %s\\n' "$1" "$2" "$present" >> "$tmp"
+}
+${checks.join('\n')}
+chmod 0644 "$tmp"
+mv -f "$tmp" "$dir/vip.prom"
+trap - EXIT
+`;
+}
+
+/** Every keepalived-related file of a VIP member (none for other nodes). */
+export function renderKeepalivedFiles(ctx: RenderContext, hostname: string): RenderedFile[] {
+  if (!vipGroupsOf(ctx, hostname).length) return [];
+  const unit = (body: string) => managedHeader(ctx) + body;
+  return [
+    { path: KEEPALIVED_CONF_PATH, mode: '0644', content: renderKeepalivedConf(ctx, hostname) },
+    { path: KEEPALIVED_NOTIFY_PATH, mode: '0755', content: renderKeepalivedNotify(ctx) },
+    { path: VIP_GAUGE_PATH, mode: '0755', content: renderVipGauge(ctx, hostname) },
+    {
+      path: '/etc/systemd/system/halab-vip-gauge.service',
+      mode: '0644',
+      content: unit(`[Unit]\nDescription=HA Lab: write the lab_vip_present gauge\n\n[Service]\nType=oneshot\nExecStart=${VIP_GAUGE_PATH}\n`),
+    },
+    {
+      path: '/etc/systemd/system/halab-vip-gauge.timer',
+      mode: '0644',
+      content: unit(`[Unit]\nDescription=HA Lab: refresh the lab_vip_present gauge every 10 s\n\n[Timer]\nOnBootSec=5s\nOnUnitActiveSec=10s\nAccuracySec=1s\n\n[Install]\nWantedBy=timers.target\n`),
+    },
+  ];
+}

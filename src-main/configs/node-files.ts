@@ -1,0 +1,67 @@
+/**
+ * Every file for one node according to its roles and the services it takes
+ * part in; the provisioning engine uploads them. Also the paths it should
+ * remove and the systemd units it should enable.
+ */
+import { renderAlertmanagerConfig, renderLokiConfig, renderPromtailConfig, ALERTMANAGER_CONF_PATH } from './alerting';
+import { renderAppFiles } from './app';
+import { renderBackupFiles } from './backup';
+import { dbNodes, monitoringHosts, nodeOf, type RenderContext, type RenderedFile } from './context';
+import { renderKeepalivedFiles, vipGroupsOf } from './keepalived';
+import { renderDatabaseFiles, renderNodeExporterDefaults } from './mysql-server';
+import { NGINX_CONF_PATH, renderNginxConf } from './nginx';
+import { PROMETHEUS_CONF_PATH, PROMETHEUS_RULES_PATH, renderPrometheusConfig, renderPrometheusRules } from './prometheus';
+import { OBSOLETE_SYSTEM_PATHS, renderSystemFiles } from './system';
+
+export const PROMTAIL_CONF_PATH = '/etc/promtail/config.yml';
+export const LOKI_CONF_PATH = '/etc/loki/config.yml';
+
+/** Every file for `hostname`, sorted by path. */
+export function renderNodeFiles(ctx: RenderContext, hostname: string): RenderedFile[] {
+  nodeOf(ctx, hostname);
+  const s = ctx.lab.lab.services;
+  const files: RenderedFile[] = [...renderSystemFiles(ctx, hostname), renderNodeExporterDefaults(ctx)];
+  if (s.loadBalancer?.members.includes(hostname)) files.push({ path: NGINX_CONF_PATH, mode: '0644', content: renderNginxConf(ctx, hostname) });
+  files.push(...renderKeepalivedFiles(ctx, hostname));
+  files.push(...renderAppFiles(ctx, hostname));
+  if (dbNodes(ctx).includes(hostname)) files.push(...renderDatabaseFiles(ctx, hostname));
+  files.push(...renderBackupFiles(ctx, hostname));
+  const mon = monitoringHosts(ctx);
+  if (mon) {
+    if (mon.prometheus === hostname) {
+      files.push({ path: PROMETHEUS_CONF_PATH, mode: '0644', content: renderPrometheusConfig(ctx) }, { path: PROMETHEUS_RULES_PATH, mode: '0644', content: renderPrometheusRules(ctx) });
+    }
+    if (mon.alertmanager === hostname) files.push({ path: ALERTMANAGER_CONF_PATH, mode: '0644', content: renderAlertmanagerConfig(ctx) });
+    if (mon.loki === hostname) files.push({ path: LOKI_CONF_PATH, mode: '0644', content: renderLokiConfig(ctx) });
+    files.push({ path: PROMTAIL_CONF_PATH, mode: '0644', content: renderPromtailConfig(ctx, hostname) });
+  }
+  const seen = new Set<string>();
+  for (const f of files) {
+    if (seen.has(f.path)) throw new Error(`Two renderers produced ${f.path} for ${hostname}.`);
+    seen.add(f.path);
+  }
+  return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** Files to delete on `hostname` before (re)starting services. */
+export function obsoletePaths(ctx: RenderContext, hostname: string): string[] {
+  const out = [...OBSOLETE_SYSTEM_PATHS];
+  // Debian's default site also listens on 80 as default_server and would clash.
+  if (ctx.lab.lab.services.loadBalancer?.members.includes(hostname)) out.push('/etc/nginx/sites-enabled/default');
+  return out;
+}
+
+/** systemd units to enable and (re)start on `hostname`, in a sensible order. */
+export function unitsFor(ctx: RenderContext, hostname: string): string[] {
+  const s = ctx.lab.lab.services;
+  const units = ['prometheus-node-exporter.service'];
+  if (dbNodes(ctx).includes(hostname)) units.push(ctx.engine === 'mariadb' ? 'mariadb.service' : 'mysql.service', 'prometheus-mysqld-exporter.service');
+  if (s.app?.members.includes(hostname)) units.push('halab-app.service');
+  if (s.loadBalancer?.members.includes(hostname)) units.push('nginx.service');
+  if (vipGroupsOf(ctx, hostname).length) units.push('keepalived.service', 'halab-vip-gauge.timer');
+  if (s.backup?.runOn === hostname) units.push('halab-backup.timer');
+  const mon = monitoringHosts(ctx);
+  if (mon?.prometheus === hostname) units.push('prometheus.service');
+  if (mon?.alertmanager === hostname) units.push('prometheus-alertmanager.service');
+  return units;
+}
