@@ -39,6 +39,12 @@ export interface RenderContext {
    * before.rules entry instead of a protocol-less ufw rule.
    */
   vrrpUnicastFallbackForUfw0361?: boolean;
+  /**
+   * How netplan finds each NIC: by its static MAC (default; VMware), or by
+   * the name the hypervisor gave it (the Linux lab's veth NICs have no
+   * permanent MAC for networkd's match).
+   */
+  nicMatch?: 'mac' | 'name';
 }
 
 /** One file to upload to a guest. */

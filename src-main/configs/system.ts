@@ -18,9 +18,11 @@ export function renderNetplan(ctx: RenderContext, hostname: string): string {
   for (const nic of node.nics) {
     const net = ctx.lab.networks.find((n) => n.name === nic.network);
     if (!net) throw new Error(`${hostname}: network ${nic.network} is not in the lab.`);
+    // VMware NICs are matched by their static MAC; veth NICs (the Linux lab) have no
+    // permanent MAC for networkd to match, and the provider already names them.
+    const byName = ctx.nicMatch === 'name';
     const eth: Record<string, unknown> = {
-      match: { macaddress: nic.mac },
-      'set-name': nic.ifname,
+      ...(byName ? {} : { match: { macaddress: nic.mac }, 'set-name': nic.ifname }),
       // Explicit, so that this file overrides a DHCP stanza with the same id in an installer file.
       dhcp4: false,
       dhcp6: false,

@@ -17,6 +17,14 @@ export interface GuestPoolOptions {
   user?: string;
 }
 
+interface ConnectOpts {
+  signal?: AbortSignal;
+  log?: (l: string) => void;
+  waitMs?: number;
+  /** Only try the static address (after it has just been applied). */
+  staticOnly?: boolean;
+}
+
 export class GuestPool {
   private readonly open = new Map<string, Promise<Guest>>();
   readonly hostKeys: HostKeyStore;
@@ -34,7 +42,7 @@ export class GuestPool {
   }
 
   /** A connection to `vm`, reusing an open one. */
-  get(vm: string, opts: { signal?: AbortSignal; log?: (l: string) => void; waitMs?: number } = {}): Promise<Guest> {
+  get(vm: string, opts: ConnectOpts = {}): Promise<Guest> {
     let g = this.open.get(vm);
     if (!g) {
       g = this.connect(vm, opts);
@@ -44,12 +52,12 @@ export class GuestPool {
     return g;
   }
 
-  private async connect(vm: string, opts: { signal?: AbortSignal; log?: (l: string) => void; waitMs?: number }): Promise<Guest> {
+  private async connect(vm: string, opts: ConnectOpts): Promise<Guest> {
     const base = { name: vm, privateKey: this.o.key.privateKey, hostKeys: this.hostKeys, user: this.o.user, signal: opts.signal, log: opts.log };
     try {
-      return await connectGuest({ ...base, host: this.staticAddress(vm), waitMs: 1500 });
+      return await connectGuest({ ...base, host: this.staticAddress(vm), waitMs: opts.staticOnly ? (opts.waitMs ?? 60_000) : 1500 });
     } catch (e) {
-      if ((e as { code?: string }).code !== 'unreachable') throw e;
+      if ((e as { code?: string }).code !== 'unreachable' || opts.staticOnly) throw e;
     }
     const nic0 = this.o.resolved.nodes.find((n) => n.hostname === vm)!.nics[0]!;
     const address = await this.o.hv.guestAddress(this.o.lab, vm, { network: nic0.network, timeoutMs: opts.waitMs ?? 180_000, signal: opts.signal, log: opts.log });

@@ -41,22 +41,31 @@ export async function systemStep(pool: GuestPool, ctx: RenderContext, vm: string
     await g.exec(['hostname', vm]);
     s.log(`hostname set to ${vm}`);
   }
-  if (changed.includes(NETPLAN_PATH) || removed.stdout.includes('/etc/netplan/')) {
+  // Files can be in place while the addresses are not (a run killed between upload and apply).
+  const live = (await g.exec(['ip', '-4', '-o', 'addr', 'show'])).stdout;
+  const node = ctx.lab.nodes.find((n) => n.hostname === vm)!;
+  const addressesMissing = node.nics.some((n) => !live.includes(` ${n.address}/`));
+  const dhcpLeft = /\bdynamic\b/.test(live);
+  const netplanChanged = changed.includes(NETPLAN_PATH) || removed.stdout.includes('/etc/netplan/') || addressesMissing || dhcpLeft;
+  if (netplanChanged) {
     await g.exec(['netplan', 'generate']);
     const target = pool.staticAddress(vm);
+    // `netplan apply` needs udev, which containers (the Linux lab) lack: then reload networkd directly.
+    const ifnames = node.nics.map((n) => n.ifname);
+    const apply = `netplan apply 2>/dev/null || { networkctl reload && networkctl reconfigure ${ifnames.join(' ')}; }`;
     if (g.host === target) {
-      await g.exec(['netplan', 'apply']);
+      await g.exec(['sh', '-c', apply]);
     } else {
-      // Applying drops this session (its address goes away): run it detached, then reconnect on the static address.
-      await g.exec(['sh', '-c', '(sleep 1; netplan apply) >/dev/null 2>&1 </dev/null &']);
+      // Applying drops this session (its address goes away): run it from systemd a second
+      // after we leave, then reconnect on the static address.
+      await g.exec(['systemd-run', `--unit=halab-netplan-${Date.now()}`, '--on-active=1', '--timer-property=AccuracySec=100ms', 'sh', '-c', apply]);
       await pool.drop(vm);
-      g = await pool.get(vm, { signal: s.signal, log: s.log, waitMs: 60_000 });
-      if (g.host !== target) throw new Error(`${vm} did not come up on its static address ${target} after netplan apply.`);
+      g = await pool.get(vm, { signal: s.signal, log: s.log, waitMs: 60_000, staticOnly: true });
     }
     s.log(`static addresses applied; now at ${target}`);
   }
   if (changed.some((p) => p.startsWith('/etc/ssh/'))) await g.exec(['sh', '-c', 'systemctl reload ssh 2>/dev/null || systemctl reload sshd']);
-  return changed.length || removed.stdout.trim() || hostnameNow !== vm ? 'changed' : 'unchanged';
+  return changed.length || removed.stdout.trim() || hostnameNow !== vm || netplanChanged ? 'changed' : 'unchanged';
 }
 
 /** Program that shows a role's software is installed, and the Debian/Ubuntu package that brings it. */

@@ -43,7 +43,7 @@ export async function renderContext(hv: Hypervisor, lab: LabRef, resolved: Resol
   const db = resolved.lab.services.database;
   // The Linux lab has MariaDB only (Debian ships no MySQL 8 server).
   const engine = hv.kind === 'linux' ? 'mariadb' : (db?.engine ?? 'mariadb');
-  return { lab: resolved, secrets: await ensureSecrets(lab), engine };
+  return { lab: resolved, secrets: await ensureSecrets(lab), engine, nicMatch: hv.kind === 'linux' ? 'name' : 'mac' };
 }
 
 /** Build the step graph. */
