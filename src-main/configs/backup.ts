@@ -127,10 +127,12 @@ scratch="$(mktemp -d "$SCRATCH_BASE/halab-restorecheck.XXXXXX")"
 mkdir "$scratch/data"
 chown -R mysql:mysql "$scratch"
 if [ "$ENGINE" = mariadb ]; then
-  mariadb-install-db --no-defaults --datadir="$scratch/data" --user=mysql --auth-root-authentication-method=socket --skip-test-db > "$scratch/install.log" 2>&1
+  mariadb-install-db --no-defaults --datadir="$scratch/data" --user=mysql --auth-root-authentication-method=socket --skip-test-db > "$scratch/install.log" 2>&1 \\
+    || { log "scratch install failed: $(tail -n 5 "$scratch/install.log")"; exit 1; }
   extra=(--skip-log-bin)
 else
-  "$SERVER" --no-defaults --initialize-insecure --datadir="$scratch/data" --user=mysql --log-error="$scratch/install.log"
+  "$SERVER" --no-defaults --initialize-insecure --datadir="$scratch/data" --user=mysql --log-error="$scratch/install.log" \\
+    || { log "scratch initialize failed: $(tail -n 5 "$scratch/install.log")"; exit 1; }
   extra=(--skip-log-bin --mysqlx=OFF --gtid-mode=ON --enforce-gtid-consistency=ON)
 fi
 "$SERVER" --no-defaults --datadir="$scratch/data" --socket="$scratch/mysqld.sock" --pid-file="$scratch/mysqld.pid" \\
