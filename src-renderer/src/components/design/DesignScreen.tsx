@@ -1,0 +1,96 @@
+/**
+ * The Design screen: palette, canvas (or plan, or YAML), properties and
+ * problems, with the editor's keyboard shortcuts.
+ */
+import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
+import { useEffect } from 'react';
+import { useApp } from '../../stores/app-store';
+import { useEditor } from '../../stores/editor-store';
+import { guardUnsaved, save } from '../../stores/file-actions';
+import { Canvas } from './Canvas';
+import { Palette } from './Palette';
+import { PlanView } from './PlanView';
+import { ProblemsPanel } from './ProblemsPanel';
+import { PropertiesPanel } from './PropertiesPanel';
+import { Toolbar } from './Toolbar';
+import { YamlView } from './YamlView';
+
+const typing = (el: EventTarget | null) => el instanceof HTMLElement && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || el.isContentEditable);
+
+function useShortcuts() {
+  const flow = useReactFlow();
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (useApp.getState().screen !== 'design' || useApp.getState().dialog) return;
+      const ed = useEditor.getState();
+      const mod = e.ctrlKey || e.metaKey;
+      const k = e.key.toLowerCase();
+      if (mod && k === 's') {
+        e.preventDefault();
+        void save(e.shiftKey);
+        return;
+      }
+      if (mod && k === 'n') {
+        e.preventDefault();
+        guardUnsaved(() => useApp.getState().setDialog({ kind: 'new' }));
+        return;
+      }
+      if (mod && k === 'o') {
+        e.preventDefault();
+        document.querySelector<HTMLButtonElement>('[data-testid="file-open"]')?.click();
+        return;
+      }
+      // Inside a text box, undo/copy/delete belong to the text box.
+      if (typing(e.target)) return;
+      if (mod && k === 'z') {
+        e.preventDefault();
+        if (e.shiftKey) ed.redo();
+        else ed.undo();
+      } else if (mod && k === 'y') {
+        e.preventDefault();
+        ed.redo();
+      } else if (mod && k === 'c') ed.copy();
+      else if (mod && k === 'v') ed.paste();
+      else if (mod && k === 'd') {
+        e.preventDefault();
+        ed.copy();
+        ed.paste();
+      } else if (mod && k === 'l') {
+        e.preventDefault();
+        ed.autoLayout();
+      } else if (k === 'delete' || k === 'backspace') {
+        e.preventDefault();
+        ed.deleteSelection();
+      } else if (k === 'escape') ed.select(null);
+      else if (!mod && k === 'f') void flow.fitView({ padding: 0.12, duration: 200 });
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [flow]);
+}
+
+function DesignBody() {
+  const tab = useApp((s) => s.designTab);
+  useShortcuts();
+  return (
+    <div className="design" data-testid="screen-design">
+      <Toolbar />
+      <div className="design-main">
+        {tab === 'canvas' && <Palette />}
+        <div className="design-center">
+          {tab === 'canvas' ? <Canvas /> : tab === 'plan' ? <PlanView /> : <YamlView />}
+          <ProblemsPanel />
+        </div>
+        <PropertiesPanel />
+      </div>
+    </div>
+  );
+}
+
+export function DesignScreen() {
+  return (
+    <ReactFlowProvider>
+      <DesignBody />
+    </ReactFlowProvider>
+  );
+}

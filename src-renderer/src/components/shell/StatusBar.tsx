@@ -1,0 +1,50 @@
+/**
+ * The status bar: validation summary, running tasks (from `task:update`
+ * events) and the transport.
+ */
+import { useT } from '../../i18n/useT';
+import { useApp } from '../../stores/app-store';
+import { useEditor } from '../../stores/editor-store';
+
+export function StatusBar() {
+  const t = useT();
+  const errors = useEditor((s) => s.issues.errors);
+  const warnings = useEditor((s) => s.issues.warnings);
+  const tasks = useApp((s) => s.tasks);
+  const info = useApp((s) => s.info);
+  const offline = useApp((s) => s.offline);
+  const list = Object.values(tasks);
+  const running = list.filter((x) => x.state === 'running');
+  const recent = list.filter((x) => x.state !== 'running').slice(-2);
+  return (
+    <footer className="statusbar" data-testid="statusbar">
+      <span className={`status-validation ${errors ? 'bad' : warnings ? 'warn' : 'ok'}`} data-testid="status-validation">
+        {errors === 0 && warnings === 0 ? t('status.valid') : `${t('status.errors', { count: errors })} · ${t('status.warnings', { count: warnings })}`}
+      </span>
+      <span className="status-tasks" data-testid="status-tasks">
+        {running.length === 0 && recent.length === 0 && t('status.noTasks')}
+        {running.map((task) => (
+          <span key={task.id} className="task">
+            <span className="spinner" aria-hidden="true" />
+            {task.title}
+            {task.step && <span className="muted"> — {task.step}</span>}
+            {task.progress !== undefined && (
+              <span className="task-progress">
+                <span style={{ width: `${Math.round(task.progress * 100)}%` }} />
+              </span>
+            )}
+          </span>
+        ))}
+        {recent.map((task) => (
+          <span key={task.id} className={`task task-${task.state}`}>
+            {task.title}: {t(`status.task.${task.state as 'done' | 'failed' | 'canceled'}`)}
+            {task.error && <span className="muted"> — {task.error}</span>}
+          </span>
+        ))}
+      </span>
+      <span className="status-mode">
+        {offline ? <span className="bad">{t('shell.offline')}</span> : info ? `${t(info.mode === 'desktop' ? 'shell.mode.desktop' : 'shell.mode.web')} · ${info.version}` : ''}
+      </span>
+    </footer>
+  );
+}

@@ -1,0 +1,191 @@
+/**
+ * Turns the draft into React Flow nodes and edges. Every edge is derived from
+ * the blueprint (NICs, VIP members, load-balancer upstreams, replication), so
+ * the blueprint stays the one source of truth. Node objects are reused while
+ * their inputs are unchanged, so React Flow re-renders only what moved.
+ */
+import type { Edge, Node } from '@xyflow/react';
+import { NET_MIN_WIDTH, VIP_WIDTH, VM_WIDTH, vipHeight, vmHeight } from './auto-layout';
+import { netKey, positionsOf, vipKey, type Draft, type DraftNetwork, type DraftNode, type DraftVip, type Point } from './draft';
+import type { IssueIndex } from './issue-map';
+import { issuesAt } from './issue-map';
+import { primaryRole } from './roles';
+
+export interface VmNodeData extends Record<string, unknown> {
+  index: number;
+  node: DraftNode;
+  role: ReturnType<typeof primaryRole>;
+  defaults: { vcpus?: number; memoryMiB?: number };
+  errors: number;
+  warnings: number;
+  /** NIC indexes with address problems. */
+  badNics: number[];
+}
+export interface NetNodeData extends Record<string, unknown> {
+  index: number;
+  net: DraftNetwork;
+  width: number;
+  errors: number;
+}
+export interface VipNodeData extends Record<string, unknown> {
+  index: number;
+  vip: DraftVip;
+  errors: number;
+}
+export interface FlowEdgeData extends Record<string, unknown> {
+  kind: 'nic' | 'upstream' | 'replication' | 'vip';
+  label: string;
+  bad?: boolean;
+}
+
+export type FlowNode = Node<VmNodeData, 'vm'> | Node<NetNodeData, 'net'> | Node<VipNodeData, 'vip'>;
+export type FlowEdge = Edge<FlowEdgeData>;
+
+interface Rect {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+/** Handles facing each other: vertical when the elements are above one another, else horizontal. */
+function facing(a: Rect, b: Rect): [string, string] {
+  const dx = b.x + b.w / 2 - (a.x + a.w / 2);
+  const dy = b.y + b.h / 2 - (a.y + a.h / 2);
+  if (Math.abs(dy) > Math.abs(dx) * 0.6) return dy > 0 ? ['b', 't'] : ['t', 'b'];
+  return dx > 0 ? ['r', 'l'] : ['l', 'r'];
+}
+
+type CacheEntry = { key: unknown[]; node: FlowNode };
+
+const sameKey = (a: unknown[], b: unknown[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** A model builder with its own cache; one per canvas. */
+export function createFlowModel() {
+  const cache = new Map<string, CacheEntry>();
+  const reuse = (id: string, key: unknown[], make: () => FlowNode): FlowNode => {
+    const hit = cache.get(id);
+    if (hit && sameKey(hit.key, key)) return hit.node;
+    const node = make();
+    cache.set(id, { key, node });
+    return node;
+  };
+
+  return function build(d: Draft, issues: IssueIndex, dragging: Record<string, Point>, selectedId: string | undefined, edgeSelected: string | undefined): { nodes: FlowNode[]; edges: FlowEdge[] } {
+    const saved = positionsOf(d);
+    const pos = (key: string): Point => dragging[key] ?? saved[key] ?? { x: 0, y: 0 };
+    const nodes: FlowNode[] = [];
+    const rects = new Map<string, Rect>();
+    const hostIndex = new Map<string, number>();
+    d.nodes.forEach((n, i) => {
+      const id = `vm:${i}`;
+      const p = pos(n.hostname);
+      rects.set(id, { x: p.x, y: p.y, w: VM_WIDTH, h: vmHeight(n.nics.length) });
+      if (!hostIndex.has(n.hostname)) hostIndex.set(n.hostname, i);
+      const c = issues.byElement.get(id);
+      const badNics = n.nics.flatMap((_, j) => (issuesAt(issues, ['nodes', i, 'nics', j], true).some((x) => x.severity === 'error') ? [j] : []));
+      const badKey = badNics.join(',');
+      nodes.push(
+        reuse(id, [n, d.defaults, p.x, p.y, c?.errors ?? 0, c?.warnings ?? 0, badKey, selectedId === id], () => ({
+          id,
+          type: 'vm',
+          position: p,
+          zIndex: 1,
+          selected: selectedId === id,
+          data: { index: i, node: n, role: primaryRole(n.roles), defaults: d.defaults ?? {}, errors: c?.errors ?? 0, warnings: c?.warnings ?? 0, badNics },
+        })),
+      );
+    });
+    d.networks.forEach((net, i) => {
+      const id = `net:${i}`;
+      const p = pos(netKey(net.name));
+      let right = p.x + NET_MIN_WIDTH;
+      for (const n of d.nodes) if (n.nics.some((x) => x.network === net.name)) right = Math.max(right, pos(n.hostname).x + VM_WIDTH + 24);
+      const width = Math.round(right - p.x);
+      rects.set(id, { x: p.x, y: p.y, w: width, h: 58 });
+      const c = issues.byElement.get(id);
+      nodes.push(
+        reuse(id, [net, p.x, p.y, width, c?.errors ?? 0, selectedId === id], () => ({
+          id,
+          type: 'net',
+          position: p,
+          // Bus bars sit under the cards and move only by their title, so lines drawn near them never drag them.
+          zIndex: 0,
+          dragHandle: '.net-title',
+          selected: selectedId === id,
+          data: { index: i, net, width, errors: c?.errors ?? 0 },
+        })),
+      );
+    });
+    const vips = d.services?.vips ?? [];
+    vips.forEach((vip, i) => {
+      const id = `vip:${i}`;
+      const p = pos(vipKey(vip.name));
+      rects.set(id, { x: p.x, y: p.y, w: VIP_WIDTH, h: vipHeight(vip.members.length) });
+      const c = issues.byElement.get(id);
+      nodes.push(
+        reuse(id, [vip, p.x, p.y, c?.errors ?? 0, selectedId === id], () => ({
+          id,
+          type: 'vip',
+          position: p,
+          zIndex: 1,
+          selected: selectedId === id,
+          data: { index: i, vip, errors: c?.errors ?? 0 },
+        })),
+      );
+    });
+
+    const edges: FlowEdge[] = [];
+    const netIndex = new Map(d.networks.map((n, i) => [n.name, i] as const));
+    const edge = (id: string, source: string, target: string, kind: FlowEdgeData['kind'], label: string, bad = false, handles?: [string, string]) => {
+      const a = rects.get(source);
+      const b = rects.get(target);
+      if (!a || !b) return;
+      const [sh, th] = handles ?? facing(a, b);
+      edges.push({ id, source, target, sourceHandle: sh, targetHandle: th, type: kind, data: { kind, label, bad }, selected: edgeSelected === id, zIndex: kind === 'nic' ? 0 : 1 });
+    };
+    d.nodes.forEach((n, i) => {
+      const vm = rects.get(`vm:${i}`) as Rect;
+      n.nics.forEach((nic, j) => {
+        const k = netIndex.get(nic.network);
+        if (k === undefined) return;
+        const net = rects.get(`net:${k}`) as Rect;
+        const above = vm.y + vm.h / 2 < net.y + net.h / 2;
+        const bad = issuesAt(issues, ['nodes', i, 'nics', j], true).some((x) => x.severity === 'error');
+        edge(`nic:${i}:${j}`, `vm:${i}`, `net:${k}`, 'nic', String(nic.address ?? ''), bad, above ? ['b', 't'] : ['t', 'b']);
+      });
+    });
+    const s = d.services;
+    const lb = s?.loadBalancer;
+    if (lb) {
+      const port = lb.upstream.port ?? s?.app?.port ?? 3000;
+      for (const m of lb.members) for (const u of lb.upstream.members) {
+        const a = hostIndex.get(m);
+        const b = hostIndex.get(u);
+        if (a !== undefined && b !== undefined && a !== b) edge(`up:${m}:${u}`, `vm:${a}`, `vm:${b}`, 'upstream', `:${port}`);
+      }
+    }
+    const db = s?.database;
+    if (db) {
+      const a = hostIndex.get(db.primary);
+      for (const r of db.replicas ?? []) {
+        const host = typeof r === 'string' ? r : r.node;
+        const b = hostIndex.get(host);
+        if (a === undefined || b === undefined || a === b) continue;
+        const ra = rects.get(`vm:${a}`) as Rect;
+        const rb = rects.get(`vm:${b}`) as Rect;
+        // Side by side on one row: an arc under both cards keeps the gap between them clear.
+        const sameRow = Math.abs(ra.y - rb.y) < 40;
+        edge(`repl:${host}`, `vm:${a}`, `vm:${b}`, 'replication', db.engine, false, sameRow ? ['b', 'b'] : undefined);
+      }
+    }
+    vips.forEach((vip, i) => {
+      vip.members.forEach((m, j) => {
+        const b = hostIndex.get(m.node);
+        if (b !== undefined) edge(`vipm:${i}:${j}`, `vip:${i}`, `vm:${b}`, 'vip', String(m.priority));
+      });
+    });
+    for (const id of cache.keys()) if (!rects.has(id)) cache.delete(id);
+    return { nodes, edges };
+  };
+}
