@@ -61,8 +61,13 @@ export function commandLine(argv: string[]): string {
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((ok) => {
-    const t = setTimeout(ok, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(t), ok()), { once: true });
+    const done = () => {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      ok();
+    };
+    const t = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
   });
 
 export class Guest {

@@ -87,13 +87,14 @@ function isDb(c: RenderContext, vm: string): boolean {
 }
 
 /** Install what the VM's roles need (a no-op on the Linux lab image, which has it all). */
-export async function packagesStep(pool: GuestPool, ctx: RenderContext, vm: string, s: StepContext): Promise<Result> {
+export async function packagesStep(pool: GuestPool, ctx: RenderContext, vm: string, s: StepContext, offline = false): Promise<Result> {
   const g = await pool.get(vm, { signal: s.signal, log: s.log });
   const wanted = ROLE_SOFTWARE.filter((r) => r.when(ctx, vm));
   const probe = await g.exec(['sh', '-c', 'for c; do if command -v "$c" >/dev/null 2>&1 || [ -x "/usr/sbin/$c" ] || [ -x "/usr/bin/$c" ]; then echo yes; else echo no; fi; done', 'sh', ...wanted.map((w) => w.command)]);
   const answers = probe.stdout.trim().split('\n');
   const missing = [...new Set(wanted.filter((_, i) => answers[i] !== 'yes').map((w) => w.pkg(ctx)))];
   if (!missing.length) return 'unchanged';
+  if (offline) throw new Error(`${vm}: ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not in the Linux lab base image, and lab VMs have no internet. Add ${missing.length > 1 ? 'them' : 'it'} to resources/linux-lab/packages.txt; the image is rebuilt on the next run.`);
   s.log(`installing ${missing.join(', ')}`);
   try {
     await g.exec(['env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', 'install', '-y', '-q', '--no-install-recommends', ...missing], { log: s.log, timeoutMs: 900_000 });

@@ -82,7 +82,7 @@ export function buildSteps(o: UpOptions, ctx: RenderContext, pool: GuestPool, so
     add({ id: `vm:${vm}:ssh`, title: `wait for SSH on ${vm}`, vm, deps: [`vm:${vm}:start`], run: async (c) => (await pool.get(vm, { signal: c.signal, log: c.log }), 'unchanged') });
     if (o.stage === 'vms') continue;
     add({ id: `vm:${vm}:system`, title: `base system of ${vm}`, vm, deps: [`vm:${vm}:ssh`], run: (c) => systemStep(pool, ctx, vm, c) });
-    add({ id: `vm:${vm}:packages`, title: `packages of ${vm}`, vm, deps: [`vm:${vm}:system`], run: (c) => packagesStep(pool, ctx, vm, c) });
+    add({ id: `vm:${vm}:packages`, title: `packages of ${vm}`, vm, deps: [`vm:${vm}:system`], run: (c) => packagesStep(pool, ctx, vm, c, hv.kind === 'linux') });
     add({ id: `vm:${vm}:services`, title: `services of ${vm}`, vm, deps: [`vm:${vm}:packages`], run: (c) => filesStep(pool, ctx, vm, sources, c) });
   }
   if (o.stage === 'vms') return steps;
