@@ -111,6 +111,10 @@ describe('rendered server options, accounts and replica setup', () => {
     const { rows } = await conn.query('SELECT ? AS v, ? AS n, ? AS z', [hostile, 42, null]);
     expect(rows[0]).toEqual({ v: hostile, n: 42, z: null });
     expect((await conn.query('SELECT COUNT(*) AS c FROM reservations')).rows[0]!.c).toBeGreaterThanOrEqual(0);
+    // With NO_BACKSLASH_ESCAPES the server flags it in OK packets and the client switches to quote doubling.
+    await conn.query("SET SESSION sql_mode = CONCAT(@@sql_mode, ',NO_BACKSLASH_ESCAPES')");
+    expect(conn.noBackslashEscapes).toBe(true);
+    expect((await conn.query('SELECT ? AS v', [hostile])).rows[0]).toEqual({ v: hostile });
     conn.close();
   });
 });
