@@ -138,6 +138,13 @@ export interface Hypervisor {
 
   /** Last command and its last output lines, for error reports. */
   failureDetails(): FailureDetails;
+
+  /**
+   * Optional: remove whatever else the lab left on the host after its VMs
+   * and networks are destroyed (the Linux lab: rules, state folders, even
+   * after a crash). `keepGuards` keeps the network-safety routes.
+   */
+  cleanupLab?(lab: LabRef, opts?: OpOptions & { keepGuards?: boolean }): Promise<void>;
 }
 
 /** A hypervisor error with a plain-language message and a suggested fix. */

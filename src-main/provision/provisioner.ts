@@ -136,6 +136,8 @@ export async function down(o: { hv: Hypervisor; lab: LabRef; resolved: ResolvedL
   const names = new Set([...o.resolved.nodes.map((n) => n.hostname), ...(await o.hv.list(o.lab).catch(() => [])).map((v) => v.name)]);
   await Promise.all([...names].map((vm) => o.hv.destroyVm(o.lab, vm, { signal: o.signal, log: o.log })));
   for (const net of o.resolved.networks) await o.hv.removeNetwork(o.lab, net.name, { signal: o.signal, log: o.log });
+  // The safety routes stay: something (a watcher, a browser tab) may still send to the lab's subnets.
+  await o.hv.cleanupLab?.(o.lab, { signal: o.signal, log: o.log, keepGuards: true });
   const keys = new HostKeyStore(o.lab.dir);
   for (const vm of names) await keys.forget(vm);
 }
