@@ -58,6 +58,12 @@ function facing(a: Rect, b: Rect): [string, string] {
 
 type CacheEntry = { key: unknown[]; node: FlowNode };
 
+/** A measured node size. */
+export interface Size {
+  width: number;
+  height: number;
+}
+
 const sameKey = (a: unknown[], b: unknown[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /** A model builder with its own cache; one per canvas. */
@@ -71,7 +77,11 @@ export function createFlowModel() {
     return node;
   };
 
-  return function build(d: Draft, issues: IssueIndex, dragging: Record<string, Point>, selectedId: string | undefined, edgeSelected: string | undefined): { nodes: FlowNode[]; edges: FlowEdge[] } {
+  /**
+   * `sizes` are the sizes React Flow measured (by node id); handing them back
+   * as `measured` lets the minimap draw the nodes.
+   */
+  return function build(d: Draft, issues: IssueIndex, dragging: Record<string, Point>, selectedId: string | undefined, edgeSelected: string | undefined, sizes: Record<string, Size> = {}): { nodes: FlowNode[]; edges: FlowEdge[] } {
     const saved = positionsOf(d);
     const pos = (key: string): Point => dragging[key] ?? saved[key] ?? { x: 0, y: 0 };
     const nodes: FlowNode[] = [];
@@ -86,8 +96,9 @@ export function createFlowModel() {
       const badNics = n.nics.flatMap((_, j) => (issuesAt(issues, ['nodes', i, 'nics', j], true).some((x) => x.severity === 'error') ? [j] : []));
       const badKey = badNics.join(',');
       nodes.push(
-        reuse(id, [n, d.defaults, p.x, p.y, c?.errors ?? 0, c?.warnings ?? 0, badKey, selectedId === id], () => ({
+        reuse(id, [n, d.defaults, p.x, p.y, c?.errors ?? 0, c?.warnings ?? 0, badKey, selectedId === id, sizes[id]], () => ({
           id,
+          measured: sizes[id],
           type: 'vm',
           position: p,
           zIndex: 1,
@@ -105,8 +116,9 @@ export function createFlowModel() {
       rects.set(id, { x: p.x, y: p.y, w: width, h: 58 });
       const c = issues.byElement.get(id);
       nodes.push(
-        reuse(id, [net, p.x, p.y, width, c?.errors ?? 0, selectedId === id], () => ({
+        reuse(id, [net, p.x, p.y, width, c?.errors ?? 0, selectedId === id, sizes[id]], () => ({
           id,
+          measured: sizes[id],
           type: 'net',
           position: p,
           // Bus bars sit under the cards and move only by their title, so lines drawn near them never drag them.
@@ -124,8 +136,9 @@ export function createFlowModel() {
       rects.set(id, { x: p.x, y: p.y, w: VIP_WIDTH, h: vipHeight(vip.members.length) });
       const c = issues.byElement.get(id);
       nodes.push(
-        reuse(id, [vip, p.x, p.y, c?.errors ?? 0, selectedId === id], () => ({
+        reuse(id, [vip, p.x, p.y, c?.errors ?? 0, selectedId === id, sizes[id]], () => ({
           id,
+          measured: sizes[id],
           type: 'vip',
           position: p,
           zIndex: 1,

@@ -4,11 +4,11 @@
  * positions go to the blueprint's layout when a drag ends.
  */
 import { Background, BackgroundVariant, ConnectionMode, Controls, MiniMap, ReactFlow, useReactFlow, type Connection, type EdgeTypes, type NodeChange, type NodeTypes } from '@xyflow/react';
-import { useCallback, useEffect, useMemo, useRef, type DragEvent } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
 import { useT } from '../../i18n/useT';
 import { layoutKeyOf } from '../../lib/blueprint-edit';
 import type { Point } from '../../lib/draft';
-import { createFlowModel, type FlowEdge, type FlowNode } from '../../lib/flow-model';
+import { createFlowModel, type FlowEdge, type FlowNode, type Size } from '../../lib/flow-model';
 import { parseElementId } from '../../lib/issue-map';
 import { PALETTE_MIME, type PaletteKind } from '../../lib/roles';
 import { useApp } from '../../stores/app-store';
@@ -35,7 +35,8 @@ export function Canvas() {
   const build = useMemo(createFlowModel, []);
   const selectedId = selection && selection.kind !== 'lab' && selection.kind !== 'edge' ? `${selection.kind}:${selection.index}` : undefined;
   const edgeSelected = selection?.kind === 'edge' ? selection.id : undefined;
-  const { nodes, edges } = useMemo(() => build(data, issues, dragging, selectedId, edgeSelected), [build, data, issues, dragging, selectedId, edgeSelected]);
+  const [sizes, setSizes] = useState<Record<string, Size>>({});
+  const { nodes, edges } = useMemo(() => build(data, issues, dragging, selectedId, edgeSelected, sizes), [build, data, issues, dragging, selectedId, edgeSelected, sizes]);
 
   // useReactFlow's object may change identity; fit only when a new request arrives.
   const handledFit = useRef(fitRequest);
@@ -57,13 +58,16 @@ export function Canvas() {
     const ed = useEditor.getState();
     const moved: Record<string, Point> = {};
     let ended = false;
+    const measured: Record<string, Size> = {};
     for (const c of changes) {
+      if (c.type === 'dimensions' && c.dimensions) measured[c.id] = c.dimensions;
       if (c.type !== 'position') continue;
       const ref = parseElementId(c.id);
       const key = ref && layoutKeyOf(ed.data, ref);
       if (key && c.position) moved[key] = c.position;
       if (c.dragging === false) ended = true;
     }
+    if (Object.keys(measured).length) setSizes((cur) => ({ ...cur, ...measured }));
     if (Object.keys(moved).length) ed.dragMove(moved);
     if (ended) ed.dragEnd();
   }, []);

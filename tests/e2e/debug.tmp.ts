@@ -1,0 +1,10 @@
+import { ensureRendererBuilt, openSession } from './support/harness';
+import { AppPage, DesignPage } from './support/pages';
+ensureRendererBuilt();
+const s = await openSession();
+const app = new AppPage(s.page); const design = new DesignPage(s.page);
+await app.open(s.url);
+await design.newFromShipped('k8s-ha-platform');
+await design.vm('k8s-m').waitFor();
+console.log(await s.page.locator('.react-flow__minimap').evaluate((e) => e.outerHTML.slice(0, 1500)));
+await s.close();
