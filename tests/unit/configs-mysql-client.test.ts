@@ -36,7 +36,7 @@ function fakeServer(mode: Mode): Promise<{ server: Server; port: number; seen: s
       send(Buffer.concat([b, Buffer.from('#28000' + msg)]));
     };
     const lenStr = (s: string) => Buffer.concat([Buffer.from([Buffer.byteLength(s)]), Buffer.from(s)]);
-    const scramble = randomBytes(20).map((x) => (x % 94) + 33);
+    const scramble = Buffer.from(randomBytes(20).map((x) => (x % 94) + 33));
     let switchScramble = Buffer.alloc(0);
     let step = 0;
     const caps = 0x1 | 0x4 | 0x8 | 0x200 | 0x2000 | 0x8000 | 0x20000 | 0x80000 | 0x200000;
@@ -61,7 +61,7 @@ function fakeServer(mode: Mode): Promise<{ server: Server; port: number; seen: s
         step = 1;
         if (mode === 'fast') return valid ? (send(Buffer.from([1, 3])), ok()) : err(1045, 'Access denied');
         if (mode === 'full') return send(Buffer.from([1, 4]));
-        switchScramble = randomBytes(20).map((x) => (x % 94) + 33);
+        switchScramble = Buffer.from(randomBytes(20).map((x) => (x % 94) + 33));
         return send(Buffer.concat([Buffer.from([0xfe]), Buffer.from('mysql_native_password\0'), switchScramble, Buffer.from([0])]));
       }
       if (step === 1 && mode === 'full') {
