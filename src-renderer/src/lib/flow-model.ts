@@ -69,6 +69,9 @@ const sameKey = (a: unknown[], b: unknown[]) => a.length === b.length && a.every
 /** A model builder with its own cache; one per canvas. */
 export function createFlowModel() {
   const cache = new Map<string, CacheEntry>();
+  const edgeCache = new Map<string, { key: unknown[]; edge: FlowEdge }>();
+  let lastNodes: FlowNode[] = [];
+  let lastEdges: FlowEdge[] = [];
   const reuse = (id: string, key: unknown[], make: () => FlowNode): FlowNode => {
     const hit = cache.get(id);
     if (hit && sameKey(hit.key, key)) return hit.node;
@@ -149,13 +152,26 @@ export function createFlowModel() {
     });
 
     const edges: FlowEdge[] = [];
+    const liveEdges = new Set<string>();
     const netIndex = new Map(d.networks.map((n, i) => [n.name, i] as const));
     const edge = (id: string, source: string, target: string, kind: FlowEdgeData['kind'], label: string, bad = false, handles?: [string, string]) => {
       const a = rects.get(source);
       const b = rects.get(target);
       if (!a || !b) return;
       const [sh, th] = handles ?? facing(a, b);
-      edges.push({ id, source, target, sourceHandle: sh, targetHandle: th, type: kind, data: { kind, label, bad }, selected: edgeSelected === id, zIndex: kind === 'nic' ? 0 : 1 });
+      const selected = edgeSelected === id;
+      // Same inputs, same object: React Flow then skips the edge entirely.
+      const key = [source, target, sh, th, label, bad, selected];
+      const hit = edgeCache.get(id);
+      if (hit && sameKey(hit.key, key)) {
+        edges.push(hit.edge);
+        liveEdges.add(id);
+        return;
+      }
+      const e: FlowEdge = { id, source, target, sourceHandle: sh, targetHandle: th, type: kind, data: { kind, label, bad }, selected, zIndex: kind === 'nic' ? 0 : 1 };
+      edgeCache.set(id, { key, edge: e });
+      liveEdges.add(id);
+      edges.push(e);
     };
     d.nodes.forEach((n, i) => {
       const vm = rects.get(`vm:${i}`) as Rect;
@@ -199,6 +215,11 @@ export function createFlowModel() {
       });
     });
     for (const id of cache.keys()) if (!rects.has(id)) cache.delete(id);
-    return { nodes, edges };
+    for (const id of edgeCache.keys()) if (!liveEdges.has(id)) edgeCache.delete(id);
+    // An unchanged list keeps its identity, so React Flow does not re-index hundreds of edges for a one-field edit.
+    const sameList = <T,>(a: T[], b: T[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+    if (!sameList(nodes, lastNodes)) lastNodes = nodes;
+    if (!sameList(edges, lastEdges)) lastEdges = edges;
+    return { nodes: lastNodes, edges: lastEdges };
   };
 }

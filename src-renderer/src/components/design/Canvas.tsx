@@ -21,6 +21,22 @@ const edgeTypes: EdgeTypes = { nic: NicEdge, upstream: RelationEdge, replication
 
 const MINIMAP_COLORS: Record<string, string> = { vm: '#64748b', net: '#0ea5e9', vip: '#a855f7' };
 
+// Handlers live outside the component: React Flow hands them to every node and
+// edge wrapper, and a new function each render would re-render all of them.
+const minimapColor = (n: FlowNode) => MINIMAP_COLORS[n.type ?? 'vm'] ?? '#64748b';
+const onNodeClick = (_: unknown, n: FlowNode) => {
+  const ref = parseElementId(n.id);
+  if (ref) useEditor.getState().select(ref);
+};
+const onEdgeClick = (_: unknown, e: FlowEdge) => useEditor.getState().select({ kind: 'edge', id: e.id });
+const onPaneClick = () => useEditor.getState().select(null);
+const onConnect = (c: Connection) => {
+  const a = parseElementId(c.source);
+  const b = parseElementId(c.target);
+  if (a && b) useEditor.getState().connect(a, b);
+};
+const fitOptions = { padding: 0.12, maxZoom: 1.1 };
+
 export function Canvas() {
   const t = useT();
   const data = useEditor((s) => s.data);
@@ -43,7 +59,7 @@ export function Canvas() {
   useEffect(() => {
     if (fitRequest === handledFit.current) return;
     handledFit.current = fitRequest;
-    const id = requestAnimationFrame(() => void flow.fitView({ padding: 0.12, maxZoom: 1.1, duration: 200 }));
+    const id = requestAnimationFrame(() => void flow.fitView({ ...fitOptions, duration: 200 }));
     return () => cancelAnimationFrame(id);
   }, [fitRequest, flow]);
 
@@ -70,12 +86,6 @@ export function Canvas() {
     if (Object.keys(measured).length) setSizes((cur) => ({ ...cur, ...measured }));
     if (Object.keys(moved).length) ed.dragMove(moved);
     if (ended) ed.dragEnd();
-  }, []);
-
-  const onConnect = useCallback((c: Connection) => {
-    const a = parseElementId(c.source);
-    const b = parseElementId(c.target);
-    if (a && b) useEditor.getState().connect(a, b);
   }, []);
 
   const onDrop = useCallback(
@@ -113,12 +123,9 @@ export function Canvas() {
         edgeTypes={edgeTypes}
         onNodesChange={onNodesChange}
         onConnect={onConnect}
-        onNodeClick={(_, n) => {
-          const ref = parseElementId(n.id);
-          if (ref) useEditor.getState().select(ref);
-        }}
-        onEdgeClick={(_, e) => useEditor.getState().select({ kind: 'edge', id: e.id })}
-        onPaneClick={() => useEditor.getState().select(null)}
+        onNodeClick={onNodeClick}
+        onEdgeClick={onEdgeClick}
+        onPaneClick={onPaneClick}
         connectionMode={ConnectionMode.Loose}
         connectionRadius={36}
         deleteKeyCode={null}
@@ -130,7 +137,7 @@ export function Canvas() {
       >
         <Background variant={BackgroundVariant.Dots} gap={22} size={1.4} />
         <Controls showInteractive={false} />
-        <MiniMap pannable zoomable nodeColor={(n) => MINIMAP_COLORS[n.type ?? 'vm'] ?? '#64748b'} />
+        <MiniMap pannable zoomable nodeColor={minimapColor} />
       </ReactFlow>
       {!empty && <Legend />}
       {empty && (
