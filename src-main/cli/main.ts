@@ -5,6 +5,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { exportCommand, graphCommand, planCommand, validateCommand } from './commands/blueprint';
+import { drillCommand, watchCommand } from './commands/drill';
 import { downCommand, statusCommand, upCommand } from './commands/lab';
 import { serveCommand } from './commands/serve';
 import { EXIT, style, UsageError } from './output';
@@ -29,6 +30,10 @@ Labs
                                     Destroy every VM and network the lab created.
   status FILE [--provider vmware|linux] [--json]
                                     VMs with power state and addresses.
+  watch FILE [--once]               Live view: VIP owner, keepalived states, replication, VMs, events.
+  drill FILE NAME [--json]          Run a failover drill under load and write a report. NAME is one of
+                                    lb-master-down, lb-nginx-stop, lb-keepalived-stop, app-down,
+                                    db-primary-down, split-brain, maintenance.
 
 App
   serve [--port N] [--host ADDR] [--allow-remote]
@@ -78,6 +83,13 @@ const COMMANDS: Record<string, Command> = {
   },
   down: { usage: 'halab down FILE [--provider vmware|linux]', options: { provider: { type: 'string' } }, positionals: 1, run: ([f], fl, signal) => downCommand(f, fl as { provider?: string }, signal) },
   status: { usage: 'halab status FILE [--provider vmware|linux] [--json]', options: { provider: { type: 'string' }, json: { type: 'boolean' } }, positionals: 1, run: ([f], fl) => statusCommand(f, fl as { provider?: string; json?: boolean }) },
+  watch: { usage: 'halab watch FILE [--provider vmware|linux] [--once]', options: { provider: { type: 'string' }, once: { type: 'boolean' } }, positionals: 1, run: ([f], fl, signal) => watchCommand(f, fl as { provider?: string; once?: boolean }, signal) },
+  drill: {
+    usage: 'halab drill FILE NAME [--provider vmware|linux] [--json]',
+    options: { provider: { type: 'string' }, json: { type: 'boolean' } },
+    positionals: 2,
+    run: ([f, n], fl, signal) => drillCommand(f, n, fl as { json?: boolean; provider?: string }, signal),
+  },
   serve: {
     usage: 'halab serve [--port N] [--host ADDR] [--allow-remote]',
     options: { port: { type: 'string', short: 'p' }, host: { type: 'string' }, 'allow-remote': { type: 'boolean' }, 'static-dir': { type: 'string' } },
@@ -126,7 +138,7 @@ export async function runCli(argv: string[]): Promise<number> {
       throw new UsageError(`${(e as Error).message.replace(/\. To specify.*$/s, '')}.\nUsage: ${cmd.usage}`);
     }
     if (parsed.positionals.length > cmd.positionals) throw new UsageError(`Too many arguments: ${parsed.positionals.slice(cmd.positionals).join(' ')}.\nUsage: ${cmd.usage}`);
-    if (parsed.positionals.length < cmd.positionals) throw new UsageError(`Missing FILE.\nUsage: ${cmd.usage}`);
+    if (parsed.positionals.length < cmd.positionals) throw new UsageError(`Missing ${parsed.positionals.length === 0 ? 'FILE' : 'NAME'}.\nUsage: ${cmd.usage}`);
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     return await cmd.run(parsed.positionals, parsed.values as Flags, controller.signal);

@@ -145,6 +145,46 @@ export class Guest {
     return { changed: true };
   }
 
+  /**
+   * Run a long-lived command (e.g. `tail -F`) and hand each output line to
+   * `onLine` until it ends or `signal` aborts. Resolves when it has ended.
+   */
+  async stream(argv: string[], onLine: (line: string) => void, signal: AbortSignal): Promise<void> {
+    const line = commandLine(argv);
+    const full = this.user !== 'root' ? `sudo -n -- ${line}` : line;
+    const conn = this.ssh.connection;
+    if (!conn) throw new GuestError(`${this.name}: not connected.`, 'unreachable');
+    await new Promise<void>((resolve) => {
+      conn.exec(full, (err, channel) => {
+        if (err) return resolve();
+        let buf = '';
+        const feed = (d: Buffer) => {
+          buf += d.toString();
+          const parts = buf.split('\n');
+          buf = parts.pop() ?? '';
+          for (const p of parts) if (p) onLine(p);
+        };
+        channel.on('data', feed);
+        channel.stderr.on('data', () => undefined);
+        const stop = () => {
+          channel.signal('KILL');
+          channel.close();
+        };
+        signal.addEventListener('abort', stop, { once: true });
+        channel.on('close', () => {
+          signal.removeEventListener('abort', stop);
+          resolve();
+        });
+        if (signal.aborted) stop();
+      });
+    });
+  }
+
+  /** Still connected (a VM that was powered off drops its connections). */
+  isConnected(): boolean {
+    return this.ssh.isConnected();
+  }
+
   close(): void {
     this.ssh.dispose();
   }

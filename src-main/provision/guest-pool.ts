@@ -42,8 +42,15 @@ export class GuestPool {
   }
 
   /** A connection to `vm`, reusing an open one. */
-  get(vm: string, opts: ConnectOpts = {}): Promise<Guest> {
+  async get(vm: string, opts: ConnectOpts = {}): Promise<Guest> {
     let g = this.open.get(vm);
+    const current = g ? await g.catch(() => undefined) : undefined;
+    if (g && (!current || !current.isConnected())) {
+      // The VM was powered off or rebooted: its old connection is dead.
+      current?.close();
+      if (this.open.get(vm) === g) this.open.delete(vm);
+      g = this.open.get(vm);
+    }
     if (!g) {
       g = this.connect(vm, opts);
       this.open.set(vm, g);

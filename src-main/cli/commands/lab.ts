@@ -50,6 +50,17 @@ async function pickHypervisor(flag: string | undefined, labId: string, s: Vmware
   return chooseHypervisor(providerFlag(flag) ?? state?.provider, { vmrunPath: s.vmrunPath });
 }
 
+/** The lab of a blueprint and the hypervisor it runs on, or the exit code when the blueprint is invalid or the lab is not up. */
+export async function labHypervisor(file: string | undefined, provider: string | undefined): Promise<{ hv: Hypervisor; lab: ReturnType<typeof labRef>; resolved: NonNullable<Awaited<ReturnType<typeof loadLab>>['resolved']> } | { code: number }> {
+  const { code, resolved, lab } = await loadLab(file);
+  if (!resolved || !lab) return { code };
+  if (!(await readLabState(lab)) && !provider) {
+    process.stderr.write(`The lab "${lab.id}" is not up on this computer. Run "halab up ${file}" first.\n`);
+    return { code: EXIT.failed };
+  }
+  return { hv: await pickHypervisor(provider, lab.id, await vmwareSettings()), lab, resolved };
+}
+
 export async function upCommand(file: string | undefined, flags: { provider?: string; stage?: string; concurrency?: string; verbose?: boolean; json?: boolean }, signal: AbortSignal): Promise<number> {
   const stage = flags.stage ?? 'all';
   if (stage !== 'vms' && stage !== 'all') throw new UsageError(`--stage must be vms or all, not "${stage}".`);

@@ -1,0 +1,90 @@
+/** `halab drill FILE NAME` and `halab watch FILE`. */
+import { DRILLS, type DrillName } from '../../shared/blueprint/schema';
+import { didYouMean } from '../../shared/blueprint/issues';
+import { ensureLabKey } from '../../guest/lab-keys';
+import { LabMonitor } from '../../monitor/lab-monitor';
+import { GuestPool } from '../../provision/guest-pool';
+import { renderContext } from '../../provision/provisioner';
+import { runDrill } from '../../drills/runner';
+import type { DashboardState } from '../../shared/monitor/types';
+import { EXIT, style, table, UsageError } from '../output';
+import { labHypervisor } from './lab';
+import { join } from 'node:path';
+
+export async function drillCommand(file: string | undefined, name: string | undefined, flags: { json?: boolean; provider?: string }, signal: AbortSignal): Promise<number> {
+  if (!name || !(DRILLS as readonly string[]).includes(name)) {
+    const guess = name ? didYouMean(name, DRILLS) : undefined;
+    throw new UsageError(`${name ? `Unknown drill "${name}".${guess ? ` Did you mean "${guess}"?` : ''}` : 'Missing the drill NAME.'} Drills: ${DRILLS.join(', ')}.`);
+  }
+  const target = await labHypervisor(file, flags.provider);
+  if ('code' in target) return target.code;
+  const { hv, lab, resolved } = target;
+  const { report, dir } = await runDrill({
+    hv,
+    lab,
+    resolved,
+    drill: name as DrillName,
+    signal,
+    onProgress: flags.json ? undefined : (l) => process.stderr.write(`… ${l}\n`),
+    onEvent: flags.json ? undefined : (e) => e.kind !== 'drill' && process.stderr.write(`  event: ${e.message}\n`),
+  });
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify({ ...report, requests: undefined, reportDir: dir }, null, 2)}\n`);
+  } else {
+    const m = report.measurements;
+    process.stdout.write(`\n${report.title}: ${report.verdict.toUpperCase()}\n${report.verdictText}\n`);
+    if (m) {
+      process.stdout.write(
+        `${table(['measure', 'value'], [
+          ['detection', m.detectionMs === undefined ? '-' : `${m.detectionMs} ms`],
+          ['VIP move', m.vipMoveMs === undefined ? '-' : `${m.vipMoveMs} ms (master-down interval ${m.masterDownIntervalMs} ms)`],
+          ['first success after fault', m.firstSuccessAfterFaultMs === undefined ? '-' : `${m.firstSuccessAfterFaultMs} ms`],
+          ['failed requests', `${m.failed} of ${m.requests} (${m.failedPct} %)`],
+          ['latency p50/p95/p99', `${m.latency.p50}/${m.latency.p95}/${m.latency.p99} ms`],
+          ['rows acknowledged/lost', `${m.rowsAcknowledged}/${m.rowsLost ?? '- (no database)'}`],
+        ])}\n`,
+      );
+    }
+    for (const c of report.expectations) process.stdout.write(`${c.ok ? style.green('✓') : style.red('✗', process.stdout)} ${c.name}: ${c.detail}\n`);
+    process.stdout.write(`Report: ${join(dir, 'report.html')} (also report.md, report.json)\n`);
+  }
+  return report.verdict === 'passed' ? EXIT.ok : report.verdict === 'refused' ? EXIT.failed : EXIT.failed;
+}
+
+function render(s: DashboardState): string {
+  const lines: string[] = [`${style.bold(`HA Lab Studio — ${s.lab}`)}  ${new Date(s.at).toLocaleTimeString()}  (Ctrl-C to stop)`, ''];
+  for (const v of s.vips) {
+    lines.push(`VIP ${v.address} (${v.name}): ${v.holders.length === 1 ? style.green(v.holders[0]!) : style.red(v.holders.length ? `SPLIT ${v.holders.join(' + ')}` : 'NOBODY', process.stdout)}`);
+    lines.push(`  ${v.members.map((m) => `${m.node}(${m.priority}) ${m.state ?? '?'}`).join('   ')}`);
+  }
+  if (s.probe.url) lines.push('', `Through the VIP: ${s.probe.ratePerS.toFixed(1)} req/s, ${s.probe.errorPct}% errors, p50 ${s.probe.p50} ms, p95 ${s.probe.p95} ms, last from ${s.probe.recent.at(-1)?.servedBy ?? '-'}`);
+  if (s.replicas.length) lines.push('', table(['REPLICA', 'IO', 'SQL', 'BEHIND', 'READ-ONLY', 'ERROR'], s.replicas.map((r) => [r.node, r.ioRunning, r.sqlRunning, r.secondsBehind === null ? '-' : `${r.secondsBehind}s`, r.readOnly === undefined ? '?' : r.readOnly ? 'yes' : 'no', r.lastError ?? ''])));
+  lines.push('', table(['VM', 'UP', 'CPU', 'MEM', 'DISK'], s.nodes.map((n) => [n.name, n.up ? 'yes' : 'NO', n.cpuPct === undefined ? '-' : `${n.cpuPct}%`, n.memPct === undefined ? '-' : `${n.memPct}%`, n.diskPct === undefined ? '-' : `${n.diskPct}%`])));
+  if (s.alerts.length) lines.push('', `Alerts: ${s.alerts.map((a) => `${a.name}${a.instance ? `@${a.instance}` : ''}`).join(', ')}`);
+  lines.push('', `Events (error log lines: ${s.errorLogCount}):`, ...s.events.slice(-8).map((e) => `  ${new Date(e.at).toLocaleTimeString()} ${e.message}`));
+  return lines.join('\n');
+}
+
+export async function watchCommand(file: string | undefined, flags: { provider?: string; once?: boolean }, signal: AbortSignal): Promise<number> {
+  const target = await labHypervisor(file, flags.provider);
+  if ('code' in target) return target.code;
+  const { hv, lab, resolved } = target;
+  const ctx = await renderContext(hv, lab, resolved);
+  const pool = new GuestPool({ hv, lab, resolved, key: await ensureLabKey(lab.dir, lab.id) });
+  const monitor = new LabMonitor({ ctx, pool, eventsFile: join(lab.dir, 'events.jsonl') });
+  monitor.start();
+  const tty = process.stdout.isTTY && !flags.once;
+  try {
+    for (let i = 0; !signal.aborted; i++) {
+      await new Promise((ok) => setTimeout(ok, i === 0 ? 2500 : 1000));
+      const text = render(monitor.state());
+      if (tty) process.stdout.write(`\x1b[H\x1b[2J${text}\n`);
+      else if (flags.once || i % 5 === 0) process.stdout.write(`${text}\n\n`);
+      if (flags.once) break;
+    }
+  } finally {
+    await monitor.stop();
+    await pool.closeAll();
+  }
+  return EXIT.ok;
+}

@@ -1,0 +1,140 @@
+/**
+ * Promoting a replica when the primary is gone — and, as important, saying
+ * why a promotion must be refused (the seed-004 project's orchestrator never
+ * promoted and nobody knew why). The decision is a pure function of what
+ * the replica reports; the actions run over SSH.
+ */
+import { reach, type RenderContext } from '../configs/context';
+import { APP_PRIMARY_OVERRIDE_FILE } from '../configs/app';
+import { demoteToReplicaSql, promoteReplicaSql } from '../configs/mysql-sql';
+import { replicaCaughtUp, type ReplicaStatus } from '../configs/mysql-status';
+import type { GuestPool } from '../provision/guest-pool';
+import { replicaStatus, sql, waitForServer } from '../provision/db-steps';
+
+export interface PromotionFacts {
+  status?: ReplicaStatus;
+  /** @@gtid_current_pos (MariaDB) / Executed set (MySQL): what the replica has applied. */
+  applied?: string;
+  /** Gtid_IO_Pos / Retrieved set, what it has received. */
+  received?: string;
+  readOnly?: boolean;
+}
+
+export interface PromotionDecision {
+  ok: boolean;
+  reasons: string[];
+}
+
+/** Can this replica become the primary without losing what it received? */
+export function promotionDecision(f: PromotionFacts): PromotionDecision {
+  const reasons: string[] = [];
+  const s = f.status;
+  if (!s) return { ok: false, reasons: ['it is not configured as a replica (SHOW REPLICA STATUS is empty), so it may not hold the primary’s data'] };
+  if (s.sqlRunning !== 'Yes') reasons.push(`its SQL thread is stopped${s.lastSqlError ? ` (${s.lastSqlError})` : ''}: transactions it received are not applied`);
+  if (!s.usingGtid) reasons.push('it does not replicate with GTIDs, so nothing proves which transactions it has');
+  if (f.received !== undefined && f.applied !== undefined && !gtidCovers(f.applied, f.received)) {
+    reasons.push(`it has received ${f.received} but applied only ${f.applied}; wait for the relay log to be applied`);
+  } else if (f.received === undefined && !replicaCaughtUp(s)) {
+    reasons.push(`its SQL thread is still applying the relay log (${s.sqlState || 'state unknown'})`);
+  }
+  return { ok: reasons.length === 0, reasons };
+}
+
+/** Does `applied` contain everything in `received`? MariaDB `d-s-n` lists, or MySQL `uuid:1-n` sets. */
+export function gtidCovers(applied: string, received: string): boolean {
+  if (!received.trim()) return true;
+  const mariadb = (t: string) => new Map(t.split(',').map((x) => x.trim()).filter(Boolean).map((x) => { const [d, , n] = x.split('-'); return [d ?? '', Number(n)] as const; }));
+  if (/^\d+-\d+-\d+/.test(received.trim())) {
+    const a = mariadb(applied);
+    for (const [domain, seq] of mariadb(received)) if ((a.get(domain) ?? -1) < seq) return false;
+    return true;
+  }
+  const mysql = (t: string) => {
+    const m = new Map<string, number>();
+    for (const part of t.replace(/\s+/g, '').split(',').filter(Boolean)) {
+      const [uuid, ...ranges] = part.split(':');
+      const high = Math.max(...ranges.map((r) => Number(r.split('-').at(-1))));
+      m.set(uuid ?? '', Math.max(m.get(uuid ?? '') ?? 0, high));
+    }
+    return m;
+  };
+  const a = mysql(applied);
+  for (const [uuid, high] of mysql(received)) if ((a.get(uuid) ?? 0) < high) return false;
+  return true;
+}
+
+async function facts(pool: GuestPool, ctx: RenderContext, replica: string): Promise<PromotionFacts> {
+  const g = await pool.get(replica);
+  const status = await replicaStatus(g);
+  const appliedVar = ctx.engine === 'mariadb' ? '@@global.gtid_current_pos' : '@@global.gtid_executed';
+  const row = (await sql(g, `SELECT ${appliedVar}, @@global.read_only;\n`)).trim().split('\n').at(-1)?.split('\t') ?? [];
+  return { status, applied: row[0] ?? '', received: status?.receivedGtids, readOnly: row[1] === '1' };
+}
+
+/**
+ * Wait (bounded) until the replica may be promoted, then promote it.
+ * Returns the decision; promotes only when it is ok.
+ */
+export async function promoteReplica(pool: GuestPool, ctx: RenderContext, replica: string, waitMs = 20_000): Promise<PromotionDecision> {
+  const until = Date.now() + waitMs;
+  let d: PromotionDecision;
+  for (;;) {
+    d = promotionDecision(await facts(pool, ctx, replica));
+    if (d.ok || Date.now() > until) break;
+    await new Promise((ok) => setTimeout(ok, 250));
+  }
+  if (!d.ok) return d;
+  await sql(await pool.get(replica), `${promoteReplicaSql(ctx).join('\n')}\n`);
+  return d;
+}
+
+/** Point every app server's writes at `primary` (the app re-reads the file on each request). */
+export async function repointApps(pool: GuestPool, ctx: RenderContext, primary: string | undefined): Promise<void> {
+  await Promise.all(
+    (ctx.lab.lab.services.app?.members ?? []).map(async (app) => {
+      const g = await pool.get(app);
+      if (primary) await g.writeFile(APP_PRIMARY_OVERRIDE_FILE, `${reach(ctx, app, primary)}:3306\n`, { mode: '0644' });
+      else await g.exec(['rm', '-f', APP_PRIMARY_OVERRIDE_FILE]);
+    }),
+  );
+}
+
+/** Current GTID position of a server's own binlog (for switchovers). */
+async function binlogPos(pool: GuestPool, ctx: RenderContext, node: string): Promise<string> {
+  const v = ctx.engine === 'mariadb' ? '@@global.gtid_binlog_pos' : '@@global.gtid_executed';
+  return (await sql(await pool.get(node), `SELECT ${v};\n`)).trim().split('\n').at(-1) ?? '';
+}
+
+/** Wait until `replica` has applied `target`. */
+async function waitApplied(pool: GuestPool, ctx: RenderContext, replica: string, target: string, ms = 60_000): Promise<void> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const f = await facts(pool, ctx, replica);
+    if (f.status?.sqlRunning === 'Yes' && gtidCovers(f.applied ?? '', target)) return;
+    if (Date.now() > until) throw new Error(`${replica} did not catch up to ${target} (applied ${f.applied}; IO ${f.status?.ioRunning}, SQL ${f.status?.sqlRunning}${f.status?.lastIoError ? `: ${f.status.lastIoError}` : ''}).`);
+    await new Promise((ok) => setTimeout(ok, 300));
+  }
+}
+
+/**
+ * After a failover: bring the old primary back as a replica of the new one,
+ * then switch the roles back (controlled, no writes lost) so the lab is as
+ * the blueprint says again.
+ */
+export async function failBack(pool: GuestPool, ctx: RenderContext, oldPrimary: string, newPrimary: string, log: (l: string) => void): Promise<void> {
+  const unit = ctx.engine === 'mariadb' ? 'mariadb' : 'mysql';
+  const og = await pool.get(oldPrimary);
+  await og.exec(['systemctl', 'start', unit], { timeoutMs: 120_000 });
+  await waitForServer(og);
+  await sql(og, `${demoteToReplicaSql(ctx, oldPrimary, newPrimary).join('\n')}\n`);
+  log(`${oldPrimary} rejoined as a replica of ${newPrimary}`);
+  // Switch back: freeze writes on the new primary, let the old one catch up, swap.
+  const readOnly = ctx.engine === 'mysql8' ? 'SET GLOBAL super_read_only = ON;' : 'SET GLOBAL read_only = ON;';
+  await sql(await pool.get(newPrimary), `${readOnly}\n`);
+  await waitApplied(pool, ctx, oldPrimary, await binlogPos(pool, ctx, newPrimary));
+  await sql(og, `${promoteReplicaSql(ctx).join('\n')}\n`);
+  await repointApps(pool, ctx, undefined);
+  await sql(await pool.get(newPrimary), `${demoteToReplicaSql(ctx, newPrimary, oldPrimary).join('\n')}\n`);
+  await waitApplied(pool, ctx, newPrimary, await binlogPos(pool, ctx, oldPrimary));
+  log(`${oldPrimary} is the primary again; ${newPrimary} replicates from it`);
+}

@@ -1,0 +1,133 @@
+/**
+ * A failover drill's report and the pure measurements behind it. The
+ * runner fills it; the CLI, the UI and the Markdown/HTML renderers read it.
+ * Browser-safe.
+ */
+import type { DrillName } from '../blueprint/schema';
+import type { MonitorEvent } from '../monitor/types';
+
+/** One request of the drill's load, relative to the drill start. */
+export interface DrillRequest {
+  /** ms from drill start when it was sent. */
+  t: number;
+  kind: 'read' | 'write';
+  /** HTTP status, 0 when there was no answer. */
+  status: number;
+  ms: number;
+  servedBy?: string;
+  /** Reservation number of an acknowledged write. */
+  no?: string;
+  /** Whether the status is what the drill expects at that moment. */
+  ok: boolean;
+}
+
+export interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface DrillMeasurements {
+  /** Fault → the first sign of it in the monitor. */
+  detectionMs?: number;
+  /** Fault → the VIP on another member. */
+  vipMoveMs?: number;
+  /** Restore → the VIP back on its original holder. */
+  vipBackMs?: number;
+  /** VRRP's master-down interval for the backup's priority and advert interval. */
+  masterDownIntervalMs?: number;
+  /** Fault → the first successful request after the disruption. */
+  firstSuccessAfterFaultMs?: number;
+  /** Longest run of failing requests, first failure sent → next success sent. */
+  outageMs: number;
+  requests: number;
+  failed: number;
+  failedPct: number;
+  /** Requests sent before the fault and answered after it. */
+  inFlightAtFault: number;
+  /** Failed requests sent after the fault. */
+  failedAfterFault: number;
+  latency: { p50: number; p95: number; p99: number; max: number };
+  rowsAcknowledged: number;
+  /** Acknowledged writes missing from the primary at the end; undefined without a database. */
+  rowsLost?: number;
+  /** db-primary-down: when the replica accepted writes, from the fault. */
+  promotedMs?: number;
+}
+
+export interface DrillReport {
+  id: string;
+  lab: string;
+  drill: DrillName;
+  title: string;
+  provider: string;
+  hypothesis: string;
+  startedAt: string;
+  /** ms from start: fault injected, fault ended (restore started), drill ended. */
+  faultAt?: number;
+  restoreAt?: number;
+  endAt: number;
+  steadyState: Check[];
+  fault?: string;
+  measurements?: DrillMeasurements;
+  expectations: Check[];
+  restore?: Check;
+  verdict: 'passed' | 'failed' | 'refused' | 'error';
+  verdictText: string;
+  notes: string[];
+  events: (MonitorEvent & { t: number })[];
+  requests: DrillRequest[];
+}
+
+/** VRRPv2 master-down interval: 3 × advert + skew, skew = (256 − priority) / 256 s. */
+export function masterDownIntervalMs(advertSeconds: number, backupPriority: number): number {
+  return Math.round((3 * advertSeconds + (256 - backupPriority) / 256) * 1000);
+}
+
+export function percentile(sorted: number[], q: number): number {
+  if (!sorted.length) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
+}
+
+/** Request-level measurements around a fault at `faultAt` (ms from start). */
+export function measureRequests(reqs: DrillRequest[], faultAt: number): Pick<DrillMeasurements, 'firstSuccessAfterFaultMs' | 'outageMs' | 'requests' | 'failed' | 'failedPct' | 'inFlightAtFault' | 'failedAfterFault' | 'latency'> {
+  const byTime = [...reqs].sort((a, b) => a.t - b.t);
+  const failed = byTime.filter((r) => !r.ok).length;
+  let outageMs = 0;
+  let runStart: number | undefined;
+  for (const r of byTime) {
+    if (!r.ok) runStart ??= r.t;
+    else if (runStart !== undefined) {
+      outageMs = Math.max(outageMs, r.t - runStart);
+      runStart = undefined;
+    }
+  }
+  const last = byTime.at(-1);
+  if (runStart !== undefined && last) outageMs = Math.max(outageMs, last.t + last.ms - runStart);
+  const after = byTime.filter((r) => r.t >= faultAt);
+  const firstFail = after.find((r) => !r.ok);
+  const firstOk = firstFail ? after.find((r) => r.ok && r.t > firstFail.t) : after.find((r) => r.ok);
+  const lat = byTime.filter((r) => r.ok && r.status > 0).map((r) => r.ms).sort((a, b) => a - b);
+  return {
+    firstSuccessAfterFaultMs: firstOk ? firstOk.t + firstOk.ms - faultAt : undefined,
+    outageMs,
+    requests: byTime.length,
+    failed,
+    failedPct: byTime.length ? Math.round((failed / byTime.length) * 10000) / 100 : 0,
+    inFlightAtFault: byTime.filter((r) => r.t < faultAt && r.t + r.ms > faultAt).length,
+    failedAfterFault: after.filter((r) => !r.ok).length,
+    latency: { p50: percentile(lat, 0.5), p95: percentile(lat, 0.95), p99: percentile(lat, 0.99), max: lat.at(-1) ?? 0 },
+  };
+}
+
+/** Requests per time bucket, for charts: ok/failed counts and p95 latency. */
+export function bucketize(reqs: DrillRequest[], bucketMs = 500): { t: number; ok: number; failed: number; p95: number }[] {
+  if (!reqs.length) return [];
+  const end = Math.max(...reqs.map((r) => r.t));
+  const out: { t: number; ok: number; failed: number; p95: number }[] = [];
+  for (let t = 0; t <= end; t += bucketMs) {
+    const inB = reqs.filter((r) => r.t >= t && r.t < t + bucketMs);
+    out.push({ t, ok: inB.filter((r) => r.ok).length, failed: inB.filter((r) => !r.ok).length, p95: percentile(inB.filter((r) => r.ok).map((r) => r.ms).sort((a, b) => a - b), 0.95) });
+  }
+  return out;
+}

@@ -1,0 +1,100 @@
+/**
+ * What the live monitor reports: the dashboard's state and the events it
+ * appends to a lab's event log. Browser-safe (the dashboard renders these).
+ */
+
+export type MonitorEventKind =
+  | 'vip-moved'
+  | 'vip-lost'
+  | 'vip-split'
+  | 'keepalived-state'
+  | 'replica-stopped'
+  | 'replica-started'
+  | 'vm-down'
+  | 'vm-up'
+  | 'alert-fired'
+  | 'alert-resolved'
+  | 'probe-failing'
+  | 'probe-ok'
+  | 'drill';
+
+export interface MonitorEvent {
+  at: number;
+  kind: MonitorEventKind;
+  /** The VIP group, VM or alert it is about. */
+  subject: string;
+  message: string;
+  data?: Record<string, unknown>;
+}
+
+export interface VipState {
+  name: string;
+  address: string;
+  /** Members holding the address right now (one is healthy). */
+  holders: string[];
+  /** keepalived's last reported state per member (MASTER/BACKUP/FAULT/STOP). */
+  members: { node: string; priority: number; state?: string; stateAt?: number }[];
+  since?: number;
+}
+
+export interface ProbeSample {
+  at: number;
+  status: number;
+  ms: number;
+  servedBy?: string;
+}
+
+export interface ReplicaState {
+  node: string;
+  source: string;
+  ioRunning: string;
+  sqlRunning: string;
+  secondsBehind: number | null;
+  readOnly?: boolean;
+  gtidExecuted?: string;
+  lastError?: string;
+  healthy: boolean;
+}
+
+export interface NodeState {
+  name: string;
+  up: boolean;
+  cpuPct?: number;
+  memPct?: number;
+  diskPct?: number;
+  load1?: number;
+  rxBps?: number;
+  txBps?: number;
+}
+
+export interface LogLine {
+  at: number;
+  node: string;
+  source: 'nginx' | 'app' | 'mysql' | 'keepalived';
+  line: string;
+  error: boolean;
+}
+
+export interface AlertState {
+  name: string;
+  severity: string;
+  instance?: string;
+  startsAt: string;
+  summary?: string;
+}
+
+export interface DashboardState {
+  lab: string;
+  at: number;
+  vips: VipState[];
+  probe: { url?: string; recent: ProbeSample[]; ratePerS: number; errorPct: number; p50: number; p95: number };
+  replicas: ReplicaState[];
+  nodes: NodeState[];
+  alerts: AlertState[];
+  logs: LogLine[];
+  errorLogCount: number;
+  events: MonitorEvent[];
+  /** Grafana, when the lab runs one. */
+  grafanaUrl?: string;
+  prometheusUrl?: string;
+}
