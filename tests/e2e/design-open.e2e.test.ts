@@ -103,6 +103,7 @@ describe('the shell', () => {
     }
     await app.go('design');
     await app.theme('dark');
+    await page.getByTestId('view-fit').click();
     await design.vm('k8s-m').waitFor();
     await screenshot(page, '31-design-dark');
     await design.tab('plan');

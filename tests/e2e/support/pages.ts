@@ -29,6 +29,8 @@ export class AppPage {
   async theme(theme: 'light' | 'dark'): Promise<void> {
     await this.page.getByTestId('theme-select').selectOption(theme);
     await this.page.waitForFunction((t) => document.documentElement.dataset.theme === t, theme);
+    // Colours fade; let the transitions finish so screenshots show the theme.
+    await this.page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running'));
   }
 }
 

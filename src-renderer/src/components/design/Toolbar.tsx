@@ -102,7 +102,7 @@ export function Toolbar() {
         <button type="button" title={t('toolbar.copy')} aria-label={t('toolbar.copy')} data-testid="edit-copy" disabled={!hasSel} onClick={() => ed().copy()}><Icon name="copy" /></button>
         <button type="button" title={t('toolbar.paste')} aria-label={t('toolbar.paste')} data-testid="edit-paste" onClick={() => ed().paste()}><Icon name="paste" /></button>
         <button type="button" title={t('toolbar.delete')} aria-label={t('toolbar.delete')} data-testid="edit-delete" disabled={!hasSel} onClick={() => ed().deleteSelection()}><Icon name="trash" /></button>
-        <button type="button" title={t('toolbar.fit')} aria-label={t('toolbar.fit')} data-testid="view-fit" onClick={() => void flow.fitView({ padding: 0.12, duration: 200 })}><Icon name="fit" /></button>
+        <button type="button" title={t('toolbar.fit')} aria-label={t('toolbar.fit')} data-testid="view-fit" onClick={() => void flow.fitView({ padding: 0.12, maxZoom: 1.1 })}><Icon name="fit" /></button>
         <button type="button" title={t('toolbar.layout')} aria-label={t('toolbar.layout')} data-testid="view-layout" onClick={() => ed().autoLayout()}><Icon name="layout" /></button>
       </div>
       <div className="file-name" data-testid="file-name" title={file.path ?? file.name}>
