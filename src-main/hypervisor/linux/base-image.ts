@@ -11,7 +11,7 @@ import type { OpOptions } from '../types';
 import { Commands } from './commands';
 import { acquireLock } from './lock';
 import { pickDebianMirror, parseAptSources } from './parse';
-import { mountsUnder, removeTree } from './proc';
+import { mounts, mountsUnder, removeTree } from './proc';
 import { debianArch, loadRecipe, recipeHash, type Recipe } from './recipe';
 
 /** What ensureBaseImage found or built. */
@@ -174,4 +174,27 @@ async function customize(cmd: Commands, recipe: Recipe, root: string, hash: stri
 async function discardBuildDir(cmd: Commands, dir: string): Promise<void> {
   for (const m of (await mountsUnder(dir)).reverse()) await cmd.tryRun(['umount', '-l', m.target]);
   await removeTree(dir);
+}
+
+/**
+ * Delete cached base images other than `keep` that no mounted VM uses right
+ * now. A stopped VM cloned from a deleted image must be created again.
+ * Returns the folders removed.
+ */
+export async function pruneBaseImages(keep: string, opts: { cacheDir?: string; log?: (line: string) => void } = {}): Promise<string[]> {
+  const cache = opts.cacheDir ?? baseCacheDir();
+  const inUse = (await mounts()).filter((m) => m.fstype === 'overlay').map((m) => m.options);
+  const removed: string[] = [];
+  for (const name of await readdir(cache).catch(() => [] as string[])) {
+    const path = join(cache, name);
+    if (!/^base-[0-9a-f]{16}$/.test(name) || path === keep) continue;
+    if (inUse.some((o) => o.includes(`lowerdir=${path},`) || o.includes(`lowerdir=${path}:`))) {
+      opts.log?.(`Keeping ${path}: a running lab VM uses it.`);
+      continue;
+    }
+    await removeTree(path);
+    removed.push(path);
+    opts.log?.(`Removed the old base image ${path}`);
+  }
+  return removed;
 }
