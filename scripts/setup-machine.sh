@@ -15,7 +15,7 @@ fi
 
 # Packages: Chromium for Playwright, sshd for the guest-module tests, and the
 # real tools the config tests run.
-want=(chromium openssh-server)
+want=(chromium fonts-nanum openssh-server)
 if [ -f scripts/ci-apt-packages.txt ]; then
   while read -r p; do
     p="${p%%#*}"; p="${p// /}"

@@ -24,7 +24,7 @@ function newest(dir) {
 const built = join(root, 'out', 'renderer', 'index.html');
 if (!existsSync(built) || newest(join(root, 'src-renderer')) > statSync(built).mtimeMs || newest(join(root, 'src-main')) > statSync(built).mtimeMs) {
   console.log('Building the app…');
-  if (run('npx', ['electron-vite', 'build']) !== 0) process.exit(1);
+  if (run('npm', ['run', 'build']) !== 0) process.exit(1);
 }
 
 function electronReady() {
@@ -35,7 +35,7 @@ function electronReady() {
 
 const hasDisplay = process.platform !== 'linux' || !!process.env.DISPLAY || !!process.env.WAYLAND_DISPLAY;
 if (hasDisplay && electronReady()) {
-  const child = spawn('npx', ['electron-vite', 'preview', '--skipBuild'], { cwd: root, stdio: 'inherit' });
+  const child = spawn('node', [join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'preview', '--skipBuild'], { cwd: root, stdio: 'inherit' });
   child.on('exit', (code) => process.exit(code ?? 0));
 } else {
   console.log(hasDisplay ? 'Electron could not be fetched (no internet?): starting the same app in your browser instead.' : 'No display here: starting the same app in your browser instead.');

@@ -18,18 +18,22 @@ step "lint"
 npx eslint .
 
 step "build"
-npx electron-vite build
+npm run build
 
 mkdir -p test-results
 rm -f test-results/vitest-*.json
 status=0
 
-step "unit and integration tests"
-npx vitest run --reporter=default --reporter=json --outputFile.json=test-results/vitest-main.json || status=1
+step "unit tests"
+npx vitest run tests/unit --reporter=default --reporter=json --outputFile.json=test-results/vitest-unit.json || status=1
+
+# One real lab at a time: they share this machine's two cores.
+step "integration tests (real Linux labs, fake vmrun)"
+npx vitest run tests/integration --no-file-parallelism --reporter=default --reporter=json --outputFile.json=test-results/vitest-integration.json || status=1
 
 step "UI tests (Playwright, Chromium)"
 npx vitest run -c tests/e2e/vitest.e2e.config.ts --reporter=default --reporter=json --outputFile.json=test-results/vitest-e2e.json || status=1
 
 step "summary"
-node scripts/test-summary.mjs test-results/vitest-main.json test-results/vitest-e2e.json || status=1
+node scripts/test-summary.mjs test-results/vitest-unit.json test-results/vitest-integration.json test-results/vitest-e2e.json || status=1
 exit "$status"

@@ -10,19 +10,24 @@ import type { DrillName, Lab, Role } from './schema';
 interface Ctx {
   lab: Lab;
   issues: Issue[];
+  /** Networks of each node, by hostname (built once per validation). */
+  nets?: Map<string, Set<string>>;
 }
 
 const err = (ctx: Ctx, code: string, path: IssuePath, message: string, fix?: string) => ctx.issues.push({ severity: 'error', code, path, message, fix });
 const warn = (ctx: Ctx, code: string, path: IssuePath, message: string, fix?: string) => ctx.issues.push({ severity: 'warning', code, path, message, fix });
 
-function netsOf(lab: Lab, host: string): Set<string> | undefined {
-  const n = lab.nodes.find((x) => x.hostname === host);
-  return n ? new Set(n.nics.map((x) => x.network)) : undefined;
+function netsOf(ctx: Ctx, host: string): Set<string> | undefined {
+  if (!ctx.nets) {
+    ctx.nets = new Map();
+    for (const n of ctx.lab.nodes) if (!ctx.nets.has(n.hostname)) ctx.nets.set(n.hostname, new Set(n.nics.map((x) => x.network)));
+  }
+  return ctx.nets.get(host);
 }
 
 /** Report an unknown node; returns whether it exists. */
 function ref(ctx: Ctx, host: string, path: IssuePath, what: string): boolean {
-  if (netsOf(ctx.lab, host)) return true;
+  if (netsOf(ctx, host)) return true;
   const names = ctx.lab.nodes.map((n) => n.hostname);
   const guess = didYouMean(host, names);
   err(ctx, 'unknown-node', path, `${what} "${host}" is not a node of this lab.${guess ? ` Did you mean "${guess}"?` : ''}`, guess ? `Use "${guess}".` : `Use one of: ${names.join(', ')}.`);
@@ -30,8 +35,8 @@ function ref(ctx: Ctx, host: string, path: IssuePath, what: string): boolean {
 }
 
 function reach(ctx: Ctx, from: string, to: string, path: IssuePath, why: string): void {
-  const a = netsOf(ctx.lab, from);
-  const b = netsOf(ctx.lab, to);
+  const a = netsOf(ctx, from);
+  const b = netsOf(ctx, to);
   if (!a || !b || from === to) return;
   for (const n of a) if (b.has(n)) return;
   err(ctx, 'no-shared-network', path, `${from} and ${to} share no network, but ${why}.`, `Give ${from} a NIC on one of ${to}'s networks (${[...b].join(', ')}).`);
@@ -58,11 +63,11 @@ export function checkServices(ctx: Ctx): void {
   }
   for (const [i, vip] of s.vips.entries()) {
     if (vip.track === 'nginx' && lb) for (const [j, m] of vip.members.entries()) {
-      if (!lb.members.includes(m.node) && netsOf(lab, m.node)) warn(ctx, 'vip-track-without-nginx', ['services', 'vips', i, 'members', j, 'node'], `VIP "${vip.name}" tracks nginx, but ${m.node} is not a load balancer member.`, 'Add it to services.loadBalancer.members or set track: none.');
+      if (!lb.members.includes(m.node) && netsOf(ctx, m.node)) warn(ctx, 'vip-track-without-nginx', ['services', 'vips', i, 'members', j, 'node'], `VIP "${vip.name}" tracks nginx, but ${m.node} is not a load balancer member.`, 'Add it to services.loadBalancer.members or set track: none.');
     }
   }
   const db = s.database;
-  const dbPrimary = db && netsOf(lab, db.primary) ? db.primary : undefined;
+  const dbPrimary = db && netsOf(ctx, db.primary) ? db.primary : undefined;
   if (s.app) {
     s.app.members.forEach((m, i) => {
       const p = ['services', 'app', 'members', i];
@@ -94,7 +99,7 @@ export function checkServices(ctx: Ctx): void {
       const host = mon[key];
       if (host !== undefined && ref(ctx, host, [...p, key], `Monitoring ${key} node`)) role(ctx, host, 'monitoring', [...p, key], `the ${key} server`);
     }
-    if (netsOf(lab, mon.prometheus)) lab.nodes.forEach((n) => reach(ctx, mon.prometheus, n.hostname, [...p, 'prometheus'], `Prometheus must scrape ${n.hostname}`));
+    if (netsOf(ctx, mon.prometheus)) lab.nodes.forEach((n) => reach(ctx, mon.prometheus, n.hostname, [...p, 'prometheus'], `Prometheus must scrape ${n.hostname}`));
   }
   const bk = s.backup;
   if (bk) {
