@@ -10,6 +10,8 @@ import { EventBus } from './events';
 import { BackendError, type Dialogs, type HandlerMap } from './handler-types';
 import { blueprintHandlers } from './handlers/blueprint';
 import { fileHandlers } from './handlers/files';
+import { labHandlers } from './handlers/labs';
+import { LabService } from './lab-service';
 import { defaultDataDir, SettingsStore } from './settings-store';
 
 export interface BackendOptions {
@@ -23,6 +25,8 @@ export interface BackendOptions {
 
 export interface Backend {
   readonly events: EventBus;
+  /** Stop monitors and cancel running tasks. */
+  close(): Promise<void>;
   /** Validate and dispatch one request. Never throws: errors come back as `{ ok: false }`. */
   invoke(channel: string, payload: unknown): Promise<IpcResult<unknown>>;
 }
@@ -30,16 +34,18 @@ export interface Backend {
 export function createBackend(opts: BackendOptions): Backend {
   const events = new EventBus();
   const settings = new SettingsStore(opts.dataDir ?? defaultDataDir());
+  const labs = new LabService(events);
   const handlers: HandlerMap = {
     'app:info': async () => ({
       version: opts.version,
       mode: opts.mode,
       platform: platform(),
       hostMemoryMiB: hostMemoryMiB(),
-      features: { provision: false, dashboard: false, drills: false },
+      features: { provision: true, dashboard: true, drills: true },
     }),
     ...blueprintHandlers,
     ...fileHandlers(settings, opts.dialogs),
+    ...labHandlers(labs),
     'settings:get': () => settings.get(),
     'settings:set': (patch) => settings.set(patch),
   };
@@ -69,5 +75,5 @@ export function createBackend(opts: BackendOptions): Backend {
     }
   }
 
-  return { events, invoke };
+  return { events, invoke, close: () => labs.close() };
 }

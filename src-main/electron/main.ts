@@ -112,6 +112,15 @@ app.on('web-contents-created', (_e, contents) => {
   contents.on('will-attach-webview', (e) => e.preventDefault());
 });
 
+let closing = false;
+app.on('before-quit', (e) => {
+  if (closing) return;
+  // Stop monitors and cancel running tasks before the process goes away.
+  e.preventDefault();
+  closing = true;
+  void backend.close().finally(() => app.quit());
+});
+
 app.on('window-all-closed', () => {
   if (process.platform !== 'darwin') app.quit();
 });

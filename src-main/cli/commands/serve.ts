@@ -27,6 +27,7 @@ export async function serveCommand(flags: { port?: string; host?: string; 'allow
   process.stdout.write(`HA Lab Studio is running at\n\n  ${server.url}\n\nOpen that address in a browser (it carries this run's access token). Press Ctrl-C to stop.\n`);
   await new Promise<void>((ok) => signal.addEventListener('abort', () => ok(), { once: true }));
   stopLogs();
+  await backend.close();
   await server.close();
   process.stdout.write('Stopped.\n');
   return 0;

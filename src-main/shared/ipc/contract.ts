@@ -13,6 +13,9 @@
 import { z } from 'zod';
 import type { Issue } from '../blueprint/issues';
 import type { LabPlan } from '../blueprint/plan';
+import { DRILLS } from '../blueprint/schema';
+import type { DrillReport } from '../drills/report';
+import type { DashboardState, MonitorEvent } from '../monitor/types';
 
 const MAX_TEXT = 4 * 1024 * 1024;
 const blueprintText = z.string().max(MAX_TEXT, 'The blueprint is larger than 4 MiB.');
@@ -32,6 +35,20 @@ export const requestSchemas = {
   /** Desktop: write to `path` (or ask with a save dialog). Web: not available (the renderer downloads). */
   'file:save': z.strictObject({ path: z.string().max(4096).optional(), text: blueprintText, suggestedName: z.string().max(255).optional() }),
   'file:recent': empty,
+  /** Is the blueprint's lab up on this computer, and on which provider? */
+  'lab:status': z.strictObject({ text: blueprintText }),
+  /** Start provisioning (a task; progress arrives as `task:update` and `lab:step` events). */
+  'lab:up': z.strictObject({ text: blueprintText, provider: z.enum(['vmware', 'linux']).optional(), stage: z.enum(['vms', 'all']).optional() }),
+  'lab:down': z.strictObject({ text: blueprintText }),
+  'task:cancel': z.strictObject({ id: z.string().max(64) }),
+  'task:list': empty,
+  /** Start watching a running lab (`monitor:state` every second, `monitor:event` as they happen). */
+  'monitor:start': z.strictObject({ text: blueprintText }),
+  'monitor:stop': z.strictObject({ lab: z.string().max(64) }),
+  /** Run a drill (a task); the report arrives with `drill:finished`. */
+  'drill:run': z.strictObject({ text: blueprintText, drill: z.enum(DRILLS) }),
+  'drill:reports': z.strictObject({ lab: z.string().regex(/^[a-z0-9-]{1,63}$/) }),
+  'drill:report': z.strictObject({ lab: z.string().regex(/^[a-z0-9-]{1,63}$/), id: z.string().regex(/^[A-Za-z0-9-]{1,100}$/), format: z.enum(['json', 'md', 'html']) }),
   'settings:get': empty,
   'settings:set': z.strictObject({
     theme: z.enum(['light', 'dark', 'system']).optional(),
@@ -77,6 +94,45 @@ export interface RequestResults {
   'file:recent': string[];
   'settings:get': Settings;
   'settings:set': Settings;
+  'lab:status': LabStatusResult;
+  'lab:up': { taskId: string };
+  'lab:down': { taskId: string };
+  'task:cancel': { canceled: boolean };
+  'task:list': TaskInfo[];
+  'monitor:start': { lab: string };
+  'monitor:stop': { stopped: boolean };
+  'drill:run': { taskId: string };
+  'drill:reports': DrillReportSummary[];
+  'drill:report': { text: string; report?: DrillReport };
+}
+
+export interface LabStatusResult {
+  lab: string;
+  /** null when the lab has not been brought up here. */
+  provider: 'vmware' | 'linux' | null;
+  vms: { name: string; state: string; addresses: string[] }[];
+  /** Which providers can run here, with the reason when one cannot. */
+  providers: { kind: 'vmware' | 'linux'; usable: boolean; reason?: string; fix?: string }[];
+}
+
+export interface TaskInfo {
+  id: string;
+  title: string;
+  kind: 'up' | 'down' | 'drill';
+  lab: string;
+  state: 'running' | 'done' | 'failed' | 'canceled';
+  progress?: number;
+  step?: string;
+  error?: string;
+}
+
+export interface DrillReportSummary {
+  id: string;
+  drill: string;
+  title: string;
+  verdict: DrillReport['verdict'];
+  startedAt: string;
+  verdictText: string;
 }
 
 /** Event channels from the backend. */
@@ -84,10 +140,15 @@ export interface EventPayloads {
   /** A `> command` line or a step's log line. */
   'log:line': { at: number; source: string; line: string };
   /** Progress of a long task (provisioning, a drill). */
-  'task:update': { id: string; title: string; state: 'running' | 'done' | 'failed' | 'canceled'; progress?: number; step?: string; error?: string };
+  'task:update': TaskInfo;
+  /** A provisioning step started, logged, finished or failed (per VM). */
+  'lab:step': { taskId: string; type: 'start' | 'log' | 'done' | 'failed' | 'skipped'; step: string; vm?: string; text: string; at: number };
+  'monitor:state': DashboardState;
+  'monitor:event': MonitorEvent & { lab: string };
+  'drill:finished': { taskId: string; lab: string; summary: DrillReportSummary };
 }
 export type EventChannel = keyof EventPayloads;
-export const EVENT_CHANNELS: EventChannel[] = ['log:line', 'task:update'];
+export const EVENT_CHANNELS: EventChannel[] = ['log:line', 'task:update', 'lab:step', 'monitor:state', 'monitor:event', 'drill:finished'];
 
 export interface IpcError {
   name: string;

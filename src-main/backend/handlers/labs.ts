@@ -1,0 +1,34 @@
+/** `lab:*`, `task:*`, `monitor:*` and `drill:*` requests. */
+import type { ResolvedLab } from '../../shared/blueprint/model';
+import { validateHere } from '../blueprint-files';
+import { BackendError, type HandlerMap } from '../handler-types';
+import type { LabService } from '../lab-service';
+
+/** The resolved lab of a blueprint text, or a clear error. */
+function resolve(text: string): ResolvedLab {
+  const r = validateHere(text);
+  if (!r.resolved) {
+    const first = r.issues.find((i) => i.severity === 'error');
+    throw new BackendError(`The blueprint has errors; fix them first${first ? ` (${first.message})` : ''}.`, 'invalid-blueprint');
+  }
+  return r.resolved;
+}
+
+export function labHandlers(labs: LabService): Pick<HandlerMap, 'lab:status' | 'lab:up' | 'lab:down' | 'task:cancel' | 'task:list' | 'monitor:start' | 'monitor:stop' | 'drill:run' | 'drill:reports' | 'drill:report'> {
+  return {
+    'lab:status': async ({ text }) => labs.status(resolve(text)),
+    'lab:up': async ({ text, provider, stage }) => ({ taskId: labs.up(resolve(text), provider, stage) }),
+    'lab:down': async ({ text }) => ({ taskId: labs.down(resolve(text)) }),
+    'task:cancel': async ({ id }) => ({ canceled: labs.cancel(id) }),
+    'task:list': async () => labs.list(),
+    'monitor:start': async ({ text }) => {
+      const r = resolve(text);
+      await labs.startMonitor(r);
+      return { lab: r.name };
+    },
+    'monitor:stop': async ({ lab }) => ({ stopped: await labs.stopMonitor(lab) }),
+    'drill:run': async ({ text, drill }) => ({ taskId: labs.drill(resolve(text), drill) }),
+    'drill:reports': async ({ lab }) => labs.reports(lab),
+    'drill:report': async ({ lab, id, format }) => labs.report(lab, id, format),
+  };
+}
