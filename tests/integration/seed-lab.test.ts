@@ -2,9 +2,11 @@
  * The whole flow for real on the Linux lab provider (root, no mocks):
  * `halab up lab-blueprints/vmware-3tier-ha.yaml --provider linux` from
  * nothing, then the lab is checked the way a student would: through the VIP,
- * on the replica, against the firewall, the backup, Prometheus. A second
- * `up` changes nothing; `halab down` leaves nothing behind. Never skipped:
- * on a machine that cannot run it, it fails and says why.
+ * on the replica, against the firewall, the backup, Prometheus. Then every
+ * failover drill runs through `halab drill` and its report must show the
+ * expected outcome. A second `up` after the drills changes nothing (the
+ * drills restored the lab exactly); `halab down` leaves nothing behind.
+ * Never skipped: on a machine that cannot run it, it fails and says why.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +19,7 @@ import { labRef } from '../../src-main/provision/lab-home';
 import { GuestPool } from '../../src-main/provision/guest-pool';
 import { sql } from '../../src-main/provision/db-steps';
 import { validateBlueprintText } from '../../src-main/shared/blueprint/validate';
+import type { DrillReport } from '../../src-main/shared/drills/report';
 import { ROOT } from '../helpers/paths';
 import { tcpProbe } from '../helpers/net';
 
@@ -46,7 +49,7 @@ afterAll(async () => {
   await hv.cleanupLab(lab, { keepGuards: true });
 }, 300_000);
 
-describe('the seed lab, provisioned on the Linux lab provider', () => {
+describe('the seed lab, provisioned on the Linux lab provider', { timeout: 300_000 }, () => {
   it('answers through the VIP with HTTP 200 from both app servers in turn', async () => {
     const seen: string[] = [];
     for (let i = 0; i < 6; i++) {
@@ -112,6 +115,63 @@ describe('the seed lab, provisioned on the Linux lab provider', () => {
     }
     expect(down).toEqual([]);
   }, 120_000);
+
+  describe('failover drills (halab drill), each restoring the lab', () => {
+    const drill = async (name: string): Promise<DrillReport> => {
+      const r = await halab('drill', FILE, name, '--json');
+      expect(r.stdout, r.stderr.slice(-2000)).toMatch(/"verdict"/);
+      return JSON.parse(r.stdout) as DrillReport;
+    };
+    const explain = (rep: DrillReport) => `${rep.verdictText}\n${JSON.stringify(rep.measurements)}`;
+
+    it('lb-master-down: the VIP moves to the backup within the master-down interval and back', async () => {
+      const rep = await drill('lb-master-down');
+      expect(rep.verdict, explain(rep)).toBe('passed');
+      const m = rep.measurements!;
+      expect(m.vipMoveMs).toBeGreaterThan(0);
+      expect(m.vipMoveMs!).toBeLessThan(m.masterDownIntervalMs! + 2000);
+      expect(m.vipBackMs).toBeDefined();
+      expect(m.rowsLost).toBe(0);
+    });
+
+    it('lb-nginx-stop: the track script moves the VIP', async () => {
+      const rep = await drill('lb-nginx-stop');
+      expect(rep.verdict, explain(rep)).toBe('passed');
+      expect(rep.measurements!.vipMoveMs).toBeDefined();
+    });
+
+    it('lb-keepalived-stop: keepalived resigns and the backup takes over at once', async () => {
+      const rep = await drill('lb-keepalived-stop');
+      expect(rep.verdict, explain(rep)).toBe('passed');
+      expect(rep.measurements!.vipMoveMs!).toBeLessThan(rep.measurements!.masterDownIntervalMs!);
+    });
+
+    it('app-down: nginx routes around the stopped app server; nothing lost beyond in-flight requests', async () => {
+      const rep = await drill('app-down');
+      expect(rep.verdict, explain(rep)).toBe('passed');
+      expect(rep.measurements!.failedAfterFault).toBeLessThanOrEqual(rep.measurements!.inFlightAtFault);
+      expect(rep.measurements!.vipMoveMs).toBeUndefined();
+    });
+
+    it('db-primary-down: the replica is promoted, writes are accepted, no acknowledged row is lost', async () => {
+      const rep = await drill('db-primary-down');
+      expect(rep.verdict, explain(rep)).toBe('passed');
+      expect(rep.measurements!.promotedMs).toBeGreaterThan(0);
+      expect(rep.measurements!.rowsAcknowledged).toBeGreaterThan(0);
+      expect(rep.measurements!.rowsLost).toBe(0);
+    });
+
+    it('split-brain: both load balancers hold the VIP and the monitor says so', async () => {
+      const rep = await drill('split-brain');
+      expect(rep.verdict, explain(rep)).toBe('passed');
+      expect(rep.events.some((e) => e.kind === 'vip-split')).toBe(true);
+    });
+
+    it('maintenance: new reservations refused, look-ups still served', async () => {
+      const rep = await drill('maintenance');
+      expect(rep.verdict, explain(rep)).toBe('passed');
+    });
+  });
 
   it('a second halab up changes nothing', async () => {
     const r = await halab('up', FILE, '--provider', 'linux', '--json');
