@@ -41,3 +41,13 @@ describe('Linux lab base image recipe', () => {
     expect(network).toMatch(/DHCP=ipv4/);
   });
 });
+
+describe('dirs.txt', () => {
+  it('parses folders with owner, group and octal mode, and rejects the rest', async () => {
+    const { parseDirs } = await import('../../src-main/hypervisor/linux/recipe');
+    expect(parseDirs('# c\n/var/log/mysql mysql:adm 2750\n')).toEqual([{ path: '/var/log/mysql', owner: 'mysql', group: 'adm', mode: 0o2750 }]);
+    expect(() => parseDirs('var/log/mysql mysql:adm 2750')).toThrow(/dirs.txt/);
+    expect(() => parseDirs('/var/../etc root:root 0755')).toThrow(/dirs.txt/);
+    expect(() => parseDirs('/x root 0755')).toThrow(/dirs.txt/);
+  });
+});

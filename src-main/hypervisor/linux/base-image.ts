@@ -5,7 +5,7 @@
  * temporary folder and renamed into place atomically, under a lock so two
  * builds never collide. Rebuilt only when the recipe changes.
  */
-import { cp, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, cp, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { OpOptions } from '../types';
 import { Commands } from './commands';
@@ -154,6 +154,19 @@ async function customize(cmd: Commands, recipe: Recipe, root: string, hash: stri
     await cmd.run(['systemctl', `--root=${root}`, action, unit], { log, signal: opts.signal });
   }
   const etc = join(root, 'etc');
+  const ids = async (file: string): Promise<Map<string, number>> =>
+    new Map((await readFile(join(etc, file), 'utf8')).split('\n').map((l) => l.split(':')).filter((f) => f.length > 2).map((f) => [f[0] ?? '', Number(f[2])]));
+  const users = await ids('passwd');
+  const groups = await ids('group');
+  for (const d of recipe.dirs) {
+    const uid = users.get(d.owner);
+    const gid = groups.get(d.group);
+    if (uid === undefined || gid === undefined) throw new Error(`dirs.txt: ${d.owner}:${d.group} for ${d.path} does not exist in the image (is its package in packages.txt?)`);
+    const target = join(root, d.path);
+    await mkdir(target, { recursive: true });
+    await chown(target, uid, gid);
+    await chmod(target, d.mode);
+  }
   // Clones must not share identities: host keys are made at first boot, machine-id per VM.
   for (const f of await readdir(join(etc, 'ssh')).catch(() => [] as string[])) {
     if (f.startsWith('ssh_host_')) await rm(join(etc, 'ssh', f), { force: true });

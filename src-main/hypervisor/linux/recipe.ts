@@ -20,8 +20,27 @@ export interface Recipe {
   components: string[];
   packages: string[];
   units: { action: 'enable' | 'disable' | 'mask'; unit: string }[];
+  /** Folders to create after the packages: path, owner, group, mode. */
+  dirs: RecipeDir[];
   /** Every recipe file, relative path → content (sorted by path). */
   files: [string, string][];
+}
+
+/** One line of dirs.txt. */
+export interface RecipeDir {
+  path: string;
+  owner: string;
+  group: string;
+  mode: number;
+}
+
+/** Parse dirs.txt (`/abs/path OWNER:GROUP MODE` per line). */
+export function parseDirs(text: string): RecipeDir[] {
+  return listLines(text).map((line) => {
+    const m = /^(\/\S+)\s+([a-z_][a-z0-9_-]*):([a-z_][a-z0-9_-]*)\s+([0-7]{3,4})$/.exec(line);
+    if (!m || m[1]?.includes('..')) throw new Error(`dirs.txt: "${line}" should be "/absolute/path OWNER:GROUP MODE" (like /var/log/mysql mysql:adm 2750)`);
+    return { path: m[1] as string, owner: m[2] as string, group: m[3] as string, mode: parseInt(m[4] as string, 8) };
+  });
 }
 
 /** Lines of a list file without comments and blanks. */
@@ -104,6 +123,7 @@ export async function loadRecipe(dir: string = findRecipeDir()): Promise<Recipe>
     components: meta.components ?? ['main'],
     packages,
     units: parseUnits(files.some(([p]) => p === 'units.txt') ? get('units.txt') : ''),
+    dirs: parseDirs(files.some(([p]) => p === 'dirs.txt') ? get('dirs.txt') : ''),
     files,
   };
 }
