@@ -62,7 +62,9 @@ function requestChart(r: DrillReport): string {
   const w = 720;
   const h = 200;
   const max = Math.max(1, ...buckets.map((b) => b.ok + b.failed));
-  const bw = w / buckets.length;
+  // The time axis reaches past the restore line so its label fits.
+  const end = Math.max(buckets.length * 500, (r.restoreAt ?? 0) + 1500);
+  const bw = (w * 500) / end;
   const y = (v: number) => h - 20 - (v / max) * (h - 40);
   const bars = buckets
     .map((b, i) => {
@@ -72,7 +74,6 @@ function requestChart(r: DrillReport): string {
       return `<rect x="${x}" y="${okTop.toFixed(1)}" width="${(bw - 1).toFixed(1)}" height="${(h - 20 - okTop).toFixed(1)}" fill="#2e9d5b"><title>${b.ok} ok</title></rect>${b.failed ? `<rect x="${x}" y="${failTop.toFixed(1)}" width="${(bw - 1).toFixed(1)}" height="${(okTop - failTop).toFixed(1)}" fill="#d64545"><title>${b.failed} failed</title></rect>` : ''}`;
     })
     .join('');
-  const end = buckets.length * 500;
   const line = (t: number | undefined, label: string, color: string) => (t === undefined ? '' : `<line x1="${((t / end) * w).toFixed(1)}" x2="${((t / end) * w).toFixed(1)}" y1="0" y2="${h - 20}" stroke="${color}" stroke-dasharray="4 3"/><text x="${((t / end) * w + 4).toFixed(1)}" y="12" font-size="11" fill="${color}">${label}</text>`);
   return `<svg viewBox="0 0 ${w} ${h}" width="100%" role="img" aria-label="requests per half second"><line x1="0" x2="${w}" y1="${h - 20}" y2="${h - 20}" stroke="#999"/>${bars}${line(r.faultAt, 'fault', '#b03030')}${line(r.restoreAt, 'restore', '#3060b0')}<text x="0" y="${h - 4}" font-size="11" fill="#666">0 s</text><text x="${w - 40}" y="${h - 4}" font-size="11" fill="#666">${(end / 1000).toFixed(0)} s</text></svg>`;
 }
