@@ -29,8 +29,9 @@ export function parseNodeStats(text: string, at: number): RawStats | undefined {
   let tx = 0;
   for (const l of lines) {
     const m = /^\s*([^:\s]+):\s*(.*)$/.exec(l);
-    if (!m || m[1] === 'lo' || !/^\d/.test(m[2] ?? '')) continue;
-    const f = (m[2] as string).trim().split(/\s+/).map(Number);
+    const f = (m?.[2] ?? '').trim().split(/\s+/).map(Number);
+    // /proc/net/dev rows have 16 counters; meminfo lines ("MemTotal: 123 kB") do not.
+    if (!m || m[1] === 'lo' || f.length !== 16 || f.some(Number.isNaN)) continue;
     rx += f[0] ?? 0;
     tx += f[8] ?? 0;
   }
