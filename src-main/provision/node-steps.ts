@@ -127,6 +127,8 @@ export async function filesStep(pool: GuestPool, ctx: RenderContext, vm: string,
   const system = new Set(renderSystemFiles(ctx, vm).map((f) => f.path));
   const isApp = !!ctx.lab.lab.services.app?.members.includes(vm);
   const files = [...renderNodeFiles(ctx, vm).filter((f) => !system.has(f.path)), ...(isApp ? appSources : [])];
+  // The server config puts binary logs in /var/log/mysql, which Debian's MariaDB does not create.
+  if (isDb(ctx, vm)) await g.exec(['sh', '-c', 'getent passwd mysql >/dev/null && install -d -o mysql -g adm -m 2750 /var/log/mysql || true']);
   const changed = await syncFiles(g, files, s.log);
   const units = unitsFor(ctx, vm);
   if (changed.some((p) => p.startsWith('/etc/systemd/system/'))) await g.exec(['systemctl', 'daemon-reload']);

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Every benchmark under bench/ (npm run bench). The lab ones need root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+npx tsx bench/validate.bench.ts
+npx tsx bench/browser/editor-edit.bench.ts
+if [ "$(id -u)" = 0 ]; then
+  npx tsx bench/base-image.bench.ts
+  npx tsx bench/lab-provision.bench.ts
+  npx tsx bench/drill-detection.bench.ts 3
+else
+  echo "(lab benchmarks skipped: they boot real Linux-lab VMs and need root)"
+fi
