@@ -8,7 +8,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../src-main/exec/runner';
@@ -18,6 +17,7 @@ import { bridgeName, bridgePrefix, netnsPrefix, vethPrefix } from '../../src-mai
 import { parseProcStat } from '../../src-main/hypervisor/linux/parse';
 import { removeTree } from '../../src-main/hypervisor/linux/proc';
 import type { LabRef, NetworkSpec, VmSpec } from '../../src-main/hypervisor/types';
+import { tcpProbe } from '../helpers/net';
 
 const LAB_ID = 'it-linux';
 const NETS: NetworkSpec[] = [
@@ -39,21 +39,6 @@ const VMS: VmSpec[] = [
   { ...base, name: 'app1', nics: [{ network: 'vmnet21', mac: '00:50:56:2b:21:02' }, { network: 'vmnet22', mac: '00:50:56:2b:22:02' }] },
   { ...base, name: 'db1', nics: [{ network: 'vmnet22', mac: '00:50:56:2b:22:03' }] },
 ];
-
-/** One bounded TCP connect: resolves 'open' or the error code, never hangs past timeoutMs. */
-function tcpProbe(host: string, port: number, timeoutMs: number): Promise<{ result: string; ms: number }> {
-  const started = Date.now();
-  return new Promise((resolve) => {
-    const s = connect({ host, port });
-    const done = (result: string): void => {
-      s.destroy();
-      resolve({ result, ms: Date.now() - started });
-    };
-    s.setTimeout(timeoutMs, () => done('timeout'));
-    s.once('connect', () => done('open'));
-    s.once('error', (e: NodeJS.ErrnoException) => done(e.code ?? 'error'));
-  });
-}
 
 async function waitPort(host: string, port: number, totalMs: number): Promise<boolean> {
   const until = Date.now() + totalMs;

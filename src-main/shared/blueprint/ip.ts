@@ -48,12 +48,41 @@ export function parseCidr(text: string): CidrResult {
     return { ok: false, reason: `the prefix "/${prefixText}" must be a number from 0 to 32` };
   }
   const prefix = Number(prefixText);
-  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+  const mask = prefixMask(prefix);
   const network = (ip & mask) >>> 0;
   if (network !== ip) {
     return { ok: false, reason: `${addr} is not the network address of a /${prefix}; did you mean ${formatIpv4(network)}/${prefix}?` };
   }
   return { ok: true, cidr: { network, prefix, mask, broadcast: (network | (~mask >>> 0)) >>> 0 } };
+}
+
+/** parseIpv4 that throws a plain-language error (for code past validation). */
+export function ipv4OrThrow(text: string): number {
+  const n = parseIpv4(text);
+  if (n === undefined) throw new Error(`"${text}" is not an IPv4 address`);
+  return n;
+}
+
+/** The netmask of a prefix length, as a number (24 → 0xffffff00). */
+export function prefixMask(prefix: number): number {
+  return prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+}
+
+/** The prefix length of a netmask number (0xffffff00 → 24). */
+export function maskPrefix(mask: number): number {
+  let p = 0;
+  while (p < 32 && (mask & (0x80000000 >>> p)) !== 0) p++;
+  return p;
+}
+
+/** A subnet from `a.b.c.d/p` with any host bits cleared; throws on bad input. */
+export function cidrOf(text: string): Cidr {
+  const m = /^([\d.]+)\/(\d{1,2})$/.exec(text.trim());
+  if (!m || Number(m[2]) > 32) throw new Error(`"${text}" is not a subnet in CIDR form (like 192.168.10.0/24)`);
+  const prefix = Number(m[2]);
+  const mask = prefixMask(prefix);
+  const network = (ipv4OrThrow(m[1] ?? '') & mask) >>> 0;
+  return { network, prefix, mask, broadcast: (network | (~mask >>> 0)) >>> 0 };
 }
 
 export function inCidr(ip: number, c: Cidr): boolean {
