@@ -14,6 +14,7 @@ import type { ResolvedLab } from '../shared/blueprint/model';
 import { applySteps, type ApplyResult, type Step, type StepEvent } from './engine';
 import { GuestPool } from './guest-pool';
 import { ensureSecrets, journalPath, readLabState, writeLabState } from './lab-home';
+import { backupCopyStep } from './backup-steps';
 import { primaryStep, replicaStep } from './db-steps';
 import { filesStep, firewallStep, packagesStep, systemStep } from './node-steps';
 import { verifyStep } from './verify';
@@ -96,9 +97,14 @@ export function buildSteps(o: UpOptions, ctx: RenderContext, pool: GuestPool, so
       roleSteps.push(`db:${r.node}:replica`);
     }
   }
+  const backup = resolved.lab.services.backup;
+  if (backup?.copyTo && backup.copyTo !== backup.runOn) {
+    add({ id: 'backup:copy-access', title: `backup copies from ${backup.runOn} to ${backup.copyTo}`, deps: [`vm:${backup.runOn}:services`, `vm:${backup.copyTo}:services`], run: (c) => backupCopyStep(pool, ctx, c) });
+    roleSteps.push('backup:copy-access');
+  }
   for (const node of resolved.nodes) {
     const vm = node.hostname;
-    add({ id: `vm:${vm}:firewall`, title: `firewall of ${vm}`, vm, deps: [`vm:${vm}:services`, ...roleSteps.filter((id) => id.startsWith(`db:${vm}:`))], run: (c) => firewallStep(pool, ctx, vm, c) });
+    add({ id: `vm:${vm}:firewall`, title: `firewall of ${vm}`, vm, deps: [`vm:${vm}:services`, ...roleSteps.filter((id) => id.startsWith(`db:${vm}:`) || (id === 'backup:copy-access' && (vm === backup?.runOn || vm === backup?.copyTo)))], run: (c) => firewallStep(pool, ctx, vm, c) });
   }
   add({ id: 'lab:verify', title: 'verify the lab works', deps: steps.map((s) => s.id), run: (c) => verifyStep(pool, ctx, c) });
   return steps;
@@ -108,7 +114,8 @@ export function buildSteps(o: UpOptions, ctx: RenderContext, pool: GuestPool, so
 export function buildStepsCount(resolved: ResolvedLab, stage: 'vms' | 'all'): number {
   const perVm = stage === 'vms' ? 3 : 7;
   const db = resolved.lab.services.database;
-  return resolved.networks.length + resolved.nodes.length * perVm + (stage === 'vms' ? 0 : 1 + (db ? 1 + resolved.replicas.length : 0));
+  const copy = resolved.lab.services.backup?.copyTo ? 1 : 0;
+  return resolved.networks.length + resolved.nodes.length * perVm + (stage === 'vms' ? 0 : 1 + copy + (db ? 1 + resolved.replicas.length : 0));
 }
 
 /** Bring a lab up (idempotent; resumes after a crash). */
