@@ -217,6 +217,8 @@ export async function connectGuest(o: ConnectOptions): Promise<Guest> {
           return pinned === undefined || pinned === seen;
         },
       } as Parameters<NodeSSH['connect']>[0]);
+      // A VM that is powered off resets the connection later: that must not crash the process.
+      ssh.connection?.on('error', (err: Error) => o.log?.(`${o.name}: SSH connection lost (${err.message})`));
       if (pinned === undefined && seen) await o.hostKeys.pin(o.name, seen);
       if (attempt > 1) o.log?.(`${o.name}: SSH is up at ${o.host} (attempt ${attempt})`);
       return new Guest(o.name, o.host, ssh, o.user ?? 'root');

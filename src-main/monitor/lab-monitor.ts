@@ -6,6 +6,7 @@
  * tails streamed. Samples stay in ring buffers; events are appended to the
  * lab's event log (`events.jsonl`) and handed to listeners.
  */
+import { setMaxListeners } from 'node:events';
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { nicOn, type RenderContext } from '../configs/context';
@@ -54,6 +55,8 @@ export class LabMonitor {
   private readonly loops: Promise<void>[] = [];
 
   constructor(private readonly o: LabMonitorOptions) {
+    // One listener per loop and per streamed log: more than Node's default warning limit of 10.
+    setMaxListeners(200, this.ac.signal);
     for (const v of o.ctx.lab.lab.services.vips) {
       this.vips.set(v.name, { name: v.name, address: v.address, holders: [], members: v.members.map((m) => ({ node: m.node, priority: m.priority })) });
     }
