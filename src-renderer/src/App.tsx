@@ -4,8 +4,10 @@
  */
 import { useEffect, useSyncExternalStore } from 'react';
 import { DesignScreen } from './components/design/DesignScreen';
+import { DashboardScreen } from './components/dashboard/DashboardScreen';
+import { DrillsScreen } from './components/drills/DrillsScreen';
+import { ProvisionScreen } from './components/provision/ProvisionScreen';
 import { Dialogs } from './components/shell/Dialogs';
-import { PlaceholderScreen } from './components/shell/PlaceholderScreen';
 import { StatusBar } from './components/shell/StatusBar';
 import { Toasts } from './components/shell/Toasts';
 import { TopBar } from './components/shell/TopBar';
@@ -39,7 +41,12 @@ export function App() {
   return (
     <div className="app" data-testid="app">
       <TopBar />
-      <main className="screen">{screen === 'design' ? <DesignScreen /> : <PlaceholderScreen screen={screen} />}</main>
+      <main className="screen">
+        {screen === 'design' && <DesignScreen />}
+        {screen === 'provision' && <ProvisionScreen />}
+        {screen === 'dashboard' && <DashboardScreen />}
+        {screen === 'drills' && <DrillsScreen />}
+      </main>
       <StatusBar />
       <Dialogs />
       <Toasts />

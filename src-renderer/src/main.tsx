@@ -5,6 +5,7 @@ import '@xyflow/react/dist/style.css';
 import './styles/base.css';
 import './styles/canvas.css';
 import './styles/panels.css';
+import './styles/labs.css';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { z } from 'zod';

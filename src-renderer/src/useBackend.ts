@@ -1,12 +1,15 @@
 /**
  * The one place the renderer talks to the backend at start-up and listens to
- * its events: app info (mode, host memory, features), settings, and task
- * updates into the stores.
+ * its events: app info (mode, host memory, features), settings, task
+ * updates, provisioning steps, monitor state and events, finished drills
+ * into the stores.
  */
 import { useEffect } from 'react';
 import { api, call } from './api/client';
 import { useApp } from './stores/app-store';
 import { useEditor } from './stores/editor-store';
+import { subscribeLabEvents } from './stores/lab-store';
+import { subscribeMonitorEvents } from './stores/monitor-store';
 
 export function useBackend(): void {
   useEffect(() => {
@@ -29,6 +32,10 @@ export function useBackend(): void {
       () => undefined,
     );
     const off = api().on('task:update', (t) => useApp.getState().taskUpdate(t));
+    const offLab = subscribeLabEvents();
+    const offMonitor = subscribeMonitorEvents();
+    // Tasks started before this page loaded (another tab, the CLI through the same backend).
+    call('task:list', {}).then((list) => alive && list.forEach((t) => useApp.getState().taskUpdate(t)), () => undefined);
     // Persist theme and language changes to the backend's settings.
     const unsub = useApp.subscribe((s, prev) => {
       if (s.theme !== prev.theme || s.language !== prev.language) void api().invoke('settings:set', { theme: s.theme, language: s.language });
@@ -40,6 +47,8 @@ export function useBackend(): void {
     return () => {
       alive = false;
       off();
+      offLab();
+      offMonitor();
       unsub();
       window.removeEventListener('beforeunload', onUnload);
     };

@@ -104,7 +104,8 @@ export async function openShipped(id: string): Promise<void> {
   }
 }
 
-function download(name: string, text: string, type: string): void {
+/** Hand text to the browser as a file download (web mode). */
+export function download(name: string, text: string, type: string): void {
   const url = URL.createObjectURL(new Blob([text], { type }));
   const a = document.createElement('a');
   a.href = url;

@@ -1,0 +1,161 @@
+/**
+ * Pure helpers behind the dashboard: VIP health (one owner, split brain, no
+ * owner), the ownership timeline from monitor events, per-second request
+ * series from probe samples, event de-duplication (a drill's own monitor
+ * reports the same moves as the dashboard's), and structural sharing so an
+ * unchanged part of the state keeps its identity and its card does not
+ * re-render.
+ */
+import type { DashboardState, MonitorEvent, ProbeSample, VipState } from '../../../src-main/shared/monitor/types';
+
+export type VipHealth = 'ok' | 'split' | 'none' | 'unknown';
+
+/** One owner is healthy; two is split brain; none after a first poll is an outage. */
+export function vipHealth(holders: string[], polled: boolean): VipHealth {
+  if (holders.length === 1) return 'ok';
+  if (holders.length > 1) return 'split';
+  return polled ? 'none' : 'unknown';
+}
+
+/** Holders a VIP event says the VIP has now, or undefined for other events. */
+export function holdersFromEvent(e: MonitorEvent): { vip: string; holders: string[] } | undefined {
+  const vip = e.data?.vip;
+  if (typeof vip !== 'string') return undefined;
+  if (e.kind === 'vip-moved' && typeof e.data?.to === 'string') return { vip, holders: [e.data.to] };
+  if (e.kind === 'vip-split' && Array.isArray(e.data?.holders)) return { vip, holders: (e.data.holders as unknown[]).map(String) };
+  if (e.kind === 'vip-lost') return { vip, holders: [] };
+  return undefined;
+}
+
+/** A live override of the polled holders, from an event newer than the last poll. */
+export interface VipOverride {
+  holders: string[];
+  at: number;
+}
+
+/** How long an event may speak for the VIP before the dashboard's own poll must have seen it. */
+export const OVERRIDE_MS = 3000;
+
+/**
+ * The holders to show: an event-derived override wins while it is newer than
+ * the monitor's last observed change and younger than OVERRIDE_MS.
+ */
+export function effectiveHolders(v: VipState, o: VipOverride | undefined, now: number): string[] {
+  if (!o) return v.holders;
+  if ((v.since ?? 0) >= o.at || now - o.at > OVERRIDE_MS) return v.holders;
+  return o.holders;
+}
+
+const same = (a: MonitorEvent, b: MonitorEvent) => a.kind === b.kind && a.subject === b.subject && a.message === b.message && Math.abs(a.at - b.at) < 1500;
+
+/** Append events not seen yet (the same kind, subject and message within 1.5 s), sorted, keeping the newest `max`. */
+export function mergeEvents(list: MonitorEvent[], add: MonitorEvent[], max = 500): MonitorEvent[] {
+  const fresh = add.filter((e) => !list.some((x) => same(x, e)));
+  if (!fresh.length) return list;
+  const out = [...list, ...fresh].sort((a, b) => a.at - b.at);
+  return out.length > max ? out.slice(out.length - max) : out;
+}
+
+export interface Segment {
+  from: number;
+  to: number;
+  /** The holders (VIP lane) or the keepalived state (member lanes). */
+  label: string;
+  kind: 'ok' | 'split' | 'none' | 'unknown' | 'MASTER' | 'BACKUP' | 'FAULT' | 'STOP' | 'other';
+}
+
+/** Segments of a lane between `from` and `to`, given the changes in time order. */
+function lane(changes: { at: number; label: string; kind: Segment['kind'] }[], from: number, to: number, initial?: { label: string; kind: Segment['kind'] }): Segment[] {
+  const out: Segment[] = [];
+  let cur = initial ? { at: from, ...initial } : undefined;
+  for (const c of changes) {
+    if (c.at > to) break;
+    if (c.at <= from) {
+      cur = { ...c, at: from };
+      continue;
+    }
+    out.push(cur ? { from: cur.at, to: c.at, label: cur.label, kind: cur.kind } : { from, to: c.at, label: '', kind: 'unknown' });
+    cur = c;
+  }
+  if (cur) out.push({ from: cur.at, to, label: cur.label, kind: cur.kind });
+  else out.push({ from, to, label: '', kind: 'unknown' });
+  return out.filter((s) => s.to > s.from);
+}
+
+/** The VIP ownership lane and one keepalived lane per member over [from, to]. */
+export function vipTimeline(vip: Pick<VipState, 'name' | 'holders' | 'members'>, events: MonitorEvent[], from: number, to: number): { owner: Segment[]; members: { node: string; segments: Segment[] }[] } {
+  const ownerChanges = events.flatMap((e) => {
+    const h = holdersFromEvent(e);
+    if (!h || h.vip !== vip.name) return [];
+    const health = vipHealth(h.holders, true);
+    return [{ at: e.at, label: h.holders.join(' + '), kind: health as Segment['kind'] }];
+  });
+  const initial = ownerChanges.length === 0 && vip.holders.length ? { label: vip.holders.join(' + '), kind: vipHealth(vip.holders, true) as Segment['kind'] } : undefined;
+  const members = vip.members.map((m) => {
+    const changes = events
+      .filter((e) => e.kind === 'keepalived-state' && e.subject === m.node && e.data?.vip === vip.name)
+      .map((e) => {
+        const st = String(e.data?.state ?? '');
+        return { at: e.at, label: st, kind: (['MASTER', 'BACKUP', 'FAULT', 'STOP'].includes(st) ? st : 'other') as Segment['kind'] };
+      });
+    const init = changes.length === 0 && m.state ? { label: m.state, kind: (['MASTER', 'BACKUP', 'FAULT', 'STOP'].includes(m.state) ? m.state : 'other') as Segment['kind'] } : undefined;
+    return { node: m.node, segments: lane(changes, from, to, init) };
+  });
+  return { owner: lane(ownerChanges, from, to, initial), members };
+}
+
+export interface RequestPoint {
+  /** Start of the second (epoch ms). */
+  t: number;
+  ok: number;
+  errors: number;
+  p50?: number;
+  p95?: number;
+}
+
+const pct = (sorted: number[], q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] : undefined);
+
+/** Probe samples per second: answered, failed, latency percentiles of the answered ones. */
+export function requestSeries(samples: ProbeSample[], bucketMs = 1000): RequestPoint[] {
+  if (!samples.length) return [];
+  const first = Math.floor(samples[0]!.at / bucketMs) * bucketMs;
+  const last = Math.floor(samples[samples.length - 1]!.at / bucketMs) * bucketMs;
+  const out: RequestPoint[] = [];
+  const byBucket = new Map<number, ProbeSample[]>();
+  for (const s of samples) {
+    const k = Math.floor(s.at / bucketMs) * bucketMs;
+    const list = byBucket.get(k);
+    if (list) list.push(s);
+    else byBucket.set(k, [s]);
+  }
+  for (let t = first; t <= last; t += bucketMs) {
+    const b = byBucket.get(t) ?? [];
+    const lat = b.filter((s) => s.status === 200).map((s) => s.ms).sort((a, c) => a - c);
+    out.push({ t, ok: lat.length, errors: b.length - lat.length, p50: pct(lat, 0.5), p95: pct(lat, 0.95) });
+  }
+  return out;
+}
+
+/** The app server that answered last, if any probe said. */
+export function lastServedBy(samples: ProbeSample[]): string | undefined {
+  for (let i = samples.length - 1; i >= 0; i--) if (samples[i]!.servedBy && samples[i]!.status === 200) return samples[i]!.servedBy;
+  return undefined;
+}
+
+function equal(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || !a || !b) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  return ka.every((k) => equal((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+}
+
+/** `next` with every top-level part that equals the one in `prev` replaced by `prev`'s (same identity). */
+export function shareUnchanged(prev: DashboardState | undefined, next: DashboardState): DashboardState {
+  if (!prev || prev.lab !== next.lab) return next;
+  const out = { ...next } as Record<string, unknown>;
+  for (const k of Object.keys(next) as (keyof DashboardState)[]) if (k !== 'at' && equal(prev[k], next[k])) out[k] = prev[k];
+  return out as unknown as DashboardState;
+}
