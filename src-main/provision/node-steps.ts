@@ -11,6 +11,7 @@ import type { RenderContext, RenderedFile } from '../configs/context';
 import type { Guest } from '../guest/guest';
 import type { StepContext } from './engine';
 import type { GuestPool } from './guest-pool';
+import { replicaStatus, sql } from './db-steps';
 
 type Result = 'changed' | 'unchanged';
 
@@ -154,6 +155,21 @@ export async function filesStep(pool: GuestPool, ctx: RenderContext, vm: string,
 
 const UFW_MARK = '/etc/halab/ufw.sha256';
 
+/**
+ * Reconnect replicas that already replicate: a connection UFW did not see
+ * open is dropped as INVALID once it starts tracking, and the replica would
+ * wait out slave_net_timeout (60 s) before noticing.
+ */
+async function restartReplication(pool: GuestPool, ctx: RenderContext, s: StepContext): Promise<void> {
+  for (const r of ctx.lab.replicas) {
+    const g = await pool.get(r.node, { signal: s.signal });
+    const status = await replicaStatus(g).catch(() => undefined);
+    if (!status) continue;
+    await sql(g, 'STOP REPLICA;\nSTART REPLICA;\n');
+    s.log(`replication on ${r.node} reconnected after the firewall change`);
+  }
+}
+
 /** UFW per role; skipped when the same plan is already active. */
 export async function firewallStep(pool: GuestPool, ctx: RenderContext, vm: string, s: StepContext): Promise<Result> {
   const g = await pool.get(vm, { signal: s.signal, log: s.log });
@@ -171,5 +187,6 @@ export async function firewallStep(pool: GuestPool, ctx: RenderContext, vm: stri
   await g.exec(['sh', '-c', 'rm -f /etc/ufw/*.rules.[0-9]* 2>/dev/null; true']);
   await g.writeFile(UFW_MARK, `${digest}\n`);
   s.log(`ufw: ${plan.commands.length} commands, ${plan.beforeRules.length} before.rules lines`);
+  if (isDb(ctx, vm)) await restartReplication(pool, ctx, s);
   return 'changed';
 }

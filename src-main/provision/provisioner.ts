@@ -84,7 +84,10 @@ export function buildSteps(o: UpOptions, ctx: RenderContext, pool: GuestPool, so
     if (o.stage === 'vms') continue;
     add({ id: `vm:${vm}:system`, title: `base system of ${vm}`, vm, deps: [`vm:${vm}:ssh`], run: (c) => systemStep(pool, ctx, vm, c) });
     add({ id: `vm:${vm}:packages`, title: `packages of ${vm}`, vm, deps: [`vm:${vm}:system`], run: (c) => packagesStep(pool, ctx, vm, c, hv.kind === 'linux') });
-    add({ id: `vm:${vm}:services`, title: `services of ${vm}`, vm, deps: [`vm:${vm}:packages`], run: (c) => filesStep(pool, ctx, vm, sources, c) });
+    // The firewall comes before any service connects: connections opened before UFW starts
+    // tracking them are later dropped as INVALID (replication then stalls silently).
+    add({ id: `vm:${vm}:firewall`, title: `firewall of ${vm}`, vm, deps: [`vm:${vm}:packages`], run: (c) => firewallStep(pool, ctx, vm, c) });
+    add({ id: `vm:${vm}:services`, title: `services of ${vm}`, vm, deps: [`vm:${vm}:firewall`], run: (c) => filesStep(pool, ctx, vm, sources, c) });
   }
   if (o.stage === 'vms') return steps;
   const db = resolved.lab.services.database;
@@ -102,17 +105,13 @@ export function buildSteps(o: UpOptions, ctx: RenderContext, pool: GuestPool, so
     add({ id: 'backup:copy-access', title: `backup copies from ${backup.runOn} to ${backup.copyTo}`, deps: [`vm:${backup.runOn}:services`, `vm:${backup.copyTo}:services`], run: (c) => backupCopyStep(pool, ctx, c) });
     roleSteps.push('backup:copy-access');
   }
-  for (const node of resolved.nodes) {
-    const vm = node.hostname;
-    add({ id: `vm:${vm}:firewall`, title: `firewall of ${vm}`, vm, deps: [`vm:${vm}:services`, ...roleSteps.filter((id) => id.startsWith(`db:${vm}:`) || (id === 'backup:copy-access' && (vm === backup?.runOn || vm === backup?.copyTo)))], run: (c) => firewallStep(pool, ctx, vm, c) });
-  }
   add({ id: 'lab:verify', title: 'verify the lab works', deps: steps.map((s) => s.id), run: (c) => verifyStep(pool, ctx, c) });
   return steps;
 }
 
 /** How many steps `up` will run (for progress bars). */
 export function buildStepsCount(resolved: ResolvedLab, stage: 'vms' | 'all'): number {
-  const perVm = stage === 'vms' ? 3 : 7;
+  const perVm = stage === 'vms' ? 3 : 7; // create, start, ssh (+ system, packages, firewall, services)
   const db = resolved.lab.services.database;
   const copy = resolved.lab.services.backup?.copyTo ? 1 : 0;
   return resolved.networks.length + resolved.nodes.length * perVm + (stage === 'vms' ? 0 : 1 + copy + (db ? 1 + resolved.replicas.length : 0));
