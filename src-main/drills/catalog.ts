@@ -10,7 +10,7 @@ import type { LabMonitor } from '../monitor/lab-monitor';
 import type { GuestPool } from '../provision/guest-pool';
 import type { DrillName } from '../shared/blueprint/schema';
 import { masterDownIntervalMs, type Check, type DrillMeasurements } from '../shared/drills/report';
-import { failBack, promoteReplica, repointApps } from './promotion';
+import { binlogPosition, failBack, promoteReplica, repointApps } from './promotion';
 
 export interface DrillEnv {
   hv: Hypervisor;
@@ -145,9 +145,11 @@ export const DRILL_DEFS: Record<DrillName, DrillDef> = {
       const db = env.ctx.lab.lab.services.database!;
       const replica = env.ctx.lab.replicas[0]!.node;
       const unit = env.ctx.engine === 'mariadb' ? 'mariadb' : 'mysql';
-      await exec(env, db.primary, ['systemctl', 'stop', unit]);
-      env.log(`${db.primary} stopped; checking ${replica} before promotion`);
-      const d = await promoteReplica(env.pool, env.ctx, replica);
+      const primaryLast = await binlogPosition(env.pool, env.ctx, db.primary).catch(() => undefined);
+      // Debian's MariaDB is socket-activated: stopping only the service lets the next client start it again.
+      await exec(env, db.primary, ['sh', '-c', `systemctl stop ${unit}.socket 2>/dev/null; systemctl stop ${unit}.service`]);
+      env.log(`${db.primary} stopped (last seen at ${primaryLast ?? 'unknown'}); checking ${replica} before promotion`);
+      const d = await promoteReplica(env.pool, env.ctx, replica, primaryLast);
       if (!d.ok) {
         env.refused = d.reasons;
         env.notes.push(`Promotion of ${replica} was refused: ${d.reasons.join('; ')}.`);
@@ -161,7 +163,8 @@ export const DRILL_DEFS: Record<DrillName, DrillDef> = {
     recovered: async (env) => env.refused !== undefined || env.extra.promotedMs !== undefined,
     restore: async (env) => {
       if (env.refused) {
-        await exec(env, env.ctx.lab.lab.services.database!.primary, ['systemctl', 'start', env.ctx.engine === 'mariadb' ? 'mariadb' : 'mysql']);
+        const unit = env.ctx.engine === 'mariadb' ? 'mariadb' : 'mysql';
+        await exec(env, env.ctx.lab.lab.services.database!.primary, ['sh', '-c', `systemctl start ${unit}.service; systemctl start ${unit}.socket 2>/dev/null || true`]);
         return;
       }
       await failBack(env.pool, env.ctx, env.ctx.lab.lab.services.database!.primary, env.ctx.lab.replicas[0]!.node, env.log);

@@ -18,6 +18,8 @@ export interface PromotionFacts {
   /** Gtid_IO_Pos / Retrieved set, what it has received. */
   received?: string;
   readOnly?: boolean;
+  /** The primary's own position last seen before it failed, when known. */
+  primaryLast?: string;
 }
 
 export interface PromotionDecision {
@@ -32,6 +34,9 @@ export function promotionDecision(f: PromotionFacts): PromotionDecision {
   if (!s) return { ok: false, reasons: ['it is not configured as a replica (SHOW REPLICA STATUS is empty), so it may not hold the primary’s data'] };
   if (s.sqlRunning !== 'Yes') reasons.push(`its SQL thread is stopped${s.lastSqlError ? ` (${s.lastSqlError})` : ''}: transactions it received are not applied`);
   if (!s.usingGtid) reasons.push('it does not replicate with GTIDs, so nothing proves which transactions it has');
+  if (f.primaryLast && f.received !== undefined && !gtidCovers(`${f.received},${f.applied ?? ''}`, f.primaryLast)) {
+    reasons.push(`the primary had written ${f.primaryLast} but this replica only ever received ${f.received || 'nothing'}: promoting it would lose those transactions (replication was behind or stalled)`);
+  }
   if (f.received !== undefined && f.applied !== undefined && !gtidCovers(f.applied, f.received)) {
     reasons.push(`it has received ${f.received} but applied only ${f.applied}; wait for the relay log to be applied`);
   } else if (f.received === undefined && !replicaCaughtUp(s)) {
@@ -75,11 +80,11 @@ async function facts(pool: GuestPool, ctx: RenderContext, replica: string): Prom
  * Wait (bounded) until the replica may be promoted, then promote it.
  * Returns the decision; promotes only when it is ok.
  */
-export async function promoteReplica(pool: GuestPool, ctx: RenderContext, replica: string, waitMs = 20_000): Promise<PromotionDecision> {
+export async function promoteReplica(pool: GuestPool, ctx: RenderContext, replica: string, primaryLast?: string, waitMs = 20_000): Promise<PromotionDecision> {
   const until = Date.now() + waitMs;
   let d: PromotionDecision;
   for (;;) {
-    d = promotionDecision(await facts(pool, ctx, replica));
+    d = promotionDecision({ ...(await facts(pool, ctx, replica)), primaryLast });
     if (d.ok || Date.now() > until) break;
     await new Promise((ok) => setTimeout(ok, 250));
   }
@@ -99,8 +104,8 @@ export async function repointApps(pool: GuestPool, ctx: RenderContext, primary: 
   );
 }
 
-/** Current GTID position of a server's own binlog (for switchovers). */
-async function binlogPos(pool: GuestPool, ctx: RenderContext, node: string): Promise<string> {
+/** Current GTID position of a server's own binlog (for switchovers and before a failure). */
+export async function binlogPosition(pool: GuestPool, ctx: RenderContext, node: string): Promise<string> {
   const v = ctx.engine === 'mariadb' ? '@@global.gtid_binlog_pos' : '@@global.gtid_executed';
   return (await sql(await pool.get(node), `SELECT ${v};\n`)).trim().split('\n').at(-1) ?? '';
 }
@@ -124,17 +129,17 @@ async function waitApplied(pool: GuestPool, ctx: RenderContext, replica: string,
 export async function failBack(pool: GuestPool, ctx: RenderContext, oldPrimary: string, newPrimary: string, log: (l: string) => void): Promise<void> {
   const unit = ctx.engine === 'mariadb' ? 'mariadb' : 'mysql';
   const og = await pool.get(oldPrimary);
-  await og.exec(['systemctl', 'start', unit], { timeoutMs: 120_000 });
+  await og.exec(['sh', '-c', `systemctl start ${unit}.service; systemctl start ${unit}.socket 2>/dev/null || true`], { timeoutMs: 120_000 });
   await waitForServer(og);
   await sql(og, `${demoteToReplicaSql(ctx, oldPrimary, newPrimary).join('\n')}\n`);
   log(`${oldPrimary} rejoined as a replica of ${newPrimary}`);
   // Switch back: freeze writes on the new primary, let the old one catch up, swap.
   const readOnly = ctx.engine === 'mysql8' ? 'SET GLOBAL super_read_only = ON;' : 'SET GLOBAL read_only = ON;';
   await sql(await pool.get(newPrimary), `${readOnly}\n`);
-  await waitApplied(pool, ctx, oldPrimary, await binlogPos(pool, ctx, newPrimary));
+  await waitApplied(pool, ctx, oldPrimary, await binlogPosition(pool, ctx, newPrimary));
   await sql(og, `${promoteReplicaSql(ctx).join('\n')}\n`);
   await repointApps(pool, ctx, undefined);
   await sql(await pool.get(newPrimary), `${demoteToReplicaSql(ctx, newPrimary, oldPrimary).join('\n')}\n`);
-  await waitApplied(pool, ctx, newPrimary, await binlogPos(pool, ctx, oldPrimary));
+  await waitApplied(pool, ctx, newPrimary, await binlogPosition(pool, ctx, oldPrimary));
   log(`${oldPrimary} is the primary again; ${newPrimary} replicates from it`);
 }

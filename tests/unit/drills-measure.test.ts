@@ -63,6 +63,13 @@ describe('promotion decision', () => {
     expect(d.reasons[0]).toMatch(/received 0-1-42 but applied only 0-1-40/);
   });
 
+  it('refuses when the primary had written more than the replica ever received (stalled replication)', () => {
+    const d = promotionDecision({ status: st({}), applied: '0-1-42', received: '0-1-42', primaryLast: '0-1-57' });
+    expect(d.ok).toBe(false);
+    expect(d.reasons[0]).toMatch(/primary had written 0-1-57 but this replica only ever received 0-1-42/);
+    expect(promotionDecision({ status: st({}), applied: '0-1-58', received: '0-1-58', primaryLast: '0-1-57' }).ok).toBe(true);
+  });
+
   it('refuses when the SQL thread is stopped, without GTIDs, or when it is no replica', () => {
     expect(promotionDecision({ status: st({ sqlRunning: 'No', lastSqlError: 'Duplicate entry' }), applied: '0-1-42', received: '0-1-42' }).reasons[0]).toMatch(/SQL thread is stopped \(Duplicate entry\)/);
     expect(promotionDecision({ status: st({ usingGtid: false }), applied: '0-1-42', received: '0-1-42' }).reasons[0]).toMatch(/GTID/);
