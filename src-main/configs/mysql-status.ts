@@ -119,3 +119,26 @@ export function replicaHealthy(s: ReplicaStatus, maxLagSeconds = 30): boolean {
 export function replicaCaughtUp(s: ReplicaStatus): boolean {
   return /has read all relay log|Replica has read all|Slave has read all/i.test(s.sqlState) || (s.sqlRunning === 'Yes' && s.secondsBehind === 0);
 }
+
+/** Does `applied` contain everything in `received`? MariaDB `d-s-n` lists, or MySQL `uuid:1-n` sets. */
+export function gtidCovers(applied: string, received: string): boolean {
+  if (!received.trim()) return true;
+  const mariadb = (t: string) => new Map(t.split(',').map((x) => x.trim()).filter(Boolean).map((x) => { const [d, , n] = x.split('-'); return [d ?? '', Number(n)] as const; }));
+  if (/^\d+-\d+-\d+/.test(received.trim())) {
+    const a = mariadb(applied);
+    for (const [domain, seq] of mariadb(received)) if ((a.get(domain) ?? -1) < seq) return false;
+    return true;
+  }
+  const mysql = (t: string) => {
+    const m = new Map<string, number>();
+    for (const part of t.replace(/\s+/g, '').split(',').filter(Boolean)) {
+      const [uuid, ...ranges] = part.split(':');
+      const high = Math.max(...ranges.map((r) => Number(r.split('-').at(-1))));
+      m.set(uuid ?? '', Math.max(m.get(uuid ?? '') ?? 0, high));
+    }
+    return m;
+  };
+  const a = mysql(applied);
+  for (const [uuid, high] of mysql(received)) if ((a.get(uuid) ?? 0) < high) return false;
+  return true;
+}

@@ -7,7 +7,7 @@
 import { reach, type RenderContext } from '../configs/context';
 import { APP_PRIMARY_OVERRIDE_FILE } from '../configs/app';
 import { demoteToReplicaSql, promoteReplicaSql } from '../configs/mysql-sql';
-import { replicaCaughtUp, type ReplicaStatus } from '../configs/mysql-status';
+import { gtidCovers, replicaCaughtUp, type ReplicaStatus } from '../configs/mysql-status';
 import type { GuestPool } from '../provision/guest-pool';
 import { replicaStatus, sql, waitForServer } from '../provision/db-steps';
 
@@ -43,29 +43,6 @@ export function promotionDecision(f: PromotionFacts): PromotionDecision {
     reasons.push(`its SQL thread is still applying the relay log (${s.sqlState || 'state unknown'})`);
   }
   return { ok: reasons.length === 0, reasons };
-}
-
-/** Does `applied` contain everything in `received`? MariaDB `d-s-n` lists, or MySQL `uuid:1-n` sets. */
-export function gtidCovers(applied: string, received: string): boolean {
-  if (!received.trim()) return true;
-  const mariadb = (t: string) => new Map(t.split(',').map((x) => x.trim()).filter(Boolean).map((x) => { const [d, , n] = x.split('-'); return [d ?? '', Number(n)] as const; }));
-  if (/^\d+-\d+-\d+/.test(received.trim())) {
-    const a = mariadb(applied);
-    for (const [domain, seq] of mariadb(received)) if ((a.get(domain) ?? -1) < seq) return false;
-    return true;
-  }
-  const mysql = (t: string) => {
-    const m = new Map<string, number>();
-    for (const part of t.replace(/\s+/g, '').split(',').filter(Boolean)) {
-      const [uuid, ...ranges] = part.split(':');
-      const high = Math.max(...ranges.map((r) => Number(r.split('-').at(-1))));
-      m.set(uuid ?? '', Math.max(m.get(uuid ?? '') ?? 0, high));
-    }
-    return m;
-  };
-  const a = mysql(applied);
-  for (const [uuid, high] of mysql(received)) if ((a.get(uuid) ?? 0) < high) return false;
-  return true;
 }
 
 async function facts(pool: GuestPool, ctx: RenderContext, replica: string): Promise<PromotionFacts> {

@@ -70,7 +70,7 @@ async function steadyState(o: RunDrillOptions, ctx: RenderContext, monitor: LabM
   }
   for (const r of ctx.lab.replicas) {
     const st = monitor.state().replicas.find((x) => x.node === r.node);
-    checks.push({ name: `${r.node} replicates`, ok: !!st?.healthy, detail: st ? `IO ${st.ioRunning}, SQL ${st.sqlRunning}, ${st.secondsBehind ?? '?'} s behind${st.lastError ? `, ${st.lastError}` : ''}` : 'no status yet' });
+    checks.push({ name: `${r.node} replicates`, ok: !!st?.healthy && st.inSync !== false, detail: st ? `IO ${st.ioRunning}, SQL ${st.sqlRunning}, ${st.secondsBehind ?? '?'} s behind${st.inSync === false ? `, has not received all of the primary's ${st.primaryGtid}` : ''}${st.lastError ? `, ${st.lastError}` : ''}` : 'no status yet' });
   }
   return checks;
 }

@@ -11,7 +11,7 @@ import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { nicOn, type RenderContext } from '../configs/context';
 import { KEEPALIVED_STATE_LOG, vrrpInstanceName } from '../configs/keepalived';
-import { replicaHealthy } from '../configs/mysql-status';
+import { gtidCovers, replicaHealthy } from '../configs/mysql-status';
 import type { Guest } from '../guest/guest';
 import type { GuestPool } from '../provision/guest-pool';
 import { replicaStatus, sql } from '../provision/db-steps';
@@ -48,6 +48,7 @@ export class LabMonitor {
   private readonly replicas = new Map<string, ReplicaState>();
   private readonly nodes = new Map<string, NodeState>();
   private readonly raw = new Map<string, RawStats>();
+  private readonly outOfSync = new Map<string, number>();
   private alerts: AlertState[] = [];
   private errorLogCount = 0;
   private probeFailing = false;
@@ -194,6 +195,11 @@ export class LabMonitor {
 
   private async pollReplication(): Promise<void> {
     const primary = this.svc.database!.primary;
+    const gtidVar = this.o.ctx.engine === 'mariadb' ? '@@global.gtid_binlog_pos' : '@@global.gtid_executed';
+    const primaryGtid = await this.guest(primary)
+      .then((g) => sql(g, `SELECT ${gtidVar};\n`))
+      .then((out) => out.trim().split('\n').at(-1)?.trim())
+      .catch(() => undefined);
     await Promise.all(
       this.o.ctx.lab.replicas.map(async (r) => {
         const prev = this.replicas.get(r.node);
@@ -203,16 +209,24 @@ export class LabMonitor {
           const st = await replicaStatus(g);
           const gtid = this.o.ctx.engine === 'mariadb' ? '@@global.gtid_current_pos' : '@@global.gtid_executed';
           const vars = (await sql(g, `SELECT @@global.read_only, ${gtid};\n`, { okCodes: [0, 1] }).catch(() => '')).trim().split('\n').at(-1)?.split('\t') ?? [];
+          const received = `${st?.receivedGtids ?? ''},${vars[1] ?? ''}`;
+          const inSync = primaryGtid === undefined ? undefined : gtidCovers(received, primaryGtid);
+          const behind = inSync === false ? (this.outOfSync.get(r.node) ?? 0) + 1 : 0;
+          this.outOfSync.set(r.node, behind);
+          // Under load the positions race; several polls in a row behind means stalled.
+          const stalled = behind >= 3;
           next = {
             node: r.node,
+            primaryGtid,
+            inSync,
             source: st?.sourceHost ?? '',
             ioRunning: st?.ioRunning ?? 'No',
             sqlRunning: st?.sqlRunning ?? 'No',
             secondsBehind: st?.secondsBehind ?? null,
             readOnly: vars[0] === '1' ? true : vars[0] === '0' ? false : undefined,
             gtidExecuted: vars[1] || st?.executedGtids || undefined,
-            lastError: st?.lastIoError || st?.lastSqlError || undefined,
-            healthy: !!st && replicaHealthy(st),
+            lastError: st?.lastIoError || st?.lastSqlError || (stalled ? `behind the primary (${primaryGtid}) for ${behind} s although both threads run` : undefined),
+            healthy: !!st && replicaHealthy(st) && !stalled,
           };
         } catch (e) {
           next = { node: r.node, source: primary, ioRunning: 'No', sqlRunning: 'No', secondsBehind: null, lastError: (e as Error).message, healthy: false };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { gtidCovers, promotionDecision } from '../../src-main/drills/promotion';
+import { promotionDecision } from '../../src-main/drills/promotion';
+import { gtidCovers } from '../../src-main/configs/mysql-status';
 import { renderHtmlReport, renderMarkdownReport } from '../../src-main/drills/report-render';
 import { derive, parseNodeStats } from '../../src-main/monitor/node-stats';
 import { RingBuffer } from '../../src-main/monitor/ring-buffer';

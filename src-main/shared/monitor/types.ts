@@ -52,6 +52,10 @@ export interface ReplicaState {
   secondsBehind: number | null;
   readOnly?: boolean;
   gtidExecuted?: string;
+  /** The primary's own position at the same poll. */
+  primaryGtid?: string;
+  /** The replica has received everything the primary had (false for several polls = stalled). */
+  inSync?: boolean;
   lastError?: string;
   healthy: boolean;
 }
