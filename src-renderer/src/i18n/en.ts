@@ -322,6 +322,8 @@ export const en = {
   'card.noOwner': 'NO OWNER',
   'card.heldByAll': 'held by {holders} at once',
   'card.noOwnerHint': 'no load balancer holds the address',
+  'card.kaUnknown': 'no report yet',
+  'card.kaUnknownHint': 'keepalived reports its state when it changes; none since the dashboard opened.',
   'card.mysql': 'MySQL replication',
   'card.noDb': 'This lab has no database replica.',
   'card.replOk': 'Healthy',

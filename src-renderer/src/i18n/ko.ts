@@ -322,6 +322,8 @@ export const ko: Record<MessageKey, string> = {
   'card.noOwner': '소유자 없음',
   'card.heldByAll': '{holders}가 동시에 보유',
   'card.noOwnerHint': '어떤 로드 밸런서도 주소를 갖고 있지 않음',
+  'card.kaUnknown': '보고 없음',
+  'card.kaUnknownHint': 'keepalived는 상태가 바뀔 때 보고합니다. 대시보드를 연 뒤 바뀐 적이 없습니다.',
   'card.mysql': 'MySQL 복제',
   'card.noDb': '이 랩에는 데이터베이스 복제본이 없습니다.',
   'card.replOk': '정상',

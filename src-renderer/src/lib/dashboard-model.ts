@@ -79,7 +79,15 @@ function lane(changes: { at: number; label: string; kind: Segment['kind'] }[], f
   }
   if (cur) out.push({ from: cur.at, to, label: cur.label, kind: cur.kind });
   else out.push({ from, to, label: '', kind: 'unknown' });
-  return out.filter((s) => s.to > s.from);
+  // Two monitors (the dashboard's and a drill's) may report the same holder: one segment.
+  const merged: Segment[] = [];
+  for (const seg of out) {
+    if (seg.to <= seg.from) continue;
+    const prev = merged[merged.length - 1];
+    if (prev && prev.label === seg.label && prev.kind === seg.kind) prev.to = seg.to;
+    else merged.push({ ...seg });
+  }
+  return merged;
 }
 
 /** The VIP ownership lane and one keepalived lane per member over [from, to]. */
@@ -134,6 +142,17 @@ export function requestSeries(samples: ProbeSample[], bucketMs = 1000): RequestP
     out.push({ t, ok: lat.length, errors: b.length - lat.length, p50: pct(lat, 0.5), p95: pct(lat, 0.95) });
   }
   return out;
+}
+
+/** Add probe samples not seen yet (by time), keep those newer than `keepMs` before the newest. */
+export function mergeSamples(list: ProbeSample[], add: ProbeSample[], keepMs = 5 * 60_000): ProbeSample[] {
+  const last = list[list.length - 1]?.at ?? 0;
+  const fresh = add.filter((x) => x.at > last);
+  if (!fresh.length) return list;
+  const out = [...list, ...fresh];
+  const cut = out[out.length - 1]!.at - keepMs;
+  const i = out.findIndex((x) => x.at >= cut);
+  return i > 0 ? out.slice(i) : out;
 }
 
 /** The app server that answered last, if any probe said. */

@@ -8,9 +8,9 @@
  */
 import { create } from 'zustand';
 import type { EventPayloads } from '../../../src-main/shared/ipc/contract';
-import type { DashboardState, MonitorEvent } from '../../../src-main/shared/monitor/types';
+import type { DashboardState, MonitorEvent, ProbeSample } from '../../../src-main/shared/monitor/types';
 import { api, call } from '../api/client';
-import { holdersFromEvent, mergeEvents, OVERRIDE_MS, shareUnchanged, type VipOverride } from '../lib/dashboard-model';
+import { holdersFromEvent, mergeEvents, mergeSamples, OVERRIDE_MS, shareUnchanged, type VipOverride } from '../lib/dashboard-model';
 
 export interface LagPoint {
   at: number;
@@ -25,6 +25,8 @@ export interface MonitorStore {
   state?: DashboardState;
   /** Lab → events in time order. */
   events: Record<string, MonitorEvent[]>;
+  /** Lab → probe samples through the VIP, kept across visits (the monitor restarts with an empty buffer). */
+  probes: Record<string, ProbeSample[]>;
   /** Seconds behind per replica, newest last. */
   lag: LagPoint[];
   /** VIP name → holders from an event newer than the last state. */
@@ -39,6 +41,7 @@ const LAG_MAX = 300;
 
 export const useMonitor = create<MonitorStore>()((set, get) => ({
   events: {},
+  probes: {},
   lag: [],
   vipOverride: {},
   memberOverride: {},
@@ -48,6 +51,8 @@ export const useMonitor = create<MonitorStore>()((set, get) => ({
     if (s.watching !== next.lab) return;
     const state = shareUnchanged(s.state, next);
     const patch: Partial<MonitorStore> = { state };
+    const probes = mergeSamples(s.probes[next.lab] ?? [], next.probe.recent);
+    if (probes !== s.probes[next.lab]) patch.probes = { ...s.probes, [next.lab]: probes };
     if (!s.state) patch.events = { ...s.events, [next.lab]: mergeEvents(s.events[next.lab] ?? [], next.events) };
     if (next.replicas.length) {
       const point: LagPoint = { at: next.at };

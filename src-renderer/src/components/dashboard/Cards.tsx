@@ -73,7 +73,9 @@ export const VipCard = memo(function VipCard({ name }: { name?: string }) {
               <span className={`dot ${holders.includes(m.node) ? 'dot-on' : ''}`} aria-hidden="true" />
               <b>{m.node}</b>
               <span className="muted">{t('edge.priority', { value: m.priority })}</span>
-              <span className={`chip ka-${(st ?? 'unknown').toLowerCase()}`}>{st ?? '?'}</span>
+              <span className={`chip ka-${(st ?? 'unknown').toLowerCase()}`} title={st ? undefined : t('card.kaUnknownHint')}>
+                {st ?? t('card.kaUnknown')}
+              </span>
             </li>
           );
         })}

@@ -10,6 +10,8 @@ import { requestSeries } from '../../lib/dashboard-model';
 import { clock, useChartColors, type ChartColors } from '../../lib/theme-colors';
 import { useMonitor } from '../../stores/monitor-store';
 
+const WINDOW_MS = 60_000;
+
 export function tooltipStyle(c: ChartColors) {
   return { contentStyle: { background: c.surface, border: `1px solid ${c.grid}`, borderRadius: 8, color: c.text, fontSize: 12 }, labelStyle: { color: c.muted } };
 }
@@ -17,21 +19,25 @@ export function tooltipStyle(c: ChartColors) {
 export const RequestChart = memo(function RequestChart() {
   const t = useT();
   const c = useChartColors();
-  const recent = useMonitor((s) => s.state?.probe.recent);
-  const data = useMemo(() => requestSeries(recent ?? []), [recent]);
+  const lab = useMonitor((s) => s.watching);
+  const samples = useMonitor((s) => (lab ? s.probes[lab] : undefined));
+  const now = samples?.[samples.length - 1]?.at ?? 0;
+  // The last minute, on a fixed time axis so a fresh start is not stretched across the chart.
+  const data = useMemo(() => requestSeries((samples ?? []).filter((x) => x.at > now - WINDOW_MS)), [samples, now]);
+  const domain = [Math.floor((now - WINDOW_MS) / 1000) * 1000, Math.floor(now / 1000) * 1000];
   if (!data.length) return <p className="chart-empty muted" data-testid="chart-requests">{t('dashboard.noRequests')}</p>;
   return (
     <div className="chart" data-testid="chart-requests">
       <ResponsiveContainer width="100%" height={220}>
         <ComposedChart data={data} margin={{ top: 6, right: 8, bottom: 0, left: -12 }}>
           <CartesianGrid stroke={c.grid} strokeDasharray="3 3" vertical={false} />
-          <XAxis dataKey="t" tickFormatter={clock} stroke={c.muted} fontSize={11} minTickGap={40} />
+          <XAxis dataKey="t" type="number" domain={domain} tickFormatter={clock} stroke={c.muted} fontSize={11} minTickGap={40} />
           <YAxis yAxisId="n" stroke={c.muted} fontSize={11} allowDecimals={false} />
           <YAxis yAxisId="ms" orientation="right" stroke={c.muted} fontSize={11} unit=" ms" width={58} />
           <Tooltip labelFormatter={(v) => clock(Number(v))} {...tooltipStyle(c)} />
           <Legend wrapperStyle={{ fontSize: 12 }} />
-          <Bar yAxisId="n" dataKey="ok" name={t('chart.ok')} stackId="r" fill={c.ok} isAnimationActive={false} />
-          <Bar yAxisId="n" dataKey="errors" name={t('chart.failed')} stackId="r" fill={c.error} isAnimationActive={false} />
+          <Bar yAxisId="n" dataKey="ok" name={t('chart.ok')} stackId="r" fill={c.ok} maxBarSize={12} isAnimationActive={false} />
+          <Bar yAxisId="n" dataKey="errors" name={t('chart.failed')} stackId="r" fill={c.error} maxBarSize={12} isAnimationActive={false} />
           <Line yAxisId="ms" dataKey="p50" name="p50" stroke={c.accent} dot={false} strokeWidth={1.5} isAnimationActive={false} connectNulls />
           <Line yAxisId="ms" dataKey="p95" name="p95" stroke={c.warning} dot={false} strokeWidth={1.5} isAnimationActive={false} connectNulls />
         </ComposedChart>
