@@ -167,3 +167,16 @@ describe('VmwareDriver.checkUsable', () => {
     }
   });
 });
+
+describe('cloud-init guestinfo for clones', () => {
+  it('gives each clone a new instance id, its hostname and the lab key for root', async () => {
+    const { cloudInitGuestinfo } = await import('../../src-main/hypervisor/vmware/vm-create');
+    const g = cloudInitGuestinfo({ name: 'lb-master', sshPublicKey: 'ssh-ed25519 AAAA halab-lab' }, '56 4d 12 34-ab cd');
+    const meta = Buffer.from(g['guestinfo.metadata']!, 'base64').toString();
+    expect(meta).toBe('instance-id: halab-564d1234abcd\nlocal-hostname: lb-master\n');
+    const user = Buffer.from(g['guestinfo.userdata']!, 'base64').toString();
+    expect(user).toContain('#cloud-config\ndisable_root: false');
+    expect(user).toContain('  - "ssh-ed25519 AAAA halab-lab"');
+    expect(g['guestinfo.userdata.encoding']).toBe('base64');
+  });
+});

@@ -153,6 +153,7 @@ export async function createClone(a: CreateCloneArgs): Promise<void> {
     file.set('uuid.bios', uuid);
     file.set('uuid.location', newVmwareUuid());
     file.set('uuid.action', 'keep');
+    for (const [k, v] of Object.entries(cloudInitGuestinfo(spec, uuid))) file.set(k, v);
     await file.write(vmx, { state: 'off' });
 
     const check = await VmxFile.read(vmx);
@@ -164,6 +165,25 @@ export async function createClone(a: CreateCloneArgs): Promise<void> {
     await writeVmRecord(lab, spec.name, rec);
   });
   a.opts.log?.(`${spec.name}: created (${spec.clone} clone, ${spec.vcpus} vCPU, ${spec.memoryMiB} MiB, ${spec.nics.length} NIC)`);
+}
+
+/**
+ * First-boot settings through cloud-init's VMware datasource (guestinfo):
+ * a fresh instance id (so the clone counts as a new machine: new machine-id,
+ * new SSH host keys), the hostname, and the lab's SSH key for root and the
+ * default user. Needs open-vm-tools and cloud-init in the template; without
+ * them these keys are ignored and the template must already accept the key.
+ */
+export function cloudInitGuestinfo(spec: { name: string; sshPublicKey?: string }, instanceId: string): Record<string, string> {
+  const b64 = (t: string) => Buffer.from(t, 'utf8').toString('base64');
+  const meta = `instance-id: halab-${instanceId.replace(/[^0-9a-f]/gi, '').slice(0, 32)}\nlocal-hostname: ${spec.name}\n`;
+  const out: Record<string, string> = { 'guestinfo.metadata': b64(meta), 'guestinfo.metadata.encoding': 'base64' };
+  if (spec.sshPublicKey) {
+    const user = ['#cloud-config', 'disable_root: false', 'ssh_pwauth: false', 'ssh_authorized_keys:', `  - ${JSON.stringify(spec.sshPublicKey)}`, ''].join('\n');
+    out['guestinfo.userdata'] = b64(user);
+    out['guestinfo.userdata.encoding'] = 'base64';
+  }
+  return out;
 }
 
 const signalOf = (o: OpOptions): { signal?: AbortSignal } => (o.signal ? { signal: o.signal } : {});
