@@ -238,7 +238,12 @@ const commands = {
       if (children === 'andDeleteChildren') {
         for (let grew = true; grew; ) {
           grew = false;
-          for (const s of vm.snapshots) if (s.parent && doomed.has(s.parent) && !doomed.has(s.uid)) doomed.add(s.uid), (grew = true);
+          for (const s of vm.snapshots) {
+            if (s.parent && doomed.has(s.parent) && !doomed.has(s.uid)) {
+              doomed.add(s.uid);
+              grew = true;
+            }
+          }
         }
       } else {
         for (const s of vm.snapshots) if (s.parent === snap.uid) s.parent = snap.parent;
