@@ -16,7 +16,7 @@ type Result = 'changed' | 'unchanged';
 /** Run SQL (fed on stdin) as the server's root over the socket; tab-separated output. */
 export async function sql(g: Guest, statements: string, opts: { okCodes?: number[] } = {}): Promise<string> {
   const client = (await g.exec(['sh', '-c', 'command -v mariadb || command -v mysql'])).stdout.trim();
-  const r = await g.exec([client, '--protocol=socket', '-uroot', '--batch', '--raw'], { stdin: statements, okCodes: opts.okCodes });
+  const r = await g.exec([client, '--protocol=socket', '-uroot', '--default-character-set=utf8mb4', '--batch', '--raw'], { stdin: statements, okCodes: opts.okCodes });
   return r.stdout;
 }
 
