@@ -86,7 +86,8 @@ describe('the shell', () => {
     await page.getByTestId('tab-plan').filter({ hasText: '계획' }).waitFor();
     await screenshot(page, '20-design-korean');
     await app.go('drills');
-    await page.getByTestId('screen-drills').getByText('장애 훈련 화면은 아직 사용할 수 없습니다').waitFor();
+    await page.getByTestId('screen-drills').getByText('이 랩의 장애 훈련').waitFor();
+    await page.getByTestId('drill-db-primary-down').getByText('프라이머리를 멈추고').waitFor();
     await screenshot(page, '21-drills-korean');
     await app.go('design');
     await app.language('en');
@@ -94,13 +95,18 @@ describe('the shell', () => {
     await page.getByTestId('palette').getByText('Load balancer').waitFor();
   });
 
-  it('says plainly which screens are not available yet, in both themes', async () => {
+  it('shows the lab screens for a lab that is not up here, in both themes', async () => {
     const page = s.page;
-    for (const screen of ['provision', 'dashboard', 'drills'] as const) {
-      await app.go(screen);
-      await page.getByTestId(`screen-${screen}`).getByText('is not available yet').waitFor();
-      await screenshot(page, `30-${screen}`);
-    }
+    await app.go('provision');
+    await page.getByTestId('lab-state').filter({ hasText: 'Not up on this computer' }).waitFor({ timeout: 30_000 });
+    await page.getByTestId('vm-row-k8s-m').waitFor();
+    await screenshot(page, '30-provision');
+    await app.go('dashboard');
+    await page.getByTestId('dashboard-not-up').getByText('This lab is not running').waitFor({ timeout: 30_000 });
+    await screenshot(page, '30-dashboard');
+    await app.go('drills');
+    await page.getByTestId('drill-db-primary-down').getByText('Fail the DB primary, promote the replica').waitFor();
+    await screenshot(page, '30-drills');
     await app.go('design');
     await app.theme('dark');
     await page.getByTestId('view-fit').click();

@@ -31,6 +31,12 @@ export function holdersFromEvent(e: MonitorEvent): { vip: string; holders: strin
 export interface VipOverride {
   holders: string[];
   at: number;
+  /**
+   * From keepalived's own MASTER notification: a poll that started before the
+   * move and reports after it must not undo it, only a poll that sees the new
+   * holder (or age) ends it.
+   */
+  sticky?: boolean;
 }
 
 /** How long an event may speak for the VIP before the dashboard's own poll must have seen it. */
@@ -41,9 +47,21 @@ export const OVERRIDE_MS = 3000;
  * the monitor's last observed change and younger than OVERRIDE_MS.
  */
 export function effectiveHolders(v: VipState, o: VipOverride | undefined, now: number): string[] {
-  if (!o) return v.holders;
-  if ((v.since ?? 0) >= o.at || now - o.at > OVERRIDE_MS) return v.holders;
+  if (!o || now - o.at > OVERRIDE_MS) return v.holders;
+  if ((v.since ?? 0) >= o.at && (!o.sticky || o.holders.every((h) => v.holders.includes(h)))) return v.holders;
   return o.holders;
+}
+
+/** Whether an override still speaks for the VIP once the monitor reports `v` at `now`. */
+export function overrideAlive(v: VipState, o: VipOverride, now: number): boolean {
+  return effectiveHolders(v, o, now) === o.holders && !(o.holders.length === v.holders.length && o.holders.every((h) => v.holders.includes(h)));
+}
+
+/** Whether a polled VIP event at `at` reporting `holders` may replace the override `o`. */
+export function eventReplaces(o: VipOverride | undefined, holders: string[], at: number): boolean {
+  if (!o) return true;
+  if (at < o.at) return false;
+  return !o.sticky || at - o.at > OVERRIDE_MS || o.holders.every((h) => holders.includes(h));
 }
 
 const same = (a: MonitorEvent, b: MonitorEvent) => a.kind === b.kind && a.subject === b.subject && a.message === b.message && Math.abs(a.at - b.at) < 1500;

@@ -10,7 +10,7 @@ import { create } from 'zustand';
 import type { EventPayloads } from '../../../src-main/shared/ipc/contract';
 import type { DashboardState, MonitorEvent, ProbeSample } from '../../../src-main/shared/monitor/types';
 import { api, call } from '../api/client';
-import { holdersFromEvent, mergeEvents, mergeSamples, OVERRIDE_MS, shareUnchanged, type VipOverride } from '../lib/dashboard-model';
+import { effectiveHolders, eventReplaces, holdersFromEvent, mergeEvents, mergeSamples, overrideAlive, shareUnchanged, type VipOverride } from '../lib/dashboard-model';
 
 export interface LagPoint {
   at: number;
@@ -63,7 +63,7 @@ export const useMonitor = create<MonitorStore>()((set, get) => ({
     const vipOverride = Object.fromEntries(
       Object.entries(s.vipOverride).filter(([name, o]) => {
         const v = next.vips.find((x) => x.name === name);
-        return v && (v.since ?? 0) < o.at && next.at - o.at <= OVERRIDE_MS;
+        return v && overrideAlive(v, o, next.at);
       }),
     );
     if (Object.keys(vipOverride).length !== Object.keys(s.vipOverride).length) patch.vipOverride = vipOverride;
@@ -87,17 +87,43 @@ export const useMonitor = create<MonitorStore>()((set, get) => ({
     const patch: Partial<MonitorStore> = { events: { ...s.events, [lab]: events } };
     if (lab === s.watching) {
       const h = holdersFromEvent(ev);
-      const cur = s.vipOverride[h?.vip ?? '']?.at ?? 0;
-      if (h && ev.at >= cur) patch.vipOverride = { ...s.vipOverride, [h.vip]: { holders: h.holders, at: ev.at } };
+      if (h && eventReplaces(s.vipOverride[h.vip], h.holders, ev.at)) patch.vipOverride = { ...s.vipOverride, [h.vip]: { holders: h.holders, at: ev.at } };
       const vip = ev.data?.vip;
       if (ev.kind === 'keepalived-state' && typeof vip === 'string' && typeof ev.data?.state === 'string') {
         const key = `${vip}/${ev.subject}`;
         if (ev.at >= (s.memberOverride[key]?.at ?? 0)) patch.memberOverride = { ...s.memberOverride, [key]: { state: ev.data.state, at: ev.at } };
+        const cur = s.vipOverride[vip];
+        if (ev.data.state === 'MASTER') {
+          const taken = masterTakesOver(s, vip, ev.subject, ev.at);
+          if (taken) patch.vipOverride = { ...s.vipOverride, [vip]: taken };
+        } else if (cur?.sticky && cur.holders.includes(ev.subject) && ev.at >= cur.at) {
+          // The member that took over left MASTER again: back to what the poll says.
+          const { [vip]: _gone, ...rest } = s.vipOverride;
+          patch.vipOverride = rest;
+        }
       }
     }
     set(patch);
   },
 }));
+
+/**
+ * keepalived adds the VIP when it enters MASTER and removes it when it leaves,
+ * and it says so the moment it happens (the notify log is streamed), while the
+ * holders are polled. So a member reporting MASTER holds the VIP now when
+ * nobody else can: no holder is left, or every holder has itself reported
+ * leaving MASTER. Anything else (a second MASTER) waits for the poll, which
+ * tells split brain from a move.
+ */
+function masterTakesOver(s: MonitorStore, vip: string, node: string, at: number): VipOverride | undefined {
+  const v = s.state?.vips.find((x) => x.name === vip);
+  if (!v) return undefined;
+  const holders = effectiveHolders(v, s.vipOverride[vip], at);
+  if (holders.includes(node)) return undefined;
+  const stateOf = (n: string) => s.memberOverride[`${vip}/${n}`]?.state ?? v.members.find((m) => m.node === n)?.state;
+  const gone = holders.every((h) => ['BACKUP', 'FAULT', 'STOP'].includes(stateOf(h) ?? ''));
+  return gone ? { holders: [node], at, sticky: true } : undefined;
+}
 
 /** Start and stop calls, one after the other, so a quick leave-and-return never leaks a monitor. */
 let queue: Promise<unknown> = Promise.resolve();

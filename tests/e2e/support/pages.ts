@@ -26,11 +26,18 @@ export class AppPage {
     await this.page.waitForFunction((l) => document.documentElement.lang === l, lang);
   }
 
+  /** Close every toast (they would cover screenshots). */
+  async dismissToasts(): Promise<void> {
+    const close = this.page.locator('.toast button');
+    while ((await close.count()) > 0) await close.first().click();
+  }
+
   async theme(theme: 'light' | 'dark'): Promise<void> {
     await this.page.getByTestId('theme-select').selectOption(theme);
     await this.page.waitForFunction((t) => document.documentElement.dataset.theme === t, theme);
     // Colours fade; let the transitions finish so screenshots show the theme.
-    await this.page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running'));
+    // Only transitions: spinners and the dashboard's live dot pulse forever.
+    await this.page.waitForFunction(() => document.getAnimations().every((a) => !(a instanceof CSSTransition) || a.playState !== 'running'));
   }
 }
 
@@ -144,5 +151,80 @@ export class DesignPage {
         return { id: el.getAttribute('data-id') ?? '', x: r.x, y: r.y, w: r.width, h: r.height };
       }),
     );
+  }
+}
+
+/** The Provision screen: lab status, providers, up/down, per-VM progress. */
+export class ProvisionPage {
+  constructor(readonly page: Page) {}
+
+  state(): Locator {
+    return this.page.getByTestId('lab-state');
+  }
+
+  vmRow(name: string): Locator {
+    return this.page.getByTestId(`vm-row-${name}`);
+  }
+
+  provider(kind: 'vmware' | 'linux'): Locator {
+    return this.page.getByTestId(`provider-${kind}`);
+  }
+}
+
+/** The Dashboard: overview cards, VIP timeline, charts, nodes, logs. */
+export class DashboardPage {
+  constructor(readonly page: Page) {}
+
+  /** The element whose `data-holders` names the VIP's current holders. */
+  vipHolder(vip: string): Locator {
+    return this.page.getByTestId(`vip-holder-${vip}`);
+  }
+
+  /** Wait until the VIP card names exactly `holder`; resolves with the page's clock at that moment (epoch ms). */
+  async waitForHolder(vip: string, holder: string, timeout: number): Promise<number> {
+    const handle = await this.page.waitForFunction(
+      ([id, h]) => {
+        const el = document.querySelector<HTMLElement>(`[data-testid="vip-holder-${id}"]`);
+        return el?.dataset.holders === h ? Date.now() : false;
+      },
+      [vip, holder] as const,
+      { timeout, polling: 20 },
+    );
+    return (await handle.jsonValue()) as number;
+  }
+
+  node(name: string): Locator {
+    return this.page.getByTestId(`node-${name}`);
+  }
+}
+
+/** The Drills screen: drills, progress, reports. */
+export class DrillsPage {
+  constructor(readonly page: Page) {}
+
+  async run(drill: string): Promise<void> {
+    await this.page.getByTestId(`drill-run-${drill}`).click();
+    await this.page.locator('[data-testid="drill-progress"][data-state="running"]').waitFor();
+  }
+
+  /** Wait for the current drill to end (any end state) and return it. */
+  async waitForEnd(timeout: number): Promise<string> {
+    const el = this.page.locator('[data-testid="drill-progress"]:not([data-state="running"])');
+    await el.waitFor({ timeout });
+    return (await el.getAttribute('data-state')) ?? '';
+  }
+
+  /** Open the current drill's report; resolves with its id. */
+  async openCurrentReport(timeout: number): Promise<string> {
+    await this.page.getByTestId('drill-open-report').click({ timeout });
+    const view = this.page.getByTestId('report-view');
+    await view.getByTestId('report-verdict-text').waitFor();
+    return (await view.getAttribute('data-id')) ?? '';
+  }
+
+  /** Click an export button (web mode: a download) and return the file's text. */
+  async export(format: 'md' | 'html'): Promise<{ name: string; text: string }> {
+    const [download] = await Promise.all([this.page.waitForEvent('download'), this.page.getByTestId(`report-export-${format}`).click()]);
+    return { name: download.suggestedFilename(), text: readFileSync(await download.path(), 'utf8') };
   }
 }
