@@ -13,6 +13,7 @@ bash scripts/setup-machine.sh
 step "type check (node side, web side)"
 npx tsc -p tsconfig.node.json --noEmit
 npx tsc -p tsconfig.web.json --noEmit
+npx tsc -p tsconfig.renderer-tests.json --noEmit
 
 step "lint"
 npx eslint .
