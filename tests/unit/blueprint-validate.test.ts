@@ -98,6 +98,18 @@ describe('messages', () => {
     expect(i.fix).toContain('192.168.20.3');
   });
 
+  it('a VM just dropped on the canvas (no NIC yet) does not hide the rest of the plan', () => {
+    const text = base.replace('  - hostname: app1\n', '  - hostname: new-vm\n    roles: [generic]\n    nics: []\n  - hostname: app1\n').replace('192.168.20.21', '192.168.21.21');
+    const codes = validateBlueprintText(text, HOST).issues.map((i) => i.code).sort();
+    expect(codes).toEqual(['address-outside-subnet', 'no-nic']);
+  });
+
+  it('a VIP with one member says it needs two', () => {
+    const text = base.replace('        - {node: lb2, priority: 100}\n', '');
+    const r = validateBlueprintText(text, HOST);
+    expect(r.issues.find((i) => i.code === 'vip-members')?.message).toMatch(/needs at least two nodes/);
+  });
+
   it('a file that is not a mapping is explained', () => {
     const r = validateBlueprintText('- just\n- a list\n');
     expect(r.issues[0]!.code).toBe('not-a-blueprint');

@@ -47,8 +47,32 @@ function role(ctx: Ctx, host: string, r: Role, path: IssuePath, what: string): v
   if (n && !n.roles.includes(r)) warn(ctx, 'role-mismatch', path, `${host} is used as ${what} but does not have the role "${r}".`, `Add "${r}" to its roles.`);
 }
 
+/**
+ * Minimum counts, checked here rather than in the schema so that a VM still
+ * without a NIC (as it is when first dropped on the canvas) does not hide
+ * every other problem of the plan.
+ */
+export function checkCounts(ctx: Ctx): void {
+  const { lab } = ctx;
+  const need = (n: number, min: number, code: string, path: IssuePath, message: string, fix: string) => n < min && err(ctx, code, path, message, fix);
+  need(lab.networks.length, 1, 'no-network', ['networks'], 'The lab has no network.', 'Add a VMnet (for example vmnet8, NAT, 192.168.10.0/24).');
+  need(lab.nodes.length, 1, 'no-node', ['nodes'], 'The lab has no VM.', 'Add at least one VM.');
+  lab.nodes.forEach((n, i) => {
+    need(n.nics.length, 1, 'no-nic', ['nodes', i, 'nics'], `${n.hostname} has no NIC, so nothing can reach it.`, 'Wire it to a network.');
+    need(n.roles.length, 1, 'no-role', ['nodes', i, 'roles'], `${n.hostname} has no role.`, 'Give it a role such as app or generic.');
+  });
+  lab.services.vips.forEach((v, i) => need(v.members.length, 2, 'vip-members', ['services', 'vips', i, 'members'], `VIP "${v.name}" has ${v.members.length} member(s); a VIP needs at least two nodes to fail over between.`, 'Add a second load balancer to the VIP group.'));
+  const lb = lab.services.loadBalancer;
+  if (lb) {
+    need(lb.members.length, 1, 'lb-members', ['services', 'loadBalancer', 'members'], 'The load balancer service has no members.', 'List the nodes that run nginx.');
+    need(lb.upstream.members.length, 1, 'upstream-members', ['services', 'loadBalancer', 'upstream', 'members'], 'The load balancer has no app server to forward to.', 'List the app servers in upstream.members.');
+  }
+  if (lab.services.app) need(lab.services.app.members.length, 1, 'app-members', ['services', 'app', 'members'], 'The app service has no members.', 'List the nodes that run the app.');
+}
+
 export function checkServices(ctx: Ctx): void {
   const { lab } = ctx;
+  checkCounts(ctx);
   const s = lab.services;
   const lb = s.loadBalancer;
   if (lb) {

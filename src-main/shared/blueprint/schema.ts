@@ -49,12 +49,12 @@ export const NicSchema = z
 export const NodeSchema = z
   .strictObject({
     hostname,
-    roles: z.array(z.enum(ROLES)).min(1).describe('What this VM does.'),
+    roles: z.array(z.enum(ROLES)).describe('What this VM does (at least one).'),
     template: z.string().optional().describe('Template VM or OS image name. Default: defaults.template.'),
     vcpus: z.number().int().min(1).max(64).optional().describe('Virtual CPUs. Default: defaults.vcpus.'),
     memoryMiB: z.number().int().min(256).max(262144).optional().describe('Memory in MiB. Default: defaults.memoryMiB.'),
     diskGiB: z.number().int().min(4).max(4096).optional().describe('Disk size in GiB. Default: defaults.diskGiB.'),
-    nics: z.array(NicSchema).min(1).describe('Network interfaces in order (ens33, ens34, … on Ubuntu).'),
+    nics: z.array(NicSchema).describe('Network interfaces in order (ens33, ens34, … on Ubuntu); at least one.'),
     description: z.string().optional(),
   })
   .describe('A virtual machine.');
@@ -73,16 +73,16 @@ export const VipSchema = z
     advertInterval: z.number().int().min(1).max(255).default(1).describe('Seconds between VRRP adverts (VRRPv2: whole seconds).'),
     mode: z.enum(['multicast', 'unicast']).default('multicast').describe('How peers find each other.'),
     track: z.enum(['nginx', 'none']).default('nginx').describe('Service whose failure moves the VIP away.'),
-    members: z.array(VipMemberSchema).min(2).describe('Nodes sharing the VIP.'),
+    members: z.array(VipMemberSchema).describe('Nodes sharing the VIP (at least two).'),
   })
   .describe('A keepalived VRRP group sharing one virtual IP.');
 
 export const LoadBalancerSchema = z
   .strictObject({
-    members: z.array(nodeRef).min(1).describe('Nodes running nginx as load balancer.'),
+    members: z.array(nodeRef).describe('Nodes running nginx as load balancer.'),
     listen: z.array(port).min(1).default([80]).describe('Ports nginx listens on.'),
     upstream: z.strictObject({
-      members: z.array(nodeRef).min(1).describe('App servers behind the load balancer.'),
+      members: z.array(nodeRef).describe('App servers behind the load balancer.'),
       port: port.optional().describe('Port of the app servers. Default: services.app.port.'),
     }),
     passiveHealth: z
@@ -97,7 +97,7 @@ export const LoadBalancerSchema = z
 
 export const AppSchema = z
   .strictObject({
-    members: z.array(nodeRef).min(1),
+    members: z.array(nodeRef),
     port: port.default(3000),
     readFromReplica: z.boolean().default(true).describe('Serve look-ups from a replica.'),
   })
@@ -192,8 +192,8 @@ export const LabSchema = z
       description: z.string().optional(),
     }),
     defaults: DefaultsSchema.default({ template: 'ubuntu-22.04', clone: 'linked', vcpus: 1, memoryMiB: 1024, diskGiB: 20 }),
-    networks: z.array(NetworkSchema).min(1),
-    nodes: z.array(NodeSchema).min(1),
+    networks: z.array(NetworkSchema),
+    nodes: z.array(NodeSchema),
     services: ServicesSchema.default({ vips: [], firewall: { enabled: true } }),
     drills: z.array(z.enum(DRILLS)).default([]).describe('Failover drills that apply to this lab.'),
     layout: LayoutSchema.optional(),
