@@ -38,8 +38,8 @@ export const RequestChart = memo(function RequestChart() {
           <Legend wrapperStyle={{ fontSize: 12 }} />
           <Bar yAxisId="n" dataKey="ok" name={t('chart.ok')} stackId="r" fill={c.ok} maxBarSize={12} isAnimationActive={false} />
           <Bar yAxisId="n" dataKey="errors" name={t('chart.failed')} stackId="r" fill={c.error} maxBarSize={12} isAnimationActive={false} />
-          <Line yAxisId="ms" dataKey="p50" name="p50" stroke={c.accent} dot={false} strokeWidth={1.5} isAnimationActive={false} connectNulls />
-          <Line yAxisId="ms" dataKey="p95" name="p95" stroke={c.warning} dot={false} strokeWidth={1.5} isAnimationActive={false} connectNulls />
+          <Line yAxisId="ms" dataKey="p50" name="p50" stroke={c.accent} dot={false} strokeWidth={1.5} isAnimationActive={false} />
+          <Line yAxisId="ms" dataKey="p95" name="p95" stroke={c.warning} dot={false} strokeWidth={1.5} isAnimationActive={false} />
         </ComposedChart>
       </ResponsiveContainer>
     </div>

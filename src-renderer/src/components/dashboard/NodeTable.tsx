@@ -54,7 +54,7 @@ export const NodeTable = memo(function NodeTable() {
               <Bar pct={n.diskPct} />
             </td>
             <td className="num mono">{n.load1?.toFixed(2) ?? '—'}</td>
-            <td className="num mono small-text">
+            <td className="num mono small-text nowrap">
               ↓ {rate(n.rxBps)} · ↑ {rate(n.txBps)}
             </td>
           </tr>

@@ -168,7 +168,7 @@ function RequestsChart({ r }: { r: DrillReport }) {
       <ResponsiveContainer width="100%" height={230}>
         <ComposedChart data={data} margin={{ top: 14, right: 8, bottom: 0, left: -12 }}>
           <CartesianGrid stroke={c.grid} strokeDasharray="3 3" vertical={false} />
-          <XAxis dataKey="t" type="number" domain={['dataMin', 'dataMax']} tickFormatter={(v: number) => `${(v / 1000).toFixed(0)} s`} stroke={c.muted} fontSize={11} />
+          <XAxis dataKey="t" type="number" domain={[0, Math.max(data.at(-1)?.t ?? 0, r.restoreAt ?? 0, r.faultAt ?? 0)]} tickFormatter={(v: number) => `${(v / 1000).toFixed(0)} s`} stroke={c.muted} fontSize={11} />
           <YAxis yAxisId="n" stroke={c.muted} fontSize={11} allowDecimals={false} />
           <YAxis yAxisId="ms" orientation="right" stroke={c.muted} fontSize={11} unit=" ms" width={58} />
           <Tooltip labelFormatter={(v) => `+${sec(Number(v))}`} {...tooltipStyle(c)} />
