@@ -162,9 +162,10 @@ const UFW_MARK = '/etc/halab/ufw.sha256';
  */
 async function restartReplication(pool: GuestPool, ctx: RenderContext, s: StepContext): Promise<void> {
   for (const r of ctx.lab.replicas) {
-    const g = await pool.get(r.node, { signal: s.signal });
-    const status = await replicaStatus(g).catch(() => undefined);
-    if (!status) continue;
+    // Best effort: a replica not up yet (a first run) has no connection to repair.
+    const g = await pool.get(r.node, { signal: s.signal, staticOnly: true, waitMs: 1500 }).catch(() => undefined);
+    const status = g && (await replicaStatus(g).catch(() => undefined));
+    if (!g || !status) continue;
     await sql(g, 'STOP REPLICA;\nSTART REPLICA;\n');
     s.log(`replication on ${r.node} reconnected after the firewall change`);
   }
