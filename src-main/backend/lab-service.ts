@@ -44,10 +44,10 @@ export class LabService {
   }
 
   /** Start a task; refuse a second one on the same lab. */
-  private start(kind: TaskInfo['kind'], lab: string, title: string, work: (t: Task) => Promise<void>): string {
+  private start(kind: TaskInfo['kind'], lab: string, title: string, work: (t: Task) => Promise<void>, extra: Partial<TaskInfo> = {}): string {
     const running = this.busy(lab);
     if (running) throw new BackendError(`"${running.title}" is still running on ${lab}; wait for it or cancel it first.`, 'busy');
-    const t: Task = { id: randomUUID(), title, kind, lab, state: 'running', progress: 0, controller: new AbortController() };
+    const t: Task = { id: randomUUID(), title, kind, lab, state: 'running', progress: 0, ...extra, controller: new AbortController() };
     this.tasks.set(t.id, t);
     this.update(t, {});
     void work(t)
@@ -120,7 +120,7 @@ export class LabService {
       });
       this.events.emit('drill:finished', { taskId: t.id, lab: r.name, summary: summary(report) });
       if (report.verdict === 'error') throw new Error(report.verdictText);
-    });
+    }, { drill });
   }
 
   cancel(id: string): boolean {

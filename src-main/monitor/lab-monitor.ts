@@ -49,6 +49,8 @@ export class LabMonitor {
   private readonly nodes = new Map<string, NodeState>();
   private readonly raw = new Map<string, RawStats>();
   private readonly outOfSync = new Map<string, number>();
+  private readonly memberHolds = new Map<string, boolean>();
+  private readonly started = Date.now();
   private alerts: AlertState[] = [];
   private errorLogCount = 0;
   private probeFailing = false;
@@ -91,7 +93,8 @@ export class LabMonitor {
     if (this.o.ctx.lab.replicas.length) every(i.replication, () => this.pollReplication());
     every(i.nodes, () => this.pollNodes());
     if (this.svc.monitoring) every(i.alerts, () => this.pollAlerts());
-    for (const v of this.svc.vips) for (const m of v.members) this.follow(m.node, ['tail', '-n', '0', '-F', KEEPALIVED_STATE_LOG], (line) => this.onKeepalivedLine(m.node, line));
+    // The last line gives each member's current state at once; it keeps its own (older) timestamp.
+    for (const v of this.svc.vips) for (const m of v.members) this.follow(m.node, ['tail', '-n', '1', '-F', KEEPALIVED_STATE_LOG], (line) => this.onKeepalivedLine(m.node, line));
     for (const lb of this.svc.loadBalancer?.members ?? []) this.follow(lb, ['tail', '-n', '0', '-F', '/var/log/nginx/error.log'], (l) => this.onLog(lb, 'nginx', l, true));
     for (const app of this.svc.app?.members ?? []) this.follow(app, ['journalctl', '-f', '-n', '0', '-o', 'cat', '-p', 'warning', '-u', 'halab-app'], (l) => this.onLog(app, 'app', l, true));
     const db = this.svc.database;
@@ -151,23 +154,27 @@ export class LabMonitor {
     if (error) this.errorLogCount++;
   }
 
-  /** VIP holders from the addresses the members really have. */
+  /**
+   * VIP holders from the addresses the members really have. Each member's
+   * answer updates the holders as soon as it arrives, so a powered-off
+   * member (whose check times out) does not delay the news from the others.
+   */
   async pollVips(): Promise<void> {
     await Promise.all(
-      this.svc.vips.map(async (v) => {
-        const held = await Promise.all(
-          v.members.map(async (m) => {
-            try {
-              const g = await this.guest(m.node);
-              const r = await g.exec(['ip', '-4', '-o', 'addr', 'show', 'dev', nicOn(this.o.ctx, m.node, v.network).ifname], { timeoutMs: 2000 });
-              return r.stdout.includes(` ${v.address}/`) ? m.node : undefined;
-            } catch {
-              return undefined;
-            }
-          }),
-        );
-        this.setHolders(v.name, held.filter((h): h is string => !!h));
-      }),
+      this.svc.vips.flatMap((v) =>
+        v.members.map(async (m) => {
+          let holds = false;
+          try {
+            const g = await this.guest(m.node);
+            const r = await g.exec(['ip', '-4', '-o', 'addr', 'show', 'dev', nicOn(this.o.ctx, m.node, v.network).ifname], { timeoutMs: 2000 });
+            holds = r.stdout.includes(` ${v.address}/`);
+          } catch {
+            holds = false;
+          }
+          this.memberHolds.set(`${v.name}/${m.node}`, holds);
+          this.setHolders(v.name, v.members.filter((x) => this.memberHolds.get(`${v.name}/${x.node}`)).map((x) => x.node));
+        }),
+      ),
     );
   }
 
@@ -300,7 +307,7 @@ export class LabMonitor {
       probe: {
         url: this.probeUrl,
         recent: this.probes.last(240),
-        ratePerS: window.length / 10,
+        ratePerS: window.length / Math.max(1, Math.min(10, (now - this.started) / 1000)),
         errorPct: window.length ? Math.round((window.filter((p) => p.status !== 200).length / window.length) * 1000) / 10 : 0,
         p50: pct(lat, 0.5),
         p95: pct(lat, 0.95),

@@ -120,6 +120,8 @@ export interface TaskInfo {
   title: string;
   kind: 'up' | 'down' | 'drill';
   lab: string;
+  /** The drill a `drill` task runs. */
+  drill?: string;
   state: 'running' | 'done' | 'failed' | 'canceled';
   progress?: number;
   step?: string;

@@ -63,7 +63,7 @@ function Drills({ lab }: { lab: ResolvedLab }) {
 
 function DrillItem({ name, busy }: { name: DrillName; busy?: Task }) {
   const t = useT();
-  const mine = busy?.kind === 'drill' && busy.title.includes(name);
+  const mine = busy?.kind === 'drill' && busy.drill === name;
   return (
     <li className={`drill${mine ? ' drill-running' : ''}`} data-testid={`drill-${name}`}>
       <div className="drill-text">
