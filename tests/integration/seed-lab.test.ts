@@ -57,8 +57,8 @@ describe('the seed lab, provisioned on the Linux lab provider', { timeout: 300_0
       expect(r.status).toBe(200);
       seen.push(r.headers.get('x-served-by') ?? '?');
     }
+    // Round robin per nginx worker: both answer, not necessarily strictly alternating.
     expect(new Set(seen)).toEqual(new Set(['app-server-01', 'app-server-02']));
-    expect(seen[0]).not.toBe(seen[1]);
   });
 
   it('a reservation created through the VIP is on the replica within a second', async () => {
