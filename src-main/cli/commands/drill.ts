@@ -48,7 +48,7 @@ export async function drillCommand(file: string | undefined, name: string | unde
     for (const c of report.expectations) process.stdout.write(`${c.ok ? style.green('✓') : style.red('✗', process.stdout)} ${c.name}: ${c.detail}\n`);
     process.stdout.write(`Report: ${join(dir, 'report.html')} (also report.md, report.json)\n`);
   }
-  return report.verdict === 'passed' ? EXIT.ok : report.verdict === 'refused' ? EXIT.failed : EXIT.failed;
+  return report.verdict === 'passed' ? EXIT.ok : EXIT.failed;
 }
 
 function render(s: DashboardState): string {
