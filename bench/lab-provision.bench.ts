@@ -13,7 +13,7 @@ const vmsOnly = process.argv.includes('--vms-only');
 console.log(`labs in ${LABS_DIR}`);
 
 await halab('down', FILE, '--provider', 'linux');
-process.on('exit', () => console.log(`(if this run failed, clean up with: HALAB_LABS_DIR=${LABS_DIR} npx halab down ${FILE})`));
+process.on('exit', (code) => code && console.log(`(this run failed, clean up with: HALAB_LABS_DIR=${LABS_DIR} npx halab down ${FILE})`));
 const vmsPar = await halab('up', FILE, '--provider', 'linux', '--stage', 'vms', '--concurrency', '4');
 await halab('down', FILE);
 const vmsSeq = await halab('up', FILE, '--provider', 'linux', '--stage', 'vms', '--concurrency', '1');
