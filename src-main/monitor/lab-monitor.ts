@@ -88,7 +88,7 @@ export class LabMonitor {
           }
         })(),
       );
-    if (this.vips.size) every(i.vip, () => this.pollVips());
+    for (const v of this.svc.vips) for (const m of v.members) every(i.vip, () => this.pollMember(v.name, m.node));
     if (this.probeUrl) every(i.probe, () => this.probeOnce());
     if (this.o.ctx.lab.replicas.length) every(i.replication, () => this.pollReplication());
     every(i.nodes, () => this.pollNodes());
@@ -154,28 +154,28 @@ export class LabMonitor {
     if (error) this.errorLogCount++;
   }
 
-  /**
-   * VIP holders from the addresses the members really have. Each member's
-   * answer updates the holders as soon as it arrives, so a powered-off
-   * member (whose check times out) does not delay the news from the others.
-   */
+  /** VIP holders from the addresses the members really have: every member once. */
   async pollVips(): Promise<void> {
-    await Promise.all(
-      this.svc.vips.flatMap((v) =>
-        v.members.map(async (m) => {
-          let holds = false;
-          try {
-            const g = await this.guest(m.node);
-            const r = await g.exec(['ip', '-4', '-o', 'addr', 'show', 'dev', nicOn(this.o.ctx, m.node, v.network).ifname], { timeoutMs: 2000 });
-            holds = r.stdout.includes(` ${v.address}/`);
-          } catch {
-            holds = false;
-          }
-          this.memberHolds.set(`${v.name}/${m.node}`, holds);
-          this.setHolders(v.name, v.members.filter((x) => this.memberHolds.get(`${v.name}/${x.node}`)).map((x) => x.node));
-        }),
-      ),
-    );
+    await Promise.all(this.svc.vips.flatMap((v) => v.members.map((m) => this.pollMember(v.name, m.node))));
+  }
+
+  /**
+   * One member of a VIP group: does it hold the address? Its answer updates
+   * the holders at once; each member has its own loop, so a powered-off
+   * member (whose check times out) never delays the news from the others.
+   */
+  private async pollMember(vipName: string, node: string): Promise<void> {
+    const v = this.svc.vips.find((x) => x.name === vipName)!;
+    let holds = false;
+    try {
+      const g = await this.guest(node);
+      const r = await g.exec(['ip', '-4', '-o', 'addr', 'show', 'dev', nicOn(this.o.ctx, node, v.network).ifname], { timeoutMs: 2000 });
+      holds = r.stdout.includes(` ${v.address}/`);
+    } catch {
+      holds = false;
+    }
+    this.memberHolds.set(`${v.name}/${node}`, holds);
+    this.setHolders(v.name, v.members.filter((x) => this.memberHolds.get(`${v.name}/${x.node}`)).map((x) => x.node));
   }
 
   private setHolders(name: string, holders: string[]): void {
