@@ -24,11 +24,13 @@ const backend = createBackend({
   dataDir: app.getPath('userData'),
   dialogs: {
     openBlueprint: async () => {
-      const r = await dialog.showOpenDialog(win ?? undefined!, { properties: ['openFile'], filters });
+      const options = { properties: ['openFile' as const], filters };
+      const r = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
       return r.canceled ? null : (r.filePaths[0] ?? null);
     },
     saveBlueprint: async (suggestedName) => {
-      const r = await dialog.showSaveDialog(win ?? undefined!, { defaultPath: suggestedName, filters });
+      const options = { defaultPath: suggestedName, filters };
+      const r = win ? await dialog.showSaveDialog(win, options) : await dialog.showSaveDialog(options);
       return r.canceled ? null : (r.filePath ?? null);
     },
   },
