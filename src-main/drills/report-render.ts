@@ -18,7 +18,7 @@ function measurementRows(r: DrillReport): [string, string][] {
     ['Longest outage', ms(m.outageMs)],
     ['Requests', String(m.requests)],
     ['Failed requests', `${m.failed} (${m.failedPct} %)`],
-    ['Failed after the fault / in flight at the fault', `${m.failedAfterFault} / ${m.inFlightAtFault}`],
+    ['Failed after the fault / in flight while it was injected', `${m.failedAfterFault} / ${m.inFlightAtFault}`],
     ['Latency p50 / p95 / p99 / max', `${m.latency.p50} / ${m.latency.p95} / ${m.latency.p99} / ${m.latency.max} ms`],
     ['Rows acknowledged / lost', `${m.rowsAcknowledged} / ${m.rowsLost ?? 'not counted (no database)'}`],
   ];

@@ -181,7 +181,7 @@ export async function runDrill(o: RunDrillOptions): Promise<DrillOutcome> {
       return undefined;
     });
     if (lost === undefined && !ctx.lab.lab.services.database) report.notes.push('This lab has no database: the app keeps reservations in memory, so lost rows are not counted.');
-    const m = measure(env, requests, t0, lost, load?.acknowledged().length ?? 0);
+    const m = measure(env, requests, t0, lost, load?.acknowledged().length ?? 0, injectedAt - t0);
     report.measurements = m;
     report.expectations = [...def.expectations(env, m), restoreCheck];
     const failed = report.expectations.filter((c) => !c.ok);
@@ -210,9 +210,9 @@ export async function runDrill(o: RunDrillOptions): Promise<DrillOutcome> {
   }
 }
 
-function measure(env: DrillEnv, requests: DrillReport['requests'], t0: number, lost: number | undefined, acked: number): DrillMeasurements {
+function measure(env: DrillEnv, requests: DrillReport['requests'], t0: number, lost: number | undefined, acked: number, injectedRel: number): DrillMeasurements {
   const faultRel = env.faultAt - t0;
-  const base = measureRequests(requests, faultRel);
+  const base = measureRequests(requests, faultRel, Math.max(faultRel, injectedRel));
   const after = env.monitor.eventsSince(env.faultAt).filter((e) => e.at < env.restoreAt && e.kind !== 'drill');
   const m: DrillMeasurements = { ...base, rowsAcknowledged: acked, rowsLost: lost, ...env.extra };
   if (after[0]) m.detectionMs = after[0].at - env.faultAt;

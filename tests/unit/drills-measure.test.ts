@@ -32,6 +32,11 @@ describe('request measurements', () => {
     expect(m.inFlightAtFault).toBe(1);
   });
 
+  it('counts requests sent while the fault was being injected as in flight', () => {
+    // The service died somewhere between 1000 and 1120 ms: the request sent at 1050 was in flight.
+    expect(measureRequests(reqs, 1000, 1120).inFlightAtFault).toBe(4);
+  });
+
   it('latency percentiles come from successful requests only', () => {
     const m = measureRequests(reqs, 1000);
     expect(m.latency.p50).toBe(10);

@@ -43,7 +43,11 @@ export interface DrillMeasurements {
   requests: number;
   failed: number;
   failedPct: number;
-  /** Requests sent before the fault and answered after it. */
+  /**
+   * Requests in flight while the fault was being injected: sent before the
+   * injection ended and answered after it began (a service dies somewhere in
+   * that window, not at the instant the command was issued).
+   */
   inFlightAtFault: number;
   /** Failed requests sent after the fault. */
   failedAfterFault: number;
@@ -89,8 +93,8 @@ export function percentile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
 }
 
-/** Request-level measurements around a fault at `faultAt` (ms from start). */
-export function measureRequests(reqs: DrillRequest[], faultAt: number): Pick<DrillMeasurements, 'firstSuccessAfterFaultMs' | 'outageMs' | 'requests' | 'failed' | 'failedPct' | 'inFlightAtFault' | 'failedAfterFault' | 'latency'> {
+/** Request-level measurements around a fault injected from `faultAt` to `faultEnd` (ms from start). */
+export function measureRequests(reqs: DrillRequest[], faultAt: number, faultEnd = faultAt): Pick<DrillMeasurements, 'firstSuccessAfterFaultMs' | 'outageMs' | 'requests' | 'failed' | 'failedPct' | 'inFlightAtFault' | 'failedAfterFault' | 'latency'> {
   const byTime = [...reqs].sort((a, b) => a.t - b.t);
   const failed = byTime.filter((r) => !r.ok).length;
   let outageMs = 0;
@@ -114,7 +118,7 @@ export function measureRequests(reqs: DrillRequest[], faultAt: number): Pick<Dri
     requests: byTime.length,
     failed,
     failedPct: byTime.length ? Math.round((failed / byTime.length) * 10000) / 100 : 0,
-    inFlightAtFault: byTime.filter((r) => r.t < faultAt && r.t + r.ms > faultAt).length,
+    inFlightAtFault: byTime.filter((r) => r.t < faultEnd && r.t + r.ms > faultAt).length,
     failedAfterFault: after.filter((r) => !r.ok).length,
     latency: { p50: percentile(lat, 0.5), p95: percentile(lat, 0.95), p99: percentile(lat, 0.99), max: lat.at(-1) ?? 0 },
   };
