@@ -394,12 +394,27 @@ async function main() {
   const command = String(args.shift() ?? '').toLowerCase();
   const handler = commands[command];
   if (!handler) fail(`Error: Unrecognized command: ${command}`);
-  const flaky = READ_ONLY.has(command) && Math.random() < num(env.FAKE_VMRUN_FLAKY, 0);
+  const flaky = READ_ONLY.has(command) && Math.random() < num(env.FAKE_VMRUN_FLAKY, 0) && !justFailed(`${command} ${args[0] ?? ''}`);
   if (flaky || (await takeInjectedFailure(command))) {
     fail(args[0]?.endsWith('.vmx') ? 'Error: Cannot read the virtual machine configuration file' : 'Error: Unable to connect to host.');
   }
   await handler(args);
   return 0;
+}
+
+/**
+ * Transient failures are occasional, not streaks: right after one, the same
+ * call (command and VM) goes through the next time it would have failed (so a caller's retry proves itself without the
+ * test depending on luck).
+ */
+function justFailed(call) {
+  const marker = path.join(STATE_DIR, `flaky-${Buffer.from(call).toString('base64url').slice(0, 120)}`);
+  if (fs.existsSync(marker)) {
+    fs.rmSync(marker, { force: true });
+    return true;
+  }
+  fs.writeFileSync(marker, '1');
+  return false;
 }
 
 main().then(
