@@ -4,41 +4,15 @@
  * Linux lab provider, for real: provisioned, the backup copied to nfs, the
  * bastion owner powered off under load. Root; never skipped.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run } from '../../src-main/exec/runner';
-import { ensureLabKey } from '../../src-main/guest/lab-keys';
-import { LinuxLabProvider } from '../../src-main/hypervisor/linux/linux-provider';
-import { GuestPool } from '../../src-main/provision/guest-pool';
-import { labRef } from '../../src-main/provision/lab-home';
+import { linuxLabFixture } from '../helpers/linux-lab-fixture';
 import type { DrillReport } from '../../src-main/shared/drills/report';
-import { validateBlueprintText } from '../../src-main/shared/blueprint/validate';
-import { ROOT } from '../helpers/paths';
 
-const FILE = join(ROOT, 'lab-blueprints/k8s-ha-platform.yaml');
-const resolved = validateBlueprintText(readFileSync(FILE, 'utf8')).resolved!;
-const LABS = mkdtempSync(join(tmpdir(), 'halab-it-k8s-'));
-process.env.HALAB_LABS_DIR = LABS;
-const lab = labRef(resolved.name);
-const hv = new LinuxLabProvider();
-let pool: GuestPool;
-const halab = (...args: string[]) => run(['node', join(ROOT, 'bin/halab.mjs'), ...args], { cwd: ROOT, okExitCodes: [0, 1, 2, 3], timeoutMs: 900_000, env: { NO_COLOR: '1', HALAB_LABS_DIR: LABS } });
+const fx = linuxLabFixture('lab-blueprints/k8s-ha-platform.yaml');
+const { file: FILE, halab } = fx;
 
-beforeAll(async () => {
-  if (process.getuid?.() !== 0) throw new Error('The Linux-lab integration tests must run as root.');
-  await hv.cleanupLab(lab, { keepGuards: true });
-  const r = await halab('up', FILE, '--provider', 'linux');
-  if (r.exitCode !== 0) throw new Error(`halab up failed (exit ${r.exitCode}):\n${r.stderr.slice(-4000)}`);
-  pool = new GuestPool({ hv, lab, resolved, key: await ensureLabKey(lab.dir, lab.id) });
-}, 1_200_000);
-
-afterAll(async () => {
-  await pool?.closeAll();
-  await halab('down', FILE);
-  await hv.cleanupLab(lab, { keepGuards: true });
-}, 300_000);
+beforeAll(() => fx.up(), 1_200_000);
+afterAll(() => fx.down(), 300_000);
 
 describe('the seed-004 lab on the Linux lab provider', { timeout: 300_000 }, () => {
   it('answers through the bastions’ VIP from both workers', async () => {
@@ -52,10 +26,10 @@ describe('the seed-004 lab on the Linux lab provider', { timeout: 300_000 }, () 
   });
 
   it('the nightly dump is verified on mysql-s and copied to nfs by a restricted account', async () => {
-    const src = await pool.get('mysql-s');
+    const src = await fx.pool().get('mysql-s');
     await src.exec(['systemctl', 'start', 'halab-backup.service'], { timeoutMs: 300_000 });
     expect((await src.exec(['systemctl', 'show', '-p', 'Result', '--value', 'halab-backup.service'])).stdout.trim()).toBe('success');
-    const nfs = await pool.get('nfs');
+    const nfs = await fx.pool().get('nfs');
     const files = (await nfs.exec(['ls', '/var/backups/halab/mysql-s'])).stdout;
     expect(files).toMatch(/plumbing_db_.*\.sql\.gz\n/);
     expect(files).toMatch(/\.sql\.gz\.sha256/);

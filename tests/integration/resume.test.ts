@@ -3,22 +3,16 @@
  * again completes the lab; the journal shows where the first run stopped.
  * Real Linux lab, root; never skipped.
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run, spawnBackground } from '../../src-main/exec/runner';
-import { LinuxLabProvider } from '../../src-main/hypervisor/linux/linux-provider';
-import { journalPath, labRef } from '../../src-main/provision/lab-home';
+import { spawnBackground } from '../../src-main/exec/runner';
+import { journalPath } from '../../src-main/provision/lab-home';
+import { linuxLabFixture } from '../helpers/linux-lab-fixture';
 import { ROOT } from '../helpers/paths';
 
-const FILE = join(ROOT, 'lab-blueprints/lb-pair-minimal.yaml');
-const LABS = mkdtempSync(join(tmpdir(), 'halab-it-resume-'));
-process.env.HALAB_LABS_DIR = LABS;
-const lab = labRef('lb-pair-minimal');
-const hv = new LinuxLabProvider();
-const env = { HALAB_LABS_DIR: LABS, NO_COLOR: '1' };
-const halab = (...args: string[]) => run(['node', join(ROOT, 'bin/halab.mjs'), ...args], { cwd: ROOT, okExitCodes: [0, 1, 2, 3], timeoutMs: 600_000, env });
+const fx = linuxLabFixture('lab-blueprints/lb-pair-minimal.yaml');
+const { file: FILE, lab, env, halab } = fx;
 
 const doneSteps = (): string[] => {
   const file = journalPath(lab);
@@ -26,15 +20,8 @@ const doneSteps = (): string[] => {
   return readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; step: string }).filter((e) => e.type === 'done').map((e) => e.step);
 };
 
-beforeAll(async () => {
-  if (process.getuid?.() !== 0) throw new Error('This test boots Linux-lab VMs and must run as root.');
-  await hv.cleanupLab(lab, { keepGuards: true });
-});
-
-afterAll(async () => {
-  await halab('down', FILE);
-  await hv.cleanupLab(lab, { keepGuards: true });
-}, 120_000);
+beforeAll(() => fx.prepare());
+afterAll(() => fx.down(), 120_000);
 
 describe('a killed halab up', () => {
   it('resumes: the second run finishes the lab and the VIP answers', async () => {

@@ -8,46 +8,17 @@
  * drills restored the lab exactly); `halab down` leaves nothing behind.
  * Never skipped: on a machine that cannot run it, it fails and says why.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run } from '../../src-main/exec/runner';
-import { LinuxLabProvider } from '../../src-main/hypervisor/linux/linux-provider';
-import { ensureLabKey } from '../../src-main/guest/lab-keys';
-import { labRef } from '../../src-main/provision/lab-home';
-import { GuestPool } from '../../src-main/provision/guest-pool';
+import { linuxLabFixture } from '../helpers/linux-lab-fixture';
 import { sql } from '../../src-main/provision/db-steps';
-import { validateBlueprintText } from '../../src-main/shared/blueprint/validate';
 import type { DrillReport } from '../../src-main/shared/drills/report';
-import { ROOT } from '../helpers/paths';
 import { tcpProbe } from '../helpers/net';
 
-const FILE = join(ROOT, 'lab-blueprints/vmware-3tier-ha.yaml');
-const resolved = validateBlueprintText(readFileSync(FILE, 'utf8')).resolved!;
-process.env.HALAB_LABS_DIR = mkdtempSync(join(tmpdir(), 'halab-it-labs-'));
-const lab = labRef(resolved.name);
-const hv = new LinuxLabProvider();
-let pool: GuestPool;
+const fx = linuxLabFixture('lab-blueprints/vmware-3tier-ha.yaml');
+const { file: FILE, resolved, lab, hv, halab } = fx;
 
-const halab = (...args: string[]) =>
-  run(['node', join(ROOT, 'bin/halab.mjs'), ...args], { cwd: ROOT, okExitCodes: [0, 1, 2, 3], timeoutMs: 900_000, env: { NO_COLOR: '1', HALAB_LABS_DIR: process.env.HALAB_LABS_DIR } });
-
-beforeAll(async () => {
-  if (process.getuid?.() !== 0) throw new Error('The Linux-lab integration tests must run as root (they create namespaces, bridges and containers).');
-  const u = await hv.checkUsable();
-  if (!u.usable) throw new Error(`The Linux lab provider cannot run here: ${u.reason} ${u.fix ?? ''}`);
-  await hv.cleanupLab(lab, { keepGuards: true });
-  const r = await halab('up', FILE, '--provider', 'linux');
-  if (r.exitCode !== 0) throw new Error(`halab up failed (exit ${r.exitCode}):\n${r.stderr.slice(-4000)}`);
-  pool = new GuestPool({ hv, lab, resolved, key: await ensureLabKey(lab.dir, lab.id) });
-}, 1_200_000);
-
-afterAll(async () => {
-  await pool?.closeAll();
-  await halab('down', FILE);
-  await hv.cleanupLab(lab, { keepGuards: true });
-}, 300_000);
+beforeAll(() => fx.up(), 1_200_000);
+afterAll(() => fx.down(), 300_000);
 
 describe('the seed lab, provisioned on the Linux lab provider', { timeout: 300_000 }, () => {
   it('answers through the VIP with HTTP 200 from both app servers in turn', async () => {
@@ -70,7 +41,7 @@ describe('the seed lab, provisioned on the Linux lab provider', { timeout: 300_0
     });
     expect(res.status).toBe(201);
     const { reservationNo } = (await res.json()) as { reservationNo: string };
-    const replica = await pool.get('db-slave');
+    const replica = await fx.pool().get('db-slave');
     const started = Date.now();
     let found = '';
     while (Date.now() - started < 1000 && !found) {
@@ -83,19 +54,19 @@ describe('the seed lab, provisioned on the Linux lab provider', { timeout: 300_0
 
   it('UFW is active on every VM, and the policy refuses what it forbids', async () => {
     for (const n of resolved.nodes) {
-      const g = await pool.get(n.hostname);
+      const g = await fx.pool().get(n.hostname);
       expect((await g.exec(['ufw', 'status'])).stdout, n.hostname).toMatch(/Status: active/);
     }
     // The app port is open to the load balancers only, not to the host.
     expect((await tcpProbe('10.0.0.21', 3000, 2000)).result).not.toBe('open');
-    const lb = await pool.get('lb-master');
+    const lb = await fx.pool().get('lb-master');
     expect((await lb.exec(['curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', '3', 'http://10.0.0.21:3000/health'])).stdout).toBe('200');
     // MySQL only from the apps and the other DB node.
     expect((await lb.exec(['sh', '-c', 'timeout 3 bash -c "</dev/tcp/10.0.0.31/3306" && echo open || echo closed'])).stdout.trim()).toBe('closed');
   });
 
   it('the backup runs and its integrity check passes', async () => {
-    const g = await pool.get('db-slave');
+    const g = await fx.pool().get('db-slave');
     await g.exec(['systemctl', 'start', 'halab-backup.service'], { timeoutMs: 300_000 });
     const st = await g.exec(['systemctl', 'show', '-p', 'Result', '--value', 'halab-backup.service']);
     expect(st.stdout.trim()).toBe('success');
