@@ -19,6 +19,7 @@ import { LagChart, RequestChart } from './Charts';
 import { EventList, LogTail } from './Logs';
 import { NodeTable } from './NodeTable';
 import { VipTimeline } from './VipTimeline';
+import { LabHeader } from '../shell/LabHeader';
 
 export function DashboardScreen() {
   return <LabGate screen="dashboard">{(lab) => <Dashboard lab={lab} />}</LabGate>;
@@ -49,14 +50,10 @@ function Dashboard({ lab }: { lab: ResolvedLab }) {
   }
   return (
     <div className="lab-screen dashboard" data-testid="screen-dashboard" data-live={live ? 'yes' : 'no'}>
-      <header className="lab-head">
-        <div>
-          <h2>{lab.lab.metadata.title ?? lab.name}</h2>
-          <div className="muted mono">{lab.name}</div>
-        </div>
+      <LabHeader lab={lab}>
         <LiveBadge />
         <Links />
-      </header>
+      </LabHeader>
       <div className="cards">
         <InfraCard />
         {lab.lab.services.vips.map((v) => (

@@ -13,6 +13,7 @@ import { tasksOf, useLab } from '../../stores/lab-store';
 import { EventList } from '../dashboard/Logs';
 import { LabGate, StateIcon } from '../shell/LabGate';
 import { ReportView, VerdictBadge } from './ReportView';
+import { LabHeader } from '../shell/LabHeader';
 
 export function DrillsScreen() {
   return <LabGate screen="drills">{(lab) => <Drills lab={lab} />}</LabGate>;
@@ -35,13 +36,9 @@ function Drills({ lab }: { lab: ResolvedLab }) {
 
   return (
     <div className="lab-screen" data-testid="screen-drills">
-      <header className="lab-head">
-        <div>
-          <h2>{lab.lab.metadata.title ?? lab.name}</h2>
-          <div className="muted mono">{lab.name}</div>
-        </div>
+      <LabHeader lab={lab}>
         <p className="muted head-note">{t('drills.intro')}</p>
-      </header>
+      </LabHeader>
       <div className="drills-grid">
         <div className="drills-left">
           <section className="panel">

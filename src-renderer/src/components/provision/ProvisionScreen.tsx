@@ -11,6 +11,7 @@ import { LAB_ROW, emptyRow, type VmProgress } from '../../lib/lab-steps';
 import { useApp } from '../../stores/app-store';
 import { tasksOf, useLab, type ProviderKind } from '../../stores/lab-store';
 import { LabGate, StateIcon } from '../shell/LabGate';
+import { LabHeader } from '../shell/LabHeader';
 
 export function ProvisionScreen() {
   return <LabGate screen="provision">{(lab) => <Provision lab={lab} />}</LabGate>;
@@ -40,18 +41,14 @@ function Provision({ lab }: { lab: ResolvedLab }) {
 
   return (
     <div className="lab-screen" data-testid="screen-provision">
-      <header className="lab-head">
-        <div>
-          <h2>{lab.lab.metadata.title ?? lab.name}</h2>
-          <div className="muted mono">{lab.name}</div>
-        </div>
+      <LabHeader lab={lab}>
         <span className={`pill ${up ? (running_ === lab.nodes.length ? 'pill-ok' : 'pill-warn') : 'pill-muted'}`} data-testid="lab-state">
           {!result ? t('provision.checking') : up ? t('provision.upOn', { provider: t(`provider.${result.provider!}`), running: running_, total: lab.nodes.length }) : t('provision.notUp')}
         </span>
         <button type="button" className="small" data-testid="status-refresh" disabled={status?.loading} onClick={() => void useLab.getState().refreshStatus()}>
           {status?.loading ? t('provision.refreshing') : t('provision.refresh')}
         </button>
-      </header>
+      </LabHeader>
       {status?.error && <p className="field-error">{t('provision.statusFailed', { reason: status.error })}</p>}
 
       <div className="lab-grid">

@@ -1,0 +1,15 @@
+import type { ReactNode } from 'react';
+import type { ResolvedLab } from '../../../../src-main/shared/blueprint/model';
+
+/** The title row of the lab screens (Provision, Dashboard, Drills): the lab's title and name, then the screen's own items. */
+export function LabHeader({ lab, children }: { lab: ResolvedLab; children?: ReactNode }) {
+  return (
+    <header className="lab-head">
+      <div>
+        <h2>{lab.lab.metadata.title ?? lab.name}</h2>
+        <div className="muted mono">{lab.name}</div>
+      </div>
+      {children}
+    </header>
+  );
+}
