@@ -10,6 +10,7 @@ import { EventBus } from './events';
 import { BackendError, type Dialogs, type HandlerMap } from './handler-types';
 import { blueprintHandlers } from './handlers/blueprint';
 import { fileHandlers } from './handlers/files';
+import { hostHandlers } from './handlers/host';
 import { labHandlers } from './handlers/labs';
 import { LabService } from './lab-service';
 import { defaultDataDir, SettingsStore } from './settings-store';
@@ -46,6 +47,7 @@ export function createBackend(opts: BackendOptions): Backend {
     ...blueprintHandlers,
     ...fileHandlers(settings, opts.dialogs),
     ...labHandlers(labs),
+    ...hostHandlers(),
     'settings:get': () => settings.get(),
     'settings:set': (patch) => settings.set(patch),
   };

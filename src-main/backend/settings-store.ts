@@ -8,7 +8,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Settings } from '../shared/ipc/contract';
 
-export const DEFAULT_SETTINGS: Settings = { theme: 'system', language: 'en' };
+export const DEFAULT_SETTINGS: Settings = { theme: 'system', language: 'en', templates: {} };
 const MAX_RECENT = 10;
 
 /** The default data folder outside Electron. */
@@ -39,11 +39,16 @@ export class SettingsStore {
     return { ...DEFAULT_SETTINGS, ...saved };
   }
 
-  async set(patch: Partial<Settings>): Promise<Settings> {
-    const next = { ...(await this.get()), ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) };
+  /** Merge `patch` (undefined: keep, null: clear) and write atomically. */
+  async set(patch: { [K in keyof Settings]?: Settings[K] | null }): Promise<Settings> {
+    const next: Record<string, unknown> = { ...(await this.get()) };
+    for (const [k, v] of Object.entries(patch)) {
+      if (v === null) delete next[k];
+      else if (v !== undefined) next[k] = v;
+    }
     await mkdir(this.dir, { recursive: true });
     await writeFileAtomic(join(this.dir, 'settings.json'), JSON.stringify(next, null, 2));
-    return next;
+    return next as unknown as Settings;
   }
 
   async recent(): Promise<string[]> {

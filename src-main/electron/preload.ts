@@ -4,7 +4,8 @@
  * no Node APIs reach the page.
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import { EVENT_CHANNELS, type EventChannel, type HalabBridge } from '../shared/ipc/contract';
+import { EVENT_CHANNELS } from '../shared/ipc/channels';
+import type { EventChannel, HalabBridge } from '../shared/ipc/contract';
 
 const bridge: HalabBridge = {
   invoke: (channel, payload) => ipcRenderer.invoke('halab:invoke', channel, payload),

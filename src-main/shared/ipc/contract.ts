@@ -38,7 +38,8 @@ export const requestSchemas = {
   /** Is the blueprint's lab up on this computer, and on which provider? */
   'lab:status': z.strictObject({ text: blueprintText }),
   /** Start provisioning (a task; progress arrives as `task:update` and `lab:step` events). */
-  'lab:up': z.strictObject({ text: blueprintText, provider: z.enum(['vmware', 'linux']).optional(), stage: z.enum(['vms', 'all']).optional() }),
+  /** `reconfigureVmnet8`: the user said yes to changing the host's vmnet8 to the blueprint's NAT subnet (restored by `lab:down`). */
+  'lab:up': z.strictObject({ text: blueprintText, provider: z.enum(['vmware', 'linux']).optional(), stage: z.enum(['vms', 'all']).optional(), reconfigureVmnet8: z.boolean().optional() }),
   'lab:down': z.strictObject({ text: blueprintText }),
   'task:cancel': z.strictObject({ id: z.string().max(64) }),
   'task:list': empty,
@@ -50,10 +51,33 @@ export const requestSchemas = {
   'drill:reports': z.strictObject({ lab: z.string().regex(/^[a-z0-9-]{1,63}$/) }),
   'drill:report': z.strictObject({ lab: z.string().regex(/^[a-z0-9-]{1,63}$/), id: z.string().regex(/^[A-Za-z0-9-]{1,100}$/), format: z.enum(['json', 'md', 'html']) }),
   'settings:get': empty,
+  /** Save settings. Host values are checked first; a bad one is refused with `invalid-setting` naming the field. `null` clears a value (back to auto-discovery or the default). */
   'settings:set': z.strictObject({
     theme: z.enum(['light', 'dark', 'system']).optional(),
     language: z.enum(['en', 'ko']).optional(),
+    vmrunPath: z.string().max(4096).nullable().optional(),
+    /** OS name (e.g. `ubuntu-22.04`) → template `.vmx`; replaces the whole map. */
+    templates: z.record(z.string().regex(/^[a-z0-9][a-z0-9.-]{0,63}$/), z.string().min(1).max(4096)).optional(),
+    sshUser: z.string().max(32).nullable().optional(),
+    labsDir: z.string().max(4096).nullable().optional(),
+    vmwareEtcDir: z.string().max(4096).nullable().optional(),
   }),
+  /** Check host values as they are typed (nothing is saved): one line per field, and vmrun's version. */
+  'settings:check': z.strictObject({
+    vmrunPath: z.string().max(4096).nullable().optional(),
+    templates: z.record(z.string().max(64), z.string().max(4096)).optional(),
+    sshUser: z.string().max(64).nullable().optional(),
+    labsDir: z.string().max(4096).nullable().optional(),
+    vmwareEtcDir: z.string().max(4096).nullable().optional(),
+  }),
+  /** Desktop: a native file/folder picker. Web: `not-available` (the renderer shows a path field). */
+  'file:pick': z.strictObject({ purpose: z.enum(['template-vmx', 'ova', 'folder', 'vmrun']) }),
+  /** `halab doctor`: every check, one line each. `text` adds the blueprint's checks (templates, RAM, vmnet8). */
+  'doctor:run': z.strictObject({ text: blueprintText.optional(), provider: z.enum(['vmware', 'linux']).optional(), quick: z.boolean().optional() }),
+  /** What `up` would meet on this host before anything runs (e.g. the host's vmnet8 subnet against the blueprint's). */
+  'lab:preflight': z.strictObject({ text: blueprintText, provider: z.enum(['vmware', 'linux']).optional() }),
+  /** `halab template create` as a task. `from`: a local .ova file or an http(s) URL; default: Ubuntu's cloud image URL. */
+  'template:create': z.strictObject({ os: z.string().regex(/^[a-z0-9][a-z0-9.-]{0,63}$/), from: z.string().max(4096).optional() }),
 } as const;
 
 export type RequestChannel = keyof typeof requestSchemas;
@@ -75,9 +99,64 @@ export interface AppInfo {
   features: { provision: boolean; dashboard: boolean; drills: boolean };
 }
 
+/**
+ * The settings file (`settings.json` in the data folder), shared by the
+ * window, web mode and the CLI. Host values may be overridden by the
+ * environment (HALAB_VMRUN, HALAB_TEMPLATE_<OS>, HALAB_SSH_USER,
+ * HALAB_LABS_DIR, HALAB_VMWARE_ETC_DIR); `settings:check` says which are.
+ */
 export interface Settings {
   theme: 'light' | 'dark' | 'system';
   language: 'en' | 'ko';
+  /** Unset: discovered (setting → HALAB_VMRUN → registry/PATH → default install paths). */
+  vmrunPath?: string;
+  /** OS name → template `.vmx`. */
+  templates: Record<string, string>;
+  /** The guest account provisioning logs in as (default `halab`). */
+  sshUser?: string;
+  /** Where labs live (default: ~/.local/share/halab/labs, /var/lib/halab/labs for root). */
+  labsDir?: string;
+  /** VMware's config folder on a Linux host (default /etc/vmware). */
+  vmwareEtcDir?: string;
+}
+
+/** One line of a check (settings, doctor, preflight): what was found and what to do. */
+export interface CheckLine {
+  /** Stable id, e.g. `vmrun`, `template:ubuntu-22.04`, `vmnet8-subnet`. */
+  id: string;
+  level: 'ok' | 'warning' | 'error';
+  title: string;
+  detail: string;
+  fix?: string;
+}
+
+export interface SettingsCheck {
+  vmrun: { path?: string; version?: string; source: 'setting' | 'env' | 'discovered' | 'none' };
+  /** One per field checked (`vmrunPath`, `template:<os>`, `sshUser`, `labsDir`, `vmwareEtcDir`). */
+  fields: (CheckLine & { field: string })[];
+  /** Environment variables overriding the file right now. */
+  overrides: string[];
+}
+
+export interface DoctorReport {
+  provider: 'vmware' | 'linux';
+  ok: boolean;
+  lines: CheckLine[];
+}
+
+/** A blueprint VMnet whose subnet differs from the host's existing VMnet of that name (vmnet8 in practice). */
+export interface VmnetClash {
+  vmnet: string;
+  blueprintSubnet: string;
+  hostSubnet: string;
+  /** What a reconfigure would affect, e.g. other VMs using vmnet8. */
+  message: string;
+}
+
+export interface PreflightResult {
+  provider: 'vmware' | 'linux' | null;
+  clashes: VmnetClash[];
+  lines: CheckLine[];
 }
 
 /** Result types, one per request channel. */
@@ -94,6 +173,11 @@ export interface RequestResults {
   'file:recent': string[];
   'settings:get': Settings;
   'settings:set': Settings;
+  'settings:check': SettingsCheck;
+  'file:pick': { path: string } | null;
+  'doctor:run': DoctorReport;
+  'lab:preflight': PreflightResult;
+  'template:create': { taskId: string };
   'lab:status': LabStatusResult;
   'lab:up': { taskId: string };
   'lab:down': { taskId: string };
@@ -118,7 +202,7 @@ export interface LabStatusResult {
 export interface TaskInfo {
   id: string;
   title: string;
-  kind: 'up' | 'down' | 'drill';
+  kind: 'up' | 'down' | 'drill' | 'template';
   lab: string;
   /** The drill a `drill` task runs. */
   drill?: string;
@@ -150,7 +234,8 @@ export interface EventPayloads {
   'drill:finished': { taskId: string; lab: string; summary: DrillReportSummary };
 }
 export type EventChannel = keyof EventPayloads;
-export const EVENT_CHANNELS: EventChannel[] = ['log:line', 'task:update', 'lab:step', 'monitor:state', 'monitor:event', 'drill:finished'];
+// The channel list lives in a zod-free module so the sandboxed preload can bundle it.
+export { EVENT_CHANNELS } from './channels';
 
 export interface IpcError {
   name: string;
