@@ -14,6 +14,9 @@ export default defineConfig({
   preload: {
     build: {
       outDir: 'out/preload',
+      // A sandboxed preload may require only `electron`: bundle every other
+      // import (tests/unit/preload-bundle.test.ts checks the output).
+      externalizeDeps: false,
       // A sandboxed preload must be CommonJS.
       rollupOptions: {
         input: { index: resolve(__dirname, 'src-main/electron/preload.ts') },
