@@ -14,6 +14,20 @@ import { hostHandlers } from './handlers/host';
 import { labHandlers } from './handlers/labs';
 import { LabService } from './lab-service';
 import { defaultDataDir, SettingsStore } from './settings-store';
+import { checkHostSettings, type HostValues } from '../lab/host-settings';
+
+const FIELD_NAMES: Record<string, string> = { vmrunPath: 'vmrun path', sshUser: 'SSH user', labsDir: 'labs folder', vmwareEtcDir: 'VMware config folder' };
+
+/** `settings:set` saves no host value whose check is an error (`invalid-setting`, naming the field and what to do). */
+async function refuseBadHostValues(patch: HostValues, dataDir: string): Promise<void> {
+  const only = (['vmrunPath', 'templates', 'sshUser', 'labsDir', 'vmwareEtcDir'] as const).filter((k) => patch[k] !== undefined && patch[k] !== null);
+  if (!only.length) return;
+  const check = await checkHostSettings(patch, { dataDir, only });
+  const bad = check.fields.find((f) => f.level === 'error');
+  if (!bad) return;
+  const name = bad.field.startsWith('template:') ? `template for ${bad.field.slice('template:'.length)}` : (FIELD_NAMES[bad.field] ?? bad.field);
+  throw new BackendError(`The ${name} was not saved: ${bad.title}. ${bad.detail}${bad.fix ? ` ${bad.fix}` : ''}`, 'invalid-setting');
+}
 
 export interface BackendOptions {
   mode: 'desktop' | 'web';
@@ -34,7 +48,8 @@ export interface Backend {
 
 export function createBackend(opts: BackendOptions): Backend {
   const events = new EventBus();
-  const settings = new SettingsStore(opts.dataDir ?? defaultDataDir());
+  const dataDir = opts.dataDir ?? defaultDataDir();
+  const settings = new SettingsStore(dataDir);
   const labs = new LabService(events);
   const handlers: HandlerMap = {
     'app:info': async () => ({
@@ -47,9 +62,12 @@ export function createBackend(opts: BackendOptions): Backend {
     ...blueprintHandlers,
     ...fileHandlers(settings, opts.dialogs),
     ...labHandlers(labs),
-    ...hostHandlers(),
+    ...hostHandlers({ dataDir }),
     'settings:get': () => settings.get(),
-    'settings:set': (patch) => settings.set(patch),
+    'settings:set': async (patch) => {
+      await refuseBadHostValues(patch, dataDir);
+      return settings.set(patch);
+    },
   };
 
   async function invoke(channel: string, payload: unknown): Promise<IpcResult<unknown>> {

@@ -4,18 +4,12 @@
  * Writes are atomic (temp file + rename).
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { DEFAULT_SETTINGS, readSettingsFile } from '../lab/host-settings';
 import type { Settings } from '../shared/ipc/contract';
 
-export const DEFAULT_SETTINGS: Settings = { theme: 'system', language: 'en', templates: {} };
+export { DEFAULT_SETTINGS, defaultDataDir } from '../lab/host-settings';
 const MAX_RECENT = 10;
-
-/** The default data folder outside Electron. */
-export function defaultDataDir(): string {
-  const base = process.env.XDG_CONFIG_HOME || join(homedir(), '.config');
-  return process.env.HALAB_DATA_DIR || join(base, 'halab');
-}
 
 async function readJson<T>(file: string, fallback: T): Promise<T> {
   try {
@@ -34,9 +28,9 @@ export async function writeFileAtomic(file: string, text: string, mode = 0o644):
 export class SettingsStore {
   constructor(private readonly dir: string) {}
 
+  /** The file's settings (the legacy `vmware: {…}` object lifted to the top level); the defaults when it is missing or damaged. */
   async get(): Promise<Settings> {
-    const saved = await readJson<Partial<Settings>>(join(this.dir, 'settings.json'), {});
-    return { ...DEFAULT_SETTINGS, ...saved };
+    return readSettingsFile(this.dir).catch(() => ({ ...DEFAULT_SETTINGS, templates: {} }));
   }
 
   /** Merge `patch` (undefined: keep, null: clear) and write atomically. */

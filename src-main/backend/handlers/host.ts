@@ -1,12 +1,19 @@
 /** `settings:check`, `file:pick`, `doctor:run`, `lab:preflight`, `template:create`: the host side of a lab. */
+import { checkHostSettings } from '../../lab/host-settings';
 import { BackendError, type HandlerMap } from '../handler-types';
+
+/** What the host handlers need from the backend (each helper adds what its handler needs). */
+export interface HostHandlerContext {
+  /** Folder of `settings.json`. */
+  dataDir?: string;
+}
 
 // PLACEHOLDER while the runtime, doctor and template work lands (this session); replaced before submission.
 const pending = (what: string) => () => Promise.reject(new BackendError(`${what} is not available yet.`, 'not-available'));
 
-export function hostHandlers(): Pick<HandlerMap, 'settings:check' | 'file:pick' | 'doctor:run' | 'lab:preflight' | 'template:create'> {
+export function hostHandlers(host: HostHandlerContext = {}): Pick<HandlerMap, 'settings:check' | 'file:pick' | 'doctor:run' | 'lab:preflight' | 'template:create'> {
   return {
-    'settings:check': pending('settings:check'),
+    'settings:check': (values) => checkHostSettings(values, { dataDir: host.dataDir }),
     'file:pick': pending('file:pick'),
     'doctor:run': pending('doctor:run'),
     'lab:preflight': pending('lab:preflight'),

@@ -112,7 +112,7 @@ export interface Settings {
   vmrunPath?: string;
   /** OS name → template `.vmx`. */
   templates: Record<string, string>;
-  /** The guest account provisioning logs in as (default `halab`). */
+  /** The guest account provisioning logs in as on VMware (default `root`, what the cloud-init user-data keeps open; the Linux lab is always root). */
   sshUser?: string;
   /** Where labs live (default: ~/.local/share/halab/labs, /var/lib/halab/labs for root). */
   labsDir?: string;
