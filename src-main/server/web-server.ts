@@ -1,20 +1,61 @@
 /**
  * Web mode: the same backend and renderer in a browser, for machines where
- * the desktop window cannot start. Listens on 127.0.0.1 by default (a
- * non-loopback address is refused unless `allowRemote`), and requires the
- * per-run token on every HTTP request and on the WebSocket (401 without it).
+ * the desktop window cannot start.
  *
- * - `GET /…` serves the built renderer. The first page load carries
- *   `?token=…`; the server then sets an HttpOnly cookie so assets load.
+ * - `GET /…` serves the built renderer (a single-page app).
  * - `POST /api/invoke/<channel>` with a JSON payload answers an IpcResult.
  * - `GET /api/events` upgrades to a WebSocket of `{channel, payload}` messages.
+ *
+ * Security model. The server listens on 127.0.0.1 unless `allowRemote`, and
+ * every run has a random token. Any other program on this machine, and any web
+ * page the user has open, can send requests to the port, so every rule below
+ * is enforced on every request, before anything else happens:
+ *
+ * 1. Parsing never throws out of a handler. The request target, the Host and
+ *    Origin headers, the cookie and every percent-encoding are parsed inside
+ *    one try/catch; anything malformed answers 400 and the server carries on
+ *    (a provisioning or drill running in `halab serve` is never affected).
+ *    Malformed HTTP itself (`clientError`) answers 400; socket errors on an
+ *    upgrade are caught.
+ * 2. Host must name this server (DNS rebinding: a page on evil.example whose
+ *    name later resolves to 127.0.0.1 sends `Host: evil.example`). Allowed:
+ *    the `host` the server was started with, at its port; on loopback also
+ *    `localhost`, `127.0.0.1` and `[::1]`; with `allowRemote` and a wildcard
+ *    address (0.0.0.0, ::), this machine's own interface addresses. With
+ *    `--allow-remote --host <name>` open the app with exactly that name.
+ * 3. Origin, when a browser sends one, must be this same origin:
+ *    `http://` + the (already checked) Host. A page on another port of
+ *    127.0.0.1 is same-site but not same-origin, and is refused (403), on HTTP
+ *    and on the WebSocket upgrade (browsers always send Origin there).
+ *    `Sec-Fetch-Site: same-site|cross-site` is refused too, except for a
+ *    top-level navigation to a page (which the other site cannot read).
+ * 4. The token. Three carriers, each for one purpose:
+ *    - `?token=` in the URL `halab serve` prints: the first page load only.
+ *      The answer sets an HttpOnly, SameSite=Strict cookie named per port
+ *      (`halab_token_<port>`; cookies do not separate ports).
+ *    - The cookie admits static files and the WebSocket (a browser cannot put
+ *      headers on those). The `?token=` query also admits the WebSocket.
+ *    - `/api/*` accepts ONLY `Authorization: Bearer <token>`. A cookie is sent
+ *      by the browser on its own, also for requests other same-site pages
+ *      make; the header is not: a cross-origin page can only add it through a
+ *      CORS preflight, which this server never grants.
+ *    The page gets the bearer token from `<meta name="halab-token">`, which the
+ *    server writes into index.html as it serves it. index.html is served only
+ *    to a request that already proved the token, with `Cache-Control:
+ *    no-store`, and only same-origin script can read it (same-origin policy,
+ *    no CORS headers, `frame-ancestors 'none'`, Sec-Fetch checks above).
+ * 5. `/api/invoke` takes `Content-Type: application/json` only (415), at most
+ *    MAX_BODY bytes (413), and POST only (405).
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { extname, join, normalize, resolve, sep } from 'node:path';
+import type { Duplex } from 'node:stream';
+import { pipeline } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Backend } from '../backend/backend';
 
@@ -38,8 +79,8 @@ export interface WebServer {
   close(): Promise<void>;
 }
 
-const MAX_BODY = 6 * 1024 * 1024;
-const COOKIE = 'halab_token';
+/** Largest `/api/invoke` body (a blueprint or a file being saved is far smaller). */
+export const MAX_BODY = 6 * 1024 * 1024;
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -52,7 +93,6 @@ const TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
   '.map': 'application/json',
 };
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ws://127.0.0.1:* ws://localhost:*; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
@@ -62,35 +102,127 @@ export class WebServerError extends Error {
   override readonly name = 'WebServerError';
 }
 
+/** A request this server cannot make sense of: answered 400, never thrown further. */
+class BadRequest extends Error {}
+
+/** A refused request: status and the message the user reads. */
+interface Refusal {
+  status: number;
+  code: string;
+  message: string;
+}
+
 function safeEqual(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-function tokenFrom(req: IncomingMessage, url: URL): string | undefined {
+function decode(s: string, what: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    throw new BadRequest(`${what} has a bad percent-encoding.`);
+  }
+}
+
+/** Splits an origin-form request target (`/path?query`); anything else is a bad request. */
+export function parseTarget(raw: string | undefined): { pathname: string; query: URLSearchParams } {
+  if (!raw || !raw.startsWith('/') || raw.startsWith('//')) throw new BadRequest('The request target must be a path such as "/".');
+  const q = raw.indexOf('?');
+  const rawPath = q < 0 ? raw : raw.slice(0, q);
+  const pathname = decode(rawPath, 'The request path');
+  if (pathname.includes('\0')) throw new BadRequest('The request path contains a NUL byte.');
+  // URLSearchParams never throws: a bad escape is kept as written, so decode values ourselves.
+  const query = new URLSearchParams();
+  if (q >= 0) {
+    for (const part of raw.slice(q + 1).split('&')) {
+      if (!part) continue;
+      const eq = part.indexOf('=');
+      const k = eq < 0 ? part : part.slice(0, eq);
+      const v = eq < 0 ? '' : part.slice(eq + 1);
+      query.append(decode(k.replace(/\+/g, ' '), 'The query string'), decode(v.replace(/\+/g, ' '), 'The query string'));
+    }
+  }
+  return { pathname, query };
+}
+
+/** The value of one cookie; a bad encoding is a bad request. */
+export function cookieValue(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const c = part.trim();
+    if (c.startsWith(`${name}=`)) return decode(c.slice(name.length + 1), `The cookie ${name}`);
+  }
+  return undefined;
+}
+
+function bearer(req: IncomingMessage): string | undefined {
   const auth = req.headers.authorization;
-  if (auth?.startsWith('Bearer ')) return auth.slice(7).trim();
-  const q = url.searchParams.get('token');
-  if (q) return q;
-  const cookie = req.headers.cookie?.split(';').map((c) => c.trim()).find((c) => c.startsWith(`${COOKIE}=`));
-  return cookie ? decodeURIComponent(cookie.slice(COOKIE.length + 1)) : undefined;
+  const m = auth ? /^Bearer +(\S+) *$/i.exec(auth) : null;
+  return m ? m[1] : undefined;
+}
+
+/** `[v6]` for IPv6 literals, the name otherwise, lower case. */
+function authorityName(host: string): string {
+  const h = host.toLowerCase().replace(/%.*$/, '');
+  return isIP(h) === 6 ? `[${h}]` : h;
+}
+
+/** Host header values (name:port) this server answers to; see the module header, rule 2. */
+function allowedHosts(host: string, port: number): Set<string> {
+  const names = new Set<string>([authorityName(host)]);
+  if (isLoopback(host) || host === '0.0.0.0' || host === '::') for (const n of ['localhost', '127.0.0.1', '[::1]']) names.add(n);
+  if (host === '0.0.0.0' || host === '::') {
+    for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) names.add(authorityName(a.address));
+  }
+  const out = new Set<string>();
+  for (const n of names) {
+    out.add(`${n}:${port}`);
+    if (port === 80) out.add(n);
+  }
+  return out;
 }
 
 function send(res: ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8', extra: Record<string, string> = {}): void {
-  res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', ...extra });
+  res.writeHead(status, { 'Content-Type': type, 'Content-Length': String(Buffer.byteLength(body)), 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', ...extra });
   res.end(body);
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
+function sendApiError(res: ServerResponse, r: Refusal, extra: Record<string, string> = {}): void {
+  send(res, r.status, JSON.stringify({ ok: false, error: { name: 'HttpError', code: r.code, message: r.message } }), 'application/json', extra);
+}
+
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found' };
+
+function refuseUpgrade(socket: Duplex, status: number): void {
+  if (socket.writable) socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  socket.destroy();
+}
+
+/** Reads the body up to `limit` bytes; undefined when it is larger. */
+async function readBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
   let size = 0;
   const chunks: Buffer[] = [];
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw new WebServerError('request body too large');
+    if (size > limit) return undefined;
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+function escapeAttr(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** index.html with the bearer token as `<meta name="halab-token">` (module header, rule 4). */
+export function injectToken(html: string, token: string): string {
+  const meta = `<meta name="halab-token" content="${escapeAttr(token)}">`;
+  const head = /<head(\s[^>]*)?>/i.exec(html);
+  if (head) return html.slice(0, head.index + head[0].length) + meta + html.slice(head.index + head[0].length);
+  const doctype = /^\s*<!doctype[^>]*>/i.exec(html);
+  return doctype ? doctype[0] + meta + html.slice(doctype[0].length) : meta + html;
 }
 
 export async function startWebServer(opts: WebServerOptions): Promise<WebServer> {
@@ -101,14 +233,39 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   const token = opts.token ?? randomBytes(24).toString('base64url');
   const root = resolve(opts.staticDir);
   const sockets = new Set<WebSocket>();
+  let hosts = new Set<string>();
+  let cookieName = 'halab_token';
 
   const unsubscribe = opts.backend.events.subscribe((channel, payload) => {
     const msg = JSON.stringify({ channel, payload });
     for (const ws of sockets) if (ws.readyState === ws.OPEN) ws.send(msg);
   });
 
-  async function serveStatic(res: ServerResponse, url: URL, setCookie: boolean): Promise<void> {
-    let rel = decodeURIComponent(url.pathname);
+  /** Rules 2 and 3: Host, Origin, Sec-Fetch-Site. Undefined when the request may go on. */
+  function checkSource(req: IncomingMessage, navigation: boolean): Refusal | undefined {
+    const h = req.headers.host?.toLowerCase();
+    if (!h) return { status: 400, code: 'bad-request', message: 'The request has no Host header.' };
+    if (!hosts.has(h)) {
+      return { status: 403, code: 'wrong-host', message: `This server answers only to ${[...hosts].join(', ')}, not "${h}". Open the address "halab serve" printed.` };
+    }
+    const origin = req.headers.origin;
+    if (origin !== undefined && origin.toLowerCase() !== `http://${h}`) {
+      return { status: 403, code: 'wrong-origin', message: `Requests from ${origin} are refused: only pages served by this server (http://${h}) may use it.` };
+    }
+    const site = req.headers['sec-fetch-site'];
+    if ((site === 'cross-site' || site === 'same-site') && !(navigation && req.headers['sec-fetch-mode'] === 'navigate')) {
+      return { status: 403, code: 'wrong-origin', message: 'Requests made by other sites are refused.' };
+    }
+    return undefined;
+  }
+
+  function cspFor(req: IncomingMessage): string {
+    const ws = `ws://${req.headers.host ?? '127.0.0.1'}`;
+    return `default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ${ws}; frame-ancestors 'none'; base-uri 'none'; form-action 'none'; object-src 'none'`;
+  }
+
+  async function serveStatic(req: IncomingMessage, res: ServerResponse, pathname: string, setCookie: boolean): Promise<void> {
+    let rel = pathname;
     if (rel.endsWith('/')) rel += 'index.html';
     let file = normalize(join(root, rel));
     if (file !== root && !file.startsWith(root + sep)) return send(res, 403, 'Forbidden');
@@ -122,62 +279,104 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     }
     const headers: Record<string, string> = {
       'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
-      'Content-Length': String(info.size),
-      'Content-Security-Policy': CSP,
+      'Content-Security-Policy': cspFor(req),
       'X-Content-Type-Options': 'nosniff',
+      'X-Frame-Options': 'DENY',
       'Referrer-Policy': 'no-referrer',
+      'Cross-Origin-Resource-Policy': 'same-origin',
       'Cache-Control': 'no-cache',
     };
-    if (setCookie) headers['Set-Cookie'] = `${COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`;
-    res.writeHead(200, headers);
-    createReadStream(file).pipe(res);
+    if (setCookie) headers['Set-Cookie'] = `${cookieName}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`;
+    if (file === join(root, 'index.html')) {
+      const body = Buffer.from(injectToken(await readFile(file, 'utf8'), token));
+      res.writeHead(200, { ...headers, 'Content-Length': String(body.length), 'Cache-Control': 'no-store' });
+      res.end(body);
+      return;
+    }
+    res.writeHead(200, { ...headers, 'Content-Length': String(info.size) });
+    pipeline(createReadStream(file), res, (err) => {
+      if (err) res.destroy();
+    });
   }
 
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const given = tokenFrom(req, url);
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const { pathname, query } = parseTarget(req.url);
+    const api = pathname === '/api' || pathname.startsWith('/api/');
+    const refused = checkSource(req, !api);
+    if (refused) return api ? sendApiError(res, refused) : send(res, refused.status, refused.message);
+
+    if (api) {
+      const given = bearer(req);
+      if (!given || !safeEqual(given, token)) {
+        return sendApiError(res, { status: 401, code: 'unauthorized', message: 'The API needs the header "Authorization: Bearer <token>"; the page reads it from the copy "halab serve" serves. Open the URL "halab serve" printed again.' }, { 'WWW-Authenticate': 'Bearer' });
+      }
+      if (!pathname.startsWith('/api/invoke/')) return sendApiError(res, { status: 404, code: 'not-found', message: `There is no API at ${pathname}; use POST /api/invoke/<channel> or the WebSocket /api/events.` });
+      if (req.method !== 'POST') return sendApiError(res, { status: 405, code: 'method-not-allowed', message: 'Use POST for /api/invoke.' }, { Allow: 'POST' });
+      const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+      if (type !== 'application/json') {
+        return sendApiError(res, { status: 415, code: 'unsupported-media-type', message: `The body must be sent as "Content-Type: application/json", not "${req.headers['content-type'] ?? 'none'}".` });
+      }
+      const tooLarge: Refusal = { status: 413, code: 'too-large', message: `The request is larger than ${MAX_BODY / 1024 / 1024} MiB.` };
+      const declared = Number(req.headers['content-length'] ?? 0);
+      if (declared > MAX_BODY) return sendApiError(res, tooLarge, { Connection: 'close' });
+      const channel = pathname.slice('/api/invoke/'.length);
+      const body = await readBody(req, MAX_BODY);
+      if (body === undefined) return sendApiError(res, tooLarge, { Connection: 'close' });
+      let payload: unknown;
+      try {
+        payload = body.trim() ? JSON.parse(body) : {};
+      } catch {
+        return sendApiError(res, { status: 400, code: 'invalid-payload', message: 'The request body is not valid JSON.' });
+      }
+      const result = await opts.backend.invoke(channel, payload);
+      return send(res, 200, JSON.stringify(result), 'application/json');
+    }
+
+    const given = bearer(req) ?? (query.get('token') || undefined) ?? cookieValue(req.headers.cookie, cookieName);
     if (!given || !safeEqual(given, token)) {
       return send(res, 401, 'Unauthorized: open the URL printed by "halab serve" (it carries the access token).');
     }
-    void (async () => {
-      try {
-        if (url.pathname.startsWith('/api/invoke/')) {
-          if (req.method !== 'POST') return send(res, 405, 'Use POST', 'text/plain', { Allow: 'POST' });
-          const channel = decodeURIComponent(url.pathname.slice('/api/invoke/'.length));
-          let payload: unknown;
-          try {
-            const body = await readBody(req);
-            payload = body ? JSON.parse(body) : {};
-          } catch (e) {
-            const msg = (e as Error).message === 'request body too large' ? 'The request is too large.' : 'The request body is not valid JSON.';
-            return send(res, 400, JSON.stringify({ ok: false, error: { name: 'IpcError', code: 'invalid-payload', message: msg } }), 'application/json');
-          }
-          const result = await opts.backend.invoke(channel, payload);
-          return send(res, 200, JSON.stringify(result), 'application/json');
-        }
-        if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'Method not allowed');
-        await serveStatic(res, url, url.searchParams.has('token'));
-      } catch (e) {
-        if (!res.headersSent) send(res, 500, `Internal error: ${(e as Error).message}`);
-        else res.destroy();
-      }
-    })();
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'Method not allowed', undefined, { Allow: 'GET, HEAD' });
+    await serveStatic(req, res, pathname, query.has('token'));
+  }
+
+  const server = createServer((req, res) => {
+    res.on('error', () => res.destroy());
+    req.on('error', () => req.destroy());
+    handle(req, res).catch((e: unknown) => {
+      const status = e instanceof BadRequest ? 400 : 500;
+      const message = e instanceof BadRequest ? `Bad request: ${e.message}` : `Internal error: ${(e as Error).message}`;
+      if (res.headersSent) res.destroy();
+      else send(res, status, message, undefined, { Connection: 'close' });
+    });
   });
+  // Malformed HTTP (bad request line, oversized headers): 400 and close, never an exception.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) socket.destroy();
+    else refuseUpgrade(socket, 400);
+  });
+  server.headersTimeout = 15_000;
+  server.requestTimeout = 60_000;
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
-  server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const given = tokenFrom(req, url);
-    if (url.pathname !== '/api/events' || !given || !safeEqual(given, token)) {
-      socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      socket.destroy();
-      return;
+  wss.on('error', () => undefined);
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    try {
+      const { pathname, query } = parseTarget(req.url);
+      const refused = checkSource(req, false);
+      if (refused) return refuseUpgrade(socket, refused.status);
+      if (pathname !== '/api/events') return refuseUpgrade(socket, 404);
+      const given = bearer(req) ?? (query.get('token') || undefined) ?? cookieValue(req.headers.cookie, cookieName);
+      if (!given || !safeEqual(given, token)) return refuseUpgrade(socket, 401);
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        sockets.add(ws);
+        ws.on('close', () => sockets.delete(ws));
+        ws.on('error', () => sockets.delete(ws));
+      });
+    } catch (e) {
+      refuseUpgrade(socket, e instanceof BadRequest ? 400 : 500);
     }
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      sockets.add(ws);
-      ws.on('close', () => sockets.delete(ws));
-      ws.on('error', () => sockets.delete(ws));
-    });
   });
 
   await new Promise<void>((ok, fail) => {
@@ -186,9 +385,13 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     );
     server.listen(opts.port ?? 0, host, () => ok());
   });
+  // After listening, errors on the server itself must not be unhandled either.
+  server.on('error', () => undefined);
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : (opts.port ?? 0);
-  const shownHost = host.includes(':') ? `[${host}]` : host;
+  hosts = allowedHosts(host, port);
+  cookieName = `halab_token_${port}`;
+  const shownHost = authorityName(host);
   return {
     url: `http://${shownHost}:${port}/?token=${token}`,
     port,

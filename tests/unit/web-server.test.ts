@@ -44,6 +44,12 @@ describe('web mode security', () => {
     expect(await asset.text()).toBe('console.log(1)');
   });
 
+  it('gives the page its bearer token in a meta tag, only to a token holder', async () => {
+    const html = await (await fetch(server.url)).text();
+    expect(html).toBe(`<!doctype html><meta name="halab-token" content="${server.token}"><title>HA Lab Studio</title>`);
+    expect(await (await fetch(`${base()}/`)).text()).not.toContain(server.token);
+  });
+
   it('refuses path traversal', async () => {
     const r = await fetch(`${base()}/..%2f..%2fetc%2fpasswd`, { headers: auth() });
     expect([403, 404]).toContain(r.status);
@@ -89,8 +95,19 @@ describe('web mode API', () => {
   });
 
   it('rejects a body that is not JSON', async () => {
-    const r = await fetch(`${base()}/api/invoke/app:info`, { method: 'POST', headers: auth(), body: '{not json' });
+    const r = await fetch(`${base()}/api/invoke/app:info`, { method: 'POST', headers: { ...auth(), 'Content-Type': 'application/json' }, body: '{not json' });
     expect(r.status).toBe(400);
+    expect(await r.json()).toMatchObject({ ok: false, error: { code: 'invalid-payload' } });
+  });
+
+  it('needs the bearer header and a JSON content type', async () => {
+    const page = await fetch(server.url);
+    const cookie = page.headers.get('set-cookie')!.split(';')[0]!;
+    const byCookie = await fetch(`${base()}/api/invoke/app:info`, { method: 'POST', headers: { Cookie: cookie, 'Content-Type': 'application/json' }, body: '{}' });
+    expect(byCookie.status).toBe(401);
+    expect(await byCookie.json()).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
+    const asText = await fetch(`${base()}/api/invoke/app:info`, { method: 'POST', headers: { ...auth(), 'Content-Type': 'text/plain' }, body: '{}' });
+    expect(asText.status).toBe(415);
   });
 
   it('does not open files by path in the browser', async () => {

@@ -1,10 +1,15 @@
 /**
  * The one API client of the renderer, transport-agnostic. Inside Electron it
  * uses `window.halab` (the preload's frozen HalabBridge). In a browser (web
- * mode) it speaks HTTP + WebSocket to `halab serve`: the token arrives once as
- * `?token=` in the page URL, is kept in sessionStorage and removed from the
- * address bar; requests are `POST /api/invoke/<channel>` with a bearer token,
- * events arrive as `{channel, payload}` messages on `/api/events`.
+ * mode) it speaks HTTP + WebSocket to `halab serve` (security model:
+ * `src-main/server/web-server.ts`):
+ * - the bearer token comes from `<meta name="halab-token">`, which the server
+ *   writes into index.html for requests that proved the token (the `?token=`
+ *   of the printed URL on first load, then an HttpOnly cookie). A `?token=`
+ *   left in the address bar is taken out of it;
+ * - requests are `POST /api/invoke/<channel>` with `Authorization: Bearer`
+ *   and `Content-Type: application/json` (the API accepts nothing else);
+ * - events arrive as `{channel, payload}` messages on `/api/events`.
  */
 import type { EventChannel, EventPayloads, HalabBridge, IpcResult, RequestChannel, RequestPayload, RequestResults } from '../../../src-main/shared/ipc/contract';
 
@@ -16,17 +21,22 @@ declare global {
 
 const TOKEN_KEY = 'halab.token';
 
-/** Read `?token=` from the URL once, keep it for this tab, and take it out of the address bar. */
-export function captureToken(loc: Location = window.location, storage: Storage = window.sessionStorage): string | undefined {
+/**
+ * The bearer token for this page: the `<meta name="halab-token">` the server
+ * injected, else `?token=` in the URL (kept for this tab), else the copy kept
+ * earlier in this tab. `?token=` is always removed from the address bar.
+ */
+export function captureToken(loc: Location = window.location, storage: Storage = window.sessionStorage, doc: Document = window.document): string | undefined {
   const url = new URL(loc.href);
-  const fromUrl = url.searchParams.get('token');
-  if (fromUrl) {
-    storage.setItem(TOKEN_KEY, fromUrl);
+  const fromUrl = url.searchParams.get('token') ?? undefined;
+  if (fromUrl !== undefined) {
     url.searchParams.delete('token');
     window.history.replaceState(window.history.state, '', url.pathname + url.search + url.hash);
-    return fromUrl;
   }
-  return storage.getItem(TOKEN_KEY) ?? undefined;
+  const fromMeta = doc.querySelector('meta[name="halab-token"]')?.getAttribute('content') ?? undefined;
+  const token = fromMeta || fromUrl || storage.getItem(TOKEN_KEY) || undefined;
+  if (token) storage.setItem(TOKEN_KEY, token);
+  return token;
 }
 
 type Listener = (payload: unknown) => void;
