@@ -7,6 +7,7 @@ import { DesignScreen } from './components/design/DesignScreen';
 import { DashboardScreen } from './components/dashboard/DashboardScreen';
 import { DrillsScreen } from './components/drills/DrillsScreen';
 import { ProvisionScreen } from './components/provision/ProvisionScreen';
+import { SettingsScreen } from './components/settings/SettingsScreen';
 import { Dialogs } from './components/shell/Dialogs';
 import { StatusBar } from './components/shell/StatusBar';
 import { Toasts } from './components/shell/Toasts';
@@ -46,6 +47,7 @@ export function App() {
         {screen === 'provision' && <ProvisionScreen />}
         {screen === 'dashboard' && <DashboardScreen />}
         {screen === 'drills' && <DrillsScreen />}
+        {screen === 'settings' && <SettingsScreen />}
       </main>
       <StatusBar />
       <Dialogs />

@@ -6,6 +6,7 @@ import './styles/base.css';
 import './styles/canvas.css';
 import './styles/panels.css';
 import './styles/labs.css';
+import './styles/settings.css';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { z } from 'zod';

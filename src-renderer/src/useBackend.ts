@@ -1,7 +1,7 @@
 /**
  * The one place the renderer talks to the backend at start-up and listens to
  * its events: app info (mode, host memory, features), settings, task
- * updates, provisioning steps, monitor state and events, finished drills
+ * updates (a finished template task refreshes Settings), provisioning steps, monitor state and events, finished drills
  * into the stores.
  */
 import { useEffect } from 'react';
@@ -10,6 +10,7 @@ import { useApp } from './stores/app-store';
 import { useEditor } from './stores/editor-store';
 import { subscribeLabEvents } from './stores/lab-store';
 import { subscribeMonitorEvents } from './stores/monitor-store';
+import { useSettings } from './stores/settings-store';
 
 export function useBackend(): void {
   useEffect(() => {
@@ -31,7 +32,10 @@ export function useBackend(): void {
       },
       () => undefined,
     );
-    const off = api().on('task:update', (t) => useApp.getState().taskUpdate(t));
+    const off = api().on('task:update', (t) => {
+      useApp.getState().taskUpdate(t);
+      useSettings.getState().onTask(t);
+    });
     const offLab = subscribeLabEvents();
     const offMonitor = subscribeMonitorEvents();
     // Tasks started before this page loaded (another tab, the CLI through the same backend).

@@ -4,9 +4,11 @@
  * parameter.
  */
 import { enLabs } from './en-labs';
+import { enSettings } from './en-settings';
 
 export const en = {
   ...enLabs,
+  ...enSettings,
   'app.title': 'HA Lab Studio',
   'nav.design': 'Design',
   'nav.provision': 'Provision',

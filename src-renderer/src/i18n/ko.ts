@@ -4,9 +4,11 @@
 import type { MessageKey } from './en';
 
 import { koLabs } from './ko-labs';
+import { koSettings } from './ko-settings';
 
 export const ko: Record<MessageKey, string> = {
   ...koLabs,
+  ...koSettings,
   'app.title': 'HA Lab Studio',
   'nav.design': '설계',
   'nav.provision': '프로비저닝',

@@ -6,7 +6,7 @@ import { create } from 'zustand';
 import type { AppInfo, EventPayloads } from '../../../src-main/shared/ipc/contract';
 import type { Language, MessageKey, Params } from '../i18n';
 
-export type Screen = 'design' | 'provision' | 'dashboard' | 'drills';
+export type Screen = 'design' | 'provision' | 'dashboard' | 'drills' | 'settings';
 export type DesignTab = 'canvas' | 'plan' | 'yaml';
 export type ThemeSetting = 'light' | 'dark' | 'system';
 export type Task = EventPayloads['task:update'];

@@ -7,7 +7,7 @@
 import { create } from 'zustand';
 import type { DrillName } from '../../../src-main/shared/blueprint/schema';
 import type { DrillReport } from '../../../src-main/shared/drills/report';
-import type { DrillReportSummary, EventPayloads, LabStatusResult } from '../../../src-main/shared/ipc/contract';
+import type { DrillReportSummary, EventPayloads, LabStatusResult, PreflightResult } from '../../../src-main/shared/ipc/contract';
 import { api, call, transportMode } from '../api/client';
 import { applyStep, emptyRow, logLine, type VmProgress } from '../lib/lab-steps';
 import { useApp, type Task } from './app-store';
@@ -30,10 +30,15 @@ export interface LabStore {
   reports: Record<string, { list?: DrillReportSummary[]; error?: string }>;
   /** Task id → the drill's summary when it finished. */
   finished: Record<string, DrillReportSummary>;
+  /** Lab name → what `up` would meet on this host (VMware: the host's VMnets against the blueprint's), for the provider asked. */
+  preflight: Record<string, { provider: ProviderKind; loading: boolean; result?: PreflightResult; error?: { message: string; code?: string } }>;
   /** The report shown in the Drills screen. */
   open?: { lab: string; id: string; report?: DrillReport; error?: string };
   refreshStatus(): Promise<void>;
-  up(provider: ProviderKind, stage: 'all' | 'vms'): Promise<void>;
+  /** Ask `lab:preflight` for the open blueprint; resolves with the result (undefined when the check could not run). */
+  runPreflight(provider: ProviderKind): Promise<PreflightResult | undefined>;
+  /** `reconfigureVmnet8`: the user said yes to changing the host's vmnet8 (restored by Down). */
+  up(provider: ProviderKind, stage: 'all' | 'vms', opts?: { reconfigureVmnet8?: boolean }): Promise<void>;
   down(): Promise<void>;
   cancel(taskId: string): Promise<void>;
   runDrill(drill: DrillName): Promise<void>;
@@ -70,6 +75,7 @@ export const useLab = create<LabStore>()((set, get) => ({
   progress: {},
   reports: {},
   finished: {},
+  preflight: {},
 
   async refreshStatus() {
     const cur = currentLab();
@@ -84,11 +90,25 @@ export const useLab = create<LabStore>()((set, get) => ({
     }
   },
 
-  async up(provider, stage) {
+  async runPreflight(provider) {
+    const cur = currentLab();
+    if (!cur) return undefined;
+    set({ preflight: { ...get().preflight, [cur.lab]: { ...get().preflight[cur.lab], provider, loading: true } } });
+    try {
+      const result = await call('lab:preflight', { text: cur.text, provider });
+      set({ preflight: { ...get().preflight, [cur.lab]: { provider, loading: false, result } } });
+      return result;
+    } catch (e) {
+      set({ preflight: { ...get().preflight, [cur.lab]: { provider, loading: false, error: { message: (e as Error).message, code: (e as { code?: string }).code } } } });
+      return undefined;
+    }
+  },
+
+  async up(provider, stage, opts) {
     const cur = currentLab();
     if (!cur) return;
     try {
-      const { taskId } = await call('lab:up', { text: cur.text, provider, stage });
+      const { taskId } = await call('lab:up', { text: cur.text, provider, stage, ...(opts?.reconfigureVmnet8 ? { reconfigureVmnet8: true } : {}) });
       // Every VM starts as a pending row so the table is complete before its first step.
       const vms = useEditor.getState().validation.resolved?.nodes.map((n) => n.hostname) ?? [];
       const p = get().progress[taskId] ?? { rows: {}, log: [] };

@@ -6,10 +6,13 @@
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { ResolvedLab } from '../../../../src-main/shared/blueprint/model';
+import type { VmnetClash } from '../../../../src-main/shared/ipc/contract';
 import { useT } from '../../i18n/useT';
 import { LAB_ROW, emptyRow, type VmProgress } from '../../lib/lab-steps';
 import { useApp } from '../../stores/app-store';
 import { tasksOf, useLab, type ProviderKind } from '../../stores/lab-store';
+import { SettingsLinked } from '../settings/SettingsLink';
+import { ClashDialog, Preflight } from './Preflight';
 import { LabGate, StateIcon } from '../shell/LabGate';
 import { LabHeader } from '../shell/LabHeader';
 
@@ -28,6 +31,8 @@ function Provision({ lab }: { lab: ResolvedLab }) {
   const [choice, setChoice] = useState<ProviderKind | undefined>();
   const [stage, setStage] = useState<'all' | 'vms'>('all');
   const [confirmDown, setConfirmDown] = useState(false);
+  const [clashes, setClashes] = useState<VmnetClash[] | undefined>();
+  const [starting, setStarting] = useState(false);
 
   useEffect(() => {
     void useLab.getState().refreshStatus();
@@ -38,6 +43,26 @@ function Provision({ lab }: { lab: ResolvedLab }) {
   const provider = result?.provider ?? choice ?? usable[0]?.kind;
   const up = result?.provider != null;
   const running_ = result?.vms.filter((v) => v.state === 'running').length ?? 0;
+
+  // On VMware, show what `up` would meet (a vmnet8 clash) before anything runs.
+  useEffect(() => {
+    if (provider === 'vmware' && usable.some((p) => p.kind === 'vmware') && !running) void useLab.getState().runPreflight('vmware');
+  }, [provider, lab, !!running, usable.length]);
+
+  /** Up: on VMware, ask the host first; a clash needs the user's yes (or an edit of the blueprint). */
+  const start = async () => {
+    if (!provider) return;
+    if (provider === 'vmware') {
+      setStarting(true);
+      const pf = await useLab.getState().runPreflight('vmware');
+      setStarting(false);
+      if (pf?.clashes.length) {
+        setClashes(pf.clashes);
+        return;
+      }
+    }
+    await useLab.getState().up(provider, stage);
+  };
 
   return (
     <div className="lab-screen" data-testid="screen-provision">
@@ -73,8 +98,13 @@ function Provision({ lab }: { lab: ResolvedLab }) {
                   <span>{t(`provider.${p.kind}.hint`)}</span>
                   {!p.usable && (
                     <span className="provider-why" data-testid={`provider-why-${p.kind}`}>
-                      {p.reason}
-                      {p.fix && <em> {t('problems.fix', { fix: p.fix })}</em>}
+                      <SettingsLinked text={p.reason ?? ''} />
+                      {p.fix && (
+                        <em>
+                          {' '}
+                          <SettingsLinked text={t('problems.fix', { fix: p.fix })} />
+                        </em>
+                      )}
                     </span>
                   )}
                   {p.usable && locked && <span className="provider-why">{t('provision.lockedProvider', { provider: t(`provider.${result!.provider!}`) })}</span>}
@@ -93,7 +123,7 @@ function Provision({ lab }: { lab: ResolvedLab }) {
           </div>
           <p className="muted small-text">{t(`provision.stage.${stage}.hint`)}</p>
           <div className="row-actions">
-            <button type="button" className="primary" data-testid="lab-up" disabled={!!running || !provider || !usable.some((p) => p.kind === provider)} onClick={() => void useLab.getState().up(provider!, stage)}>
+            <button type="button" className="primary" data-testid="lab-up" disabled={!!running || starting || !provider || !usable.some((p) => p.kind === provider)} onClick={() => void start()}>
               {up ? t('provision.upAgain') : t('provision.up')}
             </button>
             {running && (
@@ -117,6 +147,7 @@ function Provision({ lab }: { lab: ResolvedLab }) {
               </span>
             )}
           </div>
+          {provider === 'vmware' && !up && <Preflight lab={lab.name} />}
           {last && <TaskResult task={last} />}
         </section>
 
@@ -126,6 +157,20 @@ function Provision({ lab }: { lab: ResolvedLab }) {
         </section>
       </div>
       <LogPane taskId={last?.id} />
+      {clashes && (
+        <ClashDialog
+          clashes={clashes}
+          onReconfigure={() => {
+            setClashes(undefined);
+            void useLab.getState().up('vmware', stage, { reconfigureVmnet8: true });
+          }}
+          onEdit={() => {
+            setClashes(undefined);
+            useApp.getState().setScreen('design');
+          }}
+          onClose={() => setClashes(undefined)}
+        />
+      )}
     </div>
   );
 }

@@ -9,7 +9,8 @@ import { useApp } from '../../stores/app-store';
 import { useEditor } from '../../stores/editor-store';
 import { newEmpty, openShipped, save } from '../../stores/file-actions';
 
-function Modal({ title, children, onClose, testId }: { title: string; children: ReactNode; onClose: () => void; testId: string }) {
+/** A modal dialog: Escape or a click outside closes it. */
+export function Modal({ title, children, onClose, testId }: { title: string; children: ReactNode; onClose: () => void; testId: string }) {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
     window.addEventListener('keydown', onKey);

@@ -5,7 +5,7 @@ import { useT } from '../../i18n/useT';
 import type { Language } from '../../i18n';
 import { useApp, type Screen, type ThemeSetting } from '../../stores/app-store';
 
-const SCREENS: Screen[] = ['design', 'provision', 'dashboard', 'drills'];
+const SCREENS: Screen[] = ['design', 'provision', 'dashboard', 'drills', 'settings'];
 
 export function TopBar() {
   const t = useT();
@@ -30,7 +30,7 @@ export function TopBar() {
         {SCREENS.map((s) => (
           <button key={s} type="button" className={screen === s ? 'on' : undefined} aria-current={screen === s ? 'page' : undefined} data-testid={`nav-${s}`} onClick={() => useApp.getState().setScreen(s)}>
             {t(`nav.${s}`)}
-            {s !== 'design' && !features?.[s] && <span className="soon" aria-hidden="true" />}
+            {s !== 'design' && s !== 'settings' && !features?.[s] && <span className="soon" aria-hidden="true" />}
           </button>
         ))}
       </nav>
