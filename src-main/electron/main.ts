@@ -10,11 +10,13 @@ import { fileURLToPath } from 'node:url';
 import { createBackend } from '../backend/backend';
 import { onCommandLog } from '../exec/runner';
 import { VERSION } from '../cli/version';
+import { ExternalLinks } from './external-links';
+import { CSP, menuTemplate, pickDialogOptions, webPreferences } from './shell-policy';
 import { loadWindowState, saveWindowState } from './window-state';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 const filters = [{ name: 'Lab blueprints', extensions: ['yaml', 'yml'] }];
+const links = new ExternalLinks();
 
 let win: BrowserWindow | null = null;
 
@@ -33,6 +35,11 @@ const backend = createBackend({
       const r = win ? await dialog.showSaveDialog(win, options) : await dialog.showSaveDialog(options);
       return r.canceled ? null : (r.filePath ?? null);
     },
+    pick: async (purpose) => {
+      const options = pickDialogOptions(purpose, process.platform);
+      const r = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
+      return r.canceled ? null : (r.filePaths[0] ?? null);
+    },
   },
 });
 
@@ -46,7 +53,10 @@ ipcMain.handle('halab:invoke', async (e, channel: unknown, payload: unknown) => 
   return backend.invoke(String(channel), payload);
 });
 
-backend.events.subscribe((channel, payload) => win?.webContents.send(`halab:event:${channel}`, payload));
+backend.events.subscribe((channel, payload) => {
+  links.observeEvent(channel, payload);
+  win?.webContents.send(`halab:event:${channel}`, payload);
+});
 onCommandLog((line) => backend.events.emit('log:line', { at: Date.now(), source: 'command', line }));
 
 function createWindow(): void {
@@ -58,14 +68,7 @@ function createWindow(): void {
     minHeight: 600,
     show: false,
     title: 'HA Lab Studio',
-    webPreferences: {
-      preload: join(here, '../preload/index.cjs'),
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      webSecurity: true,
-      spellcheck: false,
-    },
+    webPreferences: webPreferences(join(here, '../preload/index.cjs'), app.isPackaged),
   });
   if (state.maximized) win.maximize();
   win.once('ready-to-show', () => win?.show());
@@ -74,9 +77,12 @@ function createWindow(): void {
     saveWindowState(dir, { ...win.getNormalBounds(), maximized: win.isMaximized() });
   });
   win.on('closed', () => (win = null));
-  // No pop-ups and no navigation away from the app; external links open in the browser.
+  // No pop-ups and no navigation away from the app. A link opens in the
+  // system browser only if it is on the allowlist (external-links.ts).
   win.webContents.setWindowOpenHandler(({ url }) => {
-    if (/^https?:\/\//.test(url)) void shell.openExternal(url);
+    const ok = links.allowed(url);
+    if (ok) void shell.openExternal(ok);
+    else console.warn(`Refused to open ${url.slice(0, 200)} in the browser: not a documentation page or a running lab's web page.`);
     return { action: 'deny' };
   });
   win.webContents.on('will-navigate', (e) => e.preventDefault());
@@ -85,17 +91,7 @@ function createWindow(): void {
 }
 
 function buildMenu(): void {
-  const isMac = process.platform === 'darwin';
-  Menu.setApplicationMenu(
-    Menu.buildFromTemplate([
-      ...(isMac ? [{ role: 'appMenu' as const }] : []),
-      { role: 'fileMenu' },
-      { role: 'editMenu' },
-      { role: 'viewMenu' },
-      { role: 'windowMenu' },
-      { role: 'help', submenu: [{ role: 'about' }] },
-    ]),
-  );
+  Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate({ isMac: process.platform === 'darwin', packaged: app.isPackaged })));
 }
 
 app.whenReady().then(() => {
@@ -112,6 +108,8 @@ app.whenReady().then(() => {
 
 app.on('web-contents-created', (_e, contents) => {
   contents.on('will-attach-webview', (e) => e.preventDefault());
+  // Belt and braces with webPreferences.devTools: a packaged build never opens DevTools.
+  if (app.isPackaged) contents.on('devtools-opened', () => contents.closeDevTools());
 });
 
 let closing = false;
