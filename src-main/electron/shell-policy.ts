@@ -8,41 +8,46 @@ import type { MenuItemConstructorOptions, OpenDialogOptions, WebPreferences } fr
 import type { PickPurpose } from '../backend/handler-types';
 
 /**
- * The renderer's Content Security Policy. The same directives are in the
- * `<meta>` of `src-renderer/index.html` (which also covers web mode), except
- * `frame-ancestors`, which browsers ignore in a `<meta>`: the shell sends it
- * as a header, and so does `halab serve`.
+ * The renderer's Content Security Policy, in two forms:
  *
+ * - `CSP_META`, in the `<meta>` of `src-renderer/index.html`, travels with
+ *   the page to the desktop window and to web mode's browser;
+ * - `CSP`, the header the desktop shell adds to every response. Browsers
+ *   enforce both, so the stricter wins. It adds `frame-ancestors` (ignored
+ *   in a `<meta>`) and drops the loopback WebSockets, which only web mode
+ *   needs (the desktop renderer talks over IPC). `halab serve` sends its own
+ *   header with the exact WebSocket origin.
+ *
+ * What the renderer needs and gets:
  * - scripts only from the app itself (no inline script, no eval: zod runs
  *   with `jitless`);
  * - styles from the app plus inline `style` attributes (React Flow and the
  *   charts position elements with them);
  * - images from the app and `data:` (the favicon);
  * - `connect-src`: the app itself; in web mode also the event WebSocket on
- *   the loopback address the page came from (browsers that do not match
- *   `ws:` with `'self'` need the explicit entries);
- * - no plugins, no `<base>`, no form posts, no framing.
+ *   the loopback address the page came from (for browsers that do not match
+ *   `ws:` with `'self'`);
+ * - no plugins, `<base>`, form posts, frames or workers.
  */
-export const CSP_DIRECTIVES: readonly string[] = [
+const BASE_DIRECTIVES: readonly string[] = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data:",
   "font-src 'self'",
-  "connect-src 'self' ws://127.0.0.1:* ws://localhost:*",
+  "connect-src 'self'",
   "object-src 'none'",
   "base-uri 'none'",
   "form-action 'none'",
   "frame-src 'none'",
   "worker-src 'none'",
-  "frame-ancestors 'none'",
 ];
 
-/** The header form (all directives). */
-export const CSP = CSP_DIRECTIVES.join('; ');
+/** The `<meta>` form (desktop and web mode). */
+export const CSP_META = BASE_DIRECTIVES.map((d) => (d.startsWith('connect-src') ? `${d} ws://127.0.0.1:* ws://localhost:*` : d)).join('; ');
 
-/** The `<meta>` form: without `frame-ancestors`, which a `<meta>` cannot carry. */
-export const CSP_META = CSP_DIRECTIVES.filter((d) => !d.startsWith('frame-ancestors')).join('; ');
+/** The desktop shell's header form. */
+export const CSP = [...BASE_DIRECTIVES, "frame-ancestors 'none'"].join('; ');
 
 /** The main window's renderer: isolated, sandboxed, no Node; DevTools only in development builds. */
 export function webPreferences(preload: string, packaged: boolean): WebPreferences {
