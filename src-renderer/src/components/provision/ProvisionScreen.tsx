@@ -237,7 +237,7 @@ function VmTable({ lab, taskId }: { lab: ResolvedLab; taskId?: string }) {
 function ProgressRow({ name, power, addresses, p, testId }: { name: string; power?: string; addresses: string[]; p: VmProgress; testId: string }) {
   const t = useT();
   return (
-    <tr data-testid={testId} data-state={p.state}>
+    <tr data-testid={testId} data-state={p.state} data-done={p.done}>
       <td className="icon-cell">
         <StateIcon state={p.state} />
       </td>
