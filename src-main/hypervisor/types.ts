@@ -80,6 +80,28 @@ export interface OpOptions {
   log?: (line: string) => void;
 }
 
+/** Options of the network steps. */
+export interface NetworkOptions extends OpOptions {
+  /**
+   * The user said yes to changing the host's existing vmnet8 (NAT) to the
+   * blueprint's subnet. Its previous settings are recorded and restored by
+   * `removeNetwork` (so by `down`). Without it, a clash is refused.
+   */
+  reconfigureVmnet8?: boolean;
+}
+
+/** What a network step did: `changed` when it created, changed or removed a VMnet. */
+export type NetworkChange = 'changed' | 'unchanged';
+
+/** A blueprint VMnet whose subnet differs from the host's VMnet of that name (same shape as the IPC contract's). */
+export interface VmnetClash {
+  vmnet: string;
+  blueprintSubnet: string;
+  hostSubnet: string;
+  /** What to do, and what a reconfigure would affect (other VMs on vmnet8). */
+  message: string;
+}
+
 export interface FailureDetails {
   lastCommand?: string;
   lastOutput?: string;
@@ -96,10 +118,21 @@ export interface Hypervisor {
    * Idempotent. Never touches a network the lab did not create; throws when
    * an existing network of that name has different settings.
    */
-  ensureNetwork(lab: LabRef, net: NetworkSpec, opts?: OpOptions): Promise<void>;
+  ensureNetwork(lab: LabRef, net: NetworkSpec, opts?: NetworkOptions): Promise<NetworkChange | void>;
 
-  /** Remove a network the lab created. No-op when absent. */
-  removeNetwork(lab: LabRef, name: string, opts?: OpOptions): Promise<void>;
+  /**
+   * Remove a network the lab created (VMware: and still has the settings the
+   * lab gave it; a vmnet8 the lab reconfigured gets its old settings back).
+   * No-op when absent.
+   */
+  removeNetwork(lab: LabRef, name: string, opts?: OpOptions): Promise<NetworkChange | void>;
+
+  /**
+   * Optional: the blueprint networks whose subnet differs from an existing
+   * host network of the same name (VMware's vmnet8 in practice), found
+   * before anything runs. `lab` lets a provider skip networks the lab owns.
+   */
+  vmnetClashes?(nets: NetworkSpec[], lab?: LabRef): Promise<VmnetClash[]>;
 
   /** Create (clone) a VM; idempotent when it already exists with this spec. Leaves it powered off. */
   createVm(lab: LabRef, spec: VmSpec, opts?: OpOptions): Promise<void>;
@@ -152,7 +185,7 @@ export class HypervisorError extends Error {
   override readonly name = 'HypervisorError';
   constructor(
     message: string,
-    readonly code: 'not-usable' | 'not-found' | 'bad-state' | 'conflict' | 'needs-admin' | 'transient' | 'failed',
+    readonly code: 'not-usable' | 'not-found' | 'bad-state' | 'conflict' | 'needs-admin' | 'transient' | 'canceled' | 'failed',
     readonly fix?: string,
     readonly details?: FailureDetails,
   ) {

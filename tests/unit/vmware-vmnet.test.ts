@@ -2,7 +2,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { applyNetworking, linuxLeasePath, NetworkingFile, readNetworking } from '../../src-main/hypervisor/vmware/vmnet-linux.js';
-import { vnetlibEnsureCommands, vnetlibRemoveCommands, ensureWindowsVnet } from '../../src-main/hypervisor/vmware/vmnet-windows.js';
+import { CommandError } from '../../src-main/exec/runner.js';
+import { elevatedVnetlibArgv, vnetlibEnsureCommands, vnetlibRemoveCommands, ensureWindowsVnet } from '../../src-main/hypervisor/vmware/vmnet-windows.js';
 import { createFakeVmwareHost, DEFAULT_NETWORKING, FAKE_VMWARE_NETWORKS, type FakeVmwareHost } from '../fake-vmrun/fake-env.js';
 
 describe('Linux networking file', () => {
@@ -99,6 +100,34 @@ describe('Windows vnetlib', () => {
     expect(ran[0]).toEqual(['C:\\VMware\\vnetlib64.exe', '--', 'add', 'adapter', 'vmnet4']);
     const ok = [{ index: 4, name: 'vmnet4', type: 'hostOnly', dhcp: false, subnet: '10.10.40.0', mask: '255.255.255.0' }];
     await expect(ensureWindowsVnet(v, true, { ...o, listHostNetworks: async () => ok })).resolves.toBeUndefined();
-    await expect(ensureWindowsVnet(v, true, { ...o, isAdmin: async () => false, listHostNetworks: async () => ok })).rejects.toMatchObject({ code: 'needs-admin' });
+    await expect(ensureWindowsVnet(v, true, { ...o, isAdmin: async () => false, elevate: false, listHostNetworks: async () => ok })).rejects.toMatchObject({ code: 'needs-admin' });
+  });
+
+  it('elevates only the vnetlib calls, all in one UAC prompt, and lists the commands when the prompt is declined', async () => {
+    const ran: string[][] = [];
+    const v = { index: 5, subnet: '10.10.50.0', netmask: '255.255.255.0', hostAddress: '10.10.50.1', dhcp: false };
+    const ok = [{ index: 5, name: 'vmnet5', type: 'hostOnly', dhcp: false, subnet: '10.10.50.0', mask: '255.255.255.0' }];
+    const base = { vnetlibPath: 'C:\\Program Files (x86)\\VMware\\VMware Workstation\\vnetlib64.exe', isAdmin: async () => false, listHostNetworks: async () => ok };
+    const accepted = async (argv: string[]) => {
+      ran.push(argv);
+      return { argv, stdout: '', stderr: '', exitCode: 0, durationMs: 1 };
+    };
+    await expect(ensureWindowsVnet(v, false, { ...base, runner: accepted })).resolves.toBeUndefined();
+    expect(ran).toHaveLength(1);
+    const argv = ran[0]!;
+    expect(argv.slice(0, 4)).toEqual(['powershell.exe', '-NoProfile', '-NonInteractive', '-Command']);
+    expect(argv[4]).toMatch(/Start-Process -FilePath powershell\.exe -Verb RunAs -Wait/);
+    const encoded = /'-EncodedCommand','([A-Za-z0-9+/=]+)'/.exec(argv[4]!)?.[1] ?? '';
+    const inner = Buffer.from(encoded, 'base64').toString('utf16le').split('; ');
+    expect(inner[0]).toBe("& 'C:\\Program Files (x86)\\VMware\\VMware Workstation\\vnetlib64.exe' -- 'add' 'adapter' 'vmnet5'");
+    expect(inner).toHaveLength(vnetlibEnsureCommands(v, false).length);
+    expect(argv).toEqual(elevatedVnetlibArgv(base.vnetlibPath, vnetlibEnsureCommands(v, false)));
+
+    const declined = async (argv: string[]): Promise<never> => {
+      throw new CommandError('powershell.exe exited with code 5', argv, '', '', 5, 'exit');
+    };
+    const err = await ensureWindowsVnet(v, false, { ...base, runner: declined }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'needs-admin' });
+    expect((err as Error & { fix: string }).fix).toContain('"C:\\Program Files (x86)\\VMware\\VMware Workstation\\vnetlib64.exe" -- add adapter vmnet5');
   });
 });

@@ -6,12 +6,26 @@
  * cloud-init (first NIC only), (3) the VMnet DHCP lease for the NIC's MAC.
  * Answers ending in `.1`, equal to the host's address, or outside the NIC's
  * subnet are discarded.
+ *
+ * Rate: all vmrun calls of one wait share one gate, so a VM costs at most
+ * one vmrun call per second (the lease file is read more often; it is only
+ * a file). A transient vmrun failure (the Workstation UI was busy) is simply
+ * tried again at the next slot, for as long as the wait lasts.
+ *
+ * Why no `network:` key in the clone's cloud-init metadata: the first boot
+ * takes DHCP on the first NIC, which works with any template (also one whose
+ * cloud-init ignores guestinfo network config, e.g. a leftover
+ * 99-installer.cfg); the lab's static addresses are then written by the
+ * provisioner's system step over SSH as netplan matched by MAC, the same
+ * rendered files on both providers, and cloud-init's network rendering is
+ * disabled there. So netplan over SSH is the one source of the lab
+ * addresses; this wait only has to find the first-boot DHCP address.
  */
 import { readFile } from 'node:fs/promises';
 import { HypervisorError } from '../types.js';
 import { activeLeaseFor, parseDhcpLeases } from './dhcp-leases.js';
 import { inCidr } from './ipv4.js';
-import type { VmrunClient } from './vmrun-client.js';
+import { sleep, type VmrunClient } from './vmrun-client.js';
 import { VmrunError } from './vmrun-errors.js';
 import { isIpv4 } from './vmrun-parsers.js';
 
@@ -28,8 +42,14 @@ export interface GuestAddressQuery {
   leaseFiles: string[];
   timeoutMs: number;
   signal?: AbortSignal;
+  /** Is the VM still running? May throw a transient VmrunError (then asked again later). */
   isRunning: () => Promise<boolean>;
+  /** How often the lease file is read (default 500 ms). */
   pollMs?: number;
+  /** Least time between two vmrun calls of this wait (default 1000 ms). */
+  minCallGapMs?: number;
+  /** How often the VM's power state is checked (default 5 s). */
+  runningCheckMs?: number;
   log?: (line: string) => void;
 }
 
@@ -38,15 +58,6 @@ export function acceptableAddress(ip: string, q: Pick<GuestAddressQuery, 'subnet
   if (!isIpv4(ip) || ip.endsWith('.1') || ip === q.hostAddress || ip.startsWith('169.254.')) return false;
   return q.subnet ? inCidr(ip, q.subnet) : true;
 }
-
-const pause = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(t);
-      resolve();
-    }, { once: true });
-  });
 
 async function fromLeases(q: GuestAddressQuery): Promise<string | undefined> {
   for (const file of q.leaseFiles) {
@@ -57,27 +68,46 @@ async function fromLeases(q: GuestAddressQuery): Promise<string | undefined> {
   return undefined;
 }
 
+/** A transient vmrun failure (or our own per-call timeout) that the wait simply tries again later. */
+const retryable = (e: unknown): boolean => e instanceof VmrunError && (e.transient || e.kind === 'timeout');
+
 /** Wait for the address; rejects with a HypervisorError on timeout, cancel, or a VM that stopped. */
 export async function waitForGuestAddress(q: GuestAddressQuery): Promise<string> {
   const stop = new AbortController();
   const onOuterAbort = () => stop.abort();
+  if (q.signal?.aborted) stop.abort();
   q.signal?.addEventListener('abort', onOuterAbort, { once: true });
   const deadline = Date.now() + q.timeoutMs;
   const pollMs = q.pollMs ?? 500;
+  const gap = q.minCallGapMs ?? 1000;
+  const runningEvery = q.runningCheckMs ?? 5000;
   let found: string | undefined;
   let discarded: string | undefined;
 
+  // One gate for every vmrun call of this wait.
+  let nextSlot = 0;
+  const slotFree = () => Date.now() >= nextSlot;
+  const takeSlot = async (): Promise<boolean> => {
+    const now = Date.now();
+    const at = Math.max(now, nextSlot);
+    nextSlot = at + gap;
+    if (at > now) await sleep(at - now, stop.signal);
+    return !stop.signal.aborted && !found;
+  };
+
   const viaTools = async (): Promise<void> => {
     while (!found && !stop.signal.aborted && Date.now() < deadline) {
+      if (!(await takeSlot())) return;
       try {
-        const ips = await q.client.getGuestIPAddress(q.vmx, { wait: true, timeoutMs: Math.max(1000, deadline - Date.now()), signal: stop.signal });
+        const ips = await q.client.getGuestIPAddress(q.vmx, { wait: true, quiet: true, retries: 0, timeoutMs: Math.max(1000, deadline - Date.now()), signal: stop.signal });
         const good = ips.find((ip) => acceptableAddress(ip, q));
         if (good) found ??= good;
         else discarded = ips.join(', ') || discarded;
       } catch (e) {
         if (!(e instanceof VmrunError) || e.kind === 'aborted' || e.kind === 'timeout') return;
       }
-      if (!found) await pause(2000, stop.signal);
+      // -wait answered without a usable address: ask again later, not in a tight loop.
+      if (!found) await sleep(2000, stop.signal);
     }
   };
   const tools = q.nicIndex === 0 ? viaTools() : Promise.resolve();
@@ -85,13 +115,9 @@ export async function waitForGuestAddress(q: GuestAddressQuery): Promise<string>
   try {
     let lastRunningCheck = Date.now();
     while (!found) {
-      if (q.signal?.aborted) throw new HypervisorError(`Waiting for ${q.vmName}'s address was canceled.`, 'failed');
+      if (q.signal?.aborted) throw new HypervisorError(`Waiting for ${q.vmName}'s address was canceled.`, 'canceled');
       const lease = await fromLeases(q);
       if (lease) found ??= lease;
-      if (!found && q.nicIndex === 0) {
-        const published = await q.client.readVariable(q.vmx, 'guestVar', 'local-ipv4', { quiet: true, signal: stop.signal, timeoutMs: 10_000 }).catch(() => '');
-        if (published && acceptableAddress(published, q)) found ??= published;
-      }
       if (found) break;
       if (Date.now() >= deadline) {
         const extra = discarded ? ` VMware Tools reported ${discarded}, which is not on ${q.network}.` : '';
@@ -101,11 +127,27 @@ export async function waitForGuestAddress(q: GuestAddressQuery): Promise<string>
           `Open the VM's console in VMware Workstation and check it booted; make sure ${q.network} has DHCP (or the address was set), and that the template has open-vm-tools and cloud-init.`,
         );
       }
-      if (Date.now() - lastRunningCheck > 5000) {
-        lastRunningCheck = Date.now();
-        if (!(await q.isRunning())) throw new HypervisorError(`${q.vmName} is not running, so it has no address.`, 'bad-state', 'Start the VM first.');
+      if (slotFree()) {
+        if (Date.now() - lastRunningCheck >= runningEvery) {
+          if (await takeSlot()) {
+            lastRunningCheck = Date.now();
+            let running = true;
+            try {
+              running = await q.isRunning();
+            } catch (e) {
+              if (!retryable(e)) throw e;
+              q.log?.(`${q.vmName}: VMware was busy (${(e as Error).message}); asking again`);
+            }
+            if (!running) throw new HypervisorError(`${q.vmName} is not running, so it has no address.`, 'bad-state', 'Start the VM first.');
+          }
+        } else if (q.nicIndex === 0 && (await takeSlot())) {
+          const published = await q.client
+            .readVariable(q.vmx, 'guestVar', 'local-ipv4', { quiet: true, retries: 0, signal: stop.signal, timeoutMs: 10_000 })
+            .catch(() => '');
+          if (published && acceptableAddress(published, q)) found ??= published;
+        }
       }
-      await pause(pollMs, stop.signal);
+      if (!found) await sleep(pollMs, stop.signal);
     }
     q.log?.(`${q.vmName} ${q.network}: ${found}`);
     return found;

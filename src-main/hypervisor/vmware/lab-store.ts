@@ -2,8 +2,9 @@
  * What the VMware driver remembers inside the lab folder: one folder per VM
  * (`<lab.dir>/vms/<name>/<name>.vmx` plus `halab-vm.json`, written last, so
  * its presence means "created completely") and the list of VMnets this lab
- * created (`<lab.dir>/vmware-networks.json`), the only ones it may change or
- * remove.
+ * created and applied, or reconfigured with the user's yes
+ * (`<lab.dir>/vmware-networks.json`), the only ones it may change, remove or
+ * restore.
  */
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -19,9 +20,23 @@ export interface VmRecord {
   createdAt: string;
 }
 
+/** How a VMnet looked before the lab reconfigured it: the exact networking-file lines (Linux) or VMware's values (Windows). */
+export interface PreviousVmnet {
+  linux?: { index: number; raw: string }[];
+  windows?: { subnet: string; netmask: string; dhcp: boolean; nat: boolean };
+}
+
 export interface NetworkRecord {
-  /** VMnets this lab created, by name, with the settings it gave them. */
+  /** VMnets this lab created AND applied, by name, with the settings it gave them. */
   created: Record<string, NetworkSpec>;
+  /** Existing VMnets (vmnet8) the lab changed with the user's yes, with what to restore. */
+  reconfigured?: Record<string, { spec: NetworkSpec; previous: PreviousVmnet }>;
+  /**
+   * Changes started but not known to be applied (interrupted, or waiting for
+   * the user to run the root command). Promoted to `created`/`reconfigured`
+   * only when VMware shows exactly these settings.
+   */
+  pending?: Record<string, { spec: NetworkSpec; previous?: PreviousVmnet }>;
 }
 
 const SAFE_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/i;
@@ -33,7 +48,9 @@ export function assertVmName(name: string): void {
 
 export const vmDir = (lab: LabRef, name: string): string => join(lab.dir, 'vms', name);
 export const vmxPathOf = (lab: LabRef, name: string): string => join(vmDir(lab, name), `${name}.vmx`);
-const recordPath = (lab: LabRef, name: string): string => join(vmDir(lab, name), 'halab-vm.json');
+/** Written last when a VM is created: its presence means "created completely". */
+export const VM_RECORD_FILE = 'halab-vm.json';
+const recordPath = (lab: LabRef, name: string): string => join(vmDir(lab, name), VM_RECORD_FILE);
 const networksPath = (lab: LabRef): string => join(lab.dir, 'vmware-networks.json');
 
 async function writeJsonAtomic(path: string, value: unknown): Promise<void> {

@@ -1,19 +1,32 @@
 /**
  * VMnets on a Linux host: `/etc/vmware/networking` (`answer VNET_<n>_<KEY>
- * <value>` lines) edited in place, then applied with `vmware-networks
- * --migrate-network-settings` and a restart, keeping the DHCP lease files.
- * Needs root; the caller gets a `needs-admin` HypervisorError otherwise.
+ * <value>` lines) prepared here as the invoking user, then applied in ONE
+ * step that needs root: install the file, `vmware-networks --stop`,
+ * `--migrate-network-settings`, `--stop`, restore the DHCP lease files the
+ * migration resets, `--start`. That step is a small sh script written to the
+ * lab folder and run through the command runner: directly when we are root
+ * (or the folder is writable, as with a test override of the folder),
+ * else with `sudo -n` (cached or password-less sudo) or `pkexec` (a desktop
+ * session's password dialog). When neither is possible it fails with the
+ * exact command for the user to run; nothing else (VMs, lab folder, keys)
+ * is ever done as root.
  */
-import { access, constants, copyFile, readFile, rename, unlink, writeFile } from 'node:fs/promises';
-import { dirname, join, basename } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { CommandError, run } from '../../exec/runner.js';
+import { access, chmod, constants, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { CommandError, run, type RunOptions, type RunResult } from '../../exec/runner.js';
 import { HypervisorError } from '../types.js';
 
 type NetLine = { kind: 'answer'; vnet: number; key: string; value: string; raw: string } | { kind: 'other'; raw: string; vnet?: number };
 
 const ANSWER = /^answer\s+VNET_(\d+)_([A-Z0-9_]+)\s+(.*?)\s*$/;
 const PER_VNET = /^(?:add|remove)_(?:nat_portfwd|dhcp_mac_to_ip|bridge_mapping)\s+(\d+)\s/;
+
+/** One raw line of the networking file and where it stood. */
+export interface VnetLine {
+  index: number;
+  raw: string;
+}
 
 /** Settings of one VMnet in the networking file. */
 export interface VnetSettings {
@@ -104,6 +117,25 @@ export class NetworkingFile {
     else this.lines.splice(at + 1, 0, line);
   }
 
+  /** Every line of one VMnet with its position (answers, port forwards, reservations), to restore later. */
+  vnetLines(vnet: number): VnetLine[] {
+    return this.lines.flatMap((l, index) => (l.vnet === vnet ? [{ index, raw: l.raw }] : []));
+  }
+
+  /**
+   * Put back lines recorded by `vnetLines`: the VMnet's current lines go,
+   * the recorded ones return to their old positions, so a file nobody else
+   * touched meanwhile is restored byte for byte.
+   */
+  restoreVnet(vnet: number, previous: VnetLine[]): this {
+    this.remove(vnet);
+    for (const p of [...previous].sort((a, b) => a.index - b.index)) {
+      const parsed = NetworkingFile.parse(`${p.raw}\n`).lines.find((l) => l.raw === p.raw) ?? { kind: 'other' as const, raw: p.raw, vnet };
+      this.lines.splice(Math.min(p.index, this.lines.length), 0, parsed);
+    }
+    return this;
+  }
+
   toString(): string {
     const text = this.lines.map((l) => l.raw).join('\n');
     return this.finalEol ? `${text}\n` : text;
@@ -124,71 +156,155 @@ export const networkingPath = (etcDir: string): string => join(etcDir, 'networki
 /** `/etc/vmware/vmnetN/dhcpd/dhcpd.leases`. */
 export const linuxLeasePath = (etcDir: string, vnet: number): string => join(etcDir, `vmnet${vnet}`, 'dhcpd', 'dhcpd.leases');
 
-/** Read the networking file; an empty one when it does not exist yet. */
-export async function readNetworking(etcDir: string): Promise<NetworkingFile> {
-  const text = await readFile(networkingPath(etcDir), 'utf8').catch((e: NodeJS.ErrnoException) => {
-    if (e.code === 'ENOENT') return 'VERSION=1,0\n';
+/** The networking file's text, or undefined when it does not exist. */
+export async function readNetworkingText(etcDir: string): Promise<string | undefined> {
+  return readFile(networkingPath(etcDir), 'utf8').catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return undefined;
     throw e;
   });
-  return NetworkingFile.parse(text);
 }
 
-const needsRoot = (what: string): HypervisorError =>
-  new HypervisorError(
-    `Changing VMware's virtual networks needs root rights (${what}).`,
-    'needs-admin',
-    'Run this step with sudo (for example `sudo halab up …`), or create the VMnet yourself in the Virtual Network Editor (vmware-netcfg).',
+/** Read the networking file; an empty one when it does not exist yet. */
+export async function readNetworking(etcDir: string): Promise<NetworkingFile> {
+  return NetworkingFile.parse((await readNetworkingText(etcDir)) ?? 'VERSION=1,0\n');
+}
+
+type Runner = (argv: string[], opts?: RunOptions) => Promise<RunResult>;
+
+/** How the one root step is run: as we are, or behind `sudo -n` / `pkexec`; `none` when no way works. */
+export type Elevation = { kind: 'direct' } | { kind: 'sudo' | 'pkexec'; prefix: string[] } | { kind: 'none' };
+
+export interface ElevationProbe {
+  env?: NodeJS.ProcessEnv;
+  /** Effective user id (default: this process'). */
+  uid?: number;
+  runner?: Runner;
+  /** Can this process write the path (default: fs access W_OK)? */
+  canWrite?: (path: string) => Promise<boolean>;
+}
+
+const writable = async (path: string): Promise<boolean> =>
+  access(path, constants.W_OK).then(
+    () => true,
+    (e: NodeJS.ErrnoException) => e.code === 'ENOENT' && path.endsWith('networking'),
   );
 
-async function writeAtomic(path: string, text: string): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`);
-  await writeFile(tmp, text, { mode: 0o644 });
-  await rename(tmp, path);
+async function onPath(name: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  for (const dir of (env.PATH ?? '/usr/bin:/bin').split(delimiter).filter(Boolean)) {
+    const p = join(dir, name);
+    if (await access(p, constants.X_OK).then(() => true, () => false)) return p;
+  }
+  return undefined;
 }
 
 /**
- * Write the networking file and apply it: stop, migrate from a temp copy,
- * stop again, restore the DHCP leases the migration may reset, start.
+ * Decide how the VMnet step gets root: directly when this process is root
+ * or may write the folder; `sudo -n` when sudo works without a prompt;
+ * `pkexec` in a desktop session (it shows its own password dialog).
  */
-export async function applyNetworking(
-  file: NetworkingFile,
-  paths: LinuxVmnetPaths,
-  opts: { signal?: AbortSignal; log?: (line: string) => void } = {},
-): Promise<void> {
-  const target = networkingPath(paths.etcDir);
+export async function detectElevation(paths: LinuxVmnetPaths, o: ElevationProbe = {}): Promise<Elevation> {
+  const env = o.env ?? process.env;
+  const uid = o.uid ?? process.getuid?.();
+  const canWrite = o.canWrite ?? writable;
+  if (uid === 0) return { kind: 'direct' };
+  if ((await canWrite(paths.etcDir)) && (await canWrite(networkingPath(paths.etcDir)))) return { kind: 'direct' };
+  const runner = o.runner ?? run;
+  const sudo = await onPath('sudo', env);
+  if (sudo) {
+    const ok = await runner([sudo, '-n', 'true'], { timeoutMs: 10_000, quiet: true }).then(() => true, () => false);
+    if (ok) return { kind: 'sudo', prefix: [sudo, '-n'] };
+  }
+  const pkexec = await onPath('pkexec', env);
+  if (pkexec && (env.DISPLAY || env.WAYLAND_DISPLAY)) return { kind: 'pkexec', prefix: [pkexec] };
+  return { kind: 'none' };
+}
+
+const shQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * The root step as a script: only fixed commands, every path quoted. On a
+ * failed migration the old networking file is put back and the networks
+ * started again, so a failure changes nothing.
+ */
+export function applyScript(prepared: string, paths: LinuxVmnetPaths, leaseFiles: string[]): string {
+  return `#!/bin/sh
+# HA Lab Studio: apply the prepared VMware network settings (needs root).
+set -u
+set -- ${[prepared, paths.etcDir, paths.vmwareNetworks, ...leaseFiles].map(shQuote).join(' ')}
+prepared=$1; etc=$2; vn=$3; shift 3
+"$vn" --stop || exit $?
+for l in "$@"; do if [ -f "$l" ]; then cp -p "$l" "$l.halab-keep"; fi; done
+had_old=0
+if [ -f "$etc/networking" ]; then cp -p "$etc/networking" "$etc/.networking.halab-old" && had_old=1; fi
+tmp="$etc/.networking.halab-$$"
+cp "$prepared" "$tmp" && chmod 644 "$tmp" && cp -p "$tmp" "$etc/.networking.halab-new" && mv -f "$etc/.networking.halab-new" "$etc/networking" || exit 1
+if ! "$vn" --migrate-network-settings "$tmp"; then
+  if [ "$had_old" = 1 ]; then mv -f "$etc/.networking.halab-old" "$etc/networking"; fi
+  rm -f "$tmp"
+  for l in "$@"; do if [ -f "$l.halab-keep" ]; then mv -f "$l.halab-keep" "$l"; fi; done
+  "$vn" --start
+  exit 1
+fi
+"$vn" --stop
+rm -f "$tmp" "$etc/.networking.halab-old"
+for l in "$@"; do if [ -f "$l.halab-keep" ]; then mv -f "$l.halab-keep" "$l"; fi; done
+"$vn" --start
+`;
+}
+
+export interface ApplyOptions {
+  signal?: AbortSignal;
+  log?: (line: string) => void;
+  /** Folder for the prepared file and the script (the lab folder; default a temp folder). */
+  stageDir?: string;
+  /** How to get root (default: `detectElevation`). */
+  elevation?: Elevation;
+  probe?: ElevationProbe;
+  runner?: Runner;
+}
+
+const ROOT_REFUSAL = /must be (run as )?root|as root|superuser|permission denied|not permitted|EACCES/i;
+
+function needsRoot(command: string, why: string): HypervisorError {
+  return new HypervisorError(
+    `Changing VMware's virtual networks needs root rights once (${why}). Nothing was changed.`,
+    'needs-admin',
+    `Run this one command in a terminal, then start the lab again (your VMs and lab files stay yours; only this network step runs as root):\n  ${command}`,
+  );
+}
+
+/**
+ * Apply the networking file in one root step (see the module doc). Throws a
+ * `needs-admin` HypervisorError whose fix is the exact command to run.
+ */
+export async function applyNetworking(file: NetworkingFile, paths: LinuxVmnetPaths, opts: ApplyOptions = {}): Promise<void> {
+  const stage = opts.stageDir ?? join(tmpdir(), `halab-vmnets-${process.pid}`);
+  await mkdir(stage, { recursive: true, mode: 0o700 });
+  const prepared = join(stage, 'networking.prepared');
+  const script = join(stage, 'apply-vmnets.sh');
+  const leases = file.vnets().filter((n) => file.get(n)?.dhcp).map((n) => linuxLeasePath(paths.etcDir, n));
+  await writeFile(prepared, file.toString(), { mode: 0o644 });
+  await writeFile(script, applyScript(prepared, paths, leases), { mode: 0o700 });
+  await chmod(prepared, 0o644);
+  const printed = `sudo /bin/sh ${shQuote(script)}`;
+  const elevation = opts.elevation ?? (await detectElevation(paths, opts.probe));
+  if (elevation.kind === 'none') throw needsRoot(printed, 'neither sudo without a password prompt nor pkexec in a desktop session is available');
+  const prefix = elevation.kind === 'direct' ? [] : elevation.prefix;
+  if (elevation.kind !== 'direct') opts.log?.(`applying the VMnet change as root with ${elevation.kind} (one step)`);
   try {
-    await access(dirname(target), constants.W_OK);
-    await access(target, constants.W_OK).catch((e: NodeJS.ErrnoException) => {
-      if (e.code !== 'ENOENT') throw e;
-    });
-  } catch {
-    throw needsRoot(`${target} is not writable`);
+    await (opts.runner ?? run)([...prefix, '/bin/sh', script], { timeoutMs: 300_000, signal: opts.signal });
+  } catch (e) {
+    if (e instanceof CommandError && e.reason === 'exit') {
+      const said = `${e.stdout}\n${e.stderr}`;
+      if (elevation.kind !== 'direct' && (e.exitCode === 126 || e.exitCode === 127)) throw needsRoot(printed, `${elevation.kind} was refused or canceled`);
+      if (ROOT_REFUSAL.test(said)) throw needsRoot(printed, 'vmware-networks refused to run without root');
+      throw new HypervisorError(
+        `vmware-networks could not apply the new network settings; the previous ones were put back. It said: ${e.tail(3) || `exit code ${e.exitCode}`}`,
+        'failed',
+        `Check the VMware network service (sudo vmware-networks --status), or set the VMnet up in the Virtual Network Editor (vmware-netcfg). The prepared settings are in ${prepared}.`,
+      );
+    }
+    throw e;
   }
-  const leases = new Map<string, string>();
-  for (const n of file.vnets()) {
-    if (!file.get(n)?.dhcp) continue;
-    const p = linuxLeasePath(paths.etcDir, n);
-    const text = await readFile(p, 'utf8').catch(() => undefined);
-    if (text !== undefined) leases.set(p, text);
-  }
-  await writeAtomic(target, file.toString());
-  const temp = join(paths.etcDir, `.networking.halab-${randomBytes(4).toString('hex')}`);
-  await copyFile(target, temp);
-  const tool = (args: string[]) =>
-    run([paths.vmwareNetworks, ...args], { timeoutMs: 120_000, signal: opts.signal }).catch((e: unknown) => {
-      if (e instanceof CommandError && /must be (run as )?root|as root|superuser|permission denied|not permitted|EACCES/i.test(`${e.stdout}\n${e.stderr}`)) {
-        throw needsRoot('vmware-networks refused');
-      }
-      throw e;
-    });
-  try {
-    await tool(['--stop']);
-    await tool(['--migrate-network-settings', temp]);
-    await tool(['--stop']);
-  } finally {
-    await unlink(temp).catch(() => undefined);
-    for (const [p, text] of leases) await writeFile(p, text).catch(() => undefined);
-  }
-  await tool(['--start']);
   opts.log?.(`VMware networks reconfigured (${file.vnets().map((n) => `vmnet${n}`).join(', ')})`);
 }

@@ -1,15 +1,22 @@
 /**
- * Lab VMnets on either host OS. Only networks recorded as created by this
- * lab are ever changed or removed; an existing network with the wanted
- * settings is used as it is; one with other settings is a conflict the
- * student resolves (VMware's own VMnets 0/1/8 included).
+ * Lab VMnets on either host OS, with these safety rules:
+ *
+ * - A VMnet becomes the lab's own only AFTER the change was applied and
+ *   VMware shows it (a change started but not applied is only "pending").
+ * - An existing VMnet with the wanted settings is used as it is and never
+ *   removed. One with other settings is a clash: refused, except vmnet8
+ *   when the user said yes (`reconfigureVmnet8`); then its exact previous
+ *   settings are recorded and `remove` puts them back byte for byte.
+ * - `remove` deletes (or restores) a VMnet only when it is the lab's own AND
+ *   VMware still shows the settings the lab applied.
  */
 import { win32 } from 'node:path';
-import { HypervisorError, type LabRef, type NetworkSpec, type OpOptions } from '../types.js';
+import { HypervisorError, type LabRef, type NetworkChange, type NetworkOptions, type NetworkSpec, type OpOptions, type VmnetClash } from '../types.js';
 import { intToIp, ipToInt, parseCidr } from './ipv4.js';
-import { readNetworkRecord, writeNetworkRecord } from './lab-store.js';
+import { readNetworkRecord, writeNetworkRecord, type NetworkRecord, type PreviousVmnet } from './lab-store.js';
 import type { VmrunClient } from './vmrun-client.js';
-import { applyNetworking, linuxLeasePath, readNetworking, type VnetSettings } from './vmnet-linux.js';
+import type { HostNetwork } from './vmrun-parsers.js';
+import { applyNetworking, linuxLeasePath, readNetworking, type ElevationProbe, type NetworkingFile } from './vmnet-linux.js';
 import { ensureWindowsVnet, removeWindowsVnet } from './vmnet-windows.js';
 
 export interface VmnetManagerOptions {
@@ -24,6 +31,8 @@ export interface VmnetManagerOptions {
   /** Windows: `C:\ProgramData\VMware` (DHCP leases). */
   windowsDataDir: string;
   isAdmin?: () => Promise<boolean>;
+  /** Linux: how the one root step is found (tests inject a non-root user). */
+  elevation?: ElevationProbe;
 }
 
 /** VMnet number from `vmnet11`. */
@@ -33,50 +42,112 @@ export function vnetIndex(name: string): number {
   return Number(m[1]);
 }
 
-interface Observed {
+/** A VMnet's settings as VMware shows them. */
+export interface Observed {
   subnet: string;
   netmask: string;
   dhcp: boolean;
   nat: boolean;
 }
 
-/** Creates, checks and removes the lab's VMnets. */
+const sameSettings = (a: Observed | undefined, b: Observed): boolean =>
+  !!a && a.subnet === b.subnet && a.netmask === b.netmask && a.dhcp === b.dhcp && a.nat === b.nat;
+
+const maskBits = (mask: string): number => ipToInt(mask).toString(2).replace(/0+$/, '').length;
+const cidrOf = (o: Observed): string => (o.subnet && o.netmask ? `${o.subnet}/${maskBits(o.netmask)}` : o.subnet || '(no subnet)');
+const describeObserved = (o: Observed): string => `${cidrOf(o)} (DHCP ${o.dhcp ? 'on' : 'off'}, NAT ${o.nat ? 'on' : 'off'})`;
+
+/** What the blueprint wants of a VMnet, checked against VMware's fixed .1/.2 rules. */
+export function wantedSettings(spec: NetworkSpec, platform: NodeJS.Platform): Observed & { index: number } {
+  const index = vnetIndex(spec.name);
+  const { network, mask } = parseCidr(spec.subnet);
+  const base = ipToInt(network);
+  // VMware fixes the host at .1 and the NAT gateway at .2 of every VMnet.
+  if (spec.hostAddress !== intToIp(base + 1)) {
+    throw new HypervisorError(
+      `${spec.name}: VMware always gives the host ${intToIp(base + 1)}, but the blueprint says ${spec.hostAddress}.`,
+      'conflict',
+      `Set the host address of ${spec.name} to ${intToIp(base + 1)} in the blueprint.`,
+    );
+  }
+  if (spec.type === 'nat' && spec.natGateway && spec.natGateway !== intToIp(base + 2)) {
+    throw new HypervisorError(
+      `${spec.name}: VMware's NAT gateway is always ${intToIp(base + 2)}, but the blueprint says ${spec.natGateway}.`,
+      'conflict',
+      `Set the gateway of ${spec.name} to ${intToIp(base + 2)} in the blueprint.`,
+    );
+  }
+  if (platform === 'win32' && index > 19) {
+    throw new HypervisorError(`${spec.name}: Windows hosts only have vmnet0 … vmnet19.`, 'failed', 'Renumber the network to vmnet2 … vmnet19 in the blueprint.');
+  }
+  return { index, subnet: network, netmask: mask, dhcp: spec.dhcp !== undefined, nat: spec.type === 'nat' };
+}
+
+/** The clash of a blueprint network with the host's VMnet of that name: what is there and what to do. */
+export function clashOf(spec: NetworkSpec, seen: Observed): VmnetClash {
+  const host = describeObserved(seen);
+  const message =
+    spec.name === 'vmnet8'
+      ? `vmnet8 (VMware's NAT network) on this PC is ${host}, but the blueprint wants ${spec.subnet}. ` +
+        `Choose one: (1) let HA Lab Studio reconfigure vmnet8 to ${spec.subnet} (halab up --reconfigure-vmnet8, or confirm in the Provision screen). ` +
+        `Other VMs on vmnet8 lose their network until "halab down" puts ${cidrOf(seen)} back. ` +
+        `(2) Edit the blueprint: set the subnet of vmnet8 to ${cidrOf(seen)}.`
+      : `${spec.name} already exists on this PC as ${host} and this lab did not create it, so it is left alone; the blueprint wants ${spec.subnet}. ` +
+        `Pick a free VMnet number for this network in the blueprint, or set ${spec.name} to ${spec.subnet} yourself in the Virtual Network Editor.`;
+  return { vmnet: spec.name, blueprintSubnet: spec.subnet, hostSubnet: cidrOf(seen), message };
+}
+
+/** Where to read the host's VMnets: the networking file (Linux) or `vmrun listHostNetworks` (Windows). */
+export interface ClashSource {
+  platform: NodeJS.Platform;
+  /** Linux: VMware's config folder (`vmwareEtcDir` / HALAB_VMWARE_ETC_DIR / `/etc/vmware`). */
+  etcDir?: string;
+  /** Windows: the host networks (as `vmrun listHostNetworks` reports them). */
+  listHostNetworks?: () => Promise<HostNetwork[]>;
+  /** Skip networks this lab created or reconfigured. */
+  lab?: LabRef;
+}
+
+async function observeVnet(index: number, src: ClashSource): Promise<Observed | undefined> {
+  if (src.platform === 'win32') {
+    if (!src.listHostNetworks) return undefined;
+    const h = (await src.listHostNetworks()).find((n) => n.name === `vmnet${index}`);
+    return h && { subnet: h.subnet, netmask: h.mask, dhcp: h.dhcp, nat: h.type.toLowerCase() === 'nat' };
+  }
+  const s = (await readNetworking(src.etcDir ?? '/etc/vmware')).get(index);
+  return s && { subnet: s.subnet, netmask: s.netmask, dhcp: s.dhcp, nat: s.nat };
+}
+
+/**
+ * The blueprint's NAT/host-only networks whose settings differ from the
+ * host's existing VMnet of the same name (before anything runs). Networks
+ * the lab itself created or reconfigured are not clashes.
+ */
+export async function vmnetClashes(nets: NetworkSpec[], src: ClashSource): Promise<VmnetClash[]> {
+  const record = src.lab ? await readNetworkRecord(src.lab) : undefined;
+  const out: VmnetClash[] = [];
+  for (const spec of nets) {
+    if (spec.type === 'bridged') continue;
+    if (record && (record.created[spec.name] || record.reconfigured?.[spec.name])) continue;
+    const want = wantedSettings(spec, src.platform);
+    const seen = await observeVnet(want.index, src);
+    if (seen && !sameSettings(seen, want)) out.push(clashOf(spec, seen));
+  }
+  return out;
+}
+
+/** Creates, checks, reconfigures, restores and removes the lab's VMnets. */
 export class VmnetManager {
   constructor(private readonly o: VmnetManagerOptions) {}
 
-  private wanted(spec: NetworkSpec): Observed & { index: number } {
-    const index = vnetIndex(spec.name);
-    const { network, mask } = parseCidr(spec.subnet);
-    const base = ipToInt(network);
-    // VMware fixes the host at .1 and the NAT gateway at .2 of every VMnet.
-    if (spec.hostAddress !== intToIp(base + 1)) {
-      throw new HypervisorError(
-        `${spec.name}: VMware always gives the host ${intToIp(base + 1)}, but the blueprint says ${spec.hostAddress}.`,
-        'conflict',
-        `Set the host address of ${spec.name} to ${intToIp(base + 1)} in the blueprint.`,
-      );
-    }
-    if (spec.type === 'nat' && spec.natGateway && spec.natGateway !== intToIp(base + 2)) {
-      throw new HypervisorError(
-        `${spec.name}: VMware's NAT gateway is always ${intToIp(base + 2)}, but the blueprint says ${spec.natGateway}.`,
-        'conflict',
-        `Set the gateway of ${spec.name} to ${intToIp(base + 2)} in the blueprint.`,
-      );
-    }
-    if (this.o.platform === 'win32' && index > 19) {
-      throw new HypervisorError(`${spec.name}: Windows hosts only have vmnet0 … vmnet19.`, 'failed', 'Renumber the network to vmnet2 … vmnet19 in the blueprint.');
-    }
-    return { index, subnet: network, netmask: mask, dhcp: spec.dhcp !== undefined, nat: spec.type === 'nat' };
+  /** The network as VMware has it now, or undefined. */
+  private observe(index: number): Promise<Observed | undefined> {
+    return observeVnet(index, { platform: this.o.platform, etcDir: this.o.etcDir, listHostNetworks: () => this.o.client.listHostNetworks() });
   }
 
-  /** The network as VMware has it now, or undefined. */
-  private async observe(index: number): Promise<Observed | undefined> {
-    if (this.o.platform === 'linux') {
-      const s = (await readNetworking(this.o.etcDir)).get(index);
-      return s && { subnet: s.subnet, netmask: s.netmask, dhcp: s.dhcp, nat: s.nat };
-    }
-    const h = (await this.o.client.listHostNetworks()).find((n) => n.name === `vmnet${index}`);
-    return h && { subnet: h.subnet, netmask: h.mask, dhcp: h.dhcp, nat: h.type.toLowerCase() === 'nat' };
+  /** See `vmnetClashes`. */
+  clashes(nets: NetworkSpec[], lab?: LabRef): Promise<VmnetClash[]> {
+    return vmnetClashes(nets, { platform: this.o.platform, etcDir: this.o.etcDir, listHostNetworks: () => this.o.client.listHostNetworks(), ...(lab ? { lab } : {}) });
   }
 
   private supported(): void {
@@ -89,81 +160,183 @@ export class VmnetManager {
     }
   }
 
-  /** Make the VMnet match `spec`, creating it when absent (see class doc for the safety rules). */
-  async ensure(lab: LabRef, spec: NetworkSpec, opts: OpOptions = {}): Promise<void> {
-    if (spec.type === 'bridged') return;
-    const want = this.wanted(spec);
-    await this.o.client.locks.run('vmnets', async () => {
+  /** Record a pending change that VMware now shows as applied (after an interruption, or the user ran the root command). */
+  private promote(record: NetworkRecord, name: string, seen: Observed | undefined): boolean {
+    const p = record.pending?.[name];
+    if (!p || !sameSettings(seen, wantedSettings(p.spec, this.o.platform))) return false;
+    if (p.previous) (record.reconfigured ??= {})[name] = { spec: p.spec, previous: p.previous };
+    else record.created[name] = p.spec;
+    delete record.pending?.[name];
+    return true;
+  }
+
+  /** Make the VMnet match `spec`, creating it when absent (see module doc for the safety rules). */
+  async ensure(lab: LabRef, spec: NetworkSpec, opts: NetworkOptions = {}): Promise<NetworkChange> {
+    if (spec.type === 'bridged') return 'unchanged';
+    const want = wantedSettings(spec, this.o.platform);
+    return this.o.client.locks.run('vmnets', async () => {
       const record = await readNetworkRecord(lab);
-      const ours = record.created[spec.name] !== undefined;
       const seen = await this.observe(want.index);
-      const same = seen && seen.subnet === want.subnet && seen.netmask === want.netmask && seen.dhcp === want.dhcp && seen.nat === want.nat;
-      if (same) {
-        if (!ours) opts.log?.(`${spec.name} already exists with the wanted settings; using it and leaving it in place afterwards`);
-        return;
+      if (this.promote(record, spec.name, seen)) {
+        await writeNetworkRecord(lab, record);
+        opts.log?.(`${spec.name} now has the settings this lab prepared; it is the lab's own`);
       }
+      const ours = record.created[spec.name] !== undefined || record.reconfigured?.[spec.name] !== undefined;
+      if (sameSettings(seen, want)) {
+        if (!ours) opts.log?.(`${spec.name} already exists with the wanted settings; using it and leaving it in place afterwards`);
+        return 'unchanged';
+      }
+      // The lab's own vmnet8 changed by someone since: set it again, still restoring the first settings on down.
+      let previous: PreviousVmnet | undefined = record.reconfigured?.[spec.name]?.previous;
       if (seen && !ours) {
-        throw new HypervisorError(
-          `${spec.name} already exists on this PC with subnet ${seen.subnet}/${seen.netmask} (DHCP ${seen.dhcp ? 'on' : 'off'}, NAT ${seen.nat ? 'on' : 'off'}); this lab did not create it, so it is left alone.`,
-          'conflict',
-          `Pick a free VMnet number for this network in the blueprint, or change ${spec.name} yourself in the Virtual Network Editor to ${spec.subnet}.`,
-        );
+        const clash = clashOf(spec, seen);
+        if (!(spec.name === 'vmnet8' && opts.reconfigureVmnet8)) {
+          throw new HypervisorError(
+            clash.message,
+            'conflict',
+            spec.name === 'vmnet8'
+              ? 'Run "halab up --reconfigure-vmnet8" (or confirm in the Provision screen), or edit the blueprint\'s vmnet8 subnet.'
+              : `Pick a free VMnet number for ${spec.name} in the blueprint.`,
+          );
+        }
+        previous = await this.capture(want.index, seen);
+        opts.log?.(`reconfiguring vmnet8 from ${describeObserved(seen)} to ${spec.subnet} as you confirmed; "halab down" puts the old settings back`);
       }
       this.supported();
-      if (!ours) {
-        record.created[spec.name] = spec;
-        await writeNetworkRecord(lab, record);
-      }
+      (record.pending ??= {})[spec.name] = { spec, ...(previous ? { previous } : {}) };
+      await writeNetworkRecord(lab, record);
       opts.log?.(`${seen ? 'updating' : 'creating'} ${spec.name} (${spec.subnet}, DHCP ${want.dhcp ? 'on' : 'off'}, NAT ${want.nat ? 'on' : 'off'})`);
-      if (this.o.platform === 'linux') {
-        const file = await readNetworking(this.o.etcDir);
-        const settings: VnetSettings = { subnet: want.subnet, netmask: want.netmask, dhcp: want.dhcp, nat: want.nat, virtualAdapter: true };
-        file.set(want.index, settings);
-        await applyNetworking(file, { etcDir: this.o.etcDir, vmwareNetworks: this.o.vmwareNetworks }, opts);
-      } else {
-        const nat = want.nat ? { gateway: intToIp(ipToInt(want.subnet) + 2) } : undefined;
-        await ensureWindowsVnet(
-          { index: want.index, subnet: want.subnet, netmask: want.netmask, hostAddress: spec.hostAddress, dhcp: want.dhcp, ...(nat ? { nat } : {}) },
-          seen !== undefined,
-          this.windowsTools(opts),
+      await this.apply(lab, want, seen, opts, (file) => {
+        // A NAT port forward or DHCP reservation of the old subnet would be wrong on the new one; they come back on restore.
+        if (previous) file.remove(want.index);
+        file.set(want.index, { subnet: want.subnet, netmask: want.netmask, dhcp: want.dhcp, nat: want.nat, virtualAdapter: true });
+      });
+      const now = await this.observe(want.index);
+      if (!this.promote(record, spec.name, now)) {
+        throw new HypervisorError(
+          `${spec.name} was changed, but VMware now reports ${now ? describeObserved(now) : 'no such network'} instead of ${spec.subnet}.`,
+          'failed',
+          `Open the Virtual Network Editor and check ${spec.name}; then run the lab again.`,
         );
       }
-      record.created[spec.name] = spec;
       await writeNetworkRecord(lab, record);
+      return 'changed';
     });
   }
 
-  /** Remove a VMnet this lab created; anything else is left alone. */
-  async remove(lab: LabRef, name: string, opts: OpOptions = {}): Promise<void> {
-    await this.o.client.locks.run('vmnets', async () => {
+  /** The exact settings to restore later. */
+  private async capture(index: number, seen: Observed): Promise<PreviousVmnet> {
+    if (this.o.platform === 'linux') return { linux: (await readNetworking(this.o.etcDir)).vnetLines(index) };
+    return { windows: { subnet: seen.subnet, netmask: seen.netmask, dhcp: seen.dhcp, nat: seen.nat } };
+  }
+
+  /** Linux: edit the networking file and apply it in one root step. Windows: vnetlib to `want`. */
+  private async apply(lab: LabRef, want: Observed & { index: number }, seen: Observed | undefined, opts: OpOptions, edit: (file: NetworkingFile) => void): Promise<void> {
+    if (this.o.platform === 'linux') {
+      const file = await readNetworking(this.o.etcDir);
+      edit(file);
+      await applyNetworking(file, { etcDir: this.o.etcDir, vmwareNetworks: this.o.vmwareNetworks }, {
+        stageDir: `${lab.dir}/vmnet-apply`,
+        ...(this.o.elevation ? { probe: this.o.elevation } : {}),
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(opts.log ? { log: opts.log } : {}),
+      });
+      return;
+    }
+    const base = ipToInt(want.subnet);
+    await ensureWindowsVnet(
+      { index: want.index, subnet: want.subnet, netmask: want.netmask, hostAddress: intToIp(base + 1), dhcp: want.dhcp, ...(want.nat ? { nat: { gateway: intToIp(base + 2) } } : {}) },
+      seen !== undefined,
+      this.windowsTools(opts),
+    );
+  }
+
+  /**
+   * Remove a VMnet this lab created, or put back a vmnet8 it reconfigured,
+   * but only while VMware still shows what the lab applied. Anything else
+   * is left alone.
+   */
+  async remove(lab: LabRef, name: string, opts: OpOptions = {}): Promise<NetworkChange> {
+    const index = vnetIndex(name);
+    return this.o.client.locks.run('vmnets', async () => {
       const record = await readNetworkRecord(lab);
-      if (!record.created[name]) {
-        opts.log?.(`${name} was not created by this lab; left alone`);
-        return;
+      const seen = await this.observe(index);
+      this.promote(record, name, seen);
+      if (record.pending?.[name]) {
+        delete record.pending[name];
+        opts.log?.(`${name}: the change this lab prepared was never applied; nothing to undo`);
       }
-      const index = vnetIndex(name);
-      if (await this.observe(index)) {
+      const reconf = record.reconfigured?.[name];
+      const created = record.created[name];
+      const spec = reconf?.spec ?? created;
+      if (!spec) {
+        await writeNetworkRecord(lab, record);
+        opts.log?.(`${name} was not created by this lab; left alone`);
+        return 'unchanged';
+      }
+      const applied = wantedSettings(spec, this.o.platform);
+      let result: NetworkChange = 'unchanged';
+      if (!seen) {
+        opts.log?.(`${name} is already gone`);
+      } else if (!sameSettings(seen, applied)) {
+        const before = reconf ? ` Before the lab it was: ${this.previousText(reconf.previous)}.` : '';
+        opts.log?.(`${name} was changed after this lab set it up (now ${describeObserved(seen)}); left as it is.${before}`);
+      } else {
         this.supported();
-        if (this.o.platform === 'linux') {
-          const file = await readNetworking(this.o.etcDir);
-          await applyNetworking(file.remove(index), { etcDir: this.o.etcDir, vmwareNetworks: this.o.vmwareNetworks }, opts);
+        if (reconf) {
+          opts.log?.(`putting ${name} back the way it was before the lab (${this.previousText(reconf.previous)})`);
+          await this.restore(lab, index, reconf.previous, opts);
+        } else if (this.o.platform === 'linux') {
+          await this.apply(lab, { ...applied, index }, seen, opts, (file) => file.remove(index));
         } else {
           await removeWindowsVnet(index, this.windowsTools(opts));
         }
+        result = 'changed';
       }
       delete record.created[name];
+      if (record.reconfigured) delete record.reconfigured[name];
       await writeNetworkRecord(lab, record);
+      return result;
     });
+  }
+
+  private previousText(p: PreviousVmnet): string {
+    if (p.linux) return p.linux.map((l) => l.raw).join(' | ');
+    const w = p.windows;
+    return w ? describeObserved(w) : 'unknown';
+  }
+
+  private async restore(lab: LabRef, index: number, previous: PreviousVmnet, opts: OpOptions): Promise<void> {
+    if (this.o.platform === 'linux') {
+      const lines = previous.linux ?? [];
+      const file = await readNetworking(this.o.etcDir);
+      file.restoreVnet(index, lines);
+      await applyNetworking(file, { etcDir: this.o.etcDir, vmwareNetworks: this.o.vmwareNetworks }, {
+        stageDir: `${lab.dir}/vmnet-apply`,
+        ...(this.o.elevation ? { probe: this.o.elevation } : {}),
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(opts.log ? { log: opts.log } : {}),
+      });
+      return;
+    }
+    const w = previous.windows;
+    if (!w) return;
+    const base = ipToInt(w.subnet);
+    await ensureWindowsVnet(
+      { index, subnet: w.subnet, netmask: w.netmask, hostAddress: intToIp(base + 1), dhcp: w.dhcp, ...(w.nat ? { nat: { gateway: intToIp(base + 2) } } : {}) },
+      true,
+      this.windowsTools(opts),
+    );
   }
 
   /** Subnet (CIDR) and host address of a network, from the lab's record or from VMware. */
   async describe(lab: LabRef, name: string): Promise<{ subnet: string; hostAddress: string } | undefined> {
-    const spec = (await readNetworkRecord(lab)).created[name];
+    const record = await readNetworkRecord(lab);
+    const spec = record.created[name] ?? record.reconfigured?.[name]?.spec;
     if (spec) return { subnet: spec.subnet, hostAddress: spec.hostAddress };
     const seen = await this.observe(vnetIndex(name)).catch(() => undefined);
     if (!seen?.subnet || !seen.netmask) return undefined;
-    const bits = ipToInt(seen.netmask).toString(2).replace(/0+$/, '').length;
-    return { subnet: `${seen.subnet}/${bits}`, hostAddress: intToIp(ipToInt(seen.subnet) + 1) };
+    return { subnet: cidrOf(seen), hostAddress: intToIp(ipToInt(seen.subnet) + 1) };
   }
 
   /** DHCP lease files that may hold addresses of this network. */

@@ -2,8 +2,15 @@
  * VMnets on a Windows host through the undocumented `vnetlib64.exe -- …`
  * (needs Administrator). Its exit codes are unreliable, so every change is
  * verified independently afterwards with `vmrun listHostNetworks`.
+ *
+ * Elevation: only the vnetlib calls are elevated, never the app. When this
+ * process is not an Administrator, all vnetlib commands of one change run in
+ * ONE elevated PowerShell (`Start-Process powershell -Verb RunAs -Wait` with
+ * the commands as an `-EncodedCommand`), so Windows shows one UAC prompt.
+ * A declined prompt ends in a `needs-admin` error listing the commands to
+ * run in an Administrator prompt.
  */
-import { run, type RunOptions, type RunResult } from '../../exec/runner.js';
+import { CommandError, run, type RunOptions, type RunResult } from '../../exec/runner.js';
 import { HypervisorError } from '../types.js';
 import type { HostNetwork } from './vmrun-parsers.js';
 
@@ -25,14 +32,35 @@ export interface VnetlibOptions {
   runner?: (argv: string[], opts?: RunOptions) => Promise<RunResult>;
   /** Are we elevated? Default: `net session` succeeds only for Administrators. */
   isAdmin?: () => Promise<boolean>;
+  /** Ask for elevation (UAC) for the vnetlib calls when not an Administrator (default true). */
+  elevate?: boolean;
   signal?: AbortSignal;
 }
 
-const needsAdmin = (): HypervisorError =>
+const psQuote = (s: string): string => `'${s.replace(/'/g, "''")}'`;
+
+/** The commands as typed in an Administrator prompt. */
+export function vnetlibCommandLines(vnetlibPath: string, cmds: string[][]): string[] {
+  return cmds.map((c) => `"${vnetlibPath}" -- ${c.join(' ')}`);
+}
+
+/**
+ * One elevated step for all `cmds`: the argv of a (non-elevated) PowerShell
+ * that starts an elevated PowerShell running every vnetlib command and
+ * waits for it. Exit 0 when the elevated one ran, 5 when UAC was declined.
+ */
+export function elevatedVnetlibArgv(vnetlibPath: string, cmds: string[][]): string[] {
+  const inner = cmds.map((c) => `& ${psQuote(vnetlibPath)} -- ${c.map(psQuote).join(' ')}`).join('; ');
+  const encoded = Buffer.from(inner, 'utf16le').toString('base64');
+  const outer = `try { Start-Process -FilePath powershell.exe -Verb RunAs -Wait -WindowStyle Hidden -ArgumentList '-NoProfile','-NonInteractive','-EncodedCommand','${encoded}' -ErrorAction Stop; exit 0 } catch { exit 5 }`;
+  return ['powershell.exe', '-NoProfile', '-NonInteractive', '-Command', outer];
+}
+
+const needsAdmin = (vnetlibPath: string, cmds: string[][]): HypervisorError =>
   new HypervisorError(
-    'Creating or changing a VMware virtual network needs Administrator rights.',
+    'Creating or changing a VMware virtual network needs Administrator rights, and the Windows prompt (UAC) was declined or is not available.',
     'needs-admin',
-    'Close HA Lab Studio and start it with "Run as administrator" for this step, or create the VMnet yourself in the Virtual Network Editor with the subnet shown in the blueprint.',
+    `Accept the Windows prompt when HA Lab Studio asks, or run these commands in a Command Prompt opened with "Run as administrator", then try again:\n  ${vnetlibCommandLines(vnetlibPath, cmds).join('\n  ')}`,
   );
 
 /** The vnetlib command lines (after `--`) that create/configure one VMnet. */
@@ -68,7 +96,15 @@ async function defaultIsAdmin(runner: (argv: string[], opts?: RunOptions) => Pro
 
 async function runAll(cmds: string[][], o: VnetlibOptions): Promise<void> {
   const runner = o.runner ?? run;
-  if (!(await (o.isAdmin ?? (() => defaultIsAdmin(runner)))())) throw needsAdmin();
+  if (!(await (o.isAdmin ?? (() => defaultIsAdmin(runner)))())) {
+    if (o.elevate === false) throw needsAdmin(o.vnetlibPath, cmds);
+    // One UAC prompt for the whole change; the result is verified by the caller.
+    await runner(elevatedVnetlibArgv(o.vnetlibPath, cmds), { timeoutMs: 300_000, signal: o.signal }).catch((e: unknown) => {
+      if (e instanceof CommandError && e.reason === 'exit') throw needsAdmin(o.vnetlibPath, cmds);
+      throw e;
+    });
+    return;
+  }
   for (const c of cmds) {
     // Exit codes mean nothing here (0, 1 and 12 are all seen on success); the result is verified afterwards.
     await runner([o.vnetlibPath, '--', ...c], { timeoutMs: 120_000, signal: o.signal, okExitCodes: [0, 1, 12, 255, 4294967295] });

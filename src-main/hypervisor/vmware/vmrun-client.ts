@@ -5,6 +5,7 @@
  * only read-only commands are retried (short backoff); `start` resolves when
  * vmrun exits, never waiting for pipes a GUI grandchild may hold.
  */
+import { access, constants } from 'node:fs/promises';
 import { CommandError, run, type RunOptions, type RunResult } from '../../exec/runner.js';
 import type { FailureDetails } from '../types.js';
 import { KeyedMutex } from './keyed-mutex.js';
@@ -57,15 +58,21 @@ export interface CallOptions {
   secrets?: string[];
   /** Guest login for guest operations (`-gu/-gp`, placed before the command; the password is masked). */
   guestAuth?: { user: string; password: string };
+  /** Extra attempts for a read-only command (default: the client's); 0 for callers that poll and retry themselves. */
+  retries?: number;
 }
 
-const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+/** Wait `ms`, or less when `signal` aborts; never leaves a listener on the signal behind. */
+export const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
       clearTimeout(t);
+      signal?.removeEventListener('abort', done);
       resolve();
-    }, { once: true });
+    };
+    const t = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
   });
 
 /** Typed access to vmrun. One instance per vmrun binary; safe to share. */
@@ -118,7 +125,7 @@ export class VmrunClient {
         try {
           return await once();
         } catch (e) {
-          const retry = readOnly && e instanceof VmrunError && e.transient && i < this.retries && !opts.signal?.aborted;
+          const retry = readOnly && e instanceof VmrunError && e.transient && i < (opts.retries ?? this.retries) && !opts.signal?.aborted;
           if (!retry) throw e;
           await sleep(this.retryDelayMs * 2 ** i, opts.signal);
         }
@@ -149,6 +156,13 @@ export class VmrunClient {
       if (!(e instanceof CommandError)) throw e;
       const output = `${e.stdout}\n${e.stderr}`.replace(/\r\n/g, '\n').trim();
       this.last = { lastCommand: shown, lastOutput: tail(output) };
+      // Ctrl-C reaches vmrun (same process group) before our signal handler runs: a vmrun that
+      // started and then died without an exit code was interrupted, not missing.
+      if (e.reason === 'spawn' || e.reason === 'canceled') {
+        if (e.reason === 'canceled' || opts.signal?.aborted || (await isExecutable(this.vmrunPath))) {
+          throw new VmrunError(opts.signal?.aborted || e.reason === 'canceled' ? 'canceled' : 'vmrun was interrupted (stopped by a signal such as Ctrl-C)', 'aborted', shown, output, e.exitCode);
+        }
+      }
       throw commandToVmrunError(e, shown, output);
     }
   }
@@ -252,6 +266,8 @@ export class VmrunClient {
     return parsed ? { ...parsed, banner: text.split(/\r?\n/)[0] ?? '' } : undefined;
   }
 }
+
+const isExecutable = (path: string): Promise<boolean> => access(path, constants.X_OK).then(() => true, () => false);
 
 function tail(text: string, n = 10): string {
   return text.trim().split('\n').slice(-n).join('\n');

@@ -105,8 +105,12 @@ const ADVICE: Partial<Record<VmrunErrorKind, { code: HypervisorError['code']; fi
 export function toHypervisorError(e: unknown, what: string, details?: FailureDetails): HypervisorError {
   if (e instanceof HypervisorError) return e;
   if (e instanceof VmrunError) {
+    if (e.kind === 'aborted') {
+      const how = e.message === 'canceled' ? '' : ` (${e.message})`;
+      return new HypervisorError(`${what} was canceled${how}.`, 'canceled', 'Start the command again to continue where it stopped.', details);
+    }
     const advice = ADVICE[e.kind];
-    const code = e.kind === 'aborted' ? 'failed' : (advice?.code ?? 'failed');
+    const code = advice?.code ?? 'failed';
     return new HypervisorError(`${what} failed: ${e.message}`, code, advice?.fix, details);
   }
   return new HypervisorError(`${what} failed: ${(e as Error)?.message ?? String(e)}`, 'failed', undefined, details);

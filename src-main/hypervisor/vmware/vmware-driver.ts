@@ -3,27 +3,31 @@
  * linked clones (from a `halab-base` snapshot of the template, taken once;
  * the template itself is never booted) living in `<lab.dir>/vms/<name>/`.
  */
-import { readdir, rm } from 'node:fs/promises';
+import { access, readdir, rm } from 'node:fs/promises';
 import { join, win32 } from 'node:path';
 import {
   HypervisorError,
   type FailureDetails,
   type Hypervisor,
   type LabRef,
+  type NetworkChange,
+  type NetworkOptions,
   type NetworkSpec,
   type OpOptions,
   type PowerState,
   type Usability,
   type VmInfo,
+  type VmnetClash,
   type VmSpec,
 } from '../types.js';
 import { findVmrun, vmwareNetworksPathFor, vnetlibPathFor, type VmrunLocation } from './find-vmrun.js';
 import { waitForGuestAddress } from './guest-address.js';
-import { assertVmName, listVmFolders, readVmRecord, vmDir, vmxPathOf } from './lab-store.js';
+import { assertVmName, listVmFolders, readVmRecord, vmDir, VM_RECORD_FILE, vmxPathOf } from './lab-store.js';
 import { VmrunClient } from './vmrun-client.js';
 import { toHypervisorError, VmrunError } from './vmrun-errors.js';
 import { vmxPathKey } from './vmrun-parsers.js';
-import { VmnetManager } from './vmnet-manager.js';
+import { vmnetClashes, VmnetManager } from './vmnet-manager.js';
+import type { ElevationProbe } from './vmnet-linux.js';
 import { createClone } from './vm-create.js';
 import { VmxFile } from './vmx-file.js';
 
@@ -32,7 +36,7 @@ export interface VmwareDriverOptions {
   vmrunPath?: string;
   platform?: NodeJS.Platform;
   env?: NodeJS.ProcessEnv;
-  /** Linux: VMware's config folder (default `/etc/vmware`). */
+  /** Linux: VMware's config folder (else HALAB_VMWARE_ETC_DIR, else `/etc/vmware`). */
   vmwareEtcDir?: string;
   vmwareNetworksPath?: string;
   vnetlibPath?: string;
@@ -45,6 +49,8 @@ export interface VmwareDriverOptions {
   /** Default wait for a guest address (default 300 s). */
   addressTimeoutMs?: number;
   isAdmin?: () => Promise<boolean>;
+  /** Linux: how the one root step for VMnet changes is found (default: this process' user, sudo -n, pkexec). */
+  elevation?: ElevationProbe;
 }
 
 /** The VMware Workstation (and, for VM operations, Fusion) provider. */
@@ -52,10 +58,18 @@ export class VmwareDriver implements Hypervisor {
   readonly kind = 'vmware' as const;
   private located?: Promise<{ client: VmrunClient; nets: VmnetManager; where: VmrunLocation }>;
   private lastClient?: VmrunClient;
+  private usable?: Promise<Usability>;
   private readonly platform: NodeJS.Platform;
+  private readonly etcDir: string;
 
   constructor(private readonly o: VmwareDriverOptions = {}) {
     this.platform = o.platform ?? process.platform;
+    this.etcDir = o.vmwareEtcDir ?? (o.env ?? process.env).HALAB_VMWARE_ETC_DIR ?? '/etc/vmware';
+  }
+
+  /** VMware's config folder this driver reads and changes (Linux). */
+  get vmwareEtcDir(): string {
+    return this.etcDir;
   }
 
   private async tools(): Promise<{ client: VmrunClient; nets: VmnetManager; where: VmrunLocation }> {
@@ -70,11 +84,12 @@ export class VmwareDriver implements Hypervisor {
       const nets = new VmnetManager({
         client,
         platform: this.platform,
-        etcDir: this.o.vmwareEtcDir ?? '/etc/vmware',
+        etcDir: this.etcDir,
         vmwareNetworks: this.o.vmwareNetworksPath ?? vmwareNetworksPathFor(where, this.o.env ?? process.env),
         vnetlibPath: this.o.vnetlibPath ?? vnetlibPathFor(where),
         windowsDataDir: this.o.windowsDataDir ?? win32.join('C:\\ProgramData', 'VMware'),
         ...(this.o.isAdmin ? { isAdmin: this.o.isAdmin } : {}),
+        ...(this.o.elevation ? { elevation: this.o.elevation } : {}),
       });
       return { client, nets, where };
     })();
@@ -85,11 +100,24 @@ export class VmwareDriver implements Hypervisor {
     return (await this.tools()).client;
   }
 
-  private fail(e: unknown, what: string): HypervisorError {
+  /** Any failure as a HypervisorError; after a cancel (Ctrl-C) always "canceled", whatever vmrun died of. */
+  private fail(e: unknown, what: string, signal?: AbortSignal): HypervisorError {
+    if (signal?.aborted && !(e instanceof HypervisorError && e.code === 'canceled')) {
+      return new HypervisorError(`${what} was canceled.`, 'canceled', undefined, this.failureDetails());
+    }
     return toHypervisorError(e, what, this.failureDetails());
   }
 
-  async checkUsable(): Promise<Usability> {
+  /** Checked once per driver instance (one command); an unusable answer is checked again next time. */
+  checkUsable(): Promise<Usability> {
+    this.usable ??= this.checkUsableOnce().then((u) => {
+      if (!u.usable) this.usable = undefined;
+      return u;
+    });
+    return this.usable;
+  }
+
+  private async checkUsableOnce(): Promise<Usability> {
     try {
       const { client, where } = await this.tools();
       const v = await client.version({ quiet: true }).catch(() => undefined);
@@ -116,21 +144,31 @@ export class VmwareDriver implements Hypervisor {
     }
   }
 
-  async ensureNetwork(lab: LabRef, net: NetworkSpec, opts: OpOptions = {}): Promise<void> {
+  async ensureNetwork(lab: LabRef, net: NetworkSpec, opts: NetworkOptions = {}): Promise<NetworkChange> {
     const { nets } = await this.tools();
-    await nets.ensure(lab, net, opts).catch((e: unknown) => { throw this.fail(e, `Setting up ${net.name}`); });
+    return nets.ensure(lab, net, opts).catch((e: unknown) => { throw this.fail(e, `Setting up ${net.name}`, opts.signal); });
   }
 
-  async removeNetwork(lab: LabRef, name: string, opts: OpOptions = {}): Promise<void> {
+  async removeNetwork(lab: LabRef, name: string, opts: OpOptions = {}): Promise<NetworkChange> {
     const { nets } = await this.tools();
-    await nets.remove(lab, name, opts).catch((e: unknown) => { throw this.fail(e, `Removing ${name}`); });
+    return nets.remove(lab, name, opts).catch((e: unknown) => { throw this.fail(e, `Removing ${name}`, opts.signal); });
+  }
+
+  /**
+   * The blueprint networks that clash with the host's VMnets of the same
+   * name (vmnet8 in practice), before anything runs. Linux reads the
+   * networking file (no vmrun needed); Windows asks `vmrun listHostNetworks`.
+   */
+  async vmnetClashes(nets: NetworkSpec[], lab?: LabRef): Promise<VmnetClash[]> {
+    if (this.platform === 'win32') return (await this.tools()).nets.clashes(nets, lab);
+    return vmnetClashes(nets, { platform: this.platform, etcDir: this.etcDir, ...(lab ? { lab } : {}) });
   }
 
   async createVm(lab: LabRef, spec: VmSpec, opts: OpOptions = {}): Promise<void> {
     assertVmName(spec.name);
     const client = await this.client();
     await createClone({ client, lab, spec, platform: this.platform, baseSnapshot: this.o.baseSnapshot ?? 'halab-base', opts }).catch((e: unknown) => {
-      throw this.fail(e, `Creating ${spec.name}`);
+      throw this.fail(e, `Creating ${spec.name}`, opts.signal);
     });
   }
 
@@ -138,15 +176,16 @@ export class VmwareDriver implements Hypervisor {
   private async stateOf(lab: LabRef, name: string, running?: Set<string>): Promise<PowerState> {
     const vmx = vmxPathOf(lab, name);
     const files = await readdir(vmDir(lab, name)).catch(() => undefined);
-    if (!files?.includes(`${name}.vmx`)) return 'absent';
+    // The record is written last: a folder without it is a half-made VM (an interrupted run) that createVm makes again.
+    if (!files?.includes(`${name}.vmx`) || !files.includes(VM_RECORD_FILE)) return 'absent';
     const set = running ?? (await this.runningSet());
     if (set.has(vmxPathKey(vmx, this.platform))) return 'running';
     return files.some((f) => f.toLowerCase().endsWith('.vmss')) ? 'suspended' : 'off';
   }
 
-  private async runningSet(opts: OpOptions = {}): Promise<Set<string>> {
+  private async runningSet(opts: OpOptions & { retries?: number } = {}): Promise<Set<string>> {
     const client = await this.client();
-    const paths = await client.list({ quiet: true, ...(opts.signal ? { signal: opts.signal } : {}) });
+    const paths = await client.list({ quiet: true, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.retries !== undefined ? { retries: opts.retries } : {}) });
     return new Set(paths.map((p) => vmxPathKey(p, this.platform)));
   }
 
@@ -168,11 +207,12 @@ export class VmwareDriver implements Hypervisor {
     await client.withVm(vmx, async () => {
       if ((await this.stateOf(lab, name)) === 'running') return;
       await client.start(vmx, 'nogui', opts);
-      for (let i = 0; i < 10 && (await this.stateOf(lab, name)) !== 'running'; i++) await delay(500);
+      // At most one vmrun call per second per VM while waiting.
+      for (let i = 0; i < 5 && (await this.stateOf(lab, name)) !== 'running'; i++) await delay(1000);
       if ((await this.stateOf(lab, name)) !== 'running') {
         throw new HypervisorError(`${name} did not power on.`, 'failed', 'Open the VM in VMware Workstation to see the message it shows, fix it, then try again.', this.failureDetails());
       }
-    }).catch((e: unknown) => { throw this.fail(e, `Starting ${name}`); });
+    }).catch((e: unknown) => { throw this.fail(e, `Starting ${name}`, opts.signal); });
   }
 
   async stop(lab: LabRef, name: string, mode: 'soft' | 'hard', opts: OpOptions = {}): Promise<void> {
@@ -200,7 +240,7 @@ export class VmwareDriver implements Hypervisor {
         if ((await this.stateOf(lab, name)) !== 'running') return;
         throw e;
       }
-    }).catch((e: unknown) => { throw this.fail(e, `Stopping ${name}`); });
+    }).catch((e: unknown) => { throw this.fail(e, `Stopping ${name}`, opts.signal); });
   }
 
   private async discardSuspend(lab: LabRef, name: string, opts: OpOptions): Promise<void> {
@@ -220,7 +260,7 @@ export class VmwareDriver implements Hypervisor {
       await client.reset(vmx, mode, opts);
       // A hard reset has been seen to leave the VM off.
       if ((await this.stateOf(lab, name)) !== 'running') await client.start(vmx, 'nogui', opts);
-    }).catch((e: unknown) => { throw this.fail(e, `Resetting ${name}`); });
+    }).catch((e: unknown) => { throw this.fail(e, `Resetting ${name}`, opts.signal); });
   }
 
   async suspend(lab: LabRef, name: string, opts: OpOptions = {}): Promise<void> {
@@ -232,11 +272,11 @@ export class VmwareDriver implements Hypervisor {
       if (now !== 'running') throw new HypervisorError(`${name} is ${now}, only a running VM can be suspended.`, 'bad-state');
       await client.suspend(vmx, 'hard', opts);
       if ((await this.stateOf(lab, name)) !== 'suspended') throw new HypervisorError(`${name} did not suspend.`, 'failed', undefined, this.failureDetails());
-    }).catch((e: unknown) => { throw this.fail(e, `Suspending ${name}`); });
+    }).catch((e: unknown) => { throw this.fail(e, `Suspending ${name}`, opts.signal); });
   }
 
   async list(lab: LabRef, opts: OpOptions = {}): Promise<VmInfo[]> {
-    const running = await this.runningSet(opts).catch((e: unknown) => { throw this.fail(e, 'Listing VMs'); });
+    const running = await this.runningSet(opts).catch((e: unknown) => { throw this.fail(e, 'Listing VMs', opts.signal); });
     const out: VmInfo[] = [];
     for (const name of await listVmFolders(lab)) {
       const state = await this.stateOf(lab, name, running);
@@ -263,11 +303,12 @@ export class VmwareDriver implements Hypervisor {
       mac: nic.mac,
       leaseFiles: nets.leaseFiles(nic.network),
       timeoutMs: opts.timeoutMs ?? this.o.addressTimeoutMs ?? 300_000,
-      isRunning: async () => (await this.stateOf(lab, name)) === 'running',
+      // No retries here: the wait asks again at its next slot (one vmrun call per second at most).
+      isRunning: async () => (await this.stateOf(lab, name, await this.runningSet({ retries: 0 }))) === 'running',
       ...(net ? { subnet: net.subnet, hostAddress: net.hostAddress } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
       ...(opts.log ? { log: opts.log } : {}),
-    }).catch((e: unknown) => { throw this.fail(e, `Learning ${name}'s address`); });
+    }).catch((e: unknown) => { throw this.fail(e, `Learning ${name}'s address`, opts.signal); });
   }
 
   async setLink(lab: LabRef, name: string, nicIndex: number, connected: boolean, opts: OpOptions = {}): Promise<void> {
@@ -283,49 +324,51 @@ export class VmwareDriver implements Hypervisor {
       if (!file.has(`ethernet${nicIndex}.present`)) throw new HypervisorError(`${name} has no NIC number ${nicIndex}.`, 'not-found');
       file.set(`ethernet${nicIndex}.startConnected`, connected ? 'TRUE' : 'FALSE');
       await file.write(vmx, { state: now });
-    }).catch((e: unknown) => { throw this.fail(e, `${connected ? 'Connecting' : 'Disconnecting'} ${name}'s NIC ${nicIndex}`); });
+    }).catch((e: unknown) => { throw this.fail(e, `${connected ? 'Connecting' : 'Disconnecting'} ${name}'s NIC ${nicIndex}`, opts.signal); });
   }
 
   async snapshot(lab: LabRef, name: string, snapshot: string, opts: OpOptions = {}): Promise<void> {
     const client = await this.client();
     const vmx = await this.existing(lab, name);
-    await client.snapshot(vmx, snapshot, opts).catch((e: unknown) => { throw this.fail(e, `Snapshot "${snapshot}" of ${name}`); });
+    await client.snapshot(vmx, snapshot, opts).catch((e: unknown) => { throw this.fail(e, `Snapshot "${snapshot}" of ${name}`, opts.signal); });
   }
 
   async revert(lab: LabRef, name: string, snapshot: string, opts: OpOptions = {}): Promise<void> {
     const client = await this.client();
     const vmx = await this.existing(lab, name);
-    await client.revertToSnapshot(vmx, snapshot, opts).catch((e: unknown) => { throw this.fail(e, `Reverting ${name} to "${snapshot}"`); });
+    await client.revertToSnapshot(vmx, snapshot, opts).catch((e: unknown) => { throw this.fail(e, `Reverting ${name} to "${snapshot}"`, opts.signal); });
   }
 
   async deleteSnapshot(lab: LabRef, name: string, snapshot: string, opts: OpOptions = {}): Promise<void> {
     const client = await this.client();
     const vmx = await this.existing(lab, name);
-    await client.deleteSnapshot(vmx, snapshot, opts).catch((e: unknown) => { throw this.fail(e, `Deleting snapshot "${snapshot}" of ${name}`); });
+    await client.deleteSnapshot(vmx, snapshot, opts).catch((e: unknown) => { throw this.fail(e, `Deleting snapshot "${snapshot}" of ${name}`, opts.signal); });
   }
 
   async listSnapshots(lab: LabRef, name: string, opts: OpOptions = {}): Promise<string[]> {
     const client = await this.client();
     const vmx = await this.existing(lab, name);
-    return client.listSnapshots(vmx, opts).catch((e: unknown) => { throw this.fail(e, `Listing snapshots of ${name}`); });
+    return client.listSnapshots(vmx, opts).catch((e: unknown) => { throw this.fail(e, `Listing snapshots of ${name}`, opts.signal); });
   }
 
   async destroyVm(lab: LabRef, name: string, opts: OpOptions = {}): Promise<void> {
     assertVmName(name);
     const dir = vmDir(lab, name);
+    const vmx = vmxPathOf(lab, name);
     if ((await this.stateOf(lab, name, new Set())) === 'absent') {
+      // A half-made clone may already be known to VMware: unregister it before deleting its folder.
+      if (await access(vmx).then(() => true, () => false)) await (await this.client()).deleteVM(vmx, opts).catch(() => undefined);
       await rm(dir, { recursive: true, force: true });
       return;
     }
     const client = await this.client();
-    const vmx = vmxPathOf(lab, name);
     await client.withVm(vmx, async () => {
       if ((await this.stateOf(lab, name)) !== 'off') await this.stop(lab, name, 'hard', opts);
       await client.deleteVM(vmx, opts).catch((e: unknown) => {
         if (!(e instanceof VmrunError && e.kind === 'vm-not-found')) throw e;
       });
       await rm(dir, { recursive: true, force: true });
-    }).catch((e: unknown) => { throw this.fail(e, `Deleting ${name}`); });
+    }).catch((e: unknown) => { throw this.fail(e, `Deleting ${name}`, opts.signal); });
   }
 
   failureDetails(): FailureDetails {
