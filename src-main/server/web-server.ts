@@ -170,7 +170,7 @@ function authorityName(host: string): string {
 }
 
 /** Host header values (name:port) this server answers to; see the module header, rule 2. */
-function allowedHosts(host: string, port: number): Set<string> {
+export function allowedHosts(host: string, port: number): Set<string> {
   const names = new Set<string>([authorityName(host)]);
   if (isLoopback(host) || host === '0.0.0.0' || host === '::') for (const n of ['localhost', '127.0.0.1', '[::1]']) names.add(n);
   if (host === '0.0.0.0' || host === '::') {

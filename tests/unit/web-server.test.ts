@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createBackend } from '../../src-main/backend/backend';
-import { startWebServer, type WebServer } from '../../src-main/server/web-server';
+import { allowedHosts, startWebServer, type WebServer } from '../../src-main/server/web-server';
 
 let server: WebServer;
 const backend = createBackend({ mode: 'web', version: 'test', dataDir: mkdtempSync(join(tmpdir(), 'halab-data-')) });
@@ -120,5 +120,24 @@ describe('web mode API', () => {
     const read = await invoke('blueprint:read-shipped', { id: 'vmware-3tier-ha' });
     const plan = await invoke('blueprint:plan', { text: read.data.text });
     expect(plan.data.plan.totals).toMatchObject({ vms: 6, vcpus: 10, memoryMiB: 10240 });
+  });
+});
+
+describe('web mode: the Host names a server answers to', () => {
+  it('on loopback: the bound address and the loopback names, at its port only', () => {
+    expect([...allowedHosts('127.0.0.1', 4100)].sort()).toEqual(['127.0.0.1:4100', '[::1]:4100', 'localhost:4100']);
+    expect(allowedHosts('::1', 80)).toEqual(new Set(['[::1]:80', '[::1]', 'localhost:80', 'localhost', '127.0.0.1:80', '127.0.0.1']));
+  });
+
+  it('with --allow-remote: exactly the address or name it was started for', () => {
+    expect([...allowedHosts('192.0.2.10', 4100)]).toEqual(['192.0.2.10:4100']);
+    expect([...allowedHosts('Lab-Host.example', 4100)]).toEqual(['lab-host.example:4100']);
+    expect([...allowedHosts('2001:db8::5', 4100)]).toEqual(['[2001:db8::5]:4100']);
+  });
+
+  it('on a wildcard address: this machine\'s own addresses, never a name', () => {
+    const any = allowedHosts('0.0.0.0', 4100);
+    expect(any.has('127.0.0.1:4100')).toBe(true);
+    expect([...any].every((h) => /^(localhost|[\d.]+|\[[\da-f:.]+\]):4100$/.test(h))).toBe(true);
   });
 });

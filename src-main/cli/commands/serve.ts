@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createBackend } from '../../backend/backend';
 import { appRoot } from '../../backend/blueprint-files';
-import { startWebServer, WebServerError } from '../../server/web-server';
+import { isLoopback, startWebServer, WebServerError } from '../../server/web-server';
 import { onCommandLog } from '../../exec/runner';
 import { UsageError } from '../output';
 import { VERSION } from '../version';
@@ -25,6 +25,9 @@ export async function serveCommand(flags: { port?: string; host?: string; 'allow
     throw e;
   }
   process.stdout.write(`HA Lab Studio is running at\n\n  ${server.url}\n\nOpen that address in a browser (it carries this run's access token). Press Ctrl-C to stop.\n`);
+  if (flags['allow-remote'] && flags.host && !isLoopback(flags.host)) {
+    process.stdout.write(`\nRemote access is on. The server answers only to the address it was started for (${flags.host}; for 0.0.0.0 or ::, this machine's own IP addresses): open it by that address, not by another name. The connection is plain HTTP, so anyone on the network path can read the token.\n`);
+  }
   await new Promise<void>((ok) => signal.addEventListener('abort', () => ok(), { once: true }));
   stopLogs();
   await backend.close();
