@@ -50,7 +50,7 @@ export function createBackend(opts: BackendOptions): Backend {
   const events = new EventBus();
   const dataDir = opts.dataDir ?? defaultDataDir();
   const settings = new SettingsStore(dataDir);
-  const labs = new LabService(events);
+  const labs = new LabService(events, { dataDir });
   const handlers: HandlerMap = {
     'app:info': async () => ({
       version: opts.version,

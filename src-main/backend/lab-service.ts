@@ -6,14 +6,16 @@
 import { randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runDrill } from '../drills/runner';
-import { ensureLabKey } from '../guest/lab-keys';
-import { chooseHypervisor, createHypervisor } from '../hypervisor/factory';
-import type { Hypervisor, ProviderKind } from '../hypervisor/types';
+import { runDrill, type DrillOutcome } from '../drills/runner';
+import { createHypervisor } from '../hypervisor/factory';
+import type { ProviderKind } from '../hypervisor/types';
+import type { GuestPool } from '../lab/guest-pool';
+import { readHostSettings, type HostSettings } from '../lab/host-settings';
+import { labRef } from '../lab/lab-home';
+import { factoryOptions, labHome, openLab, openLabTarget, refuseRootForVmware } from '../lab/runtime';
 import { LabMonitor } from '../monitor/lab-monitor';
-import { GuestPool } from '../provision/guest-pool';
-import { labRef, readLabState } from '../provision/lab-home';
-import { buildStepsCount, down, renderContext, status, up } from '../provision/provisioner';
+import type { ApplyResult } from '../provision/engine';
+import { buildStepsCount, down, status, up, type LabStatus } from '../provision/provisioner';
 import type { ResolvedLab } from '../shared/blueprint/model';
 import type { DrillName } from '../shared/blueprint/schema';
 import type { DrillReport } from '../shared/drills/report';
@@ -23,20 +25,56 @@ import { BackendError } from './handler-types';
 
 interface Task extends TaskInfo {
   controller: AbortController;
+  /** Settles when the task has ended (never rejects). */
+  ended: Promise<void>;
+  /** What the work returned (`up`: the apply result; `drill`: the report and its folder). */
+  result?: unknown;
+}
+
+/** How a task ended, for callers in this process (the CLI). */
+export interface TaskOutcome<R = unknown> {
+  info: TaskInfo;
+  result?: R;
+}
+
+export interface LabServiceOptions {
+  /** Folder of `settings.json` (host settings are read afresh for every operation). */
+  dataDir?: string;
+}
+
+export interface UpRequest {
+  provider?: ProviderKind;
+  stage?: 'vms' | 'all';
+  /** The user said yes to changing the host's vmnet8 to the blueprint's NAT subnet (restored by `down`). */
+  reconfigureVmnet8?: boolean;
+  concurrency?: number;
+  /** The blueprint file, recorded in the lab's state. */
+  blueprintFile?: string;
 }
 
 const summary = (r: DrillReport): DrillReportSummary => ({ id: r.id, drill: r.drill, title: r.title, verdict: r.verdict, startedAt: r.startedAt, verdictText: r.verdictText });
+const info = (t: Task): TaskInfo => {
+  const { controller: _c, ended: _e, result: _r, ...rest } = t;
+  return rest;
+};
 
 export class LabService {
   private readonly tasks = new Map<string, Task>();
   private readonly monitors = new Map<string, { monitor: LabMonitor; pool: GuestPool; timer: NodeJS.Timeout }>();
 
-  constructor(private readonly events: EventBus) {}
+  constructor(
+    private readonly events: EventBus,
+    private readonly o: LabServiceOptions = {},
+  ) {}
+
+  /** Host settings in force now (the file may have changed since the last operation). */
+  settings(): Promise<HostSettings> {
+    return readHostSettings({ dataDir: this.o.dataDir });
+  }
 
   private update(t: Task, patch: Partial<TaskInfo>): void {
     Object.assign(t, patch);
-    const { controller: _c, ...info } = t;
-    this.events.emit('task:update', info);
+    this.events.emit('task:update', info(t));
   }
 
   private busy(lab: string): Task | undefined {
@@ -44,82 +82,119 @@ export class LabService {
   }
 
   /** Start a task; refuse a second one on the same lab. */
-  private start(kind: TaskInfo['kind'], lab: string, title: string, work: (t: Task) => Promise<void>, extra: Partial<TaskInfo> = {}): string {
+  private start(kind: TaskInfo['kind'], lab: string, title: string, work: (t: Task) => Promise<unknown>, extra: Partial<TaskInfo> = {}): string {
     const running = this.busy(lab);
     if (running) throw new BackendError(`"${running.title}" is still running on ${lab}; wait for it or cancel it first.`, 'busy');
-    const t: Task = { id: randomUUID(), title, kind, lab, state: 'running', progress: 0, ...extra, controller: new AbortController() };
+    const t = { id: randomUUID(), title, kind, lab, state: 'running', progress: 0, ...extra, controller: new AbortController() } as Task;
     this.tasks.set(t.id, t);
     this.update(t, {});
-    void work(t)
-      .then(() => t.state === 'running' && this.update(t, { state: t.controller.signal.aborted ? 'canceled' : 'done', progress: 1 }))
-      .catch((e: unknown) => this.update(t, { state: t.controller.signal.aborted ? 'canceled' : 'failed', error: (e as Error).message }));
+    t.ended = work(t)
+      .then((result) => {
+        if (result !== undefined) t.result = result;
+        if (t.state === 'running') this.update(t, { state: t.controller.signal.aborted ? 'canceled' : 'done', progress: 1 });
+      })
+      .catch((e: unknown) => {
+        if (t.state === 'running') this.update(t, { state: t.controller.signal.aborted ? 'canceled' : 'failed', error: (e as Error).message });
+      });
     return t.id;
   }
 
-  private async hypervisorFor(lab: string, provider?: ProviderKind): Promise<Hypervisor> {
-    const state = await readLabState(labRef(lab));
-    return chooseHypervisor(provider ?? state?.provider);
+  /** Wait for a task to end: its final info and what its work returned. */
+  async wait<R = unknown>(id: string): Promise<TaskOutcome<R>> {
+    const t = this.tasks.get(id);
+    if (!t) throw new BackendError(`There is no task ${id}.`, 'not-found');
+    await t.ended;
+    return { info: info(t), result: t.result as R | undefined };
+  }
+
+  /** The VMs of a lab on its provider (the provider asked for, else the lab's). Null when the lab is not up here and no provider is asked for. */
+  async labStatus(r: ResolvedLab, provider?: ProviderKind): Promise<LabStatus | null> {
+    const settings = await this.settings();
+    const { state } = await labHome(r.name, settings);
+    if (!state && !provider) return null;
+    const target = await openLabTarget(r, { provider, settings });
+    return status({ hv: target.hv, lab: target.lab, resolved: r });
   }
 
   async status(r: ResolvedLab): Promise<LabStatusResult> {
-    const lab = labRef(r.name);
-    const state = await readLabState(lab);
+    const settings = await this.settings();
+    const { lab, state } = await labHome(r.name, settings);
     const providers = await Promise.all(
       (['vmware', 'linux'] as const).map(async (kind) => {
-        const u = await createHypervisor(kind).checkUsable();
+        const u = await createHypervisor(kind, factoryOptions(settings)).checkUsable();
         return { kind, usable: u.usable, reason: u.reason, fix: u.fix };
       }),
     );
     if (!state) return { lab: r.name, provider: null, vms: r.nodes.map((n) => ({ name: n.hostname, state: 'absent', addresses: [] })), providers };
-    const st = await status({ hv: createHypervisor(state.provider), lab, resolved: r });
+    const st = await status({ hv: createHypervisor(state.provider, factoryOptions(settings)), lab, resolved: r });
     return { lab: r.name, provider: state.provider, vms: st.vms.map(({ name, state: s, addresses }) => ({ name, state: s, addresses })), providers };
   }
 
-  up(r: ResolvedLab, provider?: ProviderKind, stage: 'vms' | 'all' = 'all'): string {
+  /** Provision a lab (a task). Its result is the apply result. */
+  up(r: ResolvedLab, o: UpRequest = {}): string {
+    const stage = o.stage ?? 'all';
     const total = buildStepsCount(r, stage);
-    return this.start('up', r.name, `Provision ${r.name}`, async (t) => {
-      const hv = await this.hypervisorFor(r.name, provider);
+    return this.start('up', r.name, `Provision ${r.name}`, async (t): Promise<ApplyResult> => {
+      const settings = await this.settings();
+      const target = await openLabTarget(r, { provider: o.provider, settings });
+      refuseRootForVmware(target.hv.kind);
+      this.update(t, { provider: target.hv.kind });
       let done = 0;
       const result = await up({
-        hv,
-        lab: labRef(r.name),
+        hv: target.hv,
+        lab: target.lab,
         resolved: r,
         stage,
+        concurrency: o.concurrency,
         signal: t.controller.signal,
+        templates: settings.templates,
+        sshUser: target.sshUser,
+        blueprintFile: o.blueprintFile,
+        reconfigureVmnet8: o.reconfigureVmnet8,
+        usableChecked: true,
         onEvent: (e) => {
           const text = e.type === 'start' ? e.title : e.type === 'log' ? e.line : e.type === 'done' ? (e.changed ? 'changed' : 'no change') : e.type === 'failed' ? e.error : e.reason;
-          this.events.emit('lab:step', { taskId: t.id, type: e.type, step: e.step, vm: e.vm, text, at: e.at });
+          this.events.emit('lab:step', { taskId: t.id, type: e.type, step: e.step, vm: e.vm, text, at: e.at, ...(e.type === 'done' ? { changed: e.changed, ms: e.ms } : {}) });
           if (e.type === 'done' || e.type === 'failed' || e.type === 'skipped') this.update(t, { progress: ++done / total, step: e.step });
           else if (e.type === 'start') this.update(t, { step: e.title });
         },
       });
+      t.result = result;
       if (result.canceled) this.update(t, { state: 'canceled' });
       else if (!result.ok) throw new Error(result.failed.map((f) => `${f.step}: ${f.error}`).join('\n') || 'some steps did not complete');
+      return result;
     });
   }
 
-  down(r: ResolvedLab): string {
+  /** Destroy a lab (a task); each removal is a `lab:step` log line. */
+  down(r: ResolvedLab, o: { provider?: ProviderKind } = {}): string {
     return this.start('down', r.name, `Destroy ${r.name}`, async (t) => {
       await this.stopMonitor(r.name);
-      const hv = await this.hypervisorFor(r.name);
-      await down({ hv, lab: labRef(r.name), resolved: r, signal: t.controller.signal, log: (line) => this.events.emit('lab:step', { taskId: t.id, type: 'log', step: 'down', text: line, at: Date.now() }) });
+      const target = await openLabTarget(r, { provider: o.provider, settings: await this.settings() });
+      this.update(t, { provider: target.hv.kind });
+      await down({ hv: target.hv, lab: target.lab, resolved: r, signal: t.controller.signal, log: (line) => this.events.emit('lab:step', { taskId: t.id, type: 'log', step: 'down', text: line, at: Date.now() }) });
     });
   }
 
-  drill(r: ResolvedLab, drill: DrillName): string {
-    return this.start('drill', r.name, `Drill ${drill} on ${r.name}`, async (t) => {
-      const hv = await this.hypervisorFor(r.name);
-      const { report } = await runDrill({
-        hv,
-        lab: labRef(r.name),
+  /** Run a drill (a task); progress lines are the task's `step`. Its result is the report and its folder. */
+  drill(r: ResolvedLab, drill: DrillName, o: { provider?: ProviderKind } = {}): string {
+    return this.start('drill', r.name, `Drill ${drill} on ${r.name}`, async (t): Promise<DrillOutcome> => {
+      const target = await openLabTarget(r, { provider: o.provider, settings: await this.settings() });
+      this.update(t, { provider: target.hv.kind });
+      const outcome = await runDrill({
+        hv: target.hv,
+        lab: target.lab,
         resolved: r,
         drill,
+        sshUser: target.sshUser,
         signal: t.controller.signal,
         onProgress: (line) => this.update(t, { step: line }),
         onEvent: (e) => this.events.emit('monitor:event', { ...e, lab: r.name }),
       });
-      this.events.emit('drill:finished', { taskId: t.id, lab: r.name, summary: summary(report) });
-      if (report.verdict === 'error') throw new Error(report.verdictText);
+      t.result = outcome;
+      this.events.emit('drill:finished', { taskId: t.id, lab: r.name, summary: summary(outcome.report) });
+      if (outcome.report.verdict === 'error') throw new Error(outcome.report.verdictText);
+      return outcome;
     }, { drill });
   }
 
@@ -131,18 +206,17 @@ export class LabService {
   }
 
   list(): TaskInfo[] {
-    return [...this.tasks.values()].map(({ controller: _c, ...info }) => info);
+    return [...this.tasks.values()].map(info);
   }
 
   /** Watch a lab: `monitor:state` every second, `monitor:event` as they come. Idempotent. */
-  async startMonitor(r: ResolvedLab): Promise<void> {
+  async startMonitor(r: ResolvedLab, o: { provider?: ProviderKind } = {}): Promise<void> {
     if (this.monitors.has(r.name)) return;
-    const lab = labRef(r.name);
-    const state = await readLabState(lab);
-    if (!state) throw new BackendError(`The lab "${r.name}" is not up on this computer; provision it first.`, 'not-up');
-    const hv = createHypervisor(state.provider);
-    const pool = new GuestPool({ hv, lab, resolved: r, key: await ensureLabKey(lab.dir, lab.id) });
-    const monitor = new LabMonitor({ ctx: await renderContext(hv, lab, r), pool, eventsFile: join(lab.dir, 'events.jsonl'), onEvent: (e) => this.events.emit('monitor:event', { ...e, lab: r.name }), intervals: { vip: 500 } });
+    const settings = await this.settings();
+    const { state } = await labHome(r.name, settings);
+    if (!state && !o.provider) throw new BackendError(`The lab "${r.name}" is not up on this computer; provision it first.`, 'not-up');
+    const { lab, ctx, pool } = await openLab(r, { provider: o.provider, settings });
+    const monitor = new LabMonitor({ ctx, pool, eventsFile: join(lab.dir, 'events.jsonl'), onEvent: (e) => this.events.emit('monitor:event', { ...e, lab: r.name }), intervals: { vip: 500 } });
     monitor.start();
     const timer = setInterval(() => this.events.emit('monitor:state', monitor.state()), 1000);
     this.monitors.set(r.name, { monitor, pool, timer });
@@ -159,7 +233,7 @@ export class LabService {
   }
 
   async reports(lab: string): Promise<DrillReportSummary[]> {
-    const dir = join(labRef(lab).dir, 'reports');
+    const dir = join(labRef(lab, (await this.settings()).labsDir).dir, 'reports');
     const ids = await readdir(dir).catch(() => [] as string[]);
     const out: DrillReportSummary[] = [];
     for (const id of ids.sort().reverse()) {
@@ -170,7 +244,7 @@ export class LabService {
   }
 
   async report(lab: string, id: string, format: 'json' | 'md' | 'html'): Promise<{ text: string; report?: DrillReport }> {
-    const file = join(labRef(lab).dir, 'reports', id, `report.${format}`);
+    const file = join(labRef(lab, (await this.settings()).labsDir).dir, 'reports', id, `report.${format}`);
     const text = await readFile(file, 'utf8').catch(() => {
       throw new BackendError(`There is no report ${id} for ${lab}.`, 'not-found');
     });

@@ -23,9 +23,11 @@ Blueprints
   graph FILE                        The topology as a Mermaid flowchart.
 
 Labs
-  up FILE [--provider vmware|linux] [--stage vms|all] [--concurrency N] [--verbose] [--json]
-                                    Create the VMs and VMnets and provision the whole lab; idempotent,
-                                    resumes after a crash; Ctrl-C cancels cleanly.
+  up FILE [--provider vmware|linux] [--stage vms|all] [--concurrency N] [--reconfigure-vmnet8]
+         [--verbose] [--json]       Create the VMs and VMnets and provision the whole lab; idempotent,
+                                    resumes after a crash; Ctrl-C cancels cleanly. --reconfigure-vmnet8:
+                                    change the host's vmnet8 to the blueprint's NAT subnet (other VMs on
+                                    vmnet8 are affected; "down" restores it). Run as your own user.
   down FILE [--provider vmware|linux]
                                     Destroy every VM and network the lab created.
   status FILE [--provider vmware|linux] [--json]
@@ -76,8 +78,8 @@ const COMMANDS: Record<string, Command> = {
   },
   graph: { usage: 'halab graph FILE', options: {}, positionals: 1, run: ([f]) => graphCommand(f) },
   up: {
-    usage: 'halab up FILE [--provider vmware|linux] [--stage vms|all] [--concurrency N] [--verbose] [--json]',
-    options: { provider: { type: 'string' }, stage: { type: 'string' }, concurrency: { type: 'string' }, verbose: { type: 'boolean' }, json: { type: 'boolean' } },
+    usage: 'halab up FILE [--provider vmware|linux] [--stage vms|all] [--concurrency N] [--reconfigure-vmnet8] [--verbose] [--json]',
+    options: { provider: { type: 'string' }, stage: { type: 'string' }, concurrency: { type: 'string' }, 'reconfigure-vmnet8': { type: 'boolean' }, verbose: { type: 'boolean' }, json: { type: 'boolean' } },
     positionals: 1,
     run: ([f], fl, signal) => upCommand(f, fl as Parameters<typeof upCommand>[1], signal),
   },

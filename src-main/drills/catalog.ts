@@ -7,7 +7,7 @@ import { APP_MAINTENANCE_FILE } from '../configs/app';
 import type { RenderContext } from '../configs/context';
 import type { Hypervisor, LabRef } from '../hypervisor/types';
 import type { LabMonitor } from '../monitor/lab-monitor';
-import type { GuestPool } from '../provision/guest-pool';
+import type { GuestPool } from '../lab/guest-pool';
 import type { DrillName } from '../shared/blueprint/schema';
 import { masterDownIntervalMs, type Check, type DrillMeasurements } from '../shared/drills/report';
 import { binlogPosition, failBack, promoteReplica, repointApps } from './promotion';

@@ -8,8 +8,8 @@ import { reach, type RenderContext } from '../configs/context';
 import { APP_PRIMARY_OVERRIDE_FILE } from '../configs/app';
 import { demoteToReplicaSql, promoteReplicaSql } from '../configs/mysql-sql';
 import { gtidCovers, replicaCaughtUp, type ReplicaStatus } from '../configs/mysql-status';
-import type { GuestPool } from '../provision/guest-pool';
-import { replicaStatus, sql, waitForServer } from '../provision/db-steps';
+import type { GuestPool } from '../lab/guest-pool';
+import { replicaStatus, sql, waitForServer } from '../lab/sql';
 
 export interface PromotionFacts {
   status?: ReplicaStatus;

@@ -12,9 +12,9 @@ import type { RenderContext } from '../configs/context';
 import { ensureLabKey } from '../guest/lab-keys';
 import type { Hypervisor, LabRef } from '../hypervisor/types';
 import { LabMonitor } from '../monitor/lab-monitor';
-import { GuestPool } from '../provision/guest-pool';
-import { renderContext } from '../provision/provisioner';
-import { sql } from '../provision/db-steps';
+import { GuestPool } from '../lab/guest-pool';
+import { renderContext } from '../lab/render-context';
+import { sql } from '../lab/sql';
 import type { ResolvedLab } from '../shared/blueprint/model';
 import type { DrillName } from '../shared/blueprint/schema';
 import { masterDownIntervalMs, measureRequests, type Check, type DrillMeasurements, type DrillReport } from '../shared/drills/report';
@@ -33,6 +33,8 @@ export interface RunDrillOptions {
   onEvent?: (e: MonitorEvent) => void;
   /** Upper bound of the load, in seconds (default 120). */
   maxLoadSeconds?: number;
+  /** The guest user SSH logs in as (`guestUser()` of the lab runtime; default root). */
+  sshUser?: string;
 }
 
 export interface DrillOutcome {
@@ -95,7 +97,7 @@ export async function runDrill(o: RunDrillOptions): Promise<DrillOutcome> {
   const id = `${new Date().toISOString().replace(/[:.]/g, '-')}-${o.drill}`;
   const dir = join(o.lab.dir, 'reports', id);
   const ctx = await renderContext(o.hv, o.lab, o.resolved);
-  const pool = new GuestPool({ hv: o.hv, lab: o.lab, resolved: o.resolved, key: await ensureLabKey(o.lab.dir, o.lab.id) });
+  const pool = new GuestPool({ hv: o.hv, lab: o.lab, resolved: o.resolved, key: await ensureLabKey(o.lab.dir, o.lab.id), user: o.sshUser });
   const monitor = new LabMonitor({ ctx, pool, eventsFile: join(o.lab.dir, 'events.jsonl'), onEvent: o.onEvent, intervals: { vip: 250, probe: 250, replication: 1000, nodes: 5000, alerts: 10_000 } });
   const t0 = Date.now();
   const report: DrillReport = {

@@ -7,12 +7,15 @@ import { LinuxLabProvider } from './linux';
 import { HypervisorError, type Hypervisor, type ProviderKind } from './types';
 import { VmwareDriver } from './vmware/vmware-driver';
 
+/** Host settings the providers need (from `lab/host-settings.ts`). */
 export interface FactoryOptions {
   vmrunPath?: string;
+  /** Linux host: VMware's config folder holding `networking` (default /etc/vmware). */
+  vmwareEtcDir?: string;
 }
 
 export function createHypervisor(kind: ProviderKind, o: FactoryOptions = {}): Hypervisor {
-  return kind === 'vmware' ? new VmwareDriver({ vmrunPath: o.vmrunPath }) : new LinuxLabProvider();
+  return kind === 'vmware' ? new VmwareDriver({ vmrunPath: o.vmrunPath, vmwareEtcDir: o.vmwareEtcDir }) : new LinuxLabProvider();
 }
 
 /** The provider to use: the one asked for, else the first usable. Throws with both reasons when none is. */

@@ -5,20 +5,23 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { generateSecrets, type LabSecrets } from '../configs/context';
 import type { LabRef, ProviderKind } from '../hypervisor/types';
+import { readHostSettingsSync } from './host-settings';
 
-/** Root of all labs: HALAB_LABS_DIR, /var/lib/halab/labs for root, else ~/.local/share/halab/labs. */
-export function labsRoot(): string {
-  if (process.env.HALAB_LABS_DIR) return process.env.HALAB_LABS_DIR;
-  if (process.getuid?.() === 0) return '/var/lib/halab/labs';
-  return join(process.env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'halab', 'labs');
+/**
+ * Root of all labs: the labs folder setting (HALAB_LABS_DIR wins over the
+ * settings file), else /var/lib/halab/labs for root, else
+ * ~/.local/share/halab/labs.
+ */
+export function labsRoot(o: { dataDir?: string } = {}): string {
+  return readHostSettingsSync(o).labsDir;
 }
 
-export function labRef(labName: string): LabRef {
-  return { id: labName, dir: join(labsRoot(), labName) };
+/** A lab's folder under `root` (default: `labsRoot()`). */
+export function labRef(labName: string, root: string = labsRoot()): LabRef {
+  return { id: labName, dir: join(root, labName) };
 }
 
 export interface LabState {

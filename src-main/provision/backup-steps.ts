@@ -1,13 +1,66 @@
 /**
  * Access for the nightly dump's copy to another node (`backup.copyTo`, e.g.
- * the NFS server of the seed-004 lab): a key on the backup node, a
- * restricted account on the target that only accepts that key from that
- * address, and the target's host key pinned for `scp -o StrictHostKeyChecking=yes`.
+ * the NFS server of the seed-004 lab): a key on the backup node, an account
+ * on the target with no shell that sshd serves SFTP only, chrooted to the
+ * backup folder, accepting only that key from that address (the key lives in
+ * a root-owned file, never in the account's home), and the target's host key
+ * pinned for `scp -o StrictHostKeyChecking=yes`. Also the backup folder
+ * itself, which the lab makes and marks, and refuses to take over when
+ * something else made it.
  */
-import { BACKUP_COPY_KEY, BACKUP_COPY_USER } from '../configs/backup';
+import {
+  BACKUP_COPY_KEY,
+  BACKUP_COPY_KEYS_DIR,
+  BACKUP_COPY_SHELL,
+  BACKUP_COPY_SSHD_PATH,
+  BACKUP_COPY_USER,
+  renderBackupCopyKey,
+  renderBackupCopySshd,
+} from '../configs/backup';
 import { reach, type RenderContext } from '../configs/context';
+import { GuestError, type Guest } from '../guest/guest';
 import type { StepContext } from './engine';
-import type { GuestPool } from './guest-pool';
+import type { GuestPool } from '../lab/guest-pool';
+
+/** The file in a backup folder that says the lab made it. */
+export const LAB_DIR_MARK = '.halab-lab';
+
+/**
+ * $1 folder, $2 lab name. Makes the folder (root:root 0755, marked) or
+ * accepts it when the mark is there; exit 4 when it exists unmarked, 5 when
+ * it is not a plain folder at its own path.
+ */
+const LAB_DIR_SCRIPT = [
+  'set -eu',
+  'dir=$1',
+  'if [ -L "$dir" ] || { [ -e "$dir" ] && [ ! -d "$dir" ]; }; then echo "$dir is not a plain folder" >&2; exit 5; fi',
+  'if [ "$(realpath -m -- "$dir")" != "$dir" ]; then echo "$dir goes through a symbolic link ($(realpath -m -- "$dir"))" >&2; exit 5; fi',
+  'if [ -d "$dir" ]; then',
+  `  if [ -f "$dir/${LAB_DIR_MARK}" ] && [ ! -L "$dir/${LAB_DIR_MARK}" ] && [ "$(stat -c %u -- "$dir")" = 0 ]; then echo have; else echo "$dir already exists and was not made by HA Lab Studio" >&2; exit 4; fi`,
+  'else',
+  '  mkdir -p -m 0755 -- "$dir"',
+  `  printf '%s\\n' "$2" > "$dir/${LAB_DIR_MARK}"`,
+  '  echo made',
+  'fi',
+  'chown -h root:root -- "$dir"',
+  'chmod 0755 -- "$dir"',
+].join('\n');
+
+/** Make (or accept, when the lab made it) a backup folder on a guest; refuses any other existing folder. */
+export async function ensureLabDir(g: Guest, ctx: RenderContext, dir: string): Promise<boolean> {
+  try {
+    const r = await g.exec(['sh', '-c', LAB_DIR_SCRIPT, 'sh', dir, ctx.lab.name]);
+    return r.stdout.includes('made');
+  } catch (e) {
+    const code = e instanceof GuestError ? e.result?.code : undefined;
+    if (code === 4 || code === 5) {
+      throw new Error(
+        `${g.name}: ${dir} ${code === 4 ? 'already exists and was not made by this lab' : 'is not a plain folder (a symbolic link or a file)'}, so the backup will not take it over. Set services.backup.targetDir to a new folder under /var/backups/ or /srv/, or remove ${dir} on ${g.name} if it is a leftover.`,
+      );
+    }
+    throw e;
+  }
+}
 
 export async function backupCopyStep(pool: GuestPool, ctx: RenderContext, s: StepContext): Promise<'changed' | 'unchanged'> {
   const b = ctx.lab.lab.services.backup!;
@@ -20,16 +73,41 @@ export async function backupCopyStep(pool: GuestPool, ctx: RenderContext, s: Ste
   const made = await src.exec(['sh', '-c', 'if [ -f "$1" ]; then echo have; else mkdir -p "$(dirname "$1")" && ssh-keygen -q -t ed25519 -N "" -C halab-backup -f "$1" && echo made; fi', 'sh', BACKUP_COPY_KEY]);
   changed ||= made.stdout.includes('made');
   const pub = (await src.exec(['cat', `${BACKUP_COPY_KEY}.pub`])).stdout.trim();
-  const user = await dst.exec(['sh', '-c', 'id -u "$1" >/dev/null 2>&1 && echo have || { useradd --create-home --shell /bin/sh "$1" && echo made; }', 'sh', BACKUP_COPY_USER]);
-  changed ||= user.stdout.includes('made');
+
+  // The account: no home, no shell (an older lab's account gets its shell taken away).
+  const user = await dst.exec([
+    'sh',
+    '-c',
+    'if id -u "$1" >/dev/null 2>&1; then if [ "$(getent passwd "$1" | cut -d: -f7)" = "$2" ]; then echo have; else usermod --shell "$2" "$1" && echo fixed; fi; else useradd --system --user-group --no-create-home --home-dir /nonexistent --shell "$2" "$1" && echo made; fi',
+    'sh',
+    BACKUP_COPY_USER,
+    BACKUP_COPY_SHELL,
+  ]);
+  changed ||= !user.stdout.includes('have');
+
+  // The chroot (root's, as sshd demands) and in it the node's folder, the only place the account may write.
+  changed = (await ensureLabDir(dst, ctx, b.targetDir)) || changed;
   const dir = `${b.targetDir}/${b.runOn}`;
-  await dst.exec(['install', '-d', '-o', BACKUP_COPY_USER, '-g', BACKUP_COPY_USER, '-m', '0750', dir]);
-  const home = (await dst.exec(['sh', '-c', 'getent passwd "$1" | cut -d: -f6', 'sh', BACKUP_COPY_USER])).stdout.trim();
-  const auth = await dst.writeFile(`${home}/.ssh/authorized_keys`, `restrict,from="${sourceAddr}" ${pub}\n`, { mode: '0600', owner: `${BACKUP_COPY_USER}:${BACKUP_COPY_USER}` });
-  await dst.exec(['chown', `${BACKUP_COPY_USER}:${BACKUP_COPY_USER}`, `${home}/.ssh`]);
-  changed ||= auth.changed;
+  const leaf = await dst.exec([
+    'sh',
+    '-c',
+    'if [ -L "$1" ] || { [ -e "$1" ] && [ ! -d "$1" ]; }; then echo "$1 is not a plain folder" >&2; exit 5; fi; [ -d "$1" ] && echo have || { mkdir -m 0750 -- "$1" && echo made; }; chown -h "$2:$2" -- "$1"; chmod 0750 -- "$1"',
+    'sh',
+    dir,
+    BACKUP_COPY_USER,
+  ]);
+  changed ||= leaf.stdout.includes('made');
+
+  const key = await dst.writeFile(`${BACKUP_COPY_KEYS_DIR}/${BACKUP_COPY_USER}`, renderBackupCopyKey(pub, sourceAddr), { mode: '0644' });
+  const sshd = await dst.writeFile(BACKUP_COPY_SSHD_PATH, renderBackupCopySshd(ctx), { mode: '0644' });
+  if (sshd.changed) {
+    await dst.exec(['/usr/sbin/sshd', '-t']);
+    await dst.exec(['sh', '-c', 'systemctl reload ssh 2>/dev/null || systemctl reload sshd']);
+  }
+  changed ||= key.changed || sshd.changed;
+
   const known = await src.exec(['sh', '-c', 'f=/root/.ssh/known_hosts; ssh-keygen -F "$1" -f "$f" >/dev/null 2>&1 && echo have || { ssh-keyscan -T 5 -t ed25519 "$1" >> "$f" 2>/dev/null && echo made; }', 'sh', targetAddr]);
   changed ||= known.stdout.includes('made');
-  if (changed) s.log(`${b.runOn} may copy dumps to ${BACKUP_COPY_USER}@${target}:${dir}`);
+  if (changed) s.log(`${b.runOn} may copy dumps by SFTP to ${BACKUP_COPY_USER}@${target}:${dir} (chrooted to ${b.targetDir}, no shell)`);
   return changed ? 'changed' : 'unchanged';
 }

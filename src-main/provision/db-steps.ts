@@ -1,39 +1,16 @@
 /**
  * Database provisioning over SSH, as root through the server's unix socket:
  * the schema and the per-purpose accounts on the primary, replication on
- * each replica. Also the SQL helper the drills use.
+ * each replica. The SQL helpers live in `lab/sql.ts`.
  */
 import { createHash } from 'node:crypto';
-import { REPLICA_STATUS_SQL, renderAccountsSql, renderReplicaSetupSql, renderSchemaSql } from '../configs/mysql-sql';
-import { parseReplicaStatus, type ReplicaStatus } from '../configs/mysql-status';
+import { renderAccountsSql, renderReplicaSetupSql, renderSchemaSql } from '../configs/mysql-sql';
 import { reach, type RenderContext } from '../configs/context';
-import type { Guest } from '../guest/guest';
+import type { GuestPool } from '../lab/guest-pool';
+import { replicaStatus, sql, waitForServer } from '../lab/sql';
 import type { StepContext } from './engine';
-import type { GuestPool } from './guest-pool';
 
 type Result = 'changed' | 'unchanged';
-
-/** Run SQL (fed on stdin) as the server's root over the socket; tab-separated output. */
-export async function sql(g: Guest, statements: string, opts: { okCodes?: number[] } = {}): Promise<string> {
-  const client = (await g.exec(['sh', '-c', 'command -v mariadb || command -v mysql'])).stdout.trim();
-  const r = await g.exec([client, '--protocol=socket', '-uroot', '--default-character-set=utf8mb4', '--batch', '--raw'], { stdin: statements, okCodes: opts.okCodes });
-  return r.stdout;
-}
-
-/** Wait until the server answers (after a restart), up to `ms`. */
-export async function waitForServer(g: Guest, ms = 60_000): Promise<void> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const r = await g.exec(['sh', '-c', 'mysqladmin --protocol=socket -uroot ping 2>/dev/null || mariadb-admin --protocol=socket -uroot ping'], { okCodes: [0, 1] });
-    if (r.code === 0) return;
-    if (Date.now() > until) throw new Error(`${g.name}: the database server did not answer within ${ms / 1000} s.`);
-    await new Promise((ok) => setTimeout(ok, 500));
-  }
-}
-
-export async function replicaStatus(g: Guest): Promise<ReplicaStatus | undefined> {
-  return parseReplicaStatus(await sql(g, `${REPLICA_STATUS_SQL}\\G\n`))[0];
-}
 
 const INIT_MARK = '/etc/halab/db-init.sha256';
 

@@ -5,13 +5,14 @@
  */
 import { createHash } from 'node:crypto';
 import { renderSystemFiles, NETPLAN_PATH } from '../configs/system';
-import { mergeBeforeRules, renderUfw } from '../configs/ufw';
-import { obsoletePaths, renderNodeFiles, unitsFor } from '../configs/node-files';
+import { mergeBeforeRules, missingVrrpRules, renderUfw, ufwRuleDrift } from '../configs/ufw';
+import { obsoletePaths, renderNodeFiles, unitsFor, unwantedUnits } from '../configs/node-files';
 import type { RenderContext, RenderedFile } from '../configs/context';
 import type { Guest } from '../guest/guest';
+import { ensureLabDir } from './backup-steps';
 import type { StepContext } from './engine';
-import type { GuestPool } from './guest-pool';
-import { replicaStatus, sql } from './db-steps';
+import type { GuestPool } from '../lab/guest-pool';
+import { replicaStatus, sql } from '../lab/sql';
 
 type Result = 'changed' | 'unchanged';
 
@@ -122,7 +123,30 @@ function unitForPath(path: string, units: string[]): string | undefined {
   return undefined;
 }
 
-/** Role files (everything but the base system), then enable and (re)start the role's units. */
+/**
+ * Stop, disable and mask units of roles this VM does not have (sockets too),
+ * and clear their failed state. Aliases (mysql.service → mariadb.service)
+ * and units the VM does not have are left alone. Returns the units it acted on.
+ */
+export async function maskUnwanted(g: Guest, unwanted: string[], log: (l: string) => void): Promise<string[]> {
+  if (!unwanted.length) return [];
+  const probe = await g.exec(['sh', '-c', 'for u; do printf "%s|%s|%s|%s\\n" "$(systemctl show -P Id -- "$u")" "$(systemctl show -P LoadState -- "$u")" "$(systemctl show -P ActiveState -- "$u")" "$(systemctl is-enabled -- "$u" 2>/dev/null)"; done', 'sh', ...unwanted]);
+  const rows = probe.stdout.trimEnd().split('\n');
+  const acted: string[] = [];
+  for (const [i, unit] of unwanted.entries()) {
+    const [id, load, active, enabled] = (rows[i] ?? '').split('|');
+    if (id !== unit || load === 'not-found' || !load) continue;
+    if (load === 'masked' && enabled === 'masked' && (active === 'inactive' || active === '')) continue;
+    await g.exec(['systemctl', 'disable', '--now', '--quiet', unit], { okCodes: [0, 1], timeoutMs: 120_000 });
+    await g.exec(['systemctl', 'mask', '--quiet', unit]);
+    await g.exec(['systemctl', 'reset-failed', unit], { okCodes: [0, 1] });
+    log(`${unit} stopped, disabled and masked (not a role of this VM)`);
+    acted.push(unit);
+  }
+  return acted;
+}
+
+/** Role files (everything but the base system), then enable and (re)start the role's units; other roles' units off. */
 export async function filesStep(pool: GuestPool, ctx: RenderContext, vm: string, appSources: RenderedFile[], s: StepContext): Promise<Result> {
   const g = await pool.get(vm, { signal: s.signal, log: s.log });
   const system = new Set(renderSystemFiles(ctx, vm).map((f) => f.path));
@@ -130,16 +154,22 @@ export async function filesStep(pool: GuestPool, ctx: RenderContext, vm: string,
   const files = [...renderNodeFiles(ctx, vm).filter((f) => !system.has(f.path)), ...(isApp ? appSources : [])];
   // The server config puts binary logs in /var/log/mysql, which Debian's MariaDB does not create.
   if (isDb(ctx, vm)) await g.exec(['sh', '-c', 'getent passwd mysql >/dev/null && install -d -o mysql -g adm -m 2750 /var/log/mysql || true']);
+  const backup = ctx.lab.lab.services.backup;
+  if (backup?.runOn === vm && (await ensureLabDir(g, ctx, backup.targetDir))) s.log(`made ${backup.targetDir} for the dumps`);
   const changed = await syncFiles(g, files, s.log);
   const units = unitsFor(ctx, vm);
   if (changed.some((p) => p.startsWith('/etc/systemd/system/'))) await g.exec(['systemctl', 'daemon-reload']);
   if (changed.some((p) => p.startsWith('/etc/nginx/'))) await g.exec(['nginx', '-t', '-q']);
   const restart = new Set(changed.map((p) => unitForPath(p, units)).filter((u): u is string => !!u));
+  // Other roles' units first: a socket unit holding a port (mariadb.socket on *:3306) must be gone before its service restarts.
+  const stopped = await maskUnwanted(g, unwantedUnits(ctx, vm), s.log);
+  for (const u of stopped) if (u.endsWith('.socket')) for (const w of units) if (w.startsWith(u.replace(/(-extra)?\.socket$/, '.'))) restart.add(w);
   const state = await g.exec(['sh', '-c', 'for u; do printf "%s %s\\n" "$(systemctl is-enabled "$u" 2>/dev/null || true)" "$(systemctl is-active "$u" 2>/dev/null || true)"; done', 'sh', ...units]);
   const rows = state.stdout.trimEnd().split('\n');
-  let acted = false;
+  let acted = stopped.length > 0;
   for (const [i, unit] of units.entries()) {
     const [enabled, active] = (rows[i] ?? '').split(' ');
+    if (enabled === 'masked' || enabled === 'masked-runtime') await g.exec(['systemctl', 'unmask', '--quiet', unit]);
     if (enabled !== 'enabled') {
       await g.exec(['systemctl', 'enable', '--quiet', unit]);
       acted = true;
@@ -152,8 +182,6 @@ export async function filesStep(pool: GuestPool, ctx: RenderContext, vm: string,
   }
   return changed.length || acted ? 'changed' : 'unchanged';
 }
-
-const UFW_MARK = '/etc/halab/ufw.sha256';
 
 /**
  * Reconnect replicas that already replicate: a connection UFW did not see
@@ -171,23 +199,52 @@ async function restartReplication(pool: GuestPool, ctx: RenderContext, s: StepCo
   }
 }
 
-/** UFW per role; skipped when the same plan is already active. */
+/** What the running firewall of a VM lacks or has too much compared with its plan; empty when it matches. */
+export async function firewallDrift(g: Guest, ctx: RenderContext, vm: string): Promise<string[]> {
+  const plan = renderUfw(ctx, vm);
+  const enabled = ctx.lab.lab.services.firewall.enabled;
+  const live = await g.exec(['sh', '-c', 'ufw status verbose; echo "##"; ufw show added; echo "##"; iptables-save -t filter; echo "##"; cat /etc/ufw/before.rules'], { okCodes: [0, 1] });
+  const [status = '', added = '', save = '', before = ''] = live.stdout.split('\n##\n');
+  const drift: string[] = [];
+  if (/Status: active/.test(status) !== enabled) drift.push(`ufw is ${enabled ? 'inactive' : 'active'}`);
+  if (enabled && !/Default: deny \(incoming\), allow \(outgoing\)/.test(status)) drift.push('default policies are not deny incoming / allow outgoing');
+  const rules = ufwRuleDrift(plan, added);
+  for (const r of rules.missing) drift.push(`rule missing: ${r}`);
+  for (const r of rules.extra) drift.push(`rule not in the blueprint: ${r}`);
+  let merged = before;
+  try {
+    merged = mergeBeforeRules(before, plan.beforeRules);
+  } catch {
+    drift.push('/etc/ufw/before.rules has no filter table');
+  }
+  if (merged !== before) drift.push('/etc/ufw/before.rules lacks the VRRP lines');
+  for (const r of missingVrrpRules(ctx, vm, save)) drift.push(`VRRP from ${r.source} on ${r.iface} is not in the running filter (${r.chain})`);
+  return drift;
+}
+
+/**
+ * UFW per role. Compares the running firewall with the plan and rebuilds it
+ * only when they differ: reset (which restores the packaged before.rules),
+ * then our before.rules lines merged into the fresh file, then the rules,
+ * then enable. Verified against `iptables-save` afterwards.
+ */
 export async function firewallStep(pool: GuestPool, ctx: RenderContext, vm: string, s: StepContext): Promise<Result> {
   const g = await pool.get(vm, { signal: s.signal, log: s.log });
   const plan = renderUfw(ctx, vm);
-  const digest = createHash('sha256').update(JSON.stringify(plan)).digest('hex');
-  const [mark, status] = await Promise.all([g.readFile(UFW_MARK), g.exec(['ufw', 'status'], { okCodes: [0, 1] })]);
-  const active = /Status: active/.test(status.stdout) === ctx.lab.lab.services.firewall.enabled;
-  if (mark?.trim() === digest && active) return 'unchanged';
+  const drift = await firewallDrift(g, ctx, vm);
+  if (!drift.length) return 'unchanged';
+  s.log(`firewall differs from the blueprint: ${drift.slice(0, 5).join('; ')}${drift.length > 5 ? ` (+${drift.length - 5} more)` : ''}`);
+  // Rebuild from scratch so rules removed from the blueprint disappear; SSH from the admin sources comes first.
+  await g.exec(['ufw', '--force', 'reset'], { log: undefined });
+  // After the reset: it puts the packaged before.rules back (ours would go to a backup file).
   const before = (await g.readFile('/etc/ufw/before.rules')) ?? '';
   const merged = mergeBeforeRules(before, plan.beforeRules);
   if (merged !== before) await g.writeFile('/etc/ufw/before.rules', merged, { mode: '0640' });
-  // Rebuild from scratch so rules removed from the blueprint disappear; SSH from the admin sources comes first.
-  await g.exec(['ufw', '--force', 'reset'], { log: undefined });
   for (const argv of plan.commands) await g.exec(argv);
-  await g.exec(['sh', '-c', 'rm -f /etc/ufw/*.rules.[0-9]* 2>/dev/null; true']);
-  await g.writeFile(UFW_MARK, `${digest}\n`);
-  s.log(`ufw: ${plan.commands.length} commands, ${plan.beforeRules.length} before.rules lines`);
+  await g.exec(['sh', '-c', 'rm -f /etc/ufw/*.rules.[0-9]* /etc/ufw/before.rules.halab-prev 2>/dev/null; true']);
+  const left = await firewallDrift(g, ctx, vm);
+  if (left.length) throw new Error(`${vm}: the firewall still differs from the blueprint after a rebuild: ${left.join('; ')}. Look at "ufw status verbose" and "iptables-save" on ${vm}.`);
+  s.log(`ufw: ${plan.commands.length} commands, ${plan.beforeRules.length} before.rules lines, checked live`);
   if (isDb(ctx, vm)) await restartReplication(pool, ctx, s);
   return 'changed';
 }

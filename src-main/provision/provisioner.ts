@@ -9,11 +9,12 @@ import { appRoot } from '../backend/blueprint-files';
 import { APP_SOURCE_FILES } from '../configs/app';
 import type { RenderContext, RenderedFile } from '../configs/context';
 import { ensureLabKey, HostKeyStore } from '../guest/lab-keys';
-import type { Hypervisor, LabRef, VmInfo } from '../hypervisor/types';
+import type { Hypervisor, LabRef, NetworkSpec, OpOptions, VmInfo } from '../hypervisor/types';
+import { GuestPool } from '../lab/guest-pool';
+import { journalPath, readLabState, writeLabState } from '../lab/lab-home';
+import { renderContext } from '../lab/render-context';
 import type { ResolvedLab } from '../shared/blueprint/model';
 import { applySteps, type ApplyResult, type Step, type StepEvent } from './engine';
-import { GuestPool } from './guest-pool';
-import { ensureSecrets, journalPath, readLabState, writeLabState } from './lab-home';
 import { backupCopyStep } from './backup-steps';
 import { primaryStep, replicaStep } from './db-steps';
 import { filesStep, firewallStep, packagesStep, systemStep } from './node-steps';
@@ -33,18 +34,21 @@ export interface UpOptions {
   /** SSH user in the guests (default root). */
   sshUser?: string;
   blueprintFile?: string;
+  /** The user said yes to changing the host's vmnet8 to the blueprint's NAT subnet (restored by `down`). */
+  reconfigureVmnet8?: boolean;
+  /** The caller has just checked `hv.checkUsable()` (the runtime does when it chooses the hypervisor). */
+  usableChecked?: boolean;
 }
 
 async function appSources(): Promise<RenderedFile[]> {
   return Promise.all(APP_SOURCE_FILES.map(async (f) => ({ path: f.path, mode: f.mode, content: await readFile(join(appRoot(), f.source), 'utf8') })));
 }
 
-/** The render context for this lab on this hypervisor. */
-export async function renderContext(hv: Hypervisor, lab: LabRef, resolved: ResolvedLab): Promise<RenderContext> {
-  const db = resolved.lab.services.database;
-  // The Linux lab has MariaDB only (Debian ships no MySQL 8 server).
-  const engine = hv.kind === 'linux' ? 'mariadb' : (db?.engine ?? 'mariadb');
-  return { lab: resolved, secrets: await ensureSecrets(lab), engine, nicMatch: hv.kind === 'linux' ? 'name' : 'mac' };
+/** One network step: the hypervisor says whether it created or changed the VMnet. */
+async function networkStep(hv: Hypervisor, lab: LabRef, net: NetworkSpec, c: OpOptions, reconfigureVmnet8: boolean | undefined): Promise<'changed' | 'unchanged'> {
+  const opts: OpOptions & { reconfigureVmnet8?: boolean } = { signal: c.signal, log: c.log, reconfigureVmnet8 };
+  const r: unknown = await hv.ensureNetwork(lab, net, opts);
+  return r === 'changed' ? 'changed' : 'unchanged';
 }
 
 /** Build the step graph. */
@@ -53,7 +57,7 @@ export function buildSteps(o: UpOptions, ctx: RenderContext, pool: GuestPool, so
   const steps: Step[] = [];
   const add = (s: Step) => steps.push(s);
   for (const net of networkSpecs(resolved)) {
-    add({ id: `net:${net.name}`, title: `VMnet ${net.name} (${net.subnet})`, deps: [], run: async (c) => (await hv.ensureNetwork(lab, net, c), 'unchanged') });
+    add({ id: `net:${net.name}`, title: `VMnet ${net.name} (${net.subnet})`, deps: [], run: (c) => networkStep(hv, lab, net, c, o.reconfigureVmnet8) });
   }
   for (const node of resolved.nodes) {
     const vm = node.hostname;
@@ -119,8 +123,10 @@ export function buildStepsCount(resolved: ResolvedLab, stage: 'vms' | 'all'): nu
 
 /** Bring a lab up (idempotent; resumes after a crash). */
 export async function up(o: UpOptions): Promise<ApplyResult> {
-  const usable = await o.hv.checkUsable();
-  if (!usable.usable) throw new Error(`${o.hv.kind} cannot run here: ${usable.reason}${usable.fix ? ` ${usable.fix}` : ''}`);
+  if (!o.usableChecked) {
+    const usable = await o.hv.checkUsable();
+    if (!usable.usable) throw new Error(`${o.hv.kind} cannot run here: ${usable.reason}${usable.fix ? ` ${usable.fix}` : ''}`);
+  }
   const state = await readLabState(o.lab);
   if (state && state.provider !== o.hv.kind) {
     throw new Error(`The lab "${o.lab.id}" already exists on the ${state.provider} provider. Run "halab down" first, or use --provider ${state.provider}.`);

@@ -1,41 +1,44 @@
 /**
- * The last step of `halab up`: the lab really works. Each VIP is held by
- * exactly one member, requests through it reach every app server, and every
- * replica replicates. Loops are bounded in count and time.
+ * The last step of `halab up`: the lab really works. No VM has a failed
+ * unit or runs another role's service, every VRRP member's running firewall
+ * accepts its peers, each VIP is held by exactly one member, requests through
+ * it reach every app server, and every replica replicates. Loops are bounded in count and time.
  */
 import { replicaHealthy } from '../configs/mysql-status';
-import { nicOn, type RenderContext } from '../configs/context';
+import type { RenderContext } from '../configs/context';
+import type { GuestPool } from '../lab/guest-pool';
+import { probe, vipHolders } from '../lab/probes';
+import { replicaStatus } from '../lab/sql';
+import { unwantedUnits } from '../configs/node-files';
+import { missingVrrpRules, vrrpRules } from '../configs/ufw';
 import type { StepContext } from './engine';
-import type { GuestPool } from './guest-pool';
-import { replicaStatus } from './db-steps';
 
-/** Who holds a VIP right now (members that have the address on their NIC). */
-export async function vipHolders(pool: GuestPool, ctx: RenderContext, vipName: string, signal?: AbortSignal): Promise<string[]> {
-  const vip = ctx.lab.lab.services.vips.find((v) => v.name === vipName)!;
-  const held = await Promise.all(
-    vip.members.map(async (m) => {
-      const g = await pool.get(m.node, { signal });
-      const r = await g.exec(['ip', '-4', '-o', 'addr', 'show', 'dev', nicOn(ctx, m.node, vip.network).ifname]);
-      return r.stdout.includes(` ${vip.address}/`) ? m.node : undefined;
-    }),
-  );
-  return held.filter((h): h is string => !!h);
-}
-
-/** GET through a URL; the answering server from X-Served-By. */
-export async function probe(url: string, timeoutMs = 3000): Promise<{ status: number; servedBy?: string; ms: number }> {
-  const t0 = performance.now();
-  try {
-    const r = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: { Connection: 'close' } });
-    await r.arrayBuffer();
-    return { status: r.status, servedBy: r.headers.get('x-served-by') ?? undefined, ms: performance.now() - t0 };
-  } catch {
-    return { status: 0, ms: performance.now() - t0 };
+/**
+ * What is wrong with the guest side of one VM: failed units, other roles'
+ * units running, VRRP rules missing from the running filter. Empty when fine.
+ */
+export async function guestProblems(pool: GuestPool, ctx: RenderContext, vm: string, signal?: AbortSignal): Promise<string[]> {
+  const g = await pool.get(vm, { signal });
+  const unwanted = unwantedUnits(ctx, vm);
+  const r = await g.exec(['sh', '-c', 'systemctl --failed --no-legend --plain | cut -d" " -f1; echo "##"; for u; do printf "%s %s\\n" "$u" "$(systemctl is-active -- "$u")"; done; echo "##"; iptables-save -t filter', 'sh', ...unwanted], { okCodes: [0, 1, 3] });
+  const [failed = '', active = '', save = ''] = r.stdout.split('##\n');
+  const problems: string[] = [];
+  const failedUnits = failed.split('\n').map((l) => l.trim()).filter(Boolean);
+  if (failedUnits.length) problems.push(`${vm}: failed units ${failedUnits.join(', ')} (see "systemctl status ${failedUnits[0]}" and "journalctl -b -u ${failedUnits[0]}" on ${vm})`);
+  const running = active.split('\n').filter((l) => / (active|activating|reloading)$/.test(l)).map((l) => l.split(' ')[0]);
+  if (running.length) problems.push(`${vm}: ${running.join(', ')} ${running.length > 1 ? 'run' : 'runs'} although no role of ${vm} needs ${running.length > 1 ? 'them' : 'it'}; run "halab up" again to stop and mask ${running.length > 1 ? 'them' : 'it'}`);
+  if (vrrpRules(ctx, vm).length) {
+    const missing = missingVrrpRules(ctx, vm, save);
+    for (const m of missing) problems.push(`${vm}: the running firewall has no VRRP rule from ${m.source} on ${m.iface} (group ${m.group}); run "halab up" again, and check "iptables-save | grep ${m.chain}" on ${vm}`);
   }
+  return problems;
 }
 
 export async function verifyStep(pool: GuestPool, ctx: RenderContext, s: StepContext): Promise<'unchanged'> {
   const svc = ctx.lab.lab.services;
+  const problems = (await Promise.all(ctx.lab.nodes.map((n) => guestProblems(pool, ctx, n.hostname, s.signal)))).flat();
+  if (problems.length) throw new Error(`The guests are not as the blueprint says:\n- ${problems.join('\n- ')}`);
+  s.log(`every VM runs only its roles' units, none failed${svc.vips.length && svc.firewall.enabled ? '; VRRP rules are live in every firewall' : ''}`);
   for (const vip of svc.vips) {
     let holders: string[] = [];
     for (let i = 0; i < 30; i++) {

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { run } from '../../src-main/exec/runner';
 import { ensureLabKey } from '../../src-main/guest/lab-keys';
 import { LinuxLabProvider } from '../../src-main/hypervisor/linux/linux-provider';
-import { GuestPool } from '../../src-main/provision/guest-pool';
-import { labRef } from '../../src-main/provision/lab-home';
+import { GuestPool } from '../../src-main/lab/guest-pool';
+import { labRef } from '../../src-main/lab/lab-home';
 import { validateBlueprintText } from '../../src-main/shared/blueprint/validate';
 import { ROOT } from './paths';
 

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnBackground } from '../../src-main/exec/runner';
-import { journalPath } from '../../src-main/provision/lab-home';
+import { journalPath } from '../../src-main/lab/lab-home';
 import { linuxLabFixture } from '../helpers/linux-lab-fixture';
 import { ROOT } from '../helpers/paths';
 

@@ -10,7 +10,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { linuxLabFixture } from '../helpers/linux-lab-fixture';
-import { sql } from '../../src-main/provision/db-steps';
+import { sql } from '../../src-main/lab/sql';
 import type { DrillReport } from '../../src-main/shared/drills/report';
 import { tcpProbe } from '../helpers/net';
 

@@ -17,7 +17,7 @@ function resolve(text: string): ResolvedLab {
 export function labHandlers(labs: LabService): Pick<HandlerMap, 'lab:status' | 'lab:up' | 'lab:down' | 'task:cancel' | 'task:list' | 'monitor:start' | 'monitor:stop' | 'drill:run' | 'drill:reports' | 'drill:report'> {
   return {
     'lab:status': async ({ text }) => labs.status(resolve(text)),
-    'lab:up': async ({ text, provider, stage }) => ({ taskId: labs.up(resolve(text), provider, stage) }),
+    'lab:up': async ({ text, provider, stage, reconfigureVmnet8 }) => ({ taskId: labs.up(resolve(text), { provider, stage, reconfigureVmnet8 }) }),
     'lab:down': async ({ text }) => ({ taskId: labs.down(resolve(text)) }),
     'task:cancel': async ({ id }) => ({ canceled: labs.cancel(id) }),
     'task:list': async () => labs.list(),

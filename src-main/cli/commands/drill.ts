@@ -1,33 +1,48 @@
-/** `halab drill FILE NAME` and `halab watch FILE`. */
+/** `halab drill FILE NAME` and `halab watch FILE`, through the backend's lab service like the window. */
+import { join } from 'node:path';
+import type { DrillOutcome } from '../../drills/runner';
 import { DRILLS, type DrillName } from '../../shared/blueprint/schema';
 import { didYouMean } from '../../shared/blueprint/issues';
-import { ensureLabKey } from '../../guest/lab-keys';
-import { LabMonitor } from '../../monitor/lab-monitor';
-import { GuestPool } from '../../provision/guest-pool';
-import { renderContext } from '../../provision/provisioner';
-import { runDrill } from '../../drills/runner';
+import type { EventPayloads } from '../../shared/ipc/contract';
 import type { DashboardState } from '../../shared/monitor/types';
 import { EXIT, style, table, UsageError } from '../output';
-import { labHypervisor } from './lab';
-import { join } from 'node:path';
+import { cliLabService, followTask, loadLab, providerFlag, requireUp } from './lab';
 
 export async function drillCommand(file: string | undefined, name: string | undefined, flags: { json?: boolean; provider?: string }, signal: AbortSignal): Promise<number> {
   if (!name || !(DRILLS as readonly string[]).includes(name)) {
     const guess = name ? didYouMean(name, DRILLS) : undefined;
     throw new UsageError(`${name ? `Unknown drill "${name}".${guess ? ` Did you mean "${guess}"?` : ''}` : 'Missing the drill NAME.'} Drills: ${DRILLS.join(', ')}.`);
   }
-  const target = await labHypervisor(file, flags.provider);
-  if ('code' in target) return target.code;
-  const { hv, lab, resolved } = target;
-  const { report, dir } = await runDrill({
-    hv,
-    lab,
-    resolved,
-    drill: name as DrillName,
-    signal,
-    onProgress: flags.json ? undefined : (l) => process.stderr.write(`… ${l}\n`),
-    onEvent: flags.json ? undefined : (e) => e.kind !== 'drill' && process.stderr.write(`  event: ${e.message}\n`),
+  const provider = providerFlag(flags.provider);
+  const { code, resolved } = await loadLab(file);
+  if (!resolved) return code;
+  const { labs, events } = cliLabService();
+  if (!(await requireUp(labs, resolved, file, provider))) return EXIT.failed;
+  let taskId: string | undefined;
+  let lastStep: string | undefined;
+  const off = events.subscribe((channel, payload) => {
+    if (flags.json) return;
+    if (channel === 'task:update') {
+      const t = payload as EventPayloads['task:update'];
+      if (t.id === taskId && t.step && t.step !== lastStep && t.state === 'running') {
+        lastStep = t.step;
+        process.stderr.write(`… ${t.step}\n`);
+      }
+    } else if (channel === 'monitor:event') {
+      const e = payload as EventPayloads['monitor:event'];
+      if (e.lab === resolved.name && e.kind !== 'drill') process.stderr.write(`  event: ${e.message}\n`);
+    }
   });
+  let outcome;
+  try {
+    taskId = labs.drill(resolved, name as DrillName, { provider });
+    outcome = await followTask<DrillOutcome>(labs, taskId, signal);
+  } finally {
+    off();
+    await labs.close();
+  }
+  if (!outcome.result) throw new Error(outcome.info.error ?? (outcome.info.state === 'canceled' ? 'the drill was canceled' : 'the drill did not run'));
+  const { report, dir } = outcome.result;
   if (flags.json) {
     process.stdout.write(`${JSON.stringify({ ...report, requests: undefined, reportDir: dir }, null, 2)}\n`);
   } else {
@@ -66,25 +81,29 @@ function render(s: DashboardState): string {
 }
 
 export async function watchCommand(file: string | undefined, flags: { provider?: string; once?: boolean }, signal: AbortSignal): Promise<number> {
-  const target = await labHypervisor(file, flags.provider);
-  if ('code' in target) return target.code;
-  const { hv, lab, resolved } = target;
-  const ctx = await renderContext(hv, lab, resolved);
-  const pool = new GuestPool({ hv, lab, resolved, key: await ensureLabKey(lab.dir, lab.id) });
-  const monitor = new LabMonitor({ ctx, pool, eventsFile: join(lab.dir, 'events.jsonl') });
-  monitor.start();
+  const provider = providerFlag(flags.provider);
+  const { code, resolved } = await loadLab(file);
+  if (!resolved) return code;
+  const { labs, events } = cliLabService();
+  if (!(await requireUp(labs, resolved, file, provider))) return EXIT.failed;
+  let latest: DashboardState | undefined;
+  const off = events.subscribe((channel, payload) => {
+    if (channel === 'monitor:state' && (payload as DashboardState).lab === resolved.name) latest = payload as DashboardState;
+  });
   const tty = process.stdout.isTTY && !flags.once;
   try {
+    await labs.startMonitor(resolved, { provider });
     for (let i = 0; !signal.aborted; i++) {
       await new Promise((ok) => setTimeout(ok, i === 0 ? 2500 : 1000));
-      const text = render(monitor.state());
+      if (!latest) continue;
+      const text = render(latest);
       if (tty) process.stdout.write(`\x1b[H\x1b[2J${text}\n`);
       else if (flags.once || i % 5 === 0) process.stdout.write(`${text}\n\n`);
       if (flags.once) break;
     }
   } finally {
-    await monitor.stop();
-    await pool.closeAll();
+    off();
+    await labs.close();
   }
   return EXIT.ok;
 }

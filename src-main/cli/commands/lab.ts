@@ -1,114 +1,186 @@
-/** `halab up | down | status FILE`: provision, destroy and inspect a lab. */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+/**
+ * `halab up | down | status FILE`: provision, destroy and inspect a lab.
+ * Same code path as the window and web mode: the commands start tasks on
+ * the backend's `LabService` (host settings, hypervisor choice, task
+ * manager) and print what arrives on its event bus.
+ */
+import { EventBus } from '../../backend/events';
+import { LabService, type TaskOutcome } from '../../backend/lab-service';
 import { defaultDataDir } from '../../backend/settings-store';
-import { chooseHypervisor } from '../../hypervisor/factory';
-import type { Hypervisor, ProviderKind } from '../../hypervisor/types';
-import { labRef, readLabState } from '../../provision/lab-home';
-import { buildStepsCount, down, status, up } from '../../provision/provisioner';
+import type { ProviderKind } from '../../hypervisor/types';
+import { labHome } from '../../lab/runtime';
+import type { ApplyResult, StepEvent } from '../../provision/engine';
+import { buildStepsCount } from '../../provision/provisioner';
+import type { ResolvedLab } from '../../shared/blueprint/model';
+import type { EventPayloads } from '../../shared/ipc/contract';
 import { EXIT, style, table, UsageError } from '../output';
 import { progressPrinter } from '../progress';
 import { loadAndValidate, reportIssues } from './blueprint';
 
-interface VmwareSettings {
-  vmrunPath?: string;
-  templates?: Record<string, string>;
-  sshUser?: string;
-}
-
-/** VMware settings from the settings file and HALAB_TEMPLATE_<NAME> variables. */
-async function vmwareSettings(): Promise<VmwareSettings> {
-  let s: VmwareSettings = {};
-  try {
-    s = (JSON.parse(await readFile(join(defaultDataDir(), 'settings.json'), 'utf8')) as { vmware?: VmwareSettings }).vmware ?? {};
-  } catch {
-    // No settings file: environment only.
-  }
-  const templates = { ...(s.templates ?? {}) };
-  for (const [k, v] of Object.entries(process.env)) {
-    const m = /^HALAB_TEMPLATE_(.+)$/.exec(k);
-    if (m && v) templates[m[1]!.toLowerCase().replace(/_/g, '-').replace(/-(\d+)-(\d+)$/, '-$1.$2')] = v;
-  }
-  return { ...s, templates, sshUser: process.env.HALAB_SSH_USER ?? s.sshUser };
-}
-
-function providerFlag(v: string | undefined): ProviderKind | undefined {
+export function providerFlag(v: string | undefined): ProviderKind | undefined {
   if (v === undefined) return undefined;
   if (v !== 'linux' && v !== 'vmware') throw new UsageError(`--provider must be vmware or linux, not "${v}".`);
   return v;
 }
 
-async function loadLab(file: string | undefined) {
+/** The backend's lab service for this process, with the settings the window and web mode use. */
+export function cliLabService(): { labs: LabService; events: EventBus } {
+  const events = new EventBus();
+  return { labs: new LabService(events, { dataDir: defaultDataDir() }), events };
+}
+
+/** The blueprint's resolved lab, or the exit code when it is invalid. */
+export async function loadLab(file: string | undefined): Promise<{ code: number; resolved?: ResolvedLab }> {
   const l = await loadAndValidate(file);
   const code = reportIssues(l);
-  if (!l.result.resolved) return { code, l };
-  return { code, l, resolved: l.result.resolved, lab: labRef(l.result.resolved.name) };
+  return { code, resolved: l.result.resolved };
 }
 
-async function pickHypervisor(flag: string | undefined, labId: string, s: VmwareSettings): Promise<Hypervisor> {
-  const state = await readLabState(labRef(labId));
-  return chooseHypervisor(providerFlag(flag) ?? state?.provider, { vmrunPath: s.vmrunPath });
-}
-
-/** The lab of a blueprint and the hypervisor it runs on, or the exit code when the blueprint is invalid or the lab is not up. */
-export async function labHypervisor(file: string | undefined, provider: string | undefined): Promise<{ hv: Hypervisor; lab: ReturnType<typeof labRef>; resolved: NonNullable<Awaited<ReturnType<typeof loadLab>>['resolved']> } | { code: number }> {
-  const { code, resolved, lab } = await loadLab(file);
-  if (!resolved || !lab) return { code };
-  if (!(await readLabState(lab)) && !provider) {
-    process.stderr.write(`The lab "${lab.id}" is not up on this computer. Run "halab up ${file}" first.\n`);
-    return { code: EXIT.failed };
+/** Wait for a task; Ctrl-C (the signal) cancels it, like the window's Cancel button. */
+export async function followTask<R>(labs: LabService, id: string, signal: AbortSignal): Promise<TaskOutcome<R>> {
+  const cancel = () => labs.cancel(id);
+  if (signal.aborted) cancel();
+  signal.addEventListener('abort', cancel, { once: true });
+  try {
+    return await labs.wait<R>(id);
+  } finally {
+    signal.removeEventListener('abort', cancel);
   }
-  return { hv: await pickHypervisor(provider, lab.id, await vmwareSettings()), lab, resolved };
 }
 
-export async function upCommand(file: string | undefined, flags: { provider?: string; stage?: string; concurrency?: string; verbose?: boolean; json?: boolean }, signal: AbortSignal): Promise<number> {
+/** A `lab:step` event back to the engine's step event (what `progressPrinter` prints). */
+export function stepEventOf(p: EventPayloads['lab:step']): StepEvent {
+  const base = { step: p.step, vm: p.vm };
+  switch (p.type) {
+    case 'start':
+      return { type: 'start', ...base, title: p.text, at: p.at };
+    case 'log':
+      return { type: 'log', ...base, line: p.text, at: p.at };
+    case 'done':
+      return { type: 'done', ...base, changed: p.changed ?? p.text === 'changed', ms: p.ms ?? 0, at: p.at };
+    case 'failed':
+      return { type: 'failed', ...base, error: p.text, at: p.at };
+    case 'skipped':
+      return { type: 'skipped', ...base, reason: p.text, at: p.at };
+  }
+}
+
+/** The lab's folder and state under the labs folder setting. */
+async function home(labs: LabService, resolved: ResolvedLab) {
+  return labHome(resolved.name, await labs.settings());
+}
+
+export async function upCommand(
+  file: string | undefined,
+  flags: { provider?: string; stage?: string; concurrency?: string; verbose?: boolean; json?: boolean; 'reconfigure-vmnet8'?: boolean },
+  signal: AbortSignal,
+): Promise<number> {
   const stage = flags.stage ?? 'all';
   if (stage !== 'vms' && stage !== 'all') throw new UsageError(`--stage must be vms or all, not "${stage}".`);
   const concurrency = flags.concurrency === undefined ? 4 : Number(flags.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) throw new UsageError(`--concurrency must be a whole number from 1 to 32, not "${flags.concurrency}".`);
-  providerFlag(flags.provider);
-  const { code, resolved, lab } = await loadLab(file);
-  if (!resolved || !lab) return code;
-  const s = await vmwareSettings();
-  const hv = await pickHypervisor(flags.provider, lab.id, s);
-  const total = buildStepsCount(resolved, stage);
-  if (!flags.json) process.stderr.write(`Bringing up ${lab.id} on ${hv.kind} (${resolved.nodes.length} VMs, ${stage === 'vms' ? 'VMs only' : 'full lab'}), state in ${lab.dir}\n`);
-  const result = await up({ hv, lab, resolved, stage, concurrency, signal, onEvent: progressPrinter(total, flags), templates: s.templates, sshUser: s.sshUser, blueprintFile: file });
-  const summary = `${result.changed.length} changed, ${result.unchanged.length} unchanged, ${result.failed.length} failed, ${result.skipped.length} skipped in ${(result.ms / 1000).toFixed(1)} s`;
-  if (flags.json) process.stdout.write(`${JSON.stringify({ type: 'result', ...result })}\n`);
-  else if (result.canceled) process.stderr.write(`Canceled: ${summary}. Run the same command again to finish.\n`);
-  else if (result.ok) process.stderr.write(`${style.green('Lab is up', process.stderr)}: ${summary}.\n`);
-  else process.stderr.write(`${style.red('Lab is not complete')}: ${summary}. Fix the first failure above and run the same command again; finished steps are kept.\n`);
-  return result.ok ? EXIT.ok : EXIT.failed;
+  const provider = providerFlag(flags.provider);
+  const { code, resolved } = await loadLab(file);
+  if (!resolved) return code;
+  const { labs, events } = cliLabService();
+  const { lab } = await home(labs, resolved);
+  const print = progressPrinter(buildStepsCount(resolved, stage), flags);
+  let taskId: string | undefined;
+  let announced = false;
+  const off = events.subscribe((channel, payload) => {
+    if (channel === 'task:update') {
+      const t = payload as EventPayloads['task:update'];
+      if (t.id === taskId && t.provider && !announced) {
+        announced = true;
+        if (!flags.json) process.stderr.write(`Bringing up ${lab.id} on ${t.provider} (${resolved.nodes.length} VMs, ${stage === 'vms' ? 'VMs only' : 'full lab'}), state in ${lab.dir}\n`);
+      }
+    } else if (channel === 'lab:step') {
+      const s = payload as EventPayloads['lab:step'];
+      if (s.taskId === taskId) print(stepEventOf(s));
+    }
+  });
+  try {
+    taskId = labs.up(resolved, { provider, stage, concurrency, reconfigureVmnet8: flags['reconfigure-vmnet8'], blueprintFile: file });
+    const { info, result } = await followTask<ApplyResult>(labs, taskId, signal);
+    if (!result) {
+      if (info.state === 'canceled') {
+        process.stderr.write('Canceled before any step ran.\n');
+        return EXIT.failed;
+      }
+      throw new Error(info.error ?? 'provisioning did not start');
+    }
+    const summary = `${result.changed.length} changed, ${result.unchanged.length} unchanged, ${result.failed.length} failed, ${result.skipped.length} skipped in ${(result.ms / 1000).toFixed(1)} s`;
+    if (flags.json) process.stdout.write(`${JSON.stringify({ type: 'result', ...result })}\n`);
+    else if (result.canceled) process.stderr.write(`Canceled: ${summary}. Run the same command again to finish.\n`);
+    else if (result.ok) process.stderr.write(`${style.green('Lab is up', process.stderr)}: ${summary}.\n`);
+    else process.stderr.write(`${style.red('Lab is not complete')}: ${summary}. Fix the first failure above and run the same command again; finished steps are kept.\n`);
+    return result.ok ? EXIT.ok : EXIT.failed;
+  } finally {
+    off();
+    await labs.close();
+  }
 }
 
 export async function downCommand(file: string | undefined, flags: { provider?: string }, signal: AbortSignal): Promise<number> {
-  const { code, resolved, lab } = await loadLab(file);
-  if (!resolved || !lab) return code;
-  const state = await readLabState(lab);
-  if (!state && !flags.provider) {
+  const provider = providerFlag(flags.provider);
+  const { code, resolved } = await loadLab(file);
+  if (!resolved) return code;
+  const { labs, events } = cliLabService();
+  const { lab, state } = await home(labs, resolved);
+  if (!state && !provider) {
     process.stderr.write(`Nothing to do: the lab "${lab.id}" has not been brought up on this computer (no ${lab.dir}).\n`);
     return EXIT.ok;
   }
-  const hv = await pickHypervisor(flags.provider, lab.id, await vmwareSettings());
-  process.stderr.write(`Destroying ${lab.id} on ${hv.kind}…\n`);
-  await down({ hv, lab, resolved, signal, log: (l) => process.stderr.write(`  ${l}\n`) });
-  process.stderr.write(`Lab ${lab.id} destroyed: its VMs, networks and their files are gone (keys and secrets stay in ${lab.dir}).\n`);
-  return EXIT.ok;
+  let taskId: string | undefined;
+  let announced = false;
+  const off = events.subscribe((channel, payload) => {
+    if (channel === 'task:update') {
+      const t = payload as EventPayloads['task:update'];
+      if (t.id === taskId && t.provider && !announced) {
+        announced = true;
+        process.stderr.write(`Destroying ${lab.id} on ${t.provider}…\n`);
+      }
+    } else if (channel === 'lab:step') {
+      const s = payload as EventPayloads['lab:step'];
+      if (s.taskId === taskId) process.stderr.write(`  ${s.text}\n`);
+    }
+  });
+  try {
+    taskId = labs.down(resolved, { provider });
+    const { info } = await followTask(labs, taskId, signal);
+    if (info.state === 'canceled') {
+      process.stderr.write(`Canceled: ${lab.id} is only partly destroyed. Run the same command again to finish.\n`);
+      return EXIT.failed;
+    }
+    if (info.state !== 'done') throw new Error(info.error ?? 'destroying the lab failed');
+    process.stderr.write(`Lab ${lab.id} destroyed: its VMs, networks and their files are gone (keys and secrets stay in ${lab.dir}).\n`);
+    return EXIT.ok;
+  } finally {
+    off();
+    await labs.close();
+  }
 }
 
 export async function statusCommand(file: string | undefined, flags: { provider?: string; json?: boolean }): Promise<number> {
-  const { code, resolved, lab } = await loadLab(file);
-  if (!resolved || !lab) return code;
-  const state = await readLabState(lab);
-  if (!state && !flags.provider) {
-    if (flags.json) process.stdout.write(`${JSON.stringify({ lab: lab.id, provider: null, vms: resolved.nodes.map((n) => ({ name: n.hostname, state: 'absent', addresses: [], expected: true })) }, null, 2)}\n`);
-    else process.stdout.write(`Lab ${lab.id} is not up on this computer.\n`);
+  const provider = providerFlag(flags.provider);
+  const { code, resolved } = await loadLab(file);
+  if (!resolved) return code;
+  const { labs } = cliLabService();
+  const st = await labs.labStatus(resolved, provider);
+  if (!st) {
+    if (flags.json) process.stdout.write(`${JSON.stringify({ lab: resolved.name, provider: null, vms: resolved.nodes.map((n) => ({ name: n.hostname, state: 'absent', addresses: [], expected: true })) }, null, 2)}\n`);
+    else process.stdout.write(`Lab ${resolved.name} is not up on this computer.\n`);
     return EXIT.ok;
   }
-  const hv = await pickHypervisor(flags.provider, lab.id, await vmwareSettings());
-  const st = await status({ hv, lab, resolved });
   if (flags.json) process.stdout.write(`${JSON.stringify(st, null, 2)}\n`);
   else process.stdout.write(`Lab ${st.lab} on ${st.provider}\n${table(['VM', 'STATE', 'ADDRESSES', ''], st.vms.map((v) => [v.name, v.state, v.addresses.join(', ') || '-', v.expected ? '' : '(not in the blueprint)']))}\n`);
   return EXIT.ok;
+}
+
+/** The refusal `drill` and `watch` give for a lab that is not up (unless a provider is named). */
+export async function requireUp(labs: LabService, resolved: ResolvedLab, file: string | undefined, provider: ProviderKind | undefined): Promise<boolean> {
+  const { state } = await home(labs, resolved);
+  if (state || provider) return true;
+  process.stderr.write(`The lab "${resolved.name}" is not up on this computer. Run "halab up ${file}" first.\n`);
+  return false;
 }

@@ -206,6 +206,8 @@ export interface TaskInfo {
   lab: string;
   /** The drill a `drill` task runs. */
   drill?: string;
+  /** The provider the task runs on, once chosen. */
+  provider?: 'vmware' | 'linux';
   state: 'running' | 'done' | 'failed' | 'canceled';
   progress?: number;
   step?: string;
@@ -228,7 +230,8 @@ export interface EventPayloads {
   /** Progress of a long task (provisioning, a drill). */
   'task:update': TaskInfo;
   /** A provisioning step started, logged, finished or failed (per VM). */
-  'lab:step': { taskId: string; type: 'start' | 'log' | 'done' | 'failed' | 'skipped'; step: string; vm?: string; text: string; at: number };
+  /** `changed` and `ms` come with `done` (the CLI prints them). */
+  'lab:step': { taskId: string; type: 'start' | 'log' | 'done' | 'failed' | 'skipped'; step: string; vm?: string; text: string; at: number; changed?: boolean; ms?: number };
   'monitor:state': DashboardState;
   'monitor:event': MonitorEvent & { lab: string };
   'drill:finished': { taskId: string; lab: string; summary: DrillReportSummary };
