@@ -1,0 +1,356 @@
+/**
+ * `halab doctor` and the Doctor panel: everything a lab needs from this
+ * computer, one line each (ok / warning / error), every non-ok line with
+ * what to do. The report is `ok` only when every line is ok.
+ *
+ * VMware: vmrun found and its version; `vmrun -T ws list` works; each
+ * template (the blueprint's, else all in Settings) exists, is powered off and
+ * has the `halab-base` snapshot or can get one; unless `quick`, a throwaway
+ * clone of it boots with open-vm-tools, cloud-init's VMware datasource and
+ * SSH (see template-probe.ts); the right to change VMnets; the host's RAM
+ * against the lab; the host's VMnets (vmnet8 in practice) against the
+ * blueprint's subnets.
+ *
+ * Linux lab: root, the programs, overlayfs, the base image (cached or
+ * buildable).
+ */
+import { access, constants, readdir, readFile, stat } from 'node:fs/promises';
+import { freemem, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { run } from '../exec/runner';
+import { baseCacheDir } from '../hypervisor/linux/base-image';
+import { which } from '../hypervisor/linux/machine';
+import { debianArch, loadRecipe, recipeHash } from '../hypervisor/linux/recipe';
+import type { NetworkSpec } from '../hypervisor/types';
+import { findVmrun, vmwareNetworksPathFor, type VmrunLocation } from '../hypervisor/vmware/find-vmrun';
+import { BASE_SNAPSHOT } from '../hypervisor/vmware/template-create';
+import { VmrunClient } from '../hypervisor/vmware/vmrun-client';
+import { VmrunError } from '../hypervisor/vmware/vmrun-errors';
+import { detectElevation } from '../hypervisor/vmware/vmnet-linux';
+import { vmnetClashes } from '../hypervisor/vmware/vmnet-manager';
+import { VmxFile } from '../hypervisor/vmware/vmx-file';
+import type { HostSettings } from '../lab/host-settings';
+import type { ResolvedLab } from '../shared/blueprint/model';
+import type { CheckLine, DoctorReport } from '../shared/ipc/contract';
+import { probeTemplate } from './template-probe';
+
+export interface DoctorOptions {
+  /** Default: vmware. */
+  provider?: 'vmware' | 'linux';
+  /** The blueprint's lab: adds its templates, RAM and VMnet checks. */
+  resolved?: ResolvedLab;
+  /** Skip the throwaway-clone boot check. */
+  quick?: boolean;
+  settings: HostSettings;
+  signal?: AbortSignal;
+  /** "Now checking …" lines (the boot check takes minutes). */
+  onProgress?: (line: string) => void;
+  // Host facts, replaceable in tests.
+  env?: NodeJS.ProcessEnv;
+  platform?: NodeJS.Platform;
+  uid?: number;
+  hostMemoryMiB?: number;
+  freeMemoryMiB?: number;
+  /** Windows: are we an Administrator? */
+  isAdmin?: () => Promise<boolean>;
+  /** Linux VMnet elevation probe (tests inject a non-root user). */
+  elevation?: Parameters<typeof detectElevation>[1];
+  /** Knobs of the boot check (tests: short timeouts, a closed loopback SSH port). */
+  probe?: { bootTimeoutMs?: number; sshWaitMs?: number; sshPort?: number; pollMs?: number };
+  /** Linux lab: base image cache (default HALAB_CACHE_DIR or /var/cache/halab). */
+  cacheDir?: string;
+}
+
+const L = (id: string, level: CheckLine['level'], title: string, detail: string, fix?: string): CheckLine => ({ id, level, title, detail, ...(fix ? { fix } : {}) });
+
+/** Run every check of the provider; never throws for a failed check. */
+export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
+  const provider = o.provider ?? 'vmware';
+  const lines = provider === 'vmware' ? await vmwareChecks(o) : await linuxChecks(o);
+  return { provider, ok: lines.every((l) => l.level === 'ok'), lines };
+}
+
+/** Exit code of `halab doctor`: 0 when every line is ok, 1 otherwise. */
+export const doctorExitCode = (r: DoctorReport): number => (r.ok ? 0 : 1);
+
+// ------------------------------------------------------------------ VMware
+
+const INSTALL_FIX = 'Install VMware Workstation Pro 17 (free for all use). If it is installed in an unusual place, set the vmrun path in Settings (or HALAB_VMRUN).';
+
+async function vmrunLines(o: DoctorOptions, platform: NodeJS.Platform, env: NodeJS.ProcessEnv): Promise<{ lines: CheckLine[]; client?: VmrunClient; where?: VmrunLocation }> {
+  const where = await findVmrun({ setting: o.settings.vmrunPath, env, platform });
+  if (!where) {
+    const linux = platform === 'linux' ? ' To check the Linux lab provider instead: sudo halab doctor --provider linux.' : '';
+    return { lines: [L('vmrun', 'error', 'vmrun not found', 'VMware Workstation was not found in its install folder, and no vmrun path is set.', `${INSTALL_FIX}${linux}`)] };
+  }
+  const client = new VmrunClient({ vmrunPath: where.path, hostType: where.hostType, platform });
+  const v = await client.version({ quiet: true, signal: o.signal }).catch(() => undefined);
+  if (!v) {
+    return { lines: [L('vmrun', 'error', 'vmrun does not answer', `The program at ${where.path} (found via ${where.source}) did not print VMware's "vmrun version" banner.`, 'Set the vmrun path to the vmrun inside the VMware Workstation folder, or reinstall Workstation.')] };
+  }
+  const lines = [L('vmrun', 'ok', `vmrun ${v.version}`, `${where.path} (found via ${where.source}): ${v.banner}`)];
+  try {
+    const running = await client.list({ quiet: true, signal: o.signal });
+    lines.push(L('vmrun-list', 'ok', 'vmrun -T ws list works', `${running.length} VM${running.length === 1 ? '' : 's'} running for this user.`));
+    return { lines, client, where };
+  } catch (e) {
+    const stale = e instanceof VmrunError && e.kind === 'vix-not-installed';
+    lines.push(
+      stale
+        ? L('vmrun-list', 'error', 'vmrun belongs to an old VMware VIX install', `vmrun -T ws list: ${(e as Error).message}`, 'Uninstall VMware VIX, or set the vmrun path to the vmrun inside the VMware Workstation folder.')
+        : L('vmrun-list', 'error', 'vmrun -T ws list fails', `vmrun could not talk to VMware Workstation: ${(e as Error).message}`, 'Start VMware Workstation once as this user (not as root/Administrator), close any dialog it shows, then run "halab doctor" again.'),
+    );
+    return { lines, where };
+  }
+}
+
+/** The templates to check: the blueprint's OS names (with the VMs using them), else all in Settings. */
+function templatesToCheck(o: DoctorOptions): { os: string; users: string[] }[] {
+  if (o.resolved) {
+    const by = new Map<string, string[]>();
+    for (const n of o.resolved.nodes) by.set(n.template, [...(by.get(n.template) ?? []), n.hostname]);
+    return [...by].map(([os, users]) => ({ os, users }));
+  }
+  return Object.keys(o.settings.templates).sort().map((os) => ({ os, users: [] }));
+}
+
+async function templateLines(o: DoctorOptions, client: VmrunClient | undefined, platform: NodeJS.Platform, etcDir: string): Promise<CheckLine[]> {
+  const out: CheckLine[] = [];
+  const wanted = templatesToCheck(o);
+  if (wanted.length === 0) {
+    out.push(L('templates', 'warning', 'No template set', 'Settings name no template VM, so VMware labs cannot create VMs yet.', 'Run "halab template create ubuntu-22.04" (or choose a template .vmx in Settings).'));
+    return out;
+  }
+  for (const { os, users } of wanted) {
+    const id = `template:${os}`;
+    const usedBy = users.length ? ` (used by ${users.join(', ')})` : '';
+    const vmx = o.settings.templates[os];
+    if (!vmx) {
+      out.push(L(id, 'error', `No template for ${os}`, `The blueprint needs a ${os} template${usedBy}, and none is set.`, `Run "halab template create ${os}", or choose the template's .vmx for ${os} in Settings.`));
+      continue;
+    }
+    const st = await stat(vmx).catch(() => undefined);
+    if (!st?.isFile()) {
+      out.push(L(id, 'error', `Template ${os} not found`, `There is no file at ${vmx}${usedBy}.`, `Fix the path in Settings, or run "halab template create ${os}".`));
+      continue;
+    }
+    const file = await VmxFile.read(vmx).catch(() => undefined);
+    if (!file) {
+      out.push(L(id, 'error', `Template ${os} cannot be read`, `${vmx} could not be read as a .vmx file.`, 'Choose the .vmx file VMware Workstation made for the template VM.'));
+      continue;
+    }
+    if (file.get('encryption.keySafe') || file.get('encryption.data')) {
+      out.push(L(id, 'error', `Template ${os} is encrypted`, `${vmx} is an encrypted VM; vmrun cannot snapshot or clone it without its password.`, 'Remove the encryption (and any vTPM) in the VM settings, or make a new template with "halab template create".'));
+      continue;
+    }
+    if (!client) {
+      out.push(L(id, 'warning', `Template ${os}: found, not checked further`, `${vmx} exists, but without a working vmrun its power state and snapshots cannot be checked.`, 'Fix the vmrun lines above, then run "halab doctor" again.'));
+      continue;
+    }
+    const running = await client.isRunning(vmx, { quiet: true, signal: o.signal }).catch(() => false);
+    const files = await readdir(join(vmx, '..')).catch(() => [] as string[]);
+    const suspended = !running && files.some((f) => /\.vmss$/i.test(f) && !/-Snapshot\d+/i.test(f));
+    if (running || suspended) {
+      out.push(L(id, 'error', `Template ${os} is ${running ? 'powered on' : 'suspended'}`, `${vmx} must be powered off: lab VMs are linked clones of its disks.`, 'Shut the template down (not suspend) in VMware Workstation, and do not boot it again once labs use it.'));
+      continue;
+    }
+    let snaps: string[];
+    try {
+      snaps = await client.listSnapshots(vmx, { quiet: true, signal: o.signal });
+    } catch (e) {
+      out.push(L(id, 'error', `Template ${os}: snapshots cannot be read`, `vmrun listSnapshots ${vmx}: ${(e as Error).message}`, 'Close the template in VMware Workstation and any dialog it shows, then run "halab doctor" again.'));
+      continue;
+    }
+    const has = snaps.includes(BASE_SNAPSHOT);
+    out.push(
+      L(
+        id,
+        'ok',
+        `Template ${os}`,
+        `${vmx}${usedBy}: powered off, ${has ? `has the "${BASE_SNAPSHOT}" snapshot` : `no "${BASE_SNAPSHOT}" snapshot yet (the first "halab up" takes it; the template is off, so it can)`}.`,
+      ),
+    );
+    if (!o.quick) {
+      o.onProgress?.(`Booting a throwaway clone of the ${os} template (takes a minute or two; --quick skips this)…`);
+      out.push(
+        await probeTemplate({
+          client,
+          os,
+          template: vmx,
+          hasSnapshot: has,
+          labsDir: o.settings.labsDir,
+          sshUser: o.settings.sshUser,
+          platform,
+          etcDir,
+          ...(o.signal ? { signal: o.signal } : {}),
+          ...(o.onProgress ? { log: o.onProgress } : {}),
+          ...(o.probe ?? {}),
+        }),
+      );
+    }
+  }
+  return out;
+}
+
+async function defaultIsAdmin(): Promise<boolean> {
+  return run(['net', 'session'], { timeoutMs: 10_000, quiet: true }).then(() => true, () => false);
+}
+
+async function vmnetRightsLine(o: DoctorOptions, platform: NodeJS.Platform, env: NodeJS.ProcessEnv, where: VmrunLocation | undefined, etcDir: string): Promise<CheckLine> {
+  const id = 'vmnet-rights';
+  if (platform === 'win32') {
+    const admin = await (o.isAdmin ?? defaultIsAdmin)();
+    return admin
+      ? L(id, 'ok', 'VMnet changes: running as Administrator', 'vnetlib64.exe can change VMware networks directly.')
+      : L(id, 'ok', 'VMnet changes: one Windows prompt', 'This app is not elevated; when a lab needs a VMnet created or changed, Windows asks once (UAC) for the vnetlib step only. Have an administrator password ready.');
+  }
+  if (platform !== 'linux') {
+    return L(id, 'warning', 'VMnets cannot be changed on this OS', `HA Lab Studio creates VMnets only on Windows and Linux hosts (this is ${platform}).`, 'Create the blueprint\'s VMnets yourself in VMware\'s network settings with the subnets the plan shows.');
+  }
+  const networking = join(etcDir, 'networking');
+  const vmwareNetworks = where ? vmwareNetworksPathFor(where, env) : '/usr/bin/vmware-networks';
+  const e = await detectElevation({ etcDir, vmwareNetworks }, { env, ...(o.uid !== undefined ? { uid: o.uid } : {}), ...(o.elevation ?? {}) });
+  switch (e.kind) {
+    case 'direct':
+      return L(id, 'ok', 'VMnet changes: allowed', `This user may write ${networking} (or is root), so VMnets are changed directly.`);
+    case 'sudo':
+      return L(id, 'ok', 'VMnet changes: through sudo', `Only the VMnet step runs as root, through "sudo -n" (it works without a password prompt right now).`);
+    case 'pkexec':
+      return L(id, 'ok', 'VMnet changes: through pkexec', 'Only the VMnet step runs as root; pkexec shows a password dialog when a lab needs a VMnet created or changed.');
+    default:
+      return L(
+        id,
+        'warning',
+        'VMnet changes need root, and no way to get it was found',
+        `${networking} is not writable by this user, "sudo -n true" needs a password, and pkexec needs a desktop session. A lab whose VMnets already exist still works; one that must create or change a VMnet stops and prints the exact command to run as root.`,
+        'Run "sudo -v" in this terminal before "halab up" (sudo then works without a prompt for a few minutes), or start the desktop app from a desktop session (pkexec asks for the password). Do not run halab itself as root.',
+      );
+  }
+}
+
+function ramLine(o: DoctorOptions, r: ResolvedLab): CheckLine {
+  const need = r.nodes.reduce((a, n) => a + n.memoryMiB, 0);
+  const host = o.hostMemoryMiB ?? Math.round(totalmem() / 1024 / 1024);
+  const free = o.freeMemoryMiB ?? Math.round(freemem() / 1024 / 1024);
+  const detail = `The lab's ${r.nodes.length} VMs need ${need} MiB; this computer has ${host} MiB (${free} MiB free now).`;
+  if (need > host - 1024) {
+    return L('host-ram', 'error', 'Not enough RAM for this lab', `${detail} The host itself needs at least 1 GiB.`, `Lower memoryMiB in the blueprint (defaults or per VM) so the total stays under ${Math.max(host - 2048, 0)} MiB, or remove VMs.`);
+  }
+  if (need > host - 2048 || need > free) {
+    return L('host-ram', 'warning', 'RAM is tight for this lab', `${detail} VMware will swap and the lab will be slow.`, 'Close other programs before "halab up", or lower memoryMiB in the blueprint.');
+  }
+  return L('host-ram', 'ok', 'Enough RAM', detail);
+}
+
+function networkSpecsOf(r: ResolvedLab): NetworkSpec[] {
+  return r.networks.map((n) => ({ name: n.name, type: n.type, subnet: n.subnet, hostAddress: n.hostAddress, ...(n.natGateway ? { natGateway: n.natGateway } : {}), ...(n.dhcp ? { dhcp: n.dhcp } : {}) }));
+}
+
+async function vmnetLines(o: DoctorOptions, r: ResolvedLab, client: VmrunClient | undefined, platform: NodeJS.Platform, etcDir: string): Promise<CheckLine[]> {
+  const nets = networkSpecsOf(r).filter((n) => n.type !== 'bridged');
+  if (nets.length === 0) return [];
+  if (platform === 'win32' && !client) {
+    return [L('vmnet-subnets', 'warning', 'Host VMnets not checked', 'Without a working vmrun the host\'s VMnets cannot be listed.', 'Fix the vmrun lines above, then run "halab doctor" again.')];
+  }
+  const lab = { id: r.name, dir: join(o.settings.labsDir, r.name) };
+  let clashes;
+  try {
+    clashes = await vmnetClashes(nets, { platform, etcDir, lab, ...(client ? { listHostNetworks: () => client.listHostNetworks({ quiet: true }) } : {}) });
+  } catch (e) {
+    return [L('vmnet-subnets', 'warning', 'Host VMnets could not be read', `${platform === 'win32' ? 'vmrun listHostNetworks' : join(etcDir, 'networking')}: ${(e as Error).message}`, platform === 'win32' ? 'Start VMware Workstation once as this user, then run "halab doctor" again.' : `Check that ${etcDir} is VMware's config folder (Settings → VMware config folder), then run "halab doctor" again.`)];
+  }
+  return nets.map((n) => {
+    const id = `${n.name}-subnet`;
+    const c = clashes.find((x) => x.vmnet === n.name);
+    if (!c) return L(id, 'ok', `${n.name}: no clash`, `The blueprint's ${n.name} (${n.subnet}) matches the host, is the lab's own, or will be created.`);
+    if (n.name === 'vmnet8') {
+      return L(
+        id,
+        'warning',
+        `vmnet8 is ${c.hostSubnet} here, the blueprint wants ${c.blueprintSubnet}`,
+        c.message,
+        `Either run "halab up FILE --reconfigure-vmnet8" (or confirm in the Provision screen): vmnet8 becomes ${c.blueprintSubnet}, other VMs on vmnet8 (NAT) move with it, and "halab down" puts ${c.hostSubnet} back. Or change the blueprint's vmnet8 subnet to ${c.hostSubnet}.`,
+      );
+    }
+    return L(id, 'error', `${n.name} is ${c.hostSubnet} here, the blueprint wants ${c.blueprintSubnet}`, c.message, `Pick a VMnet number this host does not use for that network in the blueprint, or change the blueprint's subnet to ${c.hostSubnet}.`);
+  });
+}
+
+async function vmwareChecks(o: DoctorOptions): Promise<CheckLine[]> {
+  const env = o.env ?? process.env;
+  const platform = o.platform ?? process.platform;
+  const etcDir = o.settings.vmwareEtcDir ?? '/etc/vmware';
+  const { lines, client, where } = await vmrunLines(o, platform, env);
+  lines.push(...(await templateLines(o, client, platform, etcDir)));
+  lines.push(await vmnetRightsLine(o, platform, env, where, etcDir));
+  if (o.resolved) {
+    lines.push(ramLine(o, o.resolved));
+    lines.push(...(await vmnetLines(o, o.resolved, client, platform, etcDir)));
+  }
+  return lines;
+}
+
+// ------------------------------------------------------------------ Linux lab
+
+/** A program the Linux lab runs, and the Debian package that brings it. */
+const LINUX_PROGRAMS: [program: string, pkg: string, what: string][] = [
+  ['systemd-nspawn', 'systemd-container', 'boots each lab VM'],
+  ['debootstrap', 'debootstrap', 'builds the Debian base image once'],
+  ['ip', 'iproute2', 'creates namespaces, bridges and virtual cables'],
+  ['dnsmasq', 'dnsmasq-base', 'hands out DHCP addresses on lab networks'],
+];
+
+async function linuxChecks(o: DoctorOptions): Promise<CheckLine[]> {
+  const platform = o.platform ?? process.platform;
+  if (platform !== 'linux') {
+    return [L('linux-host', 'error', 'The Linux lab runs only on Linux', `This computer runs ${platform}.`, 'Use the VMware provider here: halab doctor --provider vmware.')];
+  }
+  const lines: CheckLine[] = [];
+  const uid = o.uid ?? process.getuid?.();
+  lines.push(
+    uid === 0
+      ? L('root', 'ok', 'Running as root', 'The Linux lab creates namespaces, bridges, mounts and containers, which needs root.')
+      : L('root', 'error', 'Not running as root', 'The Linux lab creates network namespaces, bridges, mounts and containers, which needs root.', 'Run it as root: sudo halab doctor --provider linux (and sudo halab up FILE --provider linux).'),
+  );
+  const missing: string[] = [];
+  for (const [program, pkg, what] of LINUX_PROGRAMS) {
+    const path = await which(program);
+    if (path) lines.push(L(`program:${program}`, 'ok', program, `${path} (${what})`));
+    else {
+      missing.push(program);
+      lines.push(L(`program:${program}`, 'error', `${program} is missing`, `${program} ${what}, and it is not installed.`, `sudo apt-get install ${pkg}`));
+    }
+  }
+  const fs = await readFile('/proc/filesystems', 'utf8').catch(() => '');
+  lines.push(
+    /\boverlay\b/.test(fs)
+      ? L('overlayfs', 'ok', 'overlay filesystem', 'The kernel has overlayfs (linked clones of the base image).')
+      : L('overlayfs', 'error', 'No overlay filesystem', 'This kernel has no overlayfs, which the Linux lab uses for linked clones.', 'sudo modprobe overlay (or use a kernel with CONFIG_OVERLAY_FS).'),
+  );
+  lines.push(await baseImageLine(o, uid, missing));
+  return lines;
+}
+
+async function baseImageLine(o: DoctorOptions, uid: number | undefined, missing: string[]): Promise<CheckLine> {
+  const cache = o.cacheDir ?? baseCacheDir();
+  let path: string;
+  try {
+    const recipe = await loadRecipe();
+    path = join(cache, `base-${recipeHash(recipe.files, debianArch())}`);
+  } catch (e) {
+    return L('base-image', 'error', 'Base image recipe missing', `The Linux lab's recipe could not be read: ${(e as Error).message}`, 'Reinstall HA Lab Studio (resources/linux-lab is part of it).');
+  }
+  const complete = await stat(join(path, 'etc', 'halab-base.json')).then(() => true, () => false);
+  if (complete) return L('base-image', 'ok', 'Base image cached', path);
+  const canBuild = uid === 0 && !missing.includes('debootstrap') && (await access(cache, constants.W_OK).then(() => true, (e: NodeJS.ErrnoException) => e.code === 'ENOENT'));
+  if (canBuild) {
+    return L('base-image', 'ok', 'Base image will be built', `${path} is not built yet; the first "halab up --provider linux" builds it with debootstrap (a few minutes, needs the Debian mirror apt uses).`);
+  }
+  return L(
+    'base-image',
+    'error',
+    'Base image missing and cannot be built',
+    `${path} is not built, and it cannot be built here${uid !== 0 ? ' (not root)' : ''}${missing.includes('debootstrap') ? ' (debootstrap is missing)' : ''}.`,
+    'Fix the lines above, then run "sudo bash scripts/setup-machine.sh" (it builds the base image) or the first "sudo halab up FILE --provider linux".',
+  );
+}
