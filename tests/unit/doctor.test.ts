@@ -1,0 +1,251 @@
+/**
+ * `halab doctor`'s checks, one by one: VMware through the fake vmrun (the
+ * only fake), everything else on real files and programs. The throwaway
+ * clone check has its own file (doctor-probe.test.ts); here `quick` skips it
+ * except where the report's wiring of it is tested.
+ */
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { formatDoctorReport } from '../../src-main/cli/commands/doctor';
+import { doctorExitCode, runDoctor, type DoctorOptions } from '../../src-main/doctor';
+import { debianArch, loadRecipe, recipeHash } from '../../src-main/hypervisor/linux/recipe';
+import { VmrunClient } from '../../src-main/hypervisor/vmware/vmrun-client';
+import type { HostSettings } from '../../src-main/lab/host-settings';
+import { validateBlueprintText } from '../../src-main/shared/blueprint/validate';
+import type { ResolvedLab } from '../../src-main/shared/blueprint/model';
+import type { DoctorReport } from '../../src-main/shared/ipc/contract';
+import { createFakeVmwareHost, DEFAULT_NETWORKING, FAKE_VMRUN, type FakeVmwareHost } from '../fake-vmrun/fake-env';
+import { BLUEPRINTS } from '../helpers/paths';
+
+let host: FakeVmwareHost;
+let settings: HostSettings;
+
+beforeEach(async () => {
+  host = await createFakeVmwareHost();
+  settings = { vmrunPath: FAKE_VMRUN, templates: { 'ubuntu-22.04': host.template }, sshUser: 'root', labsDir: join(host.root, 'labs'), vmwareEtcDir: host.etcDir, overrides: [] };
+});
+afterEach(async () => {
+  await host.cleanup();
+});
+
+const lineOf = (r: DoctorReport, id: string) => {
+  const l = r.lines.find((x) => x.id === id);
+  if (!l) throw new Error(`no line ${id} in ${r.lines.map((x) => x.id).join(', ')}`);
+  return l;
+};
+/** Every non-ok line says what to do. */
+const expectFixes = (r: DoctorReport) => {
+  for (const l of r.lines) if (l.level !== 'ok') expect(l.fix, `${l.id} has no fix`).toBeTruthy();
+};
+const doctor = async (o: Partial<DoctorOptions> = {}) => {
+  const r = await runDoctor({ settings, quick: true, platform: 'linux', uid: 0, hostMemoryMiB: 65536, freeMemoryMiB: 60000, ...o });
+  expectFixes(r);
+  return r;
+};
+async function lab(file: string, edit: (t: string) => string = (t) => t): Promise<ResolvedLab> {
+  const r = validateBlueprintText(edit(await readFile(join(BLUEPRINTS, file), 'utf8')), { hostMemoryMiB: 65536 });
+  if (!r.resolved) throw new Error(JSON.stringify(r.issues));
+  return r.resolved;
+}
+
+describe('doctor: vmrun', () => {
+  it('vmrun found, its version, and -T ws list works', async () => {
+    const r = await doctor();
+    expect(lineOf(r, 'vmrun')).toMatchObject({ level: 'ok', title: 'vmrun 1.17.0' });
+    expect(lineOf(r, 'vmrun').detail).toContain(FAKE_VMRUN);
+    expect(lineOf(r, 'vmrun-list')).toMatchObject({ level: 'ok', detail: '0 VMs running for this user.' });
+    expect(r.ok).toBe(true);
+    expect(doctorExitCode(r)).toBe(0);
+  });
+
+  it('vmrun missing: an error saying what to install, exit code 1', async () => {
+    const r = await doctor({ settings: { ...settings, vmrunPath: undefined }, env: {}, platform: 'darwin' });
+    expect(lineOf(r, 'vmrun')).toMatchObject({ level: 'error', title: 'vmrun not found' });
+    expect(lineOf(r, 'vmrun').fix).toMatch(/Install VMware Workstation Pro 17/);
+    expect(r.ok).toBe(false);
+    expect(doctorExitCode(r)).toBe(1);
+  });
+
+  it('a program that is not vmrun is named', async () => {
+    const r = await doctor({ settings: { ...settings, vmrunPath: '/bin/true' } });
+    expect(lineOf(r, 'vmrun')).toMatchObject({ level: 'error', title: 'vmrun does not answer' });
+  });
+
+  it('list failing (Workstation busy or unreachable) is an error with what to do', async () => {
+    await host.failNext({ list: 3 });
+    const r = await doctor();
+    expect(lineOf(r, 'vmrun-list')).toMatchObject({ level: 'error', title: 'vmrun -T ws list fails' });
+    expect(lineOf(r, 'vmrun-list').fix).toMatch(/Start VMware Workstation once as this user/);
+  });
+});
+
+describe('doctor: templates', () => {
+  it('a template that is off, with or without the snapshot, is ok (the first up takes it)', async () => {
+    let r = await doctor();
+    expect(lineOf(r, 'template:ubuntu-22.04').detail).toContain('no "halab-base" snapshot yet');
+    await new VmrunClient({ vmrunPath: FAKE_VMRUN }).snapshot(host.template, 'halab-base');
+    r = await doctor();
+    expect(lineOf(r, 'template:ubuntu-22.04')).toMatchObject({ level: 'ok' });
+    expect(lineOf(r, 'template:ubuntu-22.04').detail).toContain('has the "halab-base" snapshot');
+  });
+
+  it('a running template, a missing file, an encrypted VM and no template at all are reported', async () => {
+    const client = new VmrunClient({ vmrunPath: FAKE_VMRUN });
+    await client.start(host.template, 'nogui');
+    let r = await doctor();
+    expect(lineOf(r, 'template:ubuntu-22.04')).toMatchObject({ level: 'error', title: 'Template ubuntu-22.04 is powered on' });
+    await client.stop(host.template, 'hard');
+
+    r = await doctor({ settings: { ...settings, templates: { 'ubuntu-22.04': join(host.root, 'gone.vmx') } } });
+    expect(lineOf(r, 'template:ubuntu-22.04')).toMatchObject({ level: 'error', title: 'Template ubuntu-22.04 not found' });
+
+    const enc = join(host.root, 'enc.vmx');
+    await writeFile(enc, `${await readFile(host.template, 'utf8')}encryption.keySafe = "vmware:key/list/(pair/(phrase/abc))"\n`);
+    r = await doctor({ settings: { ...settings, templates: { 'ubuntu-22.04': enc } } });
+    expect(lineOf(r, 'template:ubuntu-22.04')).toMatchObject({ level: 'error', title: 'Template ubuntu-22.04 is encrypted' });
+
+    r = await doctor({ settings: { ...settings, templates: {} } });
+    expect(lineOf(r, 'templates')).toMatchObject({ level: 'warning' });
+    expect(lineOf(r, 'templates').fix).toContain('halab template create ubuntu-22.04');
+  });
+
+  it('with a blueprint, the templates it uses are checked, naming the VMs that need a missing one', async () => {
+    const r = await doctor({ settings: { ...settings, templates: {} }, resolved: await lab('lb-pair-minimal.yaml') });
+    const l = lineOf(r, 'template:ubuntu-22.04');
+    expect(l).toMatchObject({ level: 'error', title: 'No template for ubuntu-22.04' });
+    expect(l.detail).toMatch(/used by lb1, lb2/);
+    expect(l.fix).toContain('halab template create ubuntu-22.04');
+  });
+
+  it('without --quick the boot check runs and its line follows the template line (fake: no SSH → error, clone deleted)', async () => {
+    await writeFile(join(host.etcDir, 'networking'), DEFAULT_NETWORKING.replace(/172\.16\.86\./g, '127.0.0.'));
+    process.env.FAKE_VMRUN_NO_GUESTINFO = '1';
+    try {
+      const progress: string[] = [];
+      const r = await doctor({ quick: false, probe: { bootTimeoutMs: 2000, pollMs: 150 }, onProgress: (l) => progress.push(l) });
+      const ids = r.lines.map((l) => l.id);
+      expect(ids.indexOf('template-guest:ubuntu-22.04')).toBe(ids.indexOf('template:ubuntu-22.04') + 1);
+      expect(lineOf(r, 'template-guest:ubuntu-22.04').level).toBe('error');
+      expect(progress.some((p) => /throwaway clone/.test(p))).toBe(true);
+      expect((await host.calls()).some((c) => c.argv.includes('deleteVM'))).toBe(true);
+    } finally {
+      delete process.env.FAKE_VMRUN_NO_GUESTINFO;
+    }
+  });
+});
+
+describe('doctor: the right to change VMnets', () => {
+  let bin: string;
+  beforeEach(async () => {
+    bin = await mkdtemp(join(tmpdir(), 'halab-doctor-bin-'));
+  });
+  afterEach(async () => {
+    await rm(bin, { recursive: true, force: true });
+  });
+
+  it('Linux: root or a writable networking file is direct', async () => {
+    expect(lineOf(await doctor(), 'vmnet-rights')).toMatchObject({ level: 'ok', title: 'VMnet changes: allowed' });
+  });
+
+  it('Linux, not root: sudo -n that works is ok; nothing usable is a warning with what to do', async () => {
+    await writeFile(join(bin, 'sudo'), '#!/bin/sh\nexit 0\n');
+    await chmod(join(bin, 'sudo'), 0o755);
+    const ran: string[][] = [];
+    const runner = async (argv: string[]) => {
+      ran.push(argv);
+      return { argv, stdout: '', stderr: '', exitCode: 0, durationMs: 1 };
+    };
+    let r = await doctor({ uid: 1000, elevation: { uid: 1000, env: { PATH: bin }, canWrite: async () => false, runner } });
+    expect(lineOf(r, 'vmnet-rights')).toMatchObject({ level: 'ok', title: 'VMnet changes: through sudo' });
+    expect(ran[0]).toEqual([join(bin, 'sudo'), '-n', 'true']);
+
+    r = await doctor({ uid: 1000, elevation: { uid: 1000, env: { PATH: join(bin, 'none') }, canWrite: async () => false } });
+    const l = lineOf(r, 'vmnet-rights');
+    expect(l.level).toBe('warning');
+    expect(l.fix).toMatch(/sudo -v/);
+    expect(l.fix).toMatch(/Do not run halab itself as root/);
+  });
+
+  it('Windows: Administrator is direct, otherwise one UAC prompt; other OSes cannot change VMnets', async () => {
+    expect(lineOf(await doctor({ platform: 'win32', isAdmin: async () => true }), 'vmnet-rights').title).toBe('VMnet changes: running as Administrator');
+    const uac = lineOf(await doctor({ platform: 'win32', isAdmin: async () => false }), 'vmnet-rights');
+    expect(uac).toMatchObject({ level: 'ok', title: 'VMnet changes: one Windows prompt' });
+    expect(lineOf(await doctor({ platform: 'darwin' }), 'vmnet-rights').level).toBe('warning');
+  });
+});
+
+describe('doctor: the lab against this host', () => {
+  it('RAM: enough, tight, too little', async () => {
+    const r0 = await lab('lb-pair-minimal.yaml');
+    const need = r0.nodes.reduce((a, n) => a + n.memoryMiB, 0);
+    expect(lineOf(await doctor({ resolved: r0 }), 'host-ram')).toMatchObject({ level: 'ok' });
+    expect(lineOf(await doctor({ resolved: r0, hostMemoryMiB: need + 1500, freeMemoryMiB: need + 1000 }), 'host-ram').level).toBe('warning');
+    const tooLittle = lineOf(await doctor({ resolved: r0, hostMemoryMiB: need }), 'host-ram');
+    expect(tooLittle.level).toBe('error');
+    expect(tooLittle.detail).toContain(`need ${need} MiB`);
+  });
+
+  it('vmnet8: the host\'s subnet against the blueprint\'s, with the reconfigure choice; a match is ok', async () => {
+    const r = await doctor({ resolved: await lab('lb-pair-minimal.yaml') });
+    const l = lineOf(r, 'vmnet8-subnet');
+    expect(l.level).toBe('warning');
+    expect(l.title).toBe('vmnet8 is 172.16.86.0/24 here, the blueprint wants 192.168.20.0/24');
+    expect(l.fix).toContain('--reconfigure-vmnet8');
+    expect(l.fix).toContain('change the blueprint\'s vmnet8 subnet to 172.16.86.0/24');
+    expect(r.ok).toBe(false);
+
+    await writeFile(join(host.etcDir, 'networking'), DEFAULT_NETWORKING.replace(/172\.16\.86\./g, '192.168.20.'));
+    expect(lineOf(await doctor({ resolved: await lab('lb-pair-minimal.yaml') }), 'vmnet8-subnet').level).toBe('ok');
+  });
+
+  it('a host-only VMnet with another subnet is an error (no automatic way out)', async () => {
+    const r = await doctor({ resolved: await lab('k8s-ha-platform.yaml') });
+    const l = lineOf(r, 'vmnet1-subnet');
+    expect(l.level).toBe('error');
+    expect(l.fix).toMatch(/Pick a VMnet number/);
+  });
+});
+
+describe('doctor: the Linux lab provider', () => {
+  it('not Linux; not root; the programs one line each with the apt package', async () => {
+    const mac = await doctor({ provider: 'linux', platform: 'darwin' });
+    expect(mac.lines).toHaveLength(1);
+    expect(mac.lines[0]!.fix).toContain('--provider vmware');
+    const r = await doctor({ provider: 'linux', uid: 1000 });
+    expect(r.provider).toBe('linux');
+    expect(lineOf(r, 'root')).toMatchObject({ level: 'error' });
+    expect(lineOf(r, 'root').fix).toContain('sudo halab doctor --provider linux');
+    for (const p of ['systemd-nspawn', 'debootstrap', 'ip', 'dnsmasq']) {
+      const l = lineOf(r, `program:${p}`);
+      if (l.level !== 'ok') expect(l.fix).toMatch(/^sudo apt-get install /);
+    }
+    expect(lineOf(r, 'overlayfs')).toBeDefined();
+  });
+
+  it('base image: cached is ok; missing is buildable as root with debootstrap, else an error', async () => {
+    const cache = join(host.root, 'cache');
+    const recipe = await loadRecipe();
+    const image = join(cache, `base-${recipeHash(recipe.files, debianArch())}`);
+    await mkdir(join(image, 'etc'), { recursive: true });
+    await writeFile(join(image, 'etc', 'halab-base.json'), '{}');
+    expect(lineOf(await doctor({ provider: 'linux', cacheDir: cache }), 'base-image')).toMatchObject({ level: 'ok', title: 'Base image cached', detail: image });
+    await rm(image, { recursive: true });
+    const r = await doctor({ provider: 'linux', cacheDir: cache });
+    const debootstrap = lineOf(r, 'program:debootstrap').level === 'ok';
+    expect(lineOf(r, 'base-image').title).toBe(debootstrap ? 'Base image will be built' : 'Base image missing and cannot be built');
+    expect(lineOf(await doctor({ provider: 'linux', cacheDir: cache, uid: 1000 }), 'base-image').level).toBe('error');
+  });
+});
+
+describe('doctor: the report as text', () => {
+  it('one line per check; detail and, when not ok, what to do', async () => {
+    const r = await doctor({ resolved: await lab('lb-pair-minimal.yaml') });
+    const text = formatDoctorReport(r);
+    expect(text).toMatch(/^halab doctor \(vmware\)\n✓ vmrun 1\.17\.0\n {4}/);
+    expect(text).toContain('! warning: vmnet8 is 172.16.86.0/24 here');
+    expect(text).toContain('    → Either run "halab up FILE --reconfigure-vmnet8"');
+    expect(text.trimEnd().split('\n').at(-1)).toMatch(/0 errors, 1 warning: do what each → line says/);
+  });
+});
