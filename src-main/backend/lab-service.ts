@@ -40,6 +40,8 @@ export interface TaskOutcome<R = unknown> {
 export interface LabServiceOptions {
   /** Folder of `settings.json` (host settings are read afresh for every operation). */
   dataDir?: string;
+  /** Effective user id for the root rule (default: this process'; tests set it). */
+  uid?: number;
 }
 
 export interface UpRequest {
@@ -99,6 +101,15 @@ export class LabService {
     return t.id;
   }
 
+  /**
+   * Run work that is not a lab operation (`template:create`) as a task: the
+   * same `task:update` events, `task:cancel` and `wait`. A second task with
+   * the same `key` is refused while the first runs.
+   */
+  runTask(kind: TaskInfo['kind'], key: string, title: string, work: (signal: AbortSignal, report: (patch: Pick<Partial<TaskInfo>, 'progress' | 'step'>) => void) => Promise<unknown>): string {
+    return this.start(kind, key, title, (t) => work(t.controller.signal, (patch) => this.update(t, patch)));
+  }
+
   /** Wait for a task to end: its final info and what its work returned. */
   async wait<R = unknown>(id: string): Promise<TaskOutcome<R>> {
     const t = this.tasks.get(id);
@@ -137,7 +148,7 @@ export class LabService {
     return this.start('up', r.name, `Provision ${r.name}`, async (t): Promise<ApplyResult> => {
       const settings = await this.settings();
       const target = await openLabTarget(r, { provider: o.provider, settings });
-      refuseRootForVmware(target.hv.kind);
+      refuseRootForVmware(target.hv.kind, { uid: this.o.uid });
       this.update(t, { provider: target.hv.kind });
       let done = 0;
       const result = await up({

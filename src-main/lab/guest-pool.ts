@@ -33,6 +33,11 @@ export class GuestPool {
     this.hostKeys = new HostKeyStore(o.lab.dir);
   }
 
+  /** The guest user this pool logs in as. */
+  get user(): string {
+    return this.o.user ?? 'root';
+  }
+
   /** The static address the host uses for a VM: its first NIC's. */
   staticAddress(vm: string): string {
     const node = this.o.resolved.nodes.find((n) => n.hostname === vm);
