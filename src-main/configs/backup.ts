@@ -11,7 +11,7 @@
 import { managedHeader, nodeOf, reach, type RenderContext, type RenderedFile } from './context';
 import { TEXTFILE_DIR } from './keepalived';
 import { renderClientCnf } from './mysql-server';
-import { shellQuote, sqlIdent, sqlString } from './quote';
+import { assertIpv4, shellQuote, sqlIdent, sqlString } from './quote';
 
 export const BACKUP_SCRIPT_PATH = '/usr/local/sbin/halab-backup.sh';
 export const BACKUP_CNF_PATH = '/etc/halab/backup.cnf';
@@ -19,6 +19,44 @@ export const BACKUP_LOG_PATH = '/var/log/halab/backup.log';
 /** The account on the copy target that receives dumps, and the key the backup node uses. */
 export const BACKUP_COPY_USER = 'halab-backup';
 export const BACKUP_COPY_KEY = '/root/.ssh/halab_backup_ed25519';
+/** Root-owned authorized keys for the copy account (sshd reads `<dir>/<user>`): nothing is written in its home. */
+export const BACKUP_COPY_KEYS_DIR = '/etc/ssh/halab-authorized-keys';
+export const BACKUP_COPY_SSHD_PATH = '/etc/ssh/sshd_config.d/60-halab-backup-copy.conf';
+/** The copy account's shell: it never gets one (sshd serves it internal-sftp only). */
+export const BACKUP_COPY_SHELL = '/usr/sbin/nologin';
+/** The only folders a backup target may be under (validation rule `backup-target-dir`). */
+export const BACKUP_ALLOWED_ROOTS = ['/var/backups/', '/srv/'];
+
+/**
+ * sshd drop-in on the copy target: the copy account logs in with the key
+ * in {@link BACKUP_COPY_KEYS_DIR} only, gets SFTP and nothing else (no shell,
+ * no forwarding, no TTY), chrooted to the backup folder, where it may write
+ * only into `<backup node>/`. OpenSSH's scp speaks SFTP, so the backup
+ * script's scp works unchanged. A Match block in an included file ends at
+ * the end of that file.
+ */
+export function renderBackupCopySshd(ctx: RenderContext): string {
+  const b = ctx.lab.lab.services.backup;
+  if (!b?.copyTo) throw new Error('The lab has no backup copy target.');
+  return `${managedHeader(ctx)}Match User ${BACKUP_COPY_USER}
+	AuthorizedKeysFile ${BACKUP_COPY_KEYS_DIR}/%u
+	ForceCommand internal-sftp
+	ChrootDirectory ${b.targetDir}
+	PermitTTY no
+	AllowTcpForwarding no
+	AllowAgentForwarding no
+	AllowStreamLocalForwarding no
+	X11Forwarding no
+	PermitTunnel no
+`;
+}
+
+/** The copy account's authorized_keys line: only that key, only from the backup node, no forwarding or PTY. */
+export function renderBackupCopyKey(publicKey: string, sourceAddress: string): string {
+  const key = publicKey.trim();
+  if (!/^ssh-ed25519 [A-Za-z0-9+/=]+( [\w.@-]+)?$/.test(key)) throw new Error('The backup copy key is not an ed25519 public key.');
+  return `restrict,from="${assertIpv4(sourceAddress)}" ${key}\n`;
+}
 
 function backupService(ctx: RenderContext) {
   const b = ctx.lab.lab.services.backup;
@@ -53,7 +91,8 @@ TEXTFILE_DIR="\${HALAB_TEXTFILE_DIR:-${TEXTFILE_DIR}}"
 SCRATCH_BASE="\${HALAB_SCRATCH_BASE:-${maria ? '/var/tmp' : '/var/lib/mysql-files'}}"
 COPY_TO=${shellQuote(copyTo)}
 COPY_USER=${shellQuote(BACKUP_COPY_USER)}
-COPY_DIR=${shellQuote(`${b.targetDir}/${hostname}`)}
+# On the copy target the account is chrooted to the backup folder: its own folder is /NODE there.
+COPY_DIR=${shellQuote(`/${hostname}`)}
 COPY_KEY=${shellQuote(BACKUP_COPY_KEY)}
 if [ "$ENGINE" = mariadb ]; then
   DUMP=mariadb-dump CLIENT=mariadb SERVER=\${HALAB_SERVER:-/usr/sbin/mariadbd}

@@ -126,7 +126,8 @@ export function renderKeepalivedFiles(ctx: RenderContext, hostname: string): Ren
   if (!vipGroupsOf(ctx, hostname).length) return [];
   const unit = (body: string) => managedHeader(ctx) + body;
   return [
-    { path: KEEPALIVED_CONF_PATH, mode: '0644', content: renderKeepalivedConf(ctx, hostname) },
+    // 0600: it holds the VRRP auth_pass.
+    { path: KEEPALIVED_CONF_PATH, mode: '0600', content: renderKeepalivedConf(ctx, hostname) },
     { path: KEEPALIVED_NOTIFY_PATH, mode: '0755', content: renderKeepalivedNotify(ctx) },
     { path: VIP_GAUGE_PATH, mode: '0755', content: renderVipGauge(ctx, hostname) },
     {

@@ -41,6 +41,11 @@ function account(user: string, host: string, password: string, grants: string[],
   return [`CREATE USER IF NOT EXISTS ${who} IDENTIFIED BY ${sqlString(password)}${extra};`, `ALTER USER ${who} IDENTIFIED BY ${sqlString(password)};`, ...grants.map((g) => `GRANT ${g} TO ${who};`)];
 }
 
+/** Take every privilege from an existing account (before granting the ones it should have). */
+function revokeAll(user: string, host: string): string {
+  return `REVOKE ALL PRIVILEGES, GRANT OPTION FROM ${sqlAccount(user, host)};`;
+}
+
 /** Every address a DB node may see `client` connect from. */
 function clientHosts(ctx: RenderContext, client: string): string[] {
   const hosts = new Set<string>();
@@ -54,9 +59,12 @@ function clientHosts(ctx: RenderContext, client: string): string[] {
  *
  * - replication: REPLICATION SLAVE only, from every DB node (failback included);
  * - app: DML on the schema only, from each app server;
- * - monitoring (local, socket): MySQL 8 `PROCESS, REPLICATION CLIENT, SELECT`;
- *   MariaDB needs `SLAVE MONITOR` for SHOW REPLICA STATUS (REPLICATION CLIENT
- *   is only BINLOG MONITOR there);
+ * - monitoring (local, socket): what mysqld_exporter's default collectors
+ *   read: `PROCESS` (processlist, InnoDB tables of information_schema),
+ *   `REPLICATION CLIENT` for SHOW REPLICA STATUS (MariaDB: `BINLOG MONITOR,
+ *   SLAVE MONITOR`, as REPLICATION CLIENT is only BINLOG MONITOR there) and
+ *   `SELECT` on performance_schema only, not on every schema. Earlier grants
+ *   (`SELECT ON *.*`) are revoked first, so a re-apply narrows an old lab;
  * - backup (local, socket): SELECT, SHOW VIEW, TRIGGER, EVENT on the schema;
  *   MySQL 8 dumps with --no-tablespaces (no PROCESS) and needs RELOAD for the
  *   GTID-consistent snapshot, plus SHOW_ROUTINE for --routines.
@@ -71,8 +79,9 @@ export function renderAccountsSql(ctx: RenderContext): string {
   for (const app of ctx.lab.lab.services.app?.members ?? []) {
     for (const host of clientHosts(ctx, app)) out.push(...account(a.app.user, host, s.app, [`SELECT, INSERT, UPDATE, DELETE ON ${grantDb}.*`]));
   }
-  const monitorGrant = ctx.engine === 'mariadb' ? 'SELECT, PROCESS, BINLOG MONITOR, SLAVE MONITOR ON *.*' : 'PROCESS, REPLICATION CLIENT, SELECT ON *.*';
-  out.push(...account(a.monitoring.user, 'localhost', s.monitoring, [monitorGrant], ' WITH MAX_USER_CONNECTIONS 3'));
+  const monitorGrants = [ctx.engine === 'mariadb' ? 'PROCESS, BINLOG MONITOR, SLAVE MONITOR ON *.*' : 'PROCESS, REPLICATION CLIENT ON *.*', 'SELECT ON performance_schema.*'];
+  const monitor = account(a.monitoring.user, 'localhost', s.monitoring, monitorGrants, ' WITH MAX_USER_CONNECTIONS 3');
+  out.push(...monitor.slice(0, 2), revokeAll(a.monitoring.user, 'localhost'), ...monitor.slice(2));
   const backupGrants = [`SELECT, SHOW VIEW, TRIGGER, EVENT ON ${grantDb}.*`];
   if (ctx.engine === 'mysql8') backupGrants.push('RELOAD, SHOW_ROUTINE ON *.*');
   out.push(...account(a.backup.user, 'localhost', s.backup, backupGrants));

@@ -3,7 +3,7 @@
  * part in; the provisioning engine uploads them. Also the paths it should
  * remove and the systemd units it should enable.
  */
-import { renderAlertmanagerConfig, renderLokiConfig, renderPromtailConfig, ALERTMANAGER_CONF_PATH } from './alerting';
+import { renderAlertmanagerConfig, ALERTMANAGER_CONF_PATH } from './alerting';
 import { renderAppFiles } from './app';
 import { renderBackupFiles } from './backup';
 import { dbNodes, monitoringHosts, nodeOf, type RenderContext, type RenderedFile } from './context';
@@ -13,8 +13,8 @@ import { NGINX_CONF_PATH, renderNginxConf } from './nginx';
 import { PROMETHEUS_CONF_PATH, PROMETHEUS_RULES_PATH, renderPrometheusConfig, renderPrometheusRules } from './prometheus';
 import { OBSOLETE_SYSTEM_PATHS, renderSystemFiles } from './system';
 
-export const PROMTAIL_CONF_PATH = '/etc/promtail/config.yml';
-export const LOKI_CONF_PATH = '/etc/loki/config.yml';
+/** Configs earlier versions wrote for Loki and promtail, which never ran (see LOGS_NOT_COLLECTED): removed on re-apply. */
+export const RETIRED_PATHS = ['/etc/loki/config.yml', '/etc/promtail/config.yml'];
 
 /** Every file for `hostname`, sorted by path. */
 export function renderNodeFiles(ctx: RenderContext, hostname: string): RenderedFile[] {
@@ -32,8 +32,6 @@ export function renderNodeFiles(ctx: RenderContext, hostname: string): RenderedF
       files.push({ path: PROMETHEUS_CONF_PATH, mode: '0644', content: renderPrometheusConfig(ctx) }, { path: PROMETHEUS_RULES_PATH, mode: '0644', content: renderPrometheusRules(ctx) });
     }
     if (mon.alertmanager === hostname) files.push({ path: ALERTMANAGER_CONF_PATH, mode: '0644', content: renderAlertmanagerConfig(ctx) });
-    if (mon.loki === hostname) files.push({ path: LOKI_CONF_PATH, mode: '0644', content: renderLokiConfig(ctx) });
-    files.push({ path: PROMTAIL_CONF_PATH, mode: '0644', content: renderPromtailConfig(ctx, hostname) });
   }
   const seen = new Set<string>();
   for (const f of files) {
@@ -45,7 +43,7 @@ export function renderNodeFiles(ctx: RenderContext, hostname: string): RenderedF
 
 /** Files to delete on `hostname` before (re)starting services. */
 export function obsoletePaths(ctx: RenderContext, hostname: string): string[] {
-  const out = [...OBSOLETE_SYSTEM_PATHS];
+  const out = [...OBSOLETE_SYSTEM_PATHS, ...RETIRED_PATHS];
   // Debian's default site also listens on 80 as default_server and would clash.
   if (ctx.lab.lab.services.loadBalancer?.members.includes(hostname)) out.push('/etc/nginx/sites-enabled/default');
   return out;
@@ -64,4 +62,22 @@ export function unitsFor(ctx: RenderContext, hostname: string): string[] {
   if (mon?.prometheus === hostname) units.push('prometheus.service');
   if (mon?.alertmanager === hostname) units.push('prometheus-alertmanager.service');
   return units;
+}
+
+/**
+ * Every unit a role brings, on any VM: the base image (and a VMware template)
+ * may carry every role's packages, and Debian enables what it installs. A
+ * VM runs only {@link unitsFor}; the rest are stopped, disabled and masked
+ * ({@link unwantedUnits}). Socket units are always masked: MariaDB's socket
+ * listens on *:3306 and overrides the server's bind_address.
+ */
+export function roleUnits(ctx: RenderContext): string[] {
+  const db = ctx.engine === 'mariadb' ? ['mariadb.service', 'mariadb.socket', 'mariadb-extra.socket'] : ['mysql.service'];
+  return [...db, 'prometheus-mysqld-exporter.service', 'nginx.service', 'keepalived.service', 'prometheus.service', 'prometheus-alertmanager.service'];
+}
+
+/** Role units `hostname` must not run: stopped, disabled and masked by the provisioner. */
+export function unwantedUnits(ctx: RenderContext, hostname: string): string[] {
+  const wanted = new Set(unitsFor(ctx, hostname));
+  return roleUnits(ctx).filter((u) => !wanted.has(u));
 }

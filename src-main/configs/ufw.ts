@@ -25,11 +25,6 @@ function allowFrom(src: string, port: number, comment: string): string[] {
   return ['ufw', 'allow', 'from', assertIpv4(src, 'source'), 'to', 'any', 'port', String(port), 'proto', 'tcp', 'comment', comment];
 }
 
-/** Every other node's addresses as `hostname` sees them. */
-function everyNodeSource(ctx: RenderContext, hostname: string): string[] {
-  return ctx.lab.nodes.filter((n) => n.hostname !== hostname).flatMap((n) => sourcesOf(ctx, hostname, n.hostname));
-}
-
 /** The UFW plan for one node according to its roles and the services it takes part in. */
 export function renderUfw(ctx: RenderContext, hostname: string): UfwPlan {
   nodeOf(ctx, hostname);
@@ -79,10 +74,9 @@ export function renderUfw(ctx: RenderContext, hostname: string): UfwPlan {
     const uiPorts: number[] = [];
     if (mon.prometheus === hostname) uiPorts.push(9090);
     if (mon.alertmanager === hostname) uiPorts.push(9093);
-    if (mon.loki === hostname) uiPorts.push(3100);
+    // No Loki port: nothing runs Loki (see LOGS_NOT_COLLECTED in alerting.ts).
     for (const p of uiPorts) for (const src of adminSources(ctx)) add(allowFrom(src, p, 'halab monitoring ui'));
     if (mon.alertmanager === hostname && mon.prometheus !== hostname) for (const src of sourcesOf(ctx, hostname, mon.prometheus)) add(allowFrom(src, 9093, 'halab alertmanager'));
-    if (mon.loki === hostname) for (const src of everyNodeSource(ctx, hostname)) add(allowFrom(src, 3100, 'halab loki push'));
   }
 
   if (s.backup?.copyTo === hostname && s.backup.runOn !== hostname) {
@@ -112,4 +106,94 @@ export function mergeBeforeRules(original: string, lines: string[]): string {
   const commitAt = stripped.indexOf('\nCOMMIT', filterAt);
   if (commitAt < 0) throw new Error('before.rules has no COMMIT after *filter.');
   return stripped.slice(0, commitAt + 1) + block + stripped.slice(commitAt + 1);
+}
+
+/** One VRRP accept rule the live packet filter of a node must hold. */
+export interface VrrpRule {
+  chain: 'ufw-before-input' | 'ufw-user-input';
+  iface: string;
+  source: string;
+  dest: string;
+  /** Unicast rules match protocol 112; multicast ones match the group address, any protocol. */
+  proto112: boolean;
+  /** The VIP group, for messages. */
+  group: string;
+}
+
+/** The VRRP rules `hostname` must have in its running firewall (none when the firewall is off). */
+export function vrrpRules(ctx: RenderContext, hostname: string): VrrpRule[] {
+  if (!ctx.lab.lab.services.firewall.enabled) return [];
+  const out: VrrpRule[] = [];
+  for (const vip of effectiveVips(ctx)) {
+    if (!vip.members.some((m) => m.node === hostname)) continue;
+    const self = nicOn(ctx, hostname, vip.network);
+    for (const peer of vip.members.filter((m) => m.node !== hostname)) {
+      const source = nicOn(ctx, peer.node, vip.network).address;
+      out.push(
+        vip.effectiveMode === 'multicast'
+          ? { chain: 'ufw-user-input', iface: self.ifname, source, dest: VRRP_MCAST, proto112: false, group: vip.name }
+          : { chain: 'ufw-before-input', iface: self.ifname, source, dest: self.address, proto112: true, group: vip.name },
+      );
+    }
+  }
+  return out;
+}
+
+/** The options of one `-A` line of `iptables-save`. */
+function parseAppend(line: string): Map<string, string> | undefined {
+  const words = line.trim().split(/\s+/);
+  if (words[0] !== '-A') return undefined;
+  const opts = new Map<string, string>([['-A', words[1] ?? '']]);
+  for (let i = 2; i < words.length; i++) {
+    const w = words[i]!;
+    if (w.startsWith('-') && i + 1 < words.length && !words[i + 1]!.startsWith('-')) opts.set(w, words[++i]!);
+    else opts.set(w, '');
+  }
+  return opts;
+}
+
+const bare = (addr: string | undefined) => addr?.replace(/\/32$/, '');
+
+/**
+ * The rules of {@link vrrpRules} that the output of `iptables-save` (filter
+ * table) does not contain. Protocol 112 may appear by number or as `vrrp`.
+ */
+export function missingVrrpRules(ctx: RenderContext, hostname: string, iptablesSave: string): VrrpRule[] {
+  const lines = iptablesSave.split('\n').map(parseAppend).filter((m): m is Map<string, string> => !!m);
+  return vrrpRules(ctx, hostname).filter(
+    (r) =>
+      !lines.some(
+        (o) =>
+          o.get('-A') === r.chain &&
+          o.get('-i') === r.iface &&
+          bare(o.get('-s')) === r.source &&
+          bare(o.get('-d')) === r.dest &&
+          o.get('-j') === 'ACCEPT' &&
+          !o.has('--dport') &&
+          (r.proto112 ? ['112', 'vrrp'].includes(o.get('-p') ?? '') : [undefined, '112', 'vrrp'].includes(o.get('-p'))),
+      ),
+  );
+}
+
+/** A rule as words without quotes or `/32`, for comparing `ufw show added` with a plan. */
+function ruleKey(words: string[]): string {
+  return words
+    .filter((w) => w !== 'ufw')
+    .map((w) => w.replace(/^'(.*)'$/, '$1').replace(/\/32$/, ''))
+    .join(' ');
+}
+
+/**
+ * The plan's rules missing from, and the rules not in the plan present in,
+ * the output of `ufw show added` (one `ufw allow …` line per rule, comments
+ * in single quotes).
+ */
+export function ufwRuleDrift(plan: UfwPlan, showAdded: string): { missing: string[]; extra: string[] } {
+  const want = plan.commands.filter((c) => c[1] === 'allow' || c[1] === 'deny' || c[1] === 'limit' || c[1] === 'reject').map(ruleKey);
+  const have = showAdded
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('ufw '))
+    .map((l) => ruleKey(l.match(/'[^']*'|\S+/g) ?? []));
+  return { missing: want.filter((w) => !have.includes(w)), extra: have.filter((h) => !want.includes(h)) };
 }

@@ -59,6 +59,34 @@ export function commandLine(argv: string[]): string {
   return argv.map(shellQuote).join(' ');
 }
 
+/**
+ * The upload, as root: $1 path, $2 mode, $3 owner, content on stdin. Exit 3
+ * when the directory is not root's all the way up (the message says which).
+ */
+const WRITE_SCRIPT = [
+  'set -eu',
+  'dir=$(dirname -- "$1"); base=$(basename -- "$1")',
+  // The deepest existing ancestor, resolved: each of its components must be root's and not writable by others.
+  'd=$dir; while [ ! -e "$d" ]; do d=$(dirname -- "$d"); done',
+  'd=$(realpath -e -- "$d")',
+  'c=$d; while :; do',
+  '  st=$(stat -c "%u %a" -- "$c")',
+  '  case "$st" in "0 "*) ;; *) echo "$c is not owned by root ($st); refusing to write there as root" >&2; exit 3;; esac',
+  '  m=${st#* }; case "$m" in *[2367]?|*[2367]) [ -k "$c" ] || { echo "$c is writable by non-root users ($m); refusing to write there as root" >&2; exit 3; } ;; esac',
+  '  [ "$c" = / ] && break; c=$(dirname -- "$c")',
+  'done',
+  'mkdir -p -- "$dir"',
+  'dir=$(realpath -e -- "$dir")',
+  'tmp=$(mktemp -- "$dir/.$base.halab-XXXXXX")',
+  'trap \'rm -f -- "$tmp"\' EXIT',
+  'cat > "$tmp"',
+  'chown -h -- "$3" "$tmp"',
+  'chmod -- "$2" "$tmp"',
+  'if [ -f "$dir/$base" ] && [ ! -L "$dir/$base" ]; then cp -p -- "$dir/$base" "$dir/$base.halab-prev"; fi',
+  'mv -f -T -- "$tmp" "$dir/$base"',
+  'trap - EXIT',
+].join('\n');
+
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((ok) => {
     const done = () => {
@@ -106,7 +134,11 @@ export class Guest {
     });
     try {
       const r = await Promise.race([exec, timeout]);
-      const result = { stdout: r.stdout, stderr: r.stderr, code: r.code ?? (r.signal ? 128 : 0) };
+      if (r.code === null && !r.signal) {
+        // The channel closed without an exit status: the connection went away, the command's fate is unknown.
+        throw new GuestError(`${this.name}: the SSH connection closed before "${shown.slice(0, 200)}" reported an exit status. Is the VM still running?`, 'unreachable');
+      }
+      const result = { stdout: r.stdout, stderr: r.stderr, code: r.code ?? 128 };
       if (!ok.includes(result.code)) {
         const tail = `${result.stderr}\n${result.stdout}`.trim().split('\n').slice(-5).join('\n');
         throw new GuestError(`${this.name}: "${shown.slice(0, 200)}" failed with exit code ${result.code}${tail ? `:\n${tail}` : ''}`, 'command', { ...result, command: shown });
@@ -124,24 +156,24 @@ export class Guest {
   }
 
   /**
-   * Write a file if its content differs: upload to a temp file beside it,
-   * keep the old one as `<path>.halab-prev`, then rename into place.
-   * Returns whether the file changed.
+   * Write a file if its content, mode or owner differ. The new content goes
+   * to a `mktemp` name in the file's directory, gets its owner (`chown -h`)
+   * and mode, and is renamed into place; the old file is kept as
+   * `<path>.halab-prev`. Refuses a directory that any non-root user could
+   * change (every component of its real path must be root's), so a planted
+   * symlink or a renamed folder cannot redirect a root write. Returns whether
+   * the file changed.
    */
   async writeFile(path: string, content: string, opts: { mode?: string; owner?: string } = {}): Promise<{ changed: boolean }> {
+    if (!path.startsWith('/') || path.endsWith('/') || /(^|\/)\.\.?(\/|$)/.test(path)) throw new GuestError(`${this.name}: refusing to write "${path}": not a plain absolute file path.`, 'command');
     const want = createHash('sha256').update(content).digest('hex');
     const mode = opts.mode ?? '0644';
     const owner = opts.owner ?? 'root:root';
-    const probe = await this.exec(['sh', '-c', 'if [ -f "$1" ]; then sha256sum -- "$1" | cut -d" " -f1; stat -c "%a %U:%G" -- "$1"; fi', 'sh', path]);
+    const probe = await this.exec(['sh', '-c', 'if [ -f "$1" ] && [ ! -L "$1" ]; then sha256sum -- "$1" | cut -d" " -f1; stat -c "%a %U:%G" -- "$1"; fi', 'sh', path]);
     const [have, meta] = probe.stdout.trim().split('\n');
     const modeNow = meta?.split(' ')[0]?.padStart(4, '0');
     if (have === want && modeNow === mode.padStart(4, '0') && meta?.split(' ')[1] === owner) return { changed: false };
-    const tmp = `${path}.halab-tmp`;
-    await this.exec(['mkdir', '-p', '--', path.replace(/\/[^/]*$/, '') || '/']);
-    await this.exec(['sh', '-c', 'umask 077; cat > "$1"', 'sh', tmp], { stdin: content });
-    await this.exec(['chown', owner, '--', tmp]);
-    await this.exec(['chmod', mode, '--', tmp]);
-    await this.exec(['sh', '-c', 'if [ -f "$1" ]; then cp -p -- "$1" "$1.halab-prev"; fi; mv -f -- "$2" "$1"', 'sh', path, tmp]);
+    await this.exec(['sh', '-c', WRITE_SCRIPT, 'sh', path, mode, owner], { stdin: content });
     return { changed: true };
   }
 
@@ -195,6 +227,9 @@ export class Guest {
  * host key is pinned on first contact; a different key later stops with a
  * clear message (the VM was replaced, or something is impersonating it).
  */
+/** The least time one connection attempt gets to open its first session, even near the deadline. */
+const PROBE_MIN_MS = 8000;
+
 export async function connectGuest(o: ConnectOptions): Promise<Guest> {
   const deadline = Date.now() + (o.waitMs ?? 120_000);
   const pinned = (await o.hostKeys.load())[o.name];
@@ -211,7 +246,10 @@ export async function connectGuest(o: ConnectOptions): Promise<Guest> {
         username: o.user ?? 'root',
         privateKey: o.privateKey,
         readyTimeout: 8000,
+        // A loaded guest can take tens of seconds to open a session (pam_systemd waiting on
+        // user@0): tolerate a silent server for 60 s before calling the connection dead.
         keepaliveInterval: 5000,
+        keepaliveCountMax: 12,
         hostVerifier: (key: Buffer) => {
           seen = fingerprint(key);
           return pinned === undefined || pinned === seen;
@@ -220,8 +258,12 @@ export async function connectGuest(o: ConnectOptions): Promise<Guest> {
       // A VM that is powered off resets the connection later: that must not crash the process.
       ssh.connection?.on('error', (err: Error) => o.log?.(`${o.name}: SSH connection lost (${err.message})`));
       if (pinned === undefined && seen) await o.hostKeys.pin(o.name, seen);
+      const guest = new Guest(o.name, o.host, ssh, o.user ?? 'root');
+      // Authenticated is not usable yet: the first session (PAM, logind) is where a busy guest
+      // stalls. Open one now, inside this retry loop and its deadline, not in the caller's step.
+      await guest.exec(['true'], { sudo: false, timeoutMs: Math.max(PROBE_MIN_MS, deadline - Date.now()) });
       if (attempt > 1) o.log?.(`${o.name}: SSH is up at ${o.host} (attempt ${attempt})`);
-      return new Guest(o.name, o.host, ssh, o.user ?? 'root');
+      return guest;
     } catch (e) {
       ssh.dispose();
       const msg = (e as Error).message;
@@ -236,6 +278,7 @@ export async function connectGuest(o: ConnectOptions): Promise<Guest> {
       }
       last = msg;
       if (Date.now() + delay > deadline) break;
+      if (attempt === 1 || attempt % 5 === 0) o.log?.(`${o.name}: SSH to ${o.host} not ready (${msg}); retrying for up to ${Math.max(1, Math.round((deadline - Date.now()) / 1000))} s`);
       await sleep(delay, o.signal);
       delay = Math.min(delay * 2, 3000);
     }

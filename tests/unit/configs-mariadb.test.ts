@@ -103,6 +103,18 @@ describe('rendered server options, accounts and replica setup', () => {
     const r = run('mariadb', ['--no-defaults', '--user=exporter', `--password=${pw.monitoring}`, `--socket=${replica.socket}`, '-e', 'SHOW REPLICA STATUS\\G']);
     expect(r.status, r.stderr).toBe(0);
     expect(parseReplicaStatus(r.stdout)[0]!.sqlRunning).toBe('Yes');
+    // What mysqld_exporter's collectors read works; the lab's data does not.
+    const asExporter = (q: string) => run('mariadb', ['--no-defaults', '--user=exporter', `--password=${pw.monitoring}`, `--socket=${replica.socket}`, '--batch', '-e', q]);
+    for (const q of ['SHOW GLOBAL STATUS', 'SHOW GLOBAL VARIABLES', 'SELECT COUNT(*) FROM information_schema.processlist', 'SELECT COUNT(*) FROM information_schema.innodb_metrics', 'SELECT COUNT(*) FROM performance_schema.setup_instruments']) {
+      const ok = asExporter(q);
+      expect(ok.status, `${q}: ${ok.stderr}`).toBe(0);
+    }
+    const denied = asExporter('SELECT COUNT(*) FROM reservations.reservations');
+    expect(denied.status).not.toBe(0);
+    expect(denied.stderr).toMatch(/denied/i);
+    const grants = asExporter('SHOW GRANTS').stdout;
+    expect(grants).not.toMatch(/GRANT SELECT[^\n]* ON \*\.\*/);
+    expect(grants).toMatch(/GRANT SELECT ON `performance_schema`\.\*/);
   });
 
   it('the client escapes hostile values: they round-trip through a real server unchanged', async () => {

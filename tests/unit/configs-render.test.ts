@@ -17,13 +17,23 @@ import {
   renderReplicaSetupSql,
   renderSchemaSql,
   renderServerCnf,
+  renderBackupCopyKey,
+  renderBackupCopySshd,
   renderUfw,
+  roleUnits,
   shellQuote,
+  ufwRuleDrift,
+  unitsFor,
+  unwantedUnits,
   sqlGrantDb,
   sqlIdent,
   sqlString,
 } from '../../src-main/configs/index';
 import { resolveLab } from '../../src-main/shared/blueprint/model';
+import { validateBlueprintText } from '../../src-main/shared/blueprint/validate';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO } from '../golden/configs/support/render';
 import { fixedRandom, loadLab, makeCtx } from '../golden/configs/support/render';
 
 const three = loadLab('vmware-3tier-ha');
@@ -203,5 +213,101 @@ describe('app files', () => {
     expect(doc.services.app.network_mode).toBe('host');
     expect(doc.services.app.ports).toBeUndefined();
     expect(doc.services.app.command).toEqual(['node', '/app/server.mjs']);
+  });
+});
+
+describe('services per role', () => {
+  it('every VM runs only its roles\' units; the other roles\' units (sockets too) are masked', () => {
+    const ctx = makeCtx(k8s, 'mariadb');
+    for (const n of k8s.nodes) {
+      const want = unitsFor(ctx, n.hostname);
+      const masked = unwantedUnits(ctx, n.hostname);
+      expect(masked.filter((u) => want.includes(u))).toEqual([]);
+      expect([...want, ...masked]).toEqual(expect.arrayContaining(roleUnits(ctx)));
+      expect(masked).toContain('mariadb.socket');
+    }
+    expect(unwantedUnits(ctx, 'bastion-m')).toEqual(expect.arrayContaining(['mariadb.service', 'prometheus-mysqld-exporter.service', 'prometheus.service']));
+    expect(unwantedUnits(ctx, 'bastion-m')).not.toContain('nginx.service');
+    expect(unwantedUnits(ctx, 'mysql-m')).not.toContain('mariadb.service');
+    expect(unwantedUnits(ctx, 'mysql-m')).toEqual(expect.arrayContaining(['nginx.service', 'keepalived.service']));
+    // MySQL 8 on VMware: its own unit name, no MariaDB aliases to mask.
+    expect(unwantedUnits(makeCtx(three, 'mysql8'), 'lb-master')).toContain('mysql.service');
+    expect(roleUnits(makeCtx(three, 'mysql8'))).not.toContain('mariadb.service');
+  });
+});
+
+describe('no Loki', () => {
+  it('opens no port 3100 and writes no Loki or promtail config anywhere', () => {
+    for (const lab of [three, k8s]) {
+      const ctx = makeCtx(lab, 'mariadb');
+      for (const n of lab.nodes) {
+        expect(renderUfw(ctx, n.hostname).commands.flat()).not.toContain('3100');
+        expect(renderNodeFiles(ctx, n.hostname).map((f) => f.path).filter((p) => /loki|promtail/.test(p))).toEqual([]);
+      }
+    }
+  });
+});
+
+describe('live firewall comparison', () => {
+  it('matches `ufw show added` output against the plan, ignoring /32 and quotes', () => {
+    const ctx = makeCtx(k8s, 'mariadb');
+    const plan = renderUfw(ctx, 'bastion-m');
+    // As printed by ufw 0.36.2 on a provisioned bastion-m.
+    const shown = [
+      "Added user rules (see 'ufw status' for running firewall):",
+      "ufw allow from 172.16.0.1 to any port 22 proto tcp comment 'halab ssh from admin'",
+      "ufw allow 80/tcp comment 'halab load balancer'",
+      "ufw allow from 172.16.0.3 to any port 9100 proto tcp comment 'halab node_exporter'",
+    ].join('\n');
+    expect(ufwRuleDrift(plan, shown)).toEqual({ missing: [], extra: [] });
+    const drifted = ufwRuleDrift(plan, `${shown.split('\n').slice(0, 3).join('\n')}\nufw allow 3306/tcp`);
+    expect(drifted.missing).toEqual(['allow from 172.16.0.3 to any port 9100 proto tcp comment halab node_exporter']);
+    expect(drifted.extra).toEqual(['allow 3306/tcp']);
+  });
+});
+
+describe('secrets on disk', () => {
+  it('keepalived.conf, which holds auth_pass, is 0600', () => {
+    const f = renderNodeFiles(makeCtx(k8s, 'mariadb'), 'bastion-m').find((x) => x.path === '/etc/keepalived/keepalived.conf')!;
+    expect(f.content).toMatch(/auth_pass/);
+    expect(f.mode).toBe('0600');
+  });
+  it('the exporter account gets PROCESS and replica status globally, SELECT on performance_schema only', () => {
+    for (const engine of ['mariadb', 'mysql8'] as const) {
+      const sql = renderAccountsSql(makeCtx(k8s, engine));
+      const exporter = sql.split('\n').filter((l) => l.includes("'exporter'@'localhost'"));
+      expect(exporter.join('\n')).not.toMatch(/SELECT[^;]*ON \*\.\*/);
+      expect(exporter).toContain("GRANT SELECT ON performance_schema.* TO 'exporter'@'localhost';");
+      expect(exporter.findIndex((l) => l.startsWith('REVOKE ALL'))).toBeLessThan(exporter.findIndex((l) => l.startsWith('GRANT')));
+    }
+  });
+});
+
+describe('backup copy access', () => {
+  const ctx = makeCtx(k8s, 'mariadb');
+  it('serves the copy account SFTP only, chrooted to the backup folder, with a root-owned key file', () => {
+    const conf = renderBackupCopySshd(ctx);
+    expect(conf).toMatch(/^Match User halab-backup$/m);
+    expect(conf).toMatch(/^\tForceCommand internal-sftp$/m);
+    expect(conf).toMatch(/^\tChrootDirectory \/var\/backups\/halab$/m);
+    expect(conf).toMatch(/^\tAuthorizedKeysFile \/etc\/ssh\/halab-authorized-keys\/%u$/m);
+    expect(conf).toMatch(/^\tAllowTcpForwarding no$/m);
+    expect(renderBackupCopyKey('ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB0 halab-backup\n', '172.16.0.8')).toBe('restrict,from="172.16.0.8" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB0 halab-backup\n');
+    expect(() => renderBackupCopyKey('command="sh" ssh-ed25519 AAAA', '172.16.0.8')).toThrow(/ed25519/);
+  });
+  it('the script copies into the node\'s folder inside the chroot', () => {
+    expect(renderBackupScript(ctx, 'mysql-s')).toContain("COPY_DIR=/mysql-s\n");
+  });
+  it('validation keeps targetDir under /var/backups/ or /srv/, without ".."', () => {
+    const text = readFileSync(join(REPO, 'lab-blueprints', 'k8s-ha-platform.yaml'), 'utf8');
+    const codes = (dir: string) => validateBlueprintText(text.replace('targetDir: /var/backups/halab', `targetDir: ${dir}`)).issues.filter((i) => i.code === 'backup-target-dir');
+    expect(codes('/var/backups/halab')).toEqual([]);
+    expect(codes('/srv/backups/k8s')).toEqual([]);
+    for (const bad of ['/etc', '/var/backups/../../etc', '/var/backups', '/srv/', '/srv/a/./b', '/var/backups//x', '/home/user/backups']) {
+      const found = codes(bad);
+      expect(found, bad).toHaveLength(1);
+      expect(found[0]!.message).toContain(`"${bad}"`);
+      expect(found[0]!.fix).toContain(bad);
+    }
   });
 });

@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   ALERTMANAGER_CONF_PATH,
   mergeBeforeRules,
+  missingVrrpRules,
   PROMETHEUS_CONF_PATH,
   PROMETHEUS_RULES_PATH,
   renderNodeFiles,
@@ -257,5 +258,37 @@ describe('ufw --dry-run and iptables-restore --test (ufw, iptables)', () => {
     expect(r.status, r.stderr).toBe(0);
     const bad = run('iptables-restore', ['--test'], { input: mergeBeforeRules(readFileSync('/etc/ufw/before.rules', 'utf8'), ['-A ufw-before-input -p nosuchproto -j ACCEPT']) });
     expect(bad.status).not.toBe(0);
+  });
+  it('the live check reads real iptables-save output: the unicast rule loaded into a scratch namespace is found, its absence is reported', () => {
+    requireTool('unshare', 'util-linux');
+    const k8s = contexts.find(([n]) => n === 'k8s-ha-platform.mariadb')![1];
+    const packaged = readFileSync('/etc/ufw/before.rules', 'utf8');
+    // A new, empty network namespace: nothing on the host's own filter changes.
+    // before.rules jumps to chains that ufw's other files declare: declare them empty.
+    const declareJumps = (rules: string) => {
+      const declared = new Set([...rules.matchAll(/^:(\S+)/gm)].map((m) => m[1]));
+      const extra = [...new Set([...rules.matchAll(/-j (ufw-\S+)/g)].map((m) => m[1]!))].filter((c) => !declared.has(c));
+      return rules.replace('*filter\n', `*filter\n${extra.map((c) => `:${c} - [0:0]\n`).join('')}`);
+    };
+    const load = (rules: string) => run('unshare', ['--net', 'sh', '-c', 'iptables-restore && iptables-save -t filter'], { input: declareJumps(rules) });
+    const live = load(mergeBeforeRules(packaged, renderUfw(k8s, 'bastion-m').beforeRules));
+    expect(live.status, live.stderr).toBe(0);
+    expect(live.stdout).toMatch(/-A ufw-before-input .*-p (vrrp|112)/);
+    expect(missingVrrpRules(k8s, 'bastion-m', live.stdout)).toEqual([]);
+    // What `ufw --force reset` leaves: the packaged file, no VRRP rule.
+    const reset = load(packaged);
+    expect(reset.status, reset.stderr).toBe(0);
+    expect(missingVrrpRules(k8s, 'bastion-m', reset.stdout)).toEqual([expect.objectContaining({ chain: 'ufw-before-input', source: '172.16.0.9', dest: '172.16.0.2', iface: 'ens33' })]);
+    // The peer's rule on the wrong node does not count.
+    expect(missingVrrpRules(k8s, 'bastion-s', live.stdout)).toHaveLength(1);
+  });
+  it('the live check finds the multicast rule ufw generates (no protocol, group address)', () => {
+    const rule = renderUfw(ctx, 'lb-master').commands.find((c) => c.includes('224.0.0.18'))!;
+    const dry = run('ufw', ['--dry-run', ...rule.slice(1)]).stdout;
+    const line = dry.split('\n').find((l) => l.startsWith('-A ufw-user-input') && l.includes('224.0.0.18'))!;
+    const live = run('unshare', ['--net', 'sh', '-c', 'iptables-restore && iptables-save -t filter'], { input: `*filter\n:ufw-user-input - [0:0]\n${line}\nCOMMIT\n` });
+    expect(live.status, live.stderr).toBe(0);
+    expect(missingVrrpRules(ctx, 'lb-master', live.stdout)).toEqual([]);
+    expect(missingVrrpRules(ctx, 'lb-slave', live.stdout)).toHaveLength(1);
   });
 });

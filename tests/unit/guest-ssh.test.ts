@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, statSync } from 'node:fs';
+import { appendFileSync, chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -72,6 +72,44 @@ describe('guest over real SSH', () => {
     expect(await guest.readFile(join(labDir, 'missing'))).toBeUndefined();
   });
 
+  it('refuses to write as root in a folder another user owns (a planted symlink gives nothing away)', async () => {
+    const home = join(labDir, 'home-of-nobody');
+    mkdirSync(join(home, '.ssh'), { recursive: true });
+    chownSync(home, 65534, 65534);
+    chownSync(join(home, '.ssh'), 65534, 65534);
+    const victim = join(labDir, 'victim');
+    writeFileSync(victim, 'root data\n', { mode: 0o600 });
+    // The old fixed temp name, planted as a symlink to a root file.
+    symlinkSync(victim, join(home, '.ssh', 'authorized_keys.halab-tmp'));
+    const e = await guest.writeFile(join(home, '.ssh', 'authorized_keys'), 'key\n', { mode: '0600', owner: 'nobody:nogroup' }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(GuestError);
+    expect((e as GuestError).message).toMatch(/is not owned by root/);
+    expect(statSync(victim).uid).toBe(0);
+    expect(readFileSync(victim, 'utf8')).toBe('root data\n');
+    expect(existsSync(join(home, '.ssh', 'authorized_keys'))).toBe(false);
+    // Group- or world-writable folders (not sticky) are refused too.
+    const open = join(labDir, 'open');
+    mkdirSync(open);
+    chmodSync(open, 0o777);
+    await expect(guest.writeFile(join(open, 'f'), 'x')).rejects.toThrow(/writable by non-root users/);
+  });
+
+  it('replaces a symlink at the target path instead of writing through it, and sets owner and mode on a fresh temp file', async () => {
+    const dir = join(labDir, 'etc2');
+    mkdirSync(dir);
+    const victim = join(labDir, 'victim2');
+    writeFileSync(victim, 'keep\n', { mode: 0o600 });
+    symlinkSync(victim, join(dir, 'conf'));
+    expect(await guest.writeFile(join(dir, 'conf'), 'new\n', { mode: '0640', owner: 'nobody:nogroup' })).toEqual({ changed: true });
+    expect(lstatSync(join(dir, 'conf')).isSymbolicLink()).toBe(false);
+    expect(statSync(join(dir, 'conf')).uid).toBe(65534);
+    expect(statSync(join(dir, 'conf')).mode & 0o777).toBe(0o640);
+    expect(readFileSync(victim, 'utf8')).toBe('keep\n');
+    expect(statSync(victim).uid).toBe(0);
+    // No temp files are left behind.
+    expect((await guest.exec(['sh', '-c', 'ls -A "$1"', 'sh', dir])).stdout).toBe('conf\n');
+  });
+
   it('runs generated scripts with errexit', async () => {
     const r = await guest.script('echo a\nfalse\necho b', { okCodes: [0, 1] });
     expect(r.stdout).toBe('a\n');
@@ -104,6 +142,28 @@ describe('connection failures', () => {
     expect((await g.exec(['echo', 'up'])).stdout).toBe('up\n');
     g.close();
   });
+
+  it('survives a login that stalls for longer than the old 20 s keepalive: the first session is opened inside connect', async () => {
+    // sshd stops answering right after the first session starts (as when pam_systemd waits on a stopping user@0).
+    const slow = await localSshd(key.publicKey);
+    const flag = join(slow.dir, 'stalled');
+    appendFileSync(
+      join(slow.dir, 'sshd_config'),
+      `\nForceCommand if [ ! -e ${flag} ]; then touch ${flag}; p=$PPID; ( kill -STOP $p; sleep 26; kill -CONT $p ) >/dev/null 2>&1 & sleep 0.2; fi; eval "$SSH_ORIGINAL_COMMAND"\n`,
+    );
+    await slow.start();
+    try {
+      const lines: string[] = [];
+      const started = Date.now();
+      const g = await connectGuest({ name: 'slow', host: '127.0.0.1', port: slow.port, privateKey: key.privateKey, hostKeys: new HostKeyStore(mkdtempSync(join(tmpdir(), 'halab-lab-'))), waitMs: 90_000, log: (l) => lines.push(l) });
+      expect(existsSync(flag)).toBe(true);
+      expect(Date.now() - started).toBeGreaterThan(20_000);
+      expect((await g.exec(['echo', 'after'])).stdout).toBe('after\n');
+      g.close();
+    } finally {
+      await slow.stop();
+    }
+  }, 120_000);
 
   it('gives up after its deadline, saying what it tried', async () => {
     const e = await connect({ port: 1, waitMs: 1500 }).catch((x: unknown) => x);

@@ -44,7 +44,7 @@ export function computePlan(r: ResolvedLab, hostMemoryMiB?: number): LabPlan {
   if (s.loadBalancer) services.push(`nginx on ${s.loadBalancer.members.join(', ')} :${s.loadBalancer.listen.join(',')} → ${s.loadBalancer.upstream.members.join(', ')} :${s.loadBalancer.upstream.port ?? s.app?.port ?? '?'}`);
   if (s.app) services.push(`app (reservations) on ${s.app.members.join(', ')} :${s.app.port}`);
   if (s.database) services.push(`${s.database.engine} primary ${s.database.primary}${r.replicas.length ? ` → replicas ${r.replicas.map((x) => x.node).join(', ')}` : ''}, schema ${s.database.schema}`);
-  if (s.monitoring) services.push(`Prometheus on ${s.monitoring.prometheus}, Alertmanager on ${s.monitoring.alertmanager ?? s.monitoring.prometheus}, Loki on ${s.monitoring.loki ?? s.monitoring.prometheus}; node_exporter on every VM`);
+  if (s.monitoring) services.push(`Prometheus on ${s.monitoring.prometheus}, Alertmanager on ${s.monitoring.alertmanager ?? s.monitoring.prometheus}; node_exporter on every VM; no Loki${s.monitoring.loki ? ` (monitoring.loki ${s.monitoring.loki} is ignored)` : ''}: Debian 12 packages neither Loki nor promtail and lab VMs have no internet, so logs stay in each VM's journal`);
   if (s.backup) services.push(`backup on ${s.backup.runOn} at ${s.backup.schedule}, keep ${s.backup.retentionDays} days in ${s.backup.targetDir}${s.backup.copyTo ? `, copy to ${s.backup.copyTo}` : ''}`);
   services.push(s.firewall.enabled ? `UFW on every VM; SSH only from ${(s.firewall.adminSources ?? r.networks.map((n) => n.hostAddress)).join(', ')}` : 'UFW disabled');
   const vms: PlanVm[] = r.nodes.map((n) => ({

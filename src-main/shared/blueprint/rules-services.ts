@@ -134,6 +134,11 @@ export function checkServices(ctx: Ctx): void {
       if (!dbNodes.includes(bk.runOn)) err(ctx, 'backup-not-on-db', [...p, 'runOn'], `The backup runs on ${bk.runOn}, which is not a database node.`, `Run it on the primary or a replica (${dbNodes.join(', ')}).`);
     }
     if (bk.copyTo !== undefined && ref(ctx, bk.copyTo, [...p, 'copyTo'], 'Backup copy target')) reach(ctx, bk.runOn, bk.copyTo, [...p, 'copyTo'], 'each dump is copied there');
+    // The provisioner makes this folder as root (and the copy target's account is chrooted to it): only a new folder under an allowed root.
+    const dir = bk.targetDir;
+    if (!/^\/(var\/backups|srv)\/[A-Za-z0-9_-][A-Za-z0-9._-]*(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/.test(dir) || /(^|\/)\.\.?(\/|$)/.test(dir)) {
+      err(ctx, 'backup-target-dir', [...p, 'targetDir'], `The backup folder "${dir}" is not a folder under /var/backups/ or /srv/ (no "..", ".", "//" or trailing "/").`, `Use a new folder such as "/var/backups/halab" or "/srv/backups/${lab.metadata.name.replace(/[^A-Za-z0-9._-]/g, '-')}" instead of "${dir}".`);
+    }
   }
   s.firewall.adminSources?.forEach((c, i) => {
     const r = parseCidr(c.includes('/') ? c : `${c}/32`);
