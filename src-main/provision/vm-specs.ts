@@ -3,6 +3,7 @@
  */
 import type { ResolvedLab, ResolvedNode } from '../shared/blueprint/model';
 import type { NetworkSpec, ProviderKind, VmSpec } from '../hypervisor/types';
+import { templateVarFor } from '../lab/host-settings';
 
 export function networkSpecs(r: ResolvedLab): NetworkSpec[] {
   return r.networks.map((n) => ({ name: n.name, type: n.type, subnet: n.subnet, hostAddress: n.hostAddress, natGateway: n.natGateway, dhcp: n.dhcp }));
@@ -20,7 +21,7 @@ export function vmSpec(node: ResolvedNode, o: SpecOptions): VmSpec {
   if (o.provider === 'vmware') {
     const path = o.templates?.[node.template];
     if (!path) {
-      throw new Error(`No VMware template is set for "${node.template}" (used by ${node.hostname}). Add it to the settings file as vmware.templates["${node.template}"] = the path of the template's .vmx, or set HALAB_TEMPLATE_${node.template.toUpperCase().replace(/[^A-Z0-9]/g, '_')}.`);
+      throw new Error(`No VMware template is set for "${node.template}" (used by ${node.hostname}). Make one with "halab template create ${node.template}", or choose the template's .vmx in Settings → Templates (the same settings.json the CLI reads: "templates": {"${node.template}": "<path>.vmx"}), or set ${templateVarFor(node.template)}.`);
     }
     template = path;
   }

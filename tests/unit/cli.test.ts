@@ -1,9 +1,10 @@
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { run } from '../../src-main/exec/runner';
 import { parseBlueprintYaml } from '../../src-main/shared/blueprint/yaml-doc';
+import { createFakeVmwareHost } from '../fake-vmrun/fake-env';
 import { ROOT, SHIPPED } from '../helpers/paths';
 
 const halab = (...args: string[]) => run(['node', join(ROOT, 'bin/halab.mjs'), ...args], { okExitCodes: [0, 1, 2, 3], cwd: ROOT, env: { NO_COLOR: '1' } });
@@ -73,5 +74,73 @@ describe('halab CLI', () => {
     const r = await halab('--help');
     expect(r.exitCode).toBe(0);
     for (const c of ['validate', 'plan', 'export', 'graph', 'serve']) expect(r.stdout).toContain(`  ${c}`);
+  });
+});
+
+describe('halab up/status/down through the lab service (fake vmrun)', () => {
+  const BLUEPRINT = `apiVersion: halab/v1
+kind: Lab
+metadata: {name: cli-one, title: CLI test}
+defaults: {template: ubuntu-22.04, vcpus: 1, memoryMiB: 512}
+networks:
+  - {name: vmnet5, type: hostonly, subnet: 192.168.59.0/24}
+nodes:
+  - {hostname: solo, roles: [app], nics: [{network: vmnet5, address: 192.168.59.11}]}
+services: {vips: []}
+drills: []
+`;
+
+  it('prints progress and the summary as before, exits 3 on a failed step, and down restores the host', { timeout: 120_000 }, async () => {
+    const host = await createFakeVmwareHost();
+    try {
+      const data = join(host.root, 'data');
+      const labs = join(host.root, 'labs');
+      mkdirSync(data);
+      writeFileSync(join(data, 'settings.json'), JSON.stringify({ labsDir: labs, vmwareEtcDir: host.etcDir }));
+      const file = join(host.root, 'cli-one.yaml');
+      writeFileSync(file, BLUEPRINT);
+      const networking = readFileSync(join(host.etcDir, 'networking'), 'utf8');
+      const env = { NO_COLOR: '1', HALAB_DATA_DIR: data, HALAB_ALLOW_ROOT: '1' };
+      const cli = (...args: string[]) => run(['node', join(ROOT, 'bin/halab.mjs'), ...args], { okExitCodes: [0, 1, 2, 3], cwd: ROOT, env });
+
+      // No template set: refused before anything runs, saying how to get one.
+      const noTemplate = await cli('up', file, '--provider', 'vmware', '--stage', 'vms');
+      expect(noTemplate.exitCode).toBe(3);
+      expect(noTemplate.stderr).toMatch(/^failed: No VMware template is set for "ubuntu-22\.04" \(used by solo\)\. Make one with "halab template create ubuntu-22\.04".*HALAB_TEMPLATE_UBUNTU_22_04\.$/m);
+
+      // A template that is not there: the VMnet is made, the clone fails (nothing boots, so no SSH is ever tried).
+      writeFileSync(join(data, 'settings.json'), JSON.stringify({ labsDir: labs, vmwareEtcDir: host.etcDir, templates: { 'ubuntu-22.04': join(host.root, 'gone', 'gone.vmx') } }));
+      const up = await cli('up', file, '--provider', 'vmware', '--stage', 'vms');
+      expect(up.exitCode).toBe(3);
+      expect(up.stderr).toContain(`Bringing up cli-one on vmware (1 VMs, VMs only), state in ${join(labs, 'cli-one')}\n`);
+      expect(up.stderr).toMatch(/^✓ net:vmnet5 \d+\.\ds$/m);
+      expect(up.stderr).toMatch(/^✗ vm:solo:create: .*gone\.vmx/m);
+      expect(up.stderr).toMatch(/^- vm:solo:start skipped \(vm:solo:create did not complete\)$/m);
+      expect(up.stderr).toMatch(/Lab is not complete: 1 changed, 0 unchanged, 1 failed, 2 skipped in [\d.]+ s\. Fix the first failure above/);
+
+      const json = await cli('up', file, '--provider', 'vmware', '--stage', 'vms', '--json');
+      expect(json.exitCode).toBe(3);
+      const lines = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; step?: string; changed?: boolean; ms?: number });
+      expect(lines.find((l) => l.type === 'done')).toMatchObject({ step: 'net:vmnet5', changed: false, ms: expect.any(Number) });
+      expect(lines.at(-1)).toMatchObject({ type: 'result', ok: false, unchanged: ['net:vmnet5'], failed: [{ step: 'vm:solo:create' }] });
+
+      const status = await cli('status', file, '--json');
+      expect(status.exitCode).toBe(0);
+      expect(JSON.parse(status.stdout)).toEqual({ lab: 'cli-one', provider: 'vmware', vms: [{ name: 'solo', state: 'absent', addresses: [], expected: true }] });
+
+      const down = await cli('down', file);
+      expect(down.exitCode).toBe(0);
+      expect(down.stderr).toMatch(/^Destroying cli-one on vmware…\n(.|\n)*Lab cli-one destroyed: its VMs, networks and their files are gone/);
+      expect(readFileSync(join(host.etcDir, 'networking'), 'utf8')).toBe(networking);
+
+      // The root rule, as this test runs: refused as root without HALAB_ALLOW_ROOT; other users pass it.
+      const asIs = await run(['node', join(ROOT, 'bin/halab.mjs'), 'up', file, '--provider', 'vmware', '--stage', 'vms'], { okExitCodes: [0, 1, 2, 3], cwd: ROOT, env: { ...env, HALAB_ALLOW_ROOT: undefined } });
+      expect(asIs.exitCode).toBe(3);
+      if (process.getuid?.() === 0) expect(asIs.stderr).toMatch(/^failed: Refusing to bring up a VMware lab as root.*Run halab as your own user; only the VMnet step asks for elevation/m);
+      else expect(asIs.stderr).toContain('Bringing up cli-one on vmware');
+      await cli('down', file);
+    } finally {
+      await host.cleanup();
+    }
   });
 });
