@@ -62,7 +62,7 @@ export function createBackend(opts: BackendOptions): Backend {
     ...blueprintHandlers,
     ...fileHandlers(settings, opts.dialogs),
     ...labHandlers(labs),
-    ...hostHandlers({ dataDir }),
+    ...hostHandlers({ dataDir, labs }),
     'settings:get': () => settings.get(),
     'settings:set': async (patch) => {
       await refuseBadHostValues(patch, dataDir);

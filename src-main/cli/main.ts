@@ -6,8 +6,10 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { exportCommand, graphCommand, planCommand, validateCommand } from './commands/blueprint';
 import { drillCommand, watchCommand } from './commands/drill';
+import { doctorCommand } from './commands/doctor';
 import { downCommand, statusCommand, upCommand } from './commands/lab';
 import { serveCommand } from './commands/serve';
+import { templateCommand } from './commands/template';
 import { EXIT, style, UsageError } from './output';
 import { VERSION } from './version';
 
@@ -37,6 +39,18 @@ Labs
                                     lb-master-down, lb-nginx-stop, lb-keepalived-stop, app-down,
                                     db-primary-down, split-brain, maintenance.
 
+VMware host
+  doctor [FILE] [--provider vmware|linux] [--quick] [--json]
+                                    Check this computer for labs, one line each (ok, warning, error) with
+                                    what to do: vmrun, templates (a throwaway clone is booted to test
+                                    open-vm-tools, cloud-init and SSH; --quick skips it), the right to
+                                    change VMnets, and with FILE the lab's RAM and VMnet subnets.
+                                    Exit code 0 when every line is ok, 1 otherwise.
+  template create OS [--from FILE.ova|URL] [--json]
+                                    Make a VMware template from Ubuntu's cloud image OVA (downloaded,
+                                    or the file you give), convert it with ovftool, take its snapshot
+                                    and record it in Settings. OS: ubuntu-22.04.
+
 App
   serve [--port N] [--host ADDR] [--allow-remote]
                                     Run the app in a browser (127.0.0.1, random port, access token).
@@ -62,6 +76,8 @@ interface Command {
   options: NonNullable<ParseArgsConfig['options']>;
   /** How many positional arguments it takes. */
   positionals: number;
+  /** How many are required (default: all). */
+  minPositionals?: number;
   run(args: string[], flags: Flags, signal: AbortSignal): Promise<number>;
 }
 
@@ -91,6 +107,20 @@ const COMMANDS: Record<string, Command> = {
     options: { provider: { type: 'string' }, json: { type: 'boolean' } },
     positionals: 2,
     run: ([f, n], fl, signal) => drillCommand(f, n, fl as { json?: boolean; provider?: string }, signal),
+  },
+  doctor: {
+    usage: 'halab doctor [FILE] [--provider vmware|linux] [--quick] [--json]',
+    options: { provider: { type: 'string' }, quick: { type: 'boolean' }, json: { type: 'boolean' } },
+    positionals: 1,
+    minPositionals: 0,
+    run: ([f], fl, signal) => doctorCommand(f, fl as { provider?: string; quick?: boolean; json?: boolean }, signal),
+  },
+  template: {
+    usage: 'halab template create OS [--from FILE.ova|URL] [--json]',
+    options: { from: { type: 'string' }, json: { type: 'boolean' } },
+    positionals: 2,
+    minPositionals: 0,
+    run: ([sub, os], fl, signal) => templateCommand(sub, os, fl as { from?: string; json?: boolean }, signal),
   },
   serve: {
     usage: 'halab serve [--port N] [--host ADDR] [--allow-remote]',
@@ -140,7 +170,7 @@ export async function runCli(argv: string[]): Promise<number> {
       throw new UsageError(`${(e as Error).message.replace(/\. To specify.*$/s, '')}.\nUsage: ${cmd.usage}`);
     }
     if (parsed.positionals.length > cmd.positionals) throw new UsageError(`Too many arguments: ${parsed.positionals.slice(cmd.positionals).join(' ')}.\nUsage: ${cmd.usage}`);
-    if (parsed.positionals.length < cmd.positionals) throw new UsageError(`Missing ${parsed.positionals.length === 0 ? 'FILE' : 'NAME'}.\nUsage: ${cmd.usage}`);
+    if (parsed.positionals.length < (cmd.minPositionals ?? cmd.positionals)) throw new UsageError(`Missing ${parsed.positionals.length === 0 ? 'FILE' : 'NAME'}.\nUsage: ${cmd.usage}`);
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     return await cmd.run(parsed.positionals, parsed.values as Flags, controller.signal);

@@ -1,24 +1,32 @@
 /** `settings:check`, `doctor:run`, `lab:preflight`, `template:create`: the host side of a lab (`file:pick` is in files.ts, with the other dialogs). */
+import { runDoctor } from '../../doctor';
 import { networkPreflight, preflightProvider } from '../../hypervisor/vmware/preflight';
-import { checkHostSettings, readHostSettings } from '../../lab/host-settings';
+import { createTemplate, TemplateError } from '../../hypervisor/vmware/template-create';
+import { checkHostSettings, defaultDataDir, readHostSettings } from '../../lab/host-settings';
 import { labHome } from '../../lab/runtime';
 import { networkSpecs } from '../../provision/vm-specs';
 import { validateHere } from '../blueprint-files';
 import { BackendError, type HandlerMap } from '../handler-types';
+import type { LabService } from '../lab-service';
+import { SettingsStore } from '../settings-store';
 
 /** What the host handlers need from the backend (each helper adds what its handler needs). */
 export interface HostHandlerContext {
   /** Folder of `settings.json`. */
   dataDir?: string;
+  /** Runs `template:create` as a task (task:update events, task:cancel). */
+  labs?: LabService;
 }
-
-// PLACEHOLDER while the runtime, doctor and template work lands (this session); replaced before submission.
-const pending = (what: string) => () => Promise.reject(new BackendError(`${what} is not available yet.`, 'not-available'));
 
 export function hostHandlers(host: HostHandlerContext = {}): Pick<HandlerMap, 'settings:check' | 'doctor:run' | 'lab:preflight' | 'template:create'> {
   return {
     'settings:check': (values) => checkHostSettings(values, { dataDir: host.dataDir }),
-    'doctor:run': pending('doctor:run'),
+    'doctor:run': async ({ text, provider, quick }) => {
+      const r = text === undefined ? undefined : validateHere(text);
+      if (r && !r.resolved) throw new BackendError('The blueprint has errors; fix them first (see the Design screen), or run the doctor without a blueprint.', 'invalid-blueprint');
+      const settings = await readHostSettings({ dataDir: host.dataDir });
+      return runDoctor({ settings, quick: quick === true, ...(provider ? { provider } : {}), ...(r?.resolved ? { resolved: r.resolved } : {}) });
+    },
     'lab:preflight': async ({ text, provider }) => {
       const r = validateHere(text);
       if (!r.resolved) throw new BackendError('The blueprint has errors; fix them first (see the Design screen).', 'invalid-blueprint');
@@ -29,6 +37,29 @@ export function hostHandlers(host: HostHandlerContext = {}): Pick<HandlerMap, 's
       if (!kind) return { provider: null, clashes: [], lines: [{ id: 'provider', level: 'error', title: 'No provider', detail: 'Neither VMware Workstation nor the Linux lab can run here.', fix: 'Run halab doctor to see why.' }] };
       return networkPreflight(kind, networkSpecs(r.resolved), o);
     },
-    'template:create': pending('template:create'),
+    'template:create': async ({ os, from }) => {
+      const labs = host.labs;
+      if (!labs) throw new BackendError('Creating a template needs the lab service.', 'not-available');
+      const s = await readHostSettings({ dataDir: host.dataDir });
+      const store = new SettingsStore(host.dataDir ?? defaultDataDir());
+      const taskId = labs.runTask('template', `template:${os}`, `Create template ${os}`, (signal, report) =>
+        createTemplate({
+          os,
+          ...(from ? { from } : {}),
+          labsDir: s.labsDir,
+          ...(s.vmrunPath ? { vmrunPath: s.vmrunPath } : {}),
+          signal,
+          onProgress: (p) => report({ step: p.line, ...(p.fraction !== undefined ? { progress: p.fraction } : {}) }),
+          record: async (o, vmx) => {
+            const now = await store.get();
+            await store.set({ templates: { ...now.templates, [o]: vmx } });
+          },
+        }).catch((e: unknown) => {
+          // The task's error is one string: what went wrong and what to do.
+          throw e instanceof TemplateError && e.fix ? new Error(`${e.message} ${e.fix}`) : e;
+        }),
+      );
+      return { taskId };
+    },
   };
 }

@@ -12,8 +12,11 @@ export async function recordTemplate(dataDir: string, os: string, vmx: string): 
 }
 
 export async function templateCommand(sub: string | undefined, os: string | undefined, flags: { from?: string; json?: boolean }, signal: AbortSignal): Promise<number> {
-  if (sub !== 'create') throw new UsageError(`Unknown template command "${sub ?? ''}". Use: halab template create ubuntu-22.04 [--from FILE.ova|URL]`);
-  if (!os || !/^[a-z0-9][a-z0-9.-]{0,63}$/.test(os)) throw new UsageError(`"${os ?? ''}" is not an OS name; use e.g. ubuntu-22.04.`);
+  const usage = 'Usage: halab template create OS [--from FILE.ova|URL] [--json]   (OS: ubuntu-22.04)';
+  if (sub === undefined) throw new UsageError(`Missing the template command.\n${usage}`);
+  if (sub !== 'create') throw new UsageError(`Unknown template command "${sub}"; the only one is "create".\n${usage}`);
+  if (os === undefined) throw new UsageError(`Missing OS.\n${usage}`);
+  if (!/^[a-z0-9][a-z0-9.-]{0,63}$/.test(os)) throw new UsageError(`"${os}" is not an OS name; use lower-case letters, digits, "." and "-", e.g. ubuntu-22.04.\n${usage}`);
   const settings = await readHostSettings();
   const dataDir = defaultDataDir();
   const tty = process.stderr.isTTY === true && !flags.json;
