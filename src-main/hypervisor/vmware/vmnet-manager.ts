@@ -181,7 +181,10 @@ export class VmnetManager {
         await writeNetworkRecord(lab, record);
         opts.log?.(`${spec.name} now has the settings this lab prepared; it is the lab's own`);
       }
-      const ours = record.created[spec.name] !== undefined || record.reconfigured?.[spec.name] !== undefined;
+      // The lab's own only while VMware still shows what the lab applied: a VMnet changed by hand since,
+      // or claimed by an old record written before applying, is treated like any other existing VMnet.
+      const appliedSpec = record.created[spec.name] ?? record.reconfigured?.[spec.name]?.spec;
+      const ours = appliedSpec !== undefined && (!seen || sameSettings(seen, wantedSettings(appliedSpec, this.o.platform)));
       if (sameSettings(seen, want)) {
         if (!ours) opts.log?.(`${spec.name} already exists with the wanted settings; using it and leaving it in place afterwards`);
         return 'unchanged';
@@ -199,7 +202,7 @@ export class VmnetManager {
               : `Pick a free VMnet number for ${spec.name} in the blueprint.`,
           );
         }
-        previous = await this.capture(want.index, seen);
+        previous ??= await this.capture(want.index, seen);
         opts.log?.(`reconfiguring vmnet8 from ${describeObserved(seen)} to ${spec.subnet} as you confirmed; "halab down" puts the old settings back`);
       }
       this.supported();
