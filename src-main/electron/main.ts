@@ -8,6 +8,7 @@ import { app, BrowserWindow, dialog, ipcMain, Menu, session, shell, type IpcMain
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createBackend } from '../backend/backend';
+import { defaultDataDir } from '../backend/settings-store';
 import { onCommandLog } from '../exec/runner';
 import { VERSION } from '../cli/version';
 import { ExternalLinks } from './external-links';
@@ -23,7 +24,8 @@ let win: BrowserWindow | null = null;
 const backend = createBackend({
   mode: 'desktop',
   version: VERSION,
-  dataDir: app.getPath('userData'),
+  // The settings file the CLI and web mode read too (~/.config/halab, or HALAB_DATA_DIR); window state stays in userData.
+  dataDir: defaultDataDir(),
   dialogs: {
     openBlueprint: async () => {
       const options = { properties: ['openFile' as const], filters };
