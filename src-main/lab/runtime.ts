@@ -98,7 +98,7 @@ export function refuseRootForVmware(kind: ProviderKind, o: { uid?: number; env?:
   if (kind !== 'vmware' || uid !== 0 || env.HALAB_ALLOW_ROOT === '1') return;
   const sudoUser = env.SUDO_USER && env.SUDO_USER !== 'root' ? env.SUDO_USER : undefined;
   throw new RootRefusedError(
-    `Refusing to bring up a VMware lab as root${sudoUser ? ` (started with sudo by ${sudoUser})` : ''}: the VMs, the lab folder and its keys would belong to root, and your own VMware Workstation would not show the VMs. Run halab as your own user; only the VMnet step asks for elevation. (Set HALAB_ALLOW_ROOT=1 to do it as root anyway.)`,
+    `Refusing to bring up a VMware lab as root${sudoUser ? ` (started with sudo by ${sudoUser})` : ''}: the VMs, the lab folder and its keys would belong to root, and your own VMware Workstation would not show the VMs. Run halab as your own user; only the VMnet step asks for elevation. (The Linux lab, which needs root, is --provider linux. Set HALAB_ALLOW_ROOT=1 to bring up the VMware lab as root anyway.)`,
   );
 }
 
