@@ -9,13 +9,17 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createBackend } from '../../src-main/backend/backend';
 import { SettingsStore } from '../../src-main/backend/settings-store';
+import { run } from '../../src-main/exec/runner';
+import type { DoctorReport, TaskInfo } from '../../src-main/shared/ipc/contract';
 import { VmrunClient } from '../../src-main/hypervisor/vmware/vmrun-client';
 import { VmwareDriver } from '../../src-main/hypervisor/vmware/vmware-driver';
 import { VmxFile } from '../../src-main/hypervisor/vmware/vmx-file';
 import { CLOUD_IMAGES, createTemplate, findOvftool, TemplateError, type CreateTemplateOptions, type TemplateProgress } from '../../src-main/hypervisor/vmware/template-create';
 import { createFakeVmwareHost, FAKE_VMRUN, type FakeVmwareHost } from '../fake-vmrun/fake-env';
 import { buildOva } from '../fake-vmrun/ova';
+import { ROOT } from '../helpers/paths';
 
 let host: FakeVmwareHost;
 let labsDir: string;
@@ -298,5 +302,92 @@ describe('findOvftool', () => {
     const dir = 'D:\\VMware\\Workstation';
     expect(await findOvftool({ env: {}, platform: 'win32', vmrun: { path: `${dir}\\vmrun.exe`, hostType: 'ws', source: 'registry', installDir: dir }, exists: has([`${dir}\\OVFTool\\ovftool.exe`]) })).toBe(`${dir}\\OVFTool\\ovftool.exe`);
     expect(await findOvftool({ env: {}, platform: 'linux', exists: has([]) })).toBeUndefined();
+  });
+});
+
+describe('template:create and doctor:run through the backend (what the Settings and Doctor screens call)', () => {
+  it('template:create is a task: progress on task:update, recorded in Settings; doctor:run then reports the template', async () => {
+    const ova = join(host.root, 'u.ova');
+    await buildOva(ova);
+    process.env.HALAB_LABS_DIR = labsDir;
+    const backend = createBackend({ mode: 'web', version: 't', dataDir });
+    const updates: TaskInfo[] = [];
+    const off = backend.events.subscribe((channel, payload) => {
+      if (channel === 'task:update') updates.push(payload as TaskInfo);
+    });
+    try {
+      const started = await backend.invoke('template:create', { os: 'ubuntu-22.04', from: ova });
+      expect(started.ok).toBe(true);
+      const taskId = (started as { data: { taskId: string } }).data.taskId;
+      for (let i = 0; i < 200 && !updates.some((u) => u.id === taskId && u.state !== 'running'); i++) await new Promise((r) => setTimeout(r, 50));
+      const last = updates.filter((u) => u.id === taskId).at(-1)!;
+      expect(last).toMatchObject({ kind: 'template', state: 'done', progress: 1 });
+      expect(updates.some((u) => u.id === taskId && /Converting/.test(u.step ?? ''))).toBe(true);
+      const vmx = join(templatesDir, 'ubuntu-22.04', 'ubuntu-22.04.vmx');
+      const s = await backend.invoke('settings:get', {});
+      expect((s as { data: { templates: Record<string, string> } }).data.templates).toEqual({ 'ubuntu-22.04': vmx });
+
+      const doc = await backend.invoke('doctor:run', { quick: true });
+      expect(doc.ok).toBe(true);
+      const report = (doc as { data: DoctorReport }).data;
+      expect(report.lines.find((l) => l.id === 'template:ubuntu-22.04')).toMatchObject({ level: 'ok' });
+      expect(report.lines.find((l) => l.id === 'template:ubuntu-22.04')!.detail).toContain('has the "halab-base" snapshot');
+
+      // A failure reaches the task with what to do.
+      const bad = join(host.root, 'bad.ova');
+      await buildOva(bad, { diskFirst: true });
+      const t2 = ((await backend.invoke('template:create', { os: 'ubuntu-24.04', from: bad })) as { data: { taskId: string } }).data.taskId;
+      for (let i = 0; i < 200 && !updates.some((u) => u.id === t2 && u.state !== 'running'); i++) await new Promise((r) => setTimeout(r, 50));
+      const failed = updates.filter((u) => u.id === t2).at(-1)!;
+      expect(failed.state).toBe('failed');
+      expect(failed.error).toMatch(/Did not find an \.ovf file.*Download it again/);
+    } finally {
+      off();
+      await backend.close();
+      delete process.env.HALAB_LABS_DIR;
+    }
+  });
+
+  it('task:cancel stops a template being made', async () => {
+    process.env.FAKE_OVFTOOL_MS = '5000';
+    process.env.HALAB_LABS_DIR = labsDir;
+    const backend = createBackend({ mode: 'web', version: 't', dataDir });
+    try {
+      const ova = join(host.root, 'u.ova');
+      await buildOva(ova);
+      const taskId = ((await backend.invoke('template:create', { os: 'ubuntu-22.04', from: ova })) as { data: { taskId: string } }).data.taskId;
+      await new Promise((r) => setTimeout(r, 600));
+      expect(await backend.invoke('task:cancel', { id: taskId })).toEqual({ ok: true, data: { canceled: true } });
+      let state = 'running';
+      for (let i = 0; i < 100 && state === 'running'; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        state = ((await backend.invoke('task:list', {})) as { data: TaskInfo[] }).data.find((t) => t.id === taskId)!.state;
+      }
+      expect(state).toBe('canceled');
+      expect(await readdir(templatesDir)).toEqual([]);
+    } finally {
+      await backend.close();
+      delete process.env.FAKE_OVFTOOL_MS;
+      delete process.env.HALAB_LABS_DIR;
+    }
+  });
+});
+
+describe('halab template create (the CLI)', () => {
+  it('makes the template, prints progress and where it went, exit 0; a damaged OVA exits 3 with what to do', async () => {
+    const ova = join(host.root, 'u.ova');
+    await buildOva(ova);
+    const env = { ...process.env, HALAB_DATA_DIR: dataDir, HALAB_LABS_DIR: labsDir, NO_COLOR: '1' };
+    const ok = await run(['node', join(ROOT, 'bin/halab.mjs'), 'template', 'create', 'ubuntu-22.04', '--from', ova], { env, okExitCodes: [0, 1, 2, 3], cwd: ROOT });
+    expect(ok.exitCode).toBe(0);
+    expect(ok.stderr).toContain('Converting u.ova with ovftool');
+    expect(ok.stderr).toContain(`Template ready: ubuntu-22.04 → ${join(templatesDir, 'ubuntu-22.04', 'ubuntu-22.04.vmx')}`);
+    expect(JSON.parse(await readFile(join(dataDir, 'settings.json'), 'utf8')).templates['ubuntu-22.04']).toBe(join(templatesDir, 'ubuntu-22.04', 'ubuntu-22.04.vmx'));
+    const bad = join(host.root, 'bad.ova');
+    await buildOva(bad, { diskFirst: true });
+    const no = await run(['node', join(ROOT, 'bin/halab.mjs'), 'template', 'create', 'ubuntu-24.04', '--from', bad], { env, okExitCodes: [0, 1, 2, 3], cwd: ROOT });
+    expect(no.exitCode).toBe(3);
+    expect(no.stderr).toMatch(/failed: ovftool could not convert .*bad\.ova: Did not find an \.ovf file/);
+    expect(no.stderr).toMatch(/→ .*Download it again/);
   });
 });
