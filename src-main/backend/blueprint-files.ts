@@ -8,13 +8,14 @@ import { totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseBlueprintYaml } from '../shared/blueprint/yaml-doc';
+import type { BlueprintProvider } from '../shared/blueprint/rules-provider';
 import { validateBlueprintText, type ValidationResult } from '../shared/blueprint/validate';
 
 export const hostMemoryMiB = (): number => Math.round(totalmem() / 1024 / 1024);
 
-/** Validate blueprint text against this host. */
-export function validateHere(text: string): ValidationResult {
-  return validateBlueprintText(text, { hostMemoryMiB: hostMemoryMiB() });
+/** Validate blueprint text against this host (and the provider's rules, when one is given). */
+export function validateHere(text: string, provider?: BlueprintProvider): ValidationResult {
+  return validateBlueprintText(text, { hostMemoryMiB: hostMemoryMiB(), provider });
 }
 
 export class BlueprintFileError extends Error {

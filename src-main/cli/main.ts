@@ -18,8 +18,10 @@ export const HELP = `halab ${VERSION} — design, provision, watch and drill hig
 Usage: halab <command> [options]
 
 Blueprints
-  validate FILE [--json]            Check a blueprint; every problem with line:column and a fix.
-  plan FILE [--json]                What would be built: VMs, VMnets, NICs, addresses, services, totals.
+  validate FILE [--provider vmware|linux] [--json]
+                                    Check a blueprint; every problem with line:column and a fix.
+                                    The provider's own rules are errors (else warnings).
+  plan FILE [--provider P] [--json] What would be built: VMs, VMnets, NICs, addresses, services, totals.
   export FILE [--format yaml|json] [--output OUT]
                                     Write the blueprint as YAML (comments kept) or JSON.
   graph FILE                        The topology as a Mermaid flowchart.
@@ -84,8 +86,8 @@ interface Command {
 const json = { json: { type: 'boolean' } } as const;
 
 const COMMANDS: Record<string, Command> = {
-  validate: { usage: 'halab validate FILE [--json]', options: json, positionals: 1, run: ([f], fl) => validateCommand(f, fl as { json?: boolean }) },
-  plan: { usage: 'halab plan FILE [--json]', options: json, positionals: 1, run: ([f], fl) => planCommand(f, fl as { json?: boolean }) },
+  validate: { usage: 'halab validate FILE [--provider vmware|linux] [--json]', options: { ...json, provider: { type: 'string' } }, positionals: 1, run: ([f], fl) => validateCommand(f, fl as { json?: boolean; provider?: string }) },
+  plan: { usage: 'halab plan FILE [--provider vmware|linux] [--json]', options: { ...json, provider: { type: 'string' } }, positionals: 1, run: ([f], fl) => planCommand(f, fl as { json?: boolean; provider?: string }) },
   export: {
     usage: 'halab export FILE [--format yaml|json] [--output OUT]',
     options: { format: { type: 'string', short: 'f' }, output: { type: 'string', short: 'o' } },

@@ -48,17 +48,40 @@ describe('JSON Schema', () => {
   });
 });
 
-describe('fast and full YAML readers agree', () => {
-  it('every shipped and test blueprint reads to the same data with js-yaml and yaml', async () => {
-    const { load, CORE_SCHEMA } = await import('js-yaml');
-    const { readdirSync } = await import('node:fs');
-    const dir = join(BLUEPRINTS, '..', 'tests', 'blueprints');
-    const files = [...SHIPPED, ...['invalid', 'warnings'].flatMap((d) => readdirSync(join(dir, d)).map((f) => join(dir, d, f)))];
-    for (const f of files) {
-      const text = readFileSync(f, 'utf8');
-      const full = parseBlueprintYaml(text);
-      if (full.syntaxIssues.length) continue;
-      expect(load(text, { schema: CORE_SCHEMA }), f).toEqual(full.data);
-    }
+describe('one YAML reader for validate, export and the editor', () => {
+  it('a CR-only file reads like the same file with LF line ends', () => {
+    const text = readFileSync(SHIPPED[0] as string, 'utf8');
+    const cr = parseBlueprintYaml(text.replace(/\n/g, '\r'));
+    expect(cr.syntaxIssues).toEqual([]);
+    expect(cr.data).toEqual(parseBlueprintYaml(text).data);
+  });
+
+  it('reports an unresolved alias, a cycle, too many aliases and an alias bomb with line:column, and never throws', () => {
+    const first = (t: string) => parseBlueprintYaml(t).syntaxIssues[0];
+    expect(first('a: 1\nb: *nope\n')).toMatchObject({ code: 'yaml-unresolved-alias', line: 2, col: 4 });
+    expect(first('a: &x [1, *x]\n')).toMatchObject({ code: 'yaml-alias-cycle', line: 1 });
+    const many = `a: &v 1\n${Array.from({ length: 101 }, (_, i) => `k${i}: *v`).join('\n')}\n`;
+    expect(first(many)).toMatchObject({ code: 'yaml-too-many-aliases', line: 102 });
+    // Ten levels of nine aliases each: 9^10 values once expanded.
+    let bomb = 'l0: &l0 [x, x, x, x, x, x, x, x, x]\n';
+    for (let i = 1; i < 10; i++) bomb += `l${i}: &l${i} [${Array(9).fill(`*l${i - 1}`).join(', ')}]\n`;
+    const t = performance.now();
+    const issue = first(bomb);
+    expect(performance.now() - t).toBeLessThan(500);
+    expect(issue).toMatchObject({ code: 'yaml-alias-bomb' });
+    expect(issue!.line).toBeGreaterThan(1);
+  });
+
+  it('a few harmless aliases still read', () => {
+    const p = parseBlueprintYaml('a: &v [1, 2]\nb: *v\nc: *v\n');
+    expect(p.syntaxIssues).toEqual([]);
+    expect(p.data).toEqual({ a: [1, 2], b: [1, 2], c: [1, 2] });
+  });
+
+  it('refuses tags, collection keys and deep nesting before any schema check', () => {
+    expect(parseBlueprintYaml('a: !!binary aGVsbG8=\n').syntaxIssues[0]).toMatchObject({ code: 'yaml-tag', line: 1 });
+    expect(parseBlueprintYaml('? [a]\n: b\n').syntaxIssues[0]).toMatchObject({ code: 'yaml-complex-key', line: 1 });
+    expect(parseBlueprintYaml(`a: ${'['.repeat(40)}${']'.repeat(40)}\n`).syntaxIssues[0]).toMatchObject({ code: 'yaml-too-deep', line: 1 });
+    expect(parseBlueprintYaml('a: 1\n---\nb: 2\n').syntaxIssues[0]).toMatchObject({ code: 'yaml-syntax', line: 2 });
   });
 });

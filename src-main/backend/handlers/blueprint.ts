@@ -1,28 +1,33 @@
 /** `blueprint:*` requests: validate, plan, export, graph, shipped labs. */
 import { readFile } from 'node:fs/promises';
+import { exportBlueprintText } from '../../shared/blueprint/export';
 import { toMermaid } from '../../shared/blueprint/graph';
+import { formatIssue } from '../../shared/blueprint/issues';
 import { computePlan } from '../../shared/blueprint/plan';
-import { parseBlueprintYaml, stringifyBlueprint } from '../../shared/blueprint/yaml-doc';
 import { hostMemoryMiB, listShipped, validateHere } from '../blueprint-files';
 import { BackendError, type HandlerMap } from '../handler-types';
 
 export const blueprintHandlers: Pick<HandlerMap, 'blueprint:validate' | 'blueprint:plan' | 'blueprint:export' | 'blueprint:graph' | 'blueprint:list-shipped' | 'blueprint:read-shipped'> = {
-  'blueprint:validate': async ({ text }) => {
-    const r = validateHere(text);
+  'blueprint:validate': async ({ text, provider }) => {
+    const r = validateHere(text, provider);
     return {
       ok: r.ok,
       issues: r.issues,
       summary: r.lab ? { vms: r.lab.nodes.length, networks: r.lab.networks.length, vips: r.lab.services.vips.map((v) => v.address) } : undefined,
     };
   },
-  'blueprint:plan': async ({ text }) => {
-    const r = validateHere(text);
+  'blueprint:plan': async ({ text, provider }) => {
+    const r = validateHere(text, provider);
     return { ok: r.ok, issues: r.issues, plan: r.resolved ? computePlan(r.resolved, hostMemoryMiB()) : undefined };
   },
   'blueprint:export': async ({ text, format }) => {
-    const parsed = parseBlueprintYaml(text);
-    if (parsed.syntaxIssues.length) throw new BackendError('The blueprint has YAML syntax errors; fix them before exporting.', 'invalid-blueprint');
-    return { text: format === 'yaml' ? stringifyBlueprint(parsed.doc) : `${JSON.stringify(parsed.data, null, 2)}\n` };
+    // Only a blueprint without errors is exported, read by the same parser as validation.
+    const r = exportBlueprintText(text, format, { hostMemoryMiB: hostMemoryMiB() });
+    if (!r.ok) {
+      const errors = r.validation.issues.filter((i) => i.severity === 'error');
+      throw new BackendError(`The blueprint has ${errors.length} error(s); fix them before exporting. First: ${formatIssue(errors[0]!)}`, 'invalid-blueprint');
+    }
+    return { text: r.text };
   },
   'blueprint:graph': async ({ text }) => {
     const r = validateHere(text);

@@ -1,10 +1,11 @@
 /** `halab validate | plan | export | graph FILE`. */
 import { writeFile } from 'node:fs/promises';
+import { exportBlueprintText } from '../../shared/blueprint/export';
 import { toMermaid } from '../../shared/blueprint/graph';
 import { formatIssue } from '../../shared/blueprint/issues';
 import { computePlan, type LabPlan } from '../../shared/blueprint/plan';
+import { BLUEPRINT_PROVIDERS, type BlueprintProvider } from '../../shared/blueprint/rules-provider';
 import type { ValidationResult } from '../../shared/blueprint/validate';
-import { parseBlueprintYaml, stringifyBlueprint } from '../../shared/blueprint/yaml-doc';
 import { BlueprintFileError, hostMemoryMiB, readBlueprintFile, validateHere } from '../../backend/blueprint-files';
 import { EXIT, style, table, UsageError } from '../output';
 
@@ -14,12 +15,22 @@ export interface Loaded {
   result: ValidationResult;
 }
 
-/** Read and validate; usage error when the file cannot be read. */
-export async function loadAndValidate(file: string | undefined): Promise<Loaded> {
+/** `--provider` checked: vmware, linux, or not given. */
+export function providerFlag(value: string | undefined): BlueprintProvider | undefined {
+  if (value === undefined) return undefined;
+  if (!(BLUEPRINT_PROVIDERS as readonly string[]).includes(value)) throw new UsageError(`--provider must be vmware or linux, not ${JSON.stringify(value)}.`);
+  return value as BlueprintProvider;
+}
+
+/**
+ * Read and validate; usage error when the file cannot be read. With a
+ * provider, its rules are errors (the other provider's are warnings).
+ */
+export async function loadAndValidate(file: string | undefined, provider?: BlueprintProvider): Promise<Loaded> {
   if (!file) throw new UsageError('Missing FILE: give the path of a blueprint, e.g. lab-blueprints/vmware-3tier-ha.yaml.');
   try {
     const text = await readBlueprintFile(file);
-    return { file, text, result: validateHere(text) };
+    return { file, text, result: validateHere(text, provider) };
   } catch (e) {
     if (e instanceof BlueprintFileError) throw new UsageError(e.message);
     throw e;
@@ -43,8 +54,8 @@ function summaryLine(l: Loaded): string {
   return `${lab.metadata.name}: ${lab.nodes.length} VMs, ${lab.networks.length} networks (${lab.networks.map((n) => `${n.name} ${n.subnet}`).join(', ')}), VIP ${vips || 'none'}, ${(mem / 1024).toFixed(1)} GiB RAM`;
 }
 
-export async function validateCommand(file: string | undefined, flags: { json?: boolean }): Promise<number> {
-  const l = await loadAndValidate(file);
+export async function validateCommand(file: string | undefined, flags: { json?: boolean; provider?: string }): Promise<number> {
+  const l = await loadAndValidate(file, providerFlag(flags.provider));
   if (flags.json) {
     process.stdout.write(`${JSON.stringify({ file: l.file, ok: l.result.ok, issues: l.result.issues }, null, 2)}\n`);
     return l.result.ok ? EXIT.ok : EXIT.invalid;
@@ -74,8 +85,8 @@ export function formatPlan(p: LabPlan): string {
   return `${out.join('\n')}\n`;
 }
 
-export async function planCommand(file: string | undefined, flags: { json?: boolean }): Promise<number> {
-  const l = await loadAndValidate(file);
+export async function planCommand(file: string | undefined, flags: { json?: boolean; provider?: string }): Promise<number> {
+  const l = await loadAndValidate(file, providerFlag(flags.provider));
   const code = reportIssues(l);
   if (!l.result.resolved) return code;
   const plan = computePlan(l.result.resolved, hostMemoryMiB());
@@ -86,13 +97,20 @@ export async function planCommand(file: string | undefined, flags: { json?: bool
 export async function exportCommand(file: string | undefined, flags: { format?: string; output?: string }): Promise<number> {
   const format = flags.format ?? 'yaml';
   if (format !== 'yaml' && format !== 'json') throw new UsageError(`--format must be yaml or json, not "${format}".`);
-  const l = await loadAndValidate(file);
-  const code = reportIssues(l);
-  if (!l.result.lab) return code;
-  const doc = parseBlueprintYaml(l.text).doc;
-  const text = format === 'yaml' ? stringifyBlueprint(doc) : `${JSON.stringify(doc.toJS(), null, 2)}\n`;
-  if (flags.output) await writeFile(flags.output, text);
-  else process.stdout.write(text);
+  if (!file) throw new UsageError('Missing FILE: give the path of a blueprint, e.g. lab-blueprints/vmware-3tier-ha.yaml.');
+  let text: string;
+  try {
+    text = await readBlueprintFile(file);
+  } catch (e) {
+    if (e instanceof BlueprintFileError) throw new UsageError(e.message);
+    throw e;
+  }
+  // Same reader and rules as validate: only a blueprint without errors is exported.
+  const r = exportBlueprintText(text, format, { hostMemoryMiB: hostMemoryMiB() });
+  const code = reportIssues({ file, text, result: r.validation });
+  if (!r.ok) return code;
+  if (flags.output) await writeFile(flags.output, r.text);
+  else process.stdout.write(r.text);
   return code;
 }
 

@@ -36,33 +36,67 @@ export function formatIssue(issue: Issue, file?: string): string {
   return `${where}: ${issue.severity}: ${issue.message} [${formatPath(issue.key ? [...issue.path, issue.key] : issue.path)}]${fix}`;
 }
 
-/** Levenshtein distance, for "did you mean". */
-export function editDistance(a: string, b: string): number {
-  const dp = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = dp[0] as number;
-    dp[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = dp[j] as number;
-      dp[j] = Math.min((dp[j] as number) + 1, (dp[j - 1] as number) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return dp[b.length] as number;
+/** Longest text quoted in full in a message; longer values are shortened. */
+const QUOTE_MAX = 60;
+
+/** A value quoted for a message: JSON-escaped (control characters visible), long text shortened. */
+export function quote(value: string): string {
+  if (value.length <= QUOTE_MAX) return JSON.stringify(value);
+  return `${JSON.stringify(value.slice(0, QUOTE_MAX))}… (${value.length} characters)`;
 }
 
-/** The closest candidate, if it is close enough to be a likely typo. */
+/**
+ * Levenshtein distance, giving up above `max` (returns `max + 1` then).
+ * Only a band of width 2·max+1 around the diagonal is computed and the scan
+ * stops once a whole row exceeds `max`, so the cost is O(min(|a|,|b|) · max),
+ * linear in the text length for a fixed bound.
+ */
+export function editDistance(a: string, b: string, max = Math.max(a.length, b.length)): number {
+  if (a.length > b.length) [a, b] = [b, a];
+  if (b.length - a.length > max) return max + 1;
+  if (a.length === 0) return b.length;
+  const INF = max + 1;
+  let prev = new Array<number>(b.length + 1);
+  let cur = new Array<number>(b.length + 1);
+  for (let j = 0; j <= b.length; j++) prev[j] = j <= max ? j : INF;
+  for (let i = 1; i <= a.length; i++) {
+    const lo = Math.max(1, i - max);
+    const hi = Math.min(b.length, i + max);
+    cur[lo - 1] = lo - 1 === 0 ? (i <= max ? i : INF) : INF;
+    let rowMin = cur[lo - 1] as number;
+    for (let j = lo; j <= hi; j++) {
+      const sub = (prev[j - 1] as number) + (a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1);
+      const del = (prev[j] ?? INF) + 1;
+      const ins = (cur[j - 1] as number) + 1;
+      const d = Math.min(sub, del, ins, INF);
+      cur[j] = d;
+      if (d < rowMin) rowMin = d;
+    }
+    if (hi < b.length) cur[hi + 1] = INF;
+    if (rowMin > max) return INF;
+    [prev, cur] = [cur, prev];
+  }
+  return Math.min(prev[b.length] ?? INF, INF);
+}
+
+/** Names longer than this get no "did you mean" (every known name is far shorter). */
+const GUESS_MAX_LENGTH = 64;
+
+/** The closest candidate, if it is close enough to be a likely typo. Linear in the word's length. */
 export function didYouMean(word: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestD = Infinity;
+  if (word.length > GUESS_MAX_LENGTH) return undefined;
   const fold = (t: string) => t.toLowerCase().replace(/_/g, '-');
   const w = fold(word);
+  const limit = Math.max(2, Math.floor(word.length / 3));
+  let best: string | undefined;
+  let bestD = Infinity;
   for (const c of candidates) {
-    const d = editDistance(w, fold(c)) + (c.toLowerCase() === word.toLowerCase() ? 0 : 0.1);
-    if (d < bestD) {
+    if (c.length > GUESS_MAX_LENGTH + limit) continue;
+    const d = editDistance(w, fold(c), limit);
+    if (d <= limit && d < bestD) {
       bestD = d;
       best = c;
     }
   }
-  return best !== undefined && bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+  return best;
 }

@@ -3,7 +3,8 @@
  * "did you mean" for unknown keys and misspelled choices.
  */
 import type { z } from 'zod';
-import { didYouMean, type Issue, type IssuePath } from './issues';
+import { didYouMean, quote, type Issue, type IssuePath } from './issues';
+import { formatRuleFor } from './schema';
 
 type AnySchema = z.ZodType;
 interface Def {
@@ -45,7 +46,9 @@ function describeValue(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a mapping';
-  return `${typeof v} ${JSON.stringify(v)}`;
+  if (typeof v === 'string') return `the text ${quote(v)}`;
+  if (typeof v === 'number' && !Number.isFinite(v)) return Number.isNaN(v) ? 'not a number (.nan)' : 'a number too large to hold (it reads as infinity)';
+  return `${typeof v} ${String(v)}`;
 }
 
 function valueAt(data: unknown, path: IssuePath): unknown {
@@ -82,7 +85,7 @@ export function schemaIssues(schema: AnySchema, error: z.ZodError, data: unknown
               code: 'unknown-key',
               path,
               key,
-              message: `Unknown key "${key}"${guess ? `. Did you mean "${guess}"?` : '.'}`,
+              message: `Unknown key ${quote(key)}${guess ? `. Did you mean "${guess}"?` : '.'}`,
               fix: guess ? `Rename it to "${guess}".` : `Remove it. Allowed here: ${known.join(', ')}.`,
             });
           }
@@ -98,7 +101,12 @@ export function schemaIssues(schema: AnySchema, error: z.ZodError, data: unknown
               code: 'wrong-type',
               path,
               message: `"${field}" must be ${TYPE_WORDS[zi.expected] ?? zi.expected}, not ${describeValue(got)}.`,
-              fix: zi.expected === 'number' ? 'Write the number without quotes or units.' : undefined,
+              fix:
+                zi.expected === 'number'
+                  ? 'Write the number without quotes or units.'
+                  : zi.expected === 'string' && (typeof got === 'number' || typeof got === 'boolean' || got === null)
+                    ? `Put the value in quotes, e.g. ${field}: "…", so it reads as text.`
+                    : `Write ${TYPE_WORDS[zi.expected] ?? zi.expected} here.`,
             });
           }
           break;
@@ -119,9 +127,16 @@ export function schemaIssues(schema: AnySchema, error: z.ZodError, data: unknown
         case 'too_small':
         case 'too_big': {
           const got = valueAt(data, path);
-          const bound = String(zi.code === 'too_small' ? zi.minimum : zi.maximum);
-          const what = Array.isArray(got) ? `at ${zi.code === 'too_small' ? 'least' : 'most'} ${bound} item(s)` : `${zi.code === 'too_small' ? 'at least' : 'at most'} ${bound}`;
-          out.push({ severity: 'error', code: zi.code.replace('_', '-'), path, message: `"${field}" must have ${what}; it is ${Array.isArray(got) ? `${got.length} item(s)` : describeValue(got)}.` });
+          const big = zi.code === 'too_big';
+          const bound = String(big ? zi.maximum : zi.minimum);
+          const code = zi.code.replace('_', '-');
+          if (Array.isArray(got)) {
+            out.push({ severity: 'error', code, path, message: `"${field}" has ${got.length} item(s); ${big ? `at most ${bound} are` : `at least ${bound} ${bound === '1' ? 'is' : 'are'}`} allowed.`, fix: big ? `Keep at most ${bound} (a lab beyond that is more than one PC can run or check).` : `Add ${bound === '1' ? 'one' : 'more'}.` });
+          } else if (typeof got === 'string') {
+            out.push({ severity: 'error', code, path, message: `"${field}" is ${got.length} characters long (${quote(got)}); ${big ? `at most ${bound}` : `at least ${bound}`} are allowed.`, fix: big ? `Shorten it to ${bound} characters or fewer.` : 'Write a value.' });
+          } else {
+            out.push({ severity: 'error', code, path, message: `"${field}" must be ${big ? 'at most' : 'at least'} ${bound}; it is ${describeValue(got)}.`, fix: `Use a value ${big ? 'up to' : 'from'} ${bound}.` });
+          }
           break;
         }
         case 'invalid_union': {
@@ -129,12 +144,23 @@ export function schemaIssues(schema: AnySchema, error: z.ZodError, data: unknown
           const branches = zi.errors.filter((b) => b.length > 0);
           const best = branches.sort((a, b) => Math.max(...b.map((i) => i.path.length)) - Math.max(...a.map((i) => i.path.length)))[0];
           if (best && Math.max(...best.map((i) => i.path.length)) > 0) walk(best, path);
-          else out.push({ severity: 'error', code: 'invalid-value', path, message: `"${field}" is ${describeValue(valueAt(data, path))}, which is not allowed here.` });
+          else out.push({ severity: 'error', code: 'invalid-value', path, message: `"${field}" is ${describeValue(valueAt(data, path))}, which is not allowed here.`, fix: 'Use one of the forms lab-blueprints/schema.json describes for this key.' });
           break;
         }
-        case 'invalid_format':
+        case 'invalid_format': {
+          const got = valueAt(data, path);
+          const rule = zi.format === 'regex' ? formatRuleFor(zi.pattern) : undefined;
+          out.push({
+            severity: 'error',
+            code: 'invalid-format',
+            path,
+            message: `"${field}" is ${describeValue(got)}; it must be ${rule?.expect ?? zi.message}.`,
+            fix: rule && typeof got === 'string' ? rule.fix(got) : `Write ${rule?.expect ?? 'a valid value'}.`,
+          });
+          break;
+        }
         default:
-          out.push({ severity: 'error', code: 'invalid-value', path, message: `"${field}": ${zi.message}.` });
+          out.push({ severity: 'error', code: 'invalid-value', path, message: `"${field}" is ${describeValue(valueAt(data, path))}: ${zi.message}.`, fix: 'Correct or remove this value.' });
       }
     }
   };

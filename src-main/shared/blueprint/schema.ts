@@ -9,14 +9,84 @@
  */
 import { z } from 'zod';
 
+/**
+ * Size caps: a blueprint beyond them is refused with an error at the line,
+ * so a hostile or broken file cannot make validation, the editor or a
+ * provider do unbounded work.
+ */
+export const LIMITS = {
+  /** Characters of blueprint text. */
+  textChars: 1024 * 1024,
+  nodes: 200,
+  networks: 20,
+  /** VMware gives a VM at most 10 virtual NICs (ethernet0–9). */
+  nicsPerNode: 10,
+  vips: 32,
+  vipMembers: 16,
+  roles: 16,
+  /** Any list of node names in services (members, replicas, …). */
+  nodeRefs: 200,
+  ports: 16,
+  adminSources: 64,
+  drills: 32,
+  positions: 1000,
+  /** Names and references (hostnames, networks, templates, VIP groups). */
+  nameChars: 253,
+  /** One-line text (title, paths, channel, schedule). */
+  textLineChars: 256,
+  descriptionChars: 4096,
+  /** YAML aliases (`*name`) in one file. */
+  aliases: 100,
+  /** Nodes of the document once every alias is expanded (an alias bomb is refused). */
+  expandedNodes: 20000,
+  /** Nesting depth of mappings and lists. */
+  depth: 32,
+} as const;
+
+/** A pattern check with what it expects and a fix that quotes a corrected value. */
+export interface FormatRule {
+  expect: string;
+  fix: (bad: string) => string;
+}
+const formatRules = new Map<string, FormatRule>();
+/** The rule behind a zod regex issue (`pattern` as zod reports it). */
+export const formatRuleFor = (pattern: string | undefined): FormatRule | undefined => (pattern === undefined ? undefined : formatRules.get(pattern));
+function pattern(s: z.ZodString, re: RegExp, rule: FormatRule): z.ZodString {
+  formatRules.set(String(re), rule);
+  return s.regex(re, rule.expect);
+}
+const show = (v: string) => JSON.stringify(v.length > 80 ? v.slice(0, 80) : v);
+// C0 and C1 control characters and the Unicode line/paragraph separators.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+const CONTROL_EXCEPT_NL_TAB = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/g;
+/** One line of text without control characters, at most `max` characters. */
+const line = (max: number = LIMITS.textLineChars) =>
+  pattern(z.string().max(max), /^[^\u0000-\u001f\u007f-\u009f\u2028\u2029]*$/, {
+    expect: 'one line of text without control characters (line breaks, tabs, escape codes)',
+    fix: (bad) => `Remove the control characters: ${show(bad.replace(CONTROL, ' ').replace(/ +/g, ' ').trim())}.`,
+  });
+/** Free text: line breaks and tabs allowed, other control characters not. */
+const prose = () =>
+  pattern(z.string().max(LIMITS.descriptionChars), /^[^\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]*$/, {
+    expect: 'text without control characters other than line breaks and tabs',
+    fix: (bad) => `Remove the control characters: ${show(bad.replace(CONTROL_EXCEPT_NL_TAB, ''))}.`,
+  });
+const name = () => line(LIMITS.nameChars);
+const identifier = (what: string, max: number, fallback: string) =>
+  pattern(z.string(), new RegExp(`^[A-Za-z0-9_]{1,${max}}$`), {
+    expect: `${what} of 1–${max} letters, digits and _`,
+    fix: (bad) => `Use ${show(bad.replace(/[^A-Za-z0-9_]/g, '_').slice(0, max) || fallback)}.`,
+  });
+
+
 export const ROLES = ['loadbalancer', 'app', 'database', 'monitoring', 'bastion', 'nfs', 'generic', 'k8s-control', 'k8s-worker'] as const;
 export const NETWORK_TYPES = ['nat', 'hostonly', 'bridged', 'custom'] as const;
 export const DB_ENGINES = ['mysql8', 'mariadb'] as const;
 export const DRILLS = ['lb-master-down', 'lb-nginx-stop', 'lb-keepalived-stop', 'app-down', 'db-primary-down', 'split-brain', 'maintenance'] as const;
 
-const hostname = z.string().describe('A node hostname (RFC 1123: lowercase letters, digits and hyphens).');
-const ipv4 = z.string().describe('An IPv4 address, e.g. 192.168.10.11.');
-const nodeRef = z.string().describe('The hostname of a node in this blueprint.');
+const hostname = name().describe('A node hostname (RFC 1123: lowercase letters, digits and hyphens).');
+const ipv4 = line(64).describe('An IPv4 address, e.g. 192.168.10.11.');
+const nodeRef = name().describe('The hostname of a node in this blueprint.');
 const port = z.number().int().min(1).max(65535);
 
 export const DhcpSchema = z
@@ -28,34 +98,34 @@ export const DhcpSchema = z
 
 export const NetworkSchema = z
   .strictObject({
-    name: z.string().describe('VMnet name, e.g. vmnet8 (NAT) or vmnet2 (custom).'),
+    name: name().describe('VMnet name, e.g. vmnet8 (NAT) or vmnet2 (custom).'),
     type: z.enum(NETWORK_TYPES).describe('nat, hostonly, bridged or custom.'),
-    subnet: z.string().describe('Subnet in CIDR form, e.g. 192.168.10.0/24. Use a private range.'),
+    subnet: line(64).describe('Subnet in CIDR form, e.g. 192.168.10.0/24. Use a private range.'),
     hostAddress: ipv4.optional().describe('The host PC’s address on this network (VMware uses .1). Default: .1.'),
     natGateway: ipv4.optional().describe('NAT gateway and DNS (VMware uses .2). Only for type nat. Default: .2.'),
     dhcp: z.union([DhcpSchema, z.literal('none')]).optional().describe('DHCP pool, or "none". Default: .128–.254.'),
-    description: z.string().optional(),
+    description: prose().optional(),
   })
   .describe('A virtual network (VMware VMnet).');
 
 export const NicSchema = z
   .strictObject({
-    network: z.string().describe('Name of the network this NIC is wired to.'),
+    network: name().describe('Name of the network this NIC is wired to.'),
     address: ipv4.describe('Static IPv4 address of this NIC.'),
-    mac: z.string().optional().describe('Static MAC in VMware’s range 00:50:56:00:00:00–00:50:56:3F:FF:FF. Generated when omitted.'),
+    mac: line(64).optional().describe('Static MAC in VMware’s range 00:50:56:00:00:00–00:50:56:3F:FF:FF. Generated when omitted.'),
   })
   .describe('A virtual NIC.');
 
 export const NodeSchema = z
   .strictObject({
     hostname,
-    roles: z.array(z.enum(ROLES)).describe('What this VM does (at least one).'),
-    template: z.string().optional().describe('Template VM or OS image name. Default: defaults.template.'),
+    roles: z.array(z.enum(ROLES)).max(LIMITS.roles).describe('What this VM does (at least one).'),
+    template: name().optional().describe('Template VM or OS image name. Default: defaults.template.'),
     vcpus: z.number().int().min(1).max(64).optional().describe('Virtual CPUs. Default: defaults.vcpus.'),
     memoryMiB: z.number().int().min(256).max(262144).optional().describe('Memory in MiB. Default: defaults.memoryMiB.'),
     diskGiB: z.number().int().min(4).max(4096).optional().describe('Disk size in GiB. Default: defaults.diskGiB.'),
-    nics: z.array(NicSchema).describe('Network interfaces in order (ens33, ens34, … on Ubuntu); at least one.'),
-    description: z.string().optional(),
+    nics: z.array(NicSchema).max(LIMITS.nicsPerNode).describe('Network interfaces in order (ens33, ens34, … on Ubuntu); at least one.'),
+    description: prose().optional(),
   })
   .describe('A virtual machine.');
 
@@ -66,23 +136,23 @@ export const VipMemberSchema = z.strictObject({
 
 export const VipSchema = z
   .strictObject({
-    name: z.string().describe('A short name for this VIP group, e.g. web.'),
+    name: name().describe('A short name for this VIP group, e.g. web.'),
     address: ipv4.describe('The virtual IP address.'),
-    network: z.string().describe('Network the VIP lives on; every member needs a NIC there.'),
+    network: name().describe('Network the VIP lives on; every member needs a NIC there.'),
     virtualRouterId: z.number().int().min(1).max(255).describe('VRRP virtual router id (1–255), unique on the network.'),
     advertInterval: z.number().int().min(1).max(255).default(1).describe('Seconds between VRRP adverts (VRRPv2: whole seconds).'),
     mode: z.enum(['multicast', 'unicast']).default('multicast').describe('How peers find each other.'),
     track: z.enum(['nginx', 'none']).default('nginx').describe('Service whose failure moves the VIP away.'),
-    members: z.array(VipMemberSchema).describe('Nodes sharing the VIP (at least two).'),
+    members: z.array(VipMemberSchema).max(LIMITS.vipMembers).describe('Nodes sharing the VIP (at least two).'),
   })
   .describe('A keepalived VRRP group sharing one virtual IP.');
 
 export const LoadBalancerSchema = z
   .strictObject({
-    members: z.array(nodeRef).describe('Nodes running nginx as load balancer.'),
-    listen: z.array(port).min(1).default([80]).describe('Ports nginx listens on.'),
+    members: z.array(nodeRef).max(LIMITS.nodeRefs).describe('Nodes running nginx as load balancer.'),
+    listen: z.array(port).min(1).max(LIMITS.ports).default([80]).describe('Ports nginx listens on.'),
     upstream: z.strictObject({
-      members: z.array(nodeRef).describe('App servers behind the load balancer.'),
+      members: z.array(nodeRef).max(LIMITS.nodeRefs).describe('App servers behind the load balancer.'),
       port: port.optional().describe('Port of the app servers. Default: services.app.port.'),
     }),
     passiveHealth: z
@@ -97,13 +167,13 @@ export const LoadBalancerSchema = z
 
 export const AppSchema = z
   .strictObject({
-    members: z.array(nodeRef),
+    members: z.array(nodeRef).max(LIMITS.nodeRefs),
     port: port.default(3000),
     readFromReplica: z.boolean().default(true).describe('Serve look-ups from a replica.'),
   })
   .describe('The sample reservation app (Node.js).');
 
-const account = z.strictObject({ user: z.string().regex(/^[A-Za-z0-9_]{1,32}$/, 'a MySQL user name of letters, digits and _') });
+const account = z.strictObject({ user: identifier('a MySQL user name', 32, 'app') });
 
 export const DatabaseSchema = z
   .strictObject({
@@ -111,9 +181,10 @@ export const DatabaseSchema = z
     primary: nodeRef,
     replicas: z
       .array(z.union([nodeRef, z.strictObject({ node: nodeRef, engine: z.enum(DB_ENGINES).optional().describe('Engine of this replica; must equal the primary’s.') })]))
+      .max(LIMITS.nodeRefs)
       .default([])
       .describe('Replicas of the primary: a hostname, or {node, engine}.'),
-    schema: z.string().regex(/^[A-Za-z0-9_]{1,64}$/, 'a schema name of letters, digits and _').default('reservations'),
+    schema: identifier('a schema name', 64, 'reservations').default('reservations'),
     accounts: z
       .strictObject({
         app: account.default({ user: 'app' }),
@@ -134,8 +205,8 @@ export const MonitoringSchema = z
     alertReceiver: z
       .strictObject({
         type: z.literal('slack'),
-        channel: z.string().default('#lab-alerts'),
-        webhookUrlFile: z.string().optional().describe('File on the monitoring VM holding the webhook URL (keeps it out of the blueprint).'),
+        channel: line().default('#lab-alerts'),
+        webhookUrlFile: line().optional().describe('File on the monitoring VM holding the webhook URL (keeps it out of the blueprint).'),
       })
       .optional(),
   })
@@ -144,9 +215,17 @@ export const MonitoringSchema = z
 export const BackupSchema = z
   .strictObject({
     runOn: nodeRef.describe('Node that runs the backup script (usually a replica).'),
-    schedule: z.string().default('*-*-* 04:00:00').describe('systemd OnCalendar expression.'),
+    schedule: pattern(z.string(), /^[A-Za-z0-9*:,./~+_ -]{1,64}$/, {
+      expect: 'a systemd OnCalendar expression on one line: letters, digits, spaces and * : , . / ~ + - _ (at most 64)',
+      fix: (bad) => `Write it like "*-*-* 04:00:00" or "Mon..Fri 02:30"; without the bad characters: ${show(bad.replace(/[^A-Za-z0-9*:,./~+_ -]/g, ' ').replace(/ +/g, ' ').trim().slice(0, 64) || '*-*-* 04:00:00')}.`,
+    })
+      .default('*-*-* 04:00:00')
+      .describe('systemd OnCalendar expression.'),
     retentionDays: z.number().int().min(1).max(3650).default(7),
-    targetDir: z.string().regex(/^\/[A-Za-z0-9._/-]*$/, 'an absolute path').default('/var/backups/halab'),
+    targetDir: pattern(z.string().max(LIMITS.textLineChars), /^\/[A-Za-z0-9._/-]*$/, {
+      expect: 'an absolute path of letters, digits and . _ / -',
+      fix: (bad) => `Use ${show(`/${bad.replace(/[^A-Za-z0-9._/-]/g, '_').replace(/^\/+/, '')}`)}.`,
+    }).default('/var/backups/halab'),
     copyTo: nodeRef.optional().describe('Node (e.g. an NFS server) that receives a copy of each dump.'),
   })
   .describe('Nightly database dumps with an integrity check.');
@@ -154,12 +233,12 @@ export const BackupSchema = z
 export const FirewallSchema = z
   .strictObject({
     enabled: z.boolean().default(true),
-    adminSources: z.array(z.string()).optional().describe('CIDRs allowed to SSH in. Default: the host address of every network.'),
+    adminSources: z.array(line(64)).max(LIMITS.adminSources).optional().describe('CIDRs allowed to SSH in. Default: the host address of every network.'),
   })
   .describe('UFW on every VM.');
 
 export const ServicesSchema = z.strictObject({
-  vips: z.array(VipSchema).default([]),
+  vips: z.array(VipSchema).max(LIMITS.vips).default([]),
   loadBalancer: LoadBalancerSchema.optional(),
   app: AppSchema.optional(),
   database: DatabaseSchema.optional(),
@@ -170,12 +249,15 @@ export const ServicesSchema = z.strictObject({
 
 export const LayoutSchema = z
   .strictObject({
-    positions: z.record(z.string(), z.strictObject({ x: z.number(), y: z.number() })).default({}),
+    positions: z
+      .record(name(), z.strictObject({ x: z.number(), y: z.number() }))
+      .refine((p) => Object.keys(p).length <= LIMITS.positions, { message: `at most ${LIMITS.positions} positions` })
+      .default({}),
   })
   .describe('Canvas positions for the editor; ignored by validation.');
 
 export const DefaultsSchema = z.strictObject({
-  template: z.string().default('ubuntu-22.04'),
+  template: name().default('ubuntu-22.04'),
   clone: z.enum(['linked', 'full']).default('linked'),
   vcpus: z.number().int().min(1).max(64).default(1),
   memoryMiB: z.number().int().min(256).max(262144).default(1024),
@@ -187,15 +269,15 @@ export const LabSchema = z
     apiVersion: z.literal('halab/v1'),
     kind: z.literal('Lab'),
     metadata: z.strictObject({
-      name: z.string().describe('Lab name (lowercase letters, digits, hyphens); used for VM folders and networks.'),
-      title: z.string().optional(),
-      description: z.string().optional(),
+      name: name().describe('Lab name (lowercase letters, digits, hyphens); used for VM folders and networks.'),
+      title: line().optional(),
+      description: prose().optional(),
     }),
     defaults: DefaultsSchema.default({ template: 'ubuntu-22.04', clone: 'linked', vcpus: 1, memoryMiB: 1024, diskGiB: 20 }),
-    networks: z.array(NetworkSchema),
-    nodes: z.array(NodeSchema),
+    networks: z.array(NetworkSchema).max(LIMITS.networks),
+    nodes: z.array(NodeSchema).max(LIMITS.nodes),
     services: ServicesSchema.default({ vips: [], firewall: { enabled: true } }),
-    drills: z.array(z.enum(DRILLS)).default([]).describe('Failover drills that apply to this lab.'),
+    drills: z.array(z.enum(DRILLS)).max(LIMITS.drills).default([]).describe('Failover drills that apply to this lab.'),
     layout: LayoutSchema.optional(),
   })
   .describe('An HA Lab Studio blueprint.');

@@ -3,11 +3,11 @@
  * service rules. The same code runs in the CLI, the main process and the
  * editor in the browser. Browser-safe.
  */
-import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
 import type { Document } from 'yaml';
 import { formatIssue, type Issue } from './issues';
 import { resolveLab, type ResolvedLab, type ResolvedNetwork } from './model';
 import { checkNetworks, checkNodesAndVips, HOSTNAME_RE } from './rules-network';
+import { checkProviderRules, type BlueprintProvider } from './rules-provider';
 import { checkMemory, checkServices } from './rules-services';
 import { LabSchema, type Lab } from './schema';
 import { schemaIssues } from './schema-issues';
@@ -16,7 +16,15 @@ import { locateIssues, parseBlueprintYaml } from './yaml-doc';
 export interface ValidateOptions {
   /** Host memory in MiB, for the "enough RAM" warning. */
   hostMemoryMiB?: number;
+  /**
+   * The provider the lab is meant for: its rules are errors, the other
+   * provider's warnings. Without one, both providers' rules are warnings.
+   */
+  provider?: BlueprintProvider;
 }
+
+/** Most issues reported for one blueprint; the rest are summed up in one more. */
+export const MAX_ISSUES = 500;
 
 export interface ValidationResult {
   /** No errors (warnings allowed). */
@@ -28,6 +36,8 @@ export interface ValidationResult {
   resolved?: ResolvedLab;
   /** The YAML document (kept for comment-preserving edits), when validating text. */
   doc?: Document;
+  /** The value as written (no defaults), when the text read as YAML. */
+  data?: unknown;
 }
 
 const order = (a: Issue, b: Issue) => (a.line ?? 1e9) - (b.line ?? 1e9) || (a.col ?? 0) - (b.col ?? 0) || (a.severity === b.severity ? 0 : a.severity === 'error' ? -1 : 1);
@@ -56,6 +66,7 @@ export function validateLab(data: unknown, opts: ValidateOptions = {}): Validati
   checkNetworks({ lab, nets, issues });
   checkNodesAndVips({ lab, nets, issues });
   checkServices({ lab, issues });
+  checkProviderRules({ lab, issues, provider: opts.provider });
   const resolved = resolveLab(lab);
   checkMemory({ lab, issues }, resolved.nodes.reduce((a, n) => a + n.memoryMiB, 0), opts.hostMemoryMiB);
   const ok = !issues.some((i) => i.severity === 'error');
@@ -63,34 +74,39 @@ export function validateLab(data: unknown, opts: ValidateOptions = {}): Validati
 }
 
 /**
- * Validate YAML text; every issue gets a line and column.
- *
- * Fast path: js-yaml (about 15x faster than the document parser) reads the
- * data; only when there is something to report, or the caller wants the
- * comment-preserving document, is the text parsed again with positions.
+ * Validate YAML text; every issue gets a line and column. One parse with
+ * positions (the `yaml` package, the same reader export and the editor use);
+ * YAML problems, aliases and size limits are reported before the schema is
+ * checked. Never throws: a failure inside the validator is itself reported
+ * as an error (code `validation-crash`).
  */
 export function validateBlueprintText(text: string, opts: ValidateOptions & { keepDocument?: boolean } = {}): ValidationResult {
-  if (!opts.keepDocument) {
-    let data: unknown;
-    try {
-      data = loadYaml(text, { schema: CORE_SCHEMA });
-    } catch {
-      data = undefined;
+  try {
+    const parsed = parseBlueprintYaml(text);
+    if (parsed.syntaxIssues.length) return { ok: false, issues: capIssues(parsed.syntaxIssues.sort(order)), doc: parsed.doc };
+    if (parsed.data === null || typeof parsed.data !== 'object' || Array.isArray(parsed.data)) {
+      return { ok: false, doc: parsed.doc, issues: [{ severity: 'error', code: 'not-a-blueprint', path: [], line: 1, col: 1, message: 'This file is not a blueprint: it should be a YAML mapping starting with "apiVersion: halab/v1".', fix: 'Start from one of the files in lab-blueprints/.' }] };
     }
-    if (data !== null && typeof data === 'object' && !Array.isArray(data)) {
-      const fast = validateLab(data, opts);
-      if (fast.issues.length === 0) return fast;
-    }
+    const result = validateLab(parsed.data, opts);
+    const issues = capIssues(locateIssues(parsed, result.issues).sort(order));
+    return { ...result, issues, doc: parsed.doc, data: parsed.data };
+  } catch (e) {
+    return {
+      ok: false,
+      issues: [{ severity: 'error', code: 'validation-crash', path: [], line: 1, col: 1, message: `The validator failed on this file (${(e as Error)?.message ?? String(e)}); this is a bug in HA Lab Studio.`, fix: 'Report it with the file; meanwhile undo the last change to the file.' }],
+    };
   }
-  const parsed = parseBlueprintYaml(text);
-  if (parsed.syntaxIssues.length) return { ok: false, issues: parsed.syntaxIssues, doc: parsed.doc };
-  if (parsed.data === null || typeof parsed.data !== 'object' || Array.isArray(parsed.data)) {
-    return { ok: false, doc: parsed.doc, issues: [{ severity: 'error', code: 'not-a-blueprint', path: [], line: 1, col: 1, message: 'This file is not a blueprint: it should be a YAML mapping starting with "apiVersion: halab/v1".', fix: 'Start from one of the files in lab-blueprints/.' }] };
-  }
-  const result = validateLab(parsed.data, opts);
-  locateIssues(parsed, result.issues);
-  result.issues.sort(order);
-  return { ...result, doc: parsed.doc };
+}
+
+/** At most MAX_ISSUES issues, errors kept first, plus one that counts the rest. */
+function capIssues(issues: Issue[]): Issue[] {
+  if (issues.length <= MAX_ISSUES) return issues;
+  const errors = issues.filter((i) => i.severity === 'error');
+  const kept = (errors.length >= MAX_ISSUES ? errors.slice(0, MAX_ISSUES) : [...errors, ...issues.filter((i) => i.severity === 'warning').slice(0, MAX_ISSUES - errors.length)]).sort(order);
+  const rest = issues.length - kept.length;
+  const keptSet = new Set(kept);
+  const first = issues.find((i) => !keptSet.has(i));
+  return [...kept, { severity: errors.length > kept.length ? 'error' : 'warning', code: 'more-issues', path: [], line: first?.line ?? 1, col: first?.col ?? 1, message: `${rest} more problem(s) are not listed.`, fix: 'Fix the ones above and validate again.' }];
 }
 
 /** All issues as text lines, errors first by position. */

@@ -3,74 +3,198 @@
  * problem names line:column), and editing that keeps comments and key order
  * (the `yaml` package's document API). Browser-safe.
  */
-import { Document, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
-import type { Issue, IssuePath } from './issues';
+import { Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Alias, type Node as YamlNode, type Pair } from 'yaml';
+import { quote, type Issue, type IssuePath } from './issues';
+import { LIMITS } from './schema';
 
 export interface ParsedBlueprint {
   doc: Document;
   lineCounter: LineCounter;
   /** Plain JS value of the document (undefined when it does not parse). */
   data: unknown;
-  /** YAML syntax errors, already located. */
+  /**
+   * Problems found while reading the text, already located: YAML syntax,
+   * tags, aliases (unresolved, too many, a bomb), nesting, odd keys, size.
+   * When there are any, `data` is undefined and nothing else is checked.
+   */
   syntaxIssues: Issue[];
 }
 
+const at = (lc: LineCounter, offset: number | undefined, code: string, message: string, fix: string): Issue => {
+  const pos = offset === undefined ? { line: 1, col: 1 } : lc.linePos(offset);
+  return { severity: 'error', code, path: [], message, fix, line: pos.line, col: pos.col };
+};
+
+/**
+ * Read blueprint text with the one YAML parser (the `yaml` package) used by
+ * validation, export and the editor. Never throws: every problem comes back
+ * as a located issue, and all of them are found before any schema check.
+ *
+ * Line ends are normalised first (CRLF and a lone CR both end a line, as the
+ * YAML spec says), so old Mac files read the same everywhere.
+ */
 export function parseBlueprintYaml(text: string): ParsedBlueprint {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, keepSourceTokens: false, prettyErrors: false, uniqueKeys: true });
-  const syntaxIssues: Issue[] = doc.errors.map((e) => {
-    const pos = lineCounter.linePos(e.pos[0]);
-    return {
-      severity: 'error',
-      code: 'yaml-syntax',
-      path: [],
-      message: `YAML syntax: ${e.message.split('\n')[0]}`,
-      fix: 'Check the indentation and quoting on that line.',
-      line: pos.line,
-      col: pos.col,
-    };
-  });
-  const data = syntaxIssues.length ? undefined : doc.toJS({ maxAliasCount: 100 });
-  return { doc, lineCounter, data, syntaxIssues };
+  if (text.length > LIMITS.textChars) {
+    const issue = at(lineCounter, undefined, 'too-large', `The blueprint is ${Math.round(text.length / 1024)} KiB; at most ${LIMITS.textChars / 1024} KiB is read.`, 'Remove what the lab does not need; even a 200-VM lab fits in far less.');
+    return { doc: new Document(null), lineCounter, data: undefined, syntaxIssues: [issue] };
+  }
+  const src = text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
+  let doc: Document;
+  try {
+    doc = parseDocument(src, { lineCounter, uniqueKeys: true, prettyErrors: false, resolveKnownTags: false, logLevel: 'error', strict: true });
+  } catch (e) {
+    const issue = at(lineCounter, undefined, 'yaml-syntax', `YAML syntax: the file cannot be read (${(e as Error).message}).`, 'Check the file is a YAML text file.');
+    return { doc: new Document(null), lineCounter, data: undefined, syntaxIssues: [issue] };
+  }
+  const issues: Issue[] = doc.errors.map((e) => at(lineCounter, e.pos[0], 'yaml-syntax', `YAML syntax: ${e.message.split('\n')[0]}`, 'Check the indentation and quoting on that line.'));
+  for (const w of doc.warnings) {
+    const tag = w.code === 'TAG_RESOLVE_FAILED';
+    issues.push(at(lineCounter, w.pos[0], tag ? 'yaml-tag' : 'yaml-syntax', `YAML ${tag ? 'tag' : 'syntax'}: ${w.message.split('\n')[0]}`, tag ? 'Remove the tag (the word starting with "!"); blueprints use plain values.' : 'Check that line.'));
+  }
+  if (!issues.length) issues.push(...checkStructure(doc, lineCounter));
+  let data: unknown;
+  if (!issues.length) {
+    try {
+      // checkStructure bounded the expansion, so yaml's own alias counter (which
+      // also refuses a file with many harmless aliases) is not needed.
+      data = doc.toJS({ maxAliasCount: -1 });
+    } catch (e) {
+      issues.push(at(lineCounter, doc.contents?.range?.[0], 'yaml-syntax', `YAML: the document cannot be read (${(e as Error).message}).`, 'Remove anchors (&name), aliases (*name) and tags (!tag) around that line.'));
+    }
+  }
+  return { doc, lineCounter, data, syntaxIssues: issues };
+}
+
+/**
+ * One pass over the document in order: every alias resolves to an anchor
+ * before it (and not to a node it is inside), there are at most
+ * LIMITS.aliases of them, the expanded document stays under
+ * LIMITS.expandedNodes nodes (so an alias bomb is refused in time linear in
+ * the text), nesting stays under LIMITS.depth, and keys are plain scalars.
+ */
+function checkStructure(doc: Document, lc: LineCounter): Issue[] {
+  const issues: Issue[] = [];
+  const anchors = new Map<string, YamlNode>();
+  const size = new Map<YamlNode, number>();
+  const open = new Set<YamlNode>();
+  let aliases = 0;
+  const fail = (node: { range?: [number, number, number] | null } | undefined, code: string, message: string, fix: string): number => {
+    issues.push(at(lc, node?.range?.[0], code, message, fix));
+    return Infinity;
+  };
+  // Returns the node's expanded size, or Infinity after reporting a problem (which stops the walk).
+  const walk = (node: unknown, depth: number): number => {
+    if (node === null || node === undefined) return 1;
+    if (isAlias(node)) return alias(node);
+    const n = node as YamlNode;
+    if (depth > LIMITS.depth) return fail(n, 'yaml-too-deep', `The YAML is nested more than ${LIMITS.depth} levels deep here.`, 'A blueprint needs at most a few levels; check the indentation.');
+    if (n.anchor) anchors.set(n.anchor, n);
+    let sz = 1;
+    if (isMap(n) || isSeq(n)) {
+      open.add(n);
+      for (const item of n.items as unknown[]) {
+        if (isPair(item)) {
+          const p = item as Pair;
+          if (p.key !== null && !isScalar(p.key)) return fail(p.key as YamlNode, 'yaml-complex-key', 'A key here is a list, a mapping or an alias; blueprint keys are plain words.', 'Write the key as a plain word followed by ":".');
+          if (isScalar(p.key) && p.key.value === '__proto__') return fail(p.key, 'yaml-bad-key', 'The key "__proto__" is not allowed.', 'Remove it.');
+          if (isScalar(p.key) && p.key.anchor) anchors.set(p.key.anchor, p.key);
+          sz += 1 + walk(p.value, depth + 1);
+        } else sz += walk(item, depth + 1);
+        if (!Number.isFinite(sz)) return sz;
+        if (sz > LIMITS.expandedNodes) return tooBig(isPair(item) ? ((item as Pair).value as YamlNode) : (item as YamlNode));
+      }
+      open.delete(n);
+    }
+    size.set(n, sz);
+    return sz;
+  };
+  const alias = (a: Alias): number => {
+    aliases++;
+    if (aliases > LIMITS.aliases) return fail(a, 'yaml-too-many-aliases', `More than ${LIMITS.aliases} aliases (*name) in one blueprint.`, 'Write the values out instead of repeating them with aliases.');
+    const target = anchors.get(a.source);
+    if (!target) return fail(a, 'yaml-unresolved-alias', `The alias *${quote(a.source).slice(1, -1)} has no anchor &${quote(a.source).slice(1, -1)} before it.`, 'Define the anchor (&name) above its first use, or write the value out.');
+    if (open.has(target)) return fail(a, 'yaml-alias-cycle', `The alias *${quote(a.source).slice(1, -1)} refers to a value it is inside of.`, 'Remove the alias or write the value out.');
+    const sz = size.get(target) ?? 1;
+    if (sz > LIMITS.expandedNodes) return fail(a, 'yaml-alias-bomb', `The alias *${quote(a.source).slice(1, -1)} expands to more than ${LIMITS.expandedNodes} values (an "alias bomb").`, 'Write the values out instead of nesting aliases.');
+    return sz;
+  };
+  const tooBig = (node: YamlNode | null | undefined): number =>
+    aliases > 0
+      ? fail(node ?? undefined, 'yaml-alias-bomb', `With its aliases expanded the blueprint reaches more than ${LIMITS.expandedNodes} values here (an "alias bomb").`, 'Write the values out instead of nesting aliases.')
+      : fail(node ?? undefined, 'too-large', `The blueprint reaches more than ${LIMITS.expandedNodes} values here.`, 'Remove what the lab does not need.');
+  walk(doc.contents, 0);
+  return issues;
+}
+
+/** Children by key of a mapping, built once per mapping (so locating many issues stays linear). */
+const pairIndex = new WeakMap<object, Map<unknown, Pair>>();
+function pairOf(map: YamlNode, key: string | number): Pair | undefined {
+  if (!isMap(map)) return undefined;
+  let idx = pairIndex.get(map);
+  if (!idx) {
+    idx = new Map();
+    for (const p of map.items) {
+      const k = isScalar(p.key) ? p.key.value : p.key;
+      if (!idx.has(k)) idx.set(k, p as Pair);
+      if (typeof k !== 'string' && k !== null && k !== undefined && !idx.has(String(k))) idx.set(String(k), p as Pair);
+    }
+    pairIndex.set(map, idx);
+  }
+  return idx.get(key) ?? idx.get(String(key));
+}
+
+/** The node at `path`, following aliases; with the chain of nodes visited. */
+function nodeAt(doc: Document, path: IssuePath): { nodes: (YamlNode | undefined)[]; keys: (YamlNode | undefined)[] } {
+  const nodes: (YamlNode | undefined)[] = [doc.contents as YamlNode | undefined];
+  const keys: (YamlNode | undefined)[] = [undefined];
+  let cur = doc.contents as YamlNode | undefined;
+  for (const seg of path) {
+    if (cur && isAlias(cur)) break;
+    let next: YamlNode | undefined;
+    let key: YamlNode | undefined;
+    if (cur && isMap(cur)) {
+      const p = pairOf(cur, seg);
+      next = p?.value as YamlNode | undefined;
+      key = p?.key as YamlNode | undefined;
+      if (p && !next) next = key;
+    } else if (cur && isSeq(cur) && typeof seg === 'number') next = cur.items[seg] as YamlNode | undefined;
+    if (!next) break;
+    nodes.push(next);
+    keys.push(key);
+    cur = next;
+  }
+  return { nodes, keys };
 }
 
 /** Start offset of the node at `path`, or of its closest existing ancestor. */
 function offsetOf(doc: Document, path: IssuePath, keyOf?: string): number | undefined {
-  for (let n = path.length; n >= 0; n--) {
-    const sub = path.slice(0, n);
-    const node = (sub.length ? doc.getIn(sub, true) : doc.contents) as YamlNode | undefined;
-    if (!node || typeof node !== 'object') continue;
-    if (n === path.length && keyOf !== undefined && isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === keyOf);
-      const k = pair?.key as YamlNode | undefined;
-      if (k?.range) return k.range[0];
-    }
-    // Point at the key of a map entry rather than its value where we can.
-    if (n > 0) {
-      const parent = (n > 1 ? doc.getIn(sub.slice(0, -1), true) : doc.contents) as YamlNode | undefined;
-      const last = sub[sub.length - 1];
-      if (parent && isMap(parent) && typeof last === 'string') {
-        const pair = parent.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === last);
-        const k = pair?.key as YamlNode | undefined;
-        if (k?.range && !(isMap(node) || isSeq(node))) return (node.range ?? k.range)[0];
-        if (k?.range) return k.range[0];
-      }
-    }
-    if (node.range) return node.range[0];
+  const { nodes, keys } = nodeAt(doc, path);
+  const reached = nodes.length - 1 === path.length;
+  const node = nodes[nodes.length - 1];
+  if (reached && keyOf !== undefined && node && isMap(node)) {
+    const k = pairOf(node, keyOf)?.key as YamlNode | undefined;
+    if (k?.range) return k.range[0];
+  }
+  for (let i = nodes.length - 1; i >= 0; i--) {
+    const n = nodes[i];
+    const k = keys[i];
+    // Point at a scalar value itself, and at the key of a nested mapping or list.
+    if (k?.range && n && (isMap(n) || isSeq(n))) return k.range[0];
+    if (n?.range) return n.range[0];
+    if (k?.range) return k.range[0];
   }
   return undefined;
 }
 
-/** Fill in line and column for issues from the document's source positions. */
+/** Fill in line and column for issues from the document's source positions (line 1 when nothing better is known). */
 export function locateIssues(parsed: ParsedBlueprint, issues: Issue[]): Issue[] {
   for (const issue of issues) {
     if (issue.line !== undefined) continue;
     const off = offsetOf(parsed.doc, issue.path, issue.key);
-    if (off !== undefined) {
-      const pos = parsed.lineCounter.linePos(off);
-      issue.line = pos.line;
-      issue.col = pos.col;
-    }
+    const pos = off !== undefined ? parsed.lineCounter.linePos(off) : { line: 1, col: 1 };
+    issue.line = pos.line;
+    issue.col = pos.col;
   }
   return issues;
 }

@@ -24,8 +24,9 @@ const empty = z.strictObject({});
 /** Payload schemas, one per request channel. */
 export const requestSchemas = {
   'app:info': empty,
-  'blueprint:validate': z.strictObject({ text: blueprintText }),
-  'blueprint:plan': z.strictObject({ text: blueprintText }),
+  /** `provider`: its rules are errors, the other provider's warnings (both warnings without one). */
+  'blueprint:validate': z.strictObject({ text: blueprintText, provider: z.enum(['vmware', 'linux']).optional() }),
+  'blueprint:plan': z.strictObject({ text: blueprintText, provider: z.enum(['vmware', 'linux']).optional() }),
   'blueprint:export': z.strictObject({ text: blueprintText, format: z.enum(['yaml', 'json']) }),
   'blueprint:graph': z.strictObject({ text: blueprintText }),
   'blueprint:list-shipped': empty,
