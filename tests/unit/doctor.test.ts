@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { formatDoctorReport } from '../../src-main/cli/commands/doctor';
 import { doctorExitCode, runDoctor, type DoctorOptions } from '../../src-main/doctor';
+import { run } from '../../src-main/exec/runner';
 import { debianArch, loadRecipe, recipeHash } from '../../src-main/hypervisor/linux/recipe';
 import { VmrunClient } from '../../src-main/hypervisor/vmware/vmrun-client';
 import type { HostSettings } from '../../src-main/lab/host-settings';
@@ -17,7 +18,7 @@ import { validateBlueprintText } from '../../src-main/shared/blueprint/validate'
 import type { ResolvedLab } from '../../src-main/shared/blueprint/model';
 import type { DoctorReport } from '../../src-main/shared/ipc/contract';
 import { createFakeVmwareHost, DEFAULT_NETWORKING, FAKE_VMRUN, type FakeVmwareHost } from '../fake-vmrun/fake-env';
-import { BLUEPRINTS } from '../helpers/paths';
+import { BLUEPRINTS, ROOT } from '../helpers/paths';
 
 let host: FakeVmwareHost;
 let settings: HostSettings;
@@ -247,5 +248,28 @@ describe('doctor: the report as text', () => {
     expect(text).toContain('! warning: vmnet8 is 172.16.86.0/24 here');
     expect(text).toContain('    → Either run "halab up FILE --reconfigure-vmnet8"');
     expect(text.trimEnd().split('\n').at(-1)).toMatch(/0 errors, 1 warning: do what each → line says/);
+  });
+});
+
+describe('halab doctor (the CLI)', () => {
+  const halab = (args: string[], extra: Record<string, string> = {}) =>
+    run(['node', join(ROOT, 'bin/halab.mjs'), 'doctor', ...args], {
+      cwd: ROOT,
+      okExitCodes: [0, 1, 2, 3],
+      env: { ...process.env, NO_COLOR: '1', HALAB_DATA_DIR: join(host.root, 'config'), HALAB_LABS_DIR: settings.labsDir, HALAB_VMWARE_ETC_DIR: host.etcDir, HALAB_TEMPLATE_UBUNTU_22_04: host.template, ...extra },
+    });
+
+  it('exit 0 when every line is ok, 1 when one is not; --json prints the report', async () => {
+    const ok = await halab(['--quick']);
+    expect(ok.stdout).toContain('All checks passed.');
+    expect(ok.exitCode).toBe(0);
+    const warn = await halab([join(BLUEPRINTS, 'lb-pair-minimal.yaml'), '--quick', '--json']);
+    expect(warn.exitCode).toBe(1);
+    const report = JSON.parse(warn.stdout) as DoctorReport;
+    expect(report).toMatchObject({ provider: 'vmware', ok: false });
+    expect(report.lines.find((l) => l.id === 'vmnet8-subnet')!.level).toBe('warning');
+    const usage = await halab(['--provider', 'kvm']);
+    expect(usage.exitCode).toBe(2);
+    expect(usage.stderr).toContain('--provider must be vmware or linux');
   });
 });
