@@ -9,11 +9,15 @@
 // FAKE_VMRUN_GUI_HOLD_MS (how long `start … gui` leaves a pipe-holding child, default 20000),
 // FAKE_VMRUN_SOFT_STOP_MS (soft stop duration, default 100), FAKE_VMRUN_OP_MS (duration of
 // mutating commands, default 0; two at once on one VM fail with "file is already in use").
+// FAKE_VMRUN_GUESTS=linux-lab: every powered-on VM is also a real Linux-lab guest (see
+// guests/linux-lab.ts): start boots it, stop soft/hard shuts it down / kills it, deleteVM
+// removes it, and the guest's address is what it really has (answered once it has one).
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { dhcpLease, ETC_DIR, logCall, readNetworking, readState, sleep, STATE_DIR, takeInjectedFailure, withState } from './fake-lib.mjs';
+import { ensureGuestDefaults, GUESTS, guestAddresses, guestAlive, guestOps } from './guests/light.mjs';
 
 const READ_ONLY = new Set(['list', 'listsnapshots', 'getguestipaddress', 'readvariable', 'checktoolsstate', 'listhostnetworks']);
 const env = process.env;
@@ -101,6 +105,7 @@ function powerOn(state, vm, vmx) {
   vm.guestVars = {};
   fs.rmSync(vmss(vmx), { force: true });
   fs.mkdirSync(lck(vmx), { recursive: true });
+  if (GUESTS) return; // real guests get their addresses from the VMnet's DHCP (dnsmasq)
   const readyAt = new Date(Date.now() + num(env.FAKE_VMRUN_IP_DELAY_MS, 800));
   vm.ips = {};
   for (const nic of nicsOf(vmx)) {
@@ -117,11 +122,21 @@ function powerOff(vm, vmx) {
 
 /** The guest's primary address once "Tools" have reported it. */
 function guestIp(vm) {
+  if (GUESTS) return vm.power === 'running' ? guestAddresses(vm.guest)[0] : undefined;
   if (vm.power !== 'running' || Date.now() < (vm.readyAt ?? Infinity)) return undefined;
   return vm.ips?.[0];
 }
 
-async function mutate(vmx, fn) {
+/** Is this VM's real guest up (with FAKE_VMRUN_GUESTS=linux-lab; always true without)? */
+const guestUp = (vm) => !GUESTS || guestAlive(vm.guest) === true;
+
+/** Boot the VM's real guest from its .vmx (outside the state lock: booting takes seconds). */
+async function bootGuest(vmx) {
+  const ops = await guestOps();
+  return ops.powerOnGuest({ stateDir: STATE_DIR, vmxPath: keyOf(vmx), vmx: vmxRead(vmx), nics: nicsOf(vmx), vnets: readNetworking() });
+}
+
+async function mutate(vmx, fn, outside) {
   // One operation per VM at a time, like Workstation: a second one while busy is refused.
   const busy = `${keyOf(vmx)}.fake-busy`;
   try {
@@ -132,7 +147,8 @@ async function mutate(vmx, fn) {
   try {
     const opMs = num(env.FAKE_VMRUN_OP_MS, 0);
     if (opMs) await sleep(opMs);
-    return await withState(fn);
+    const pre = outside ? await outside() : undefined;
+    return await withState((state) => fn(state, pre));
   } finally {
     fs.rmSync(busy, { recursive: true, force: true });
   }
@@ -140,16 +156,23 @@ async function mutate(vmx, fn) {
 
 const commands = {
   async list() {
-    const running = Object.values(readState().vms).filter((v) => v.power === 'running' && fs.existsSync(v.vmx));
+    const running = Object.values(readState().vms).filter((v) => v.power === 'running' && fs.existsSync(v.vmx) && guestUp(v));
     out([`Total running VMs: ${running.length}`, ...running.map((v) => v.vmx)].join('\n'));
   },
 
   async start([vmx, mode = 'gui']) {
     mustExist(vmx);
-    await mutate(vmx, (state) => {
-      const vm = vmOf(state, vmx);
-      if (vm.power !== 'running') powerOn(state, vm, vmx);
-    });
+    const before = readState().vms[keyOf(vmx)];
+    const needsBoot = GUESTS && !(before?.power === 'running' && guestUp(before));
+    await mutate(
+      vmx,
+      (state, guest) => {
+        const vm = vmOf(state, vmx);
+        if (vm.power !== 'running' || guest) powerOn(state, vm, vmx);
+        if (guest) vm.guest = guest;
+      },
+      needsBoot ? () => bootGuest(vmx) : undefined,
+    );
     if (mode === 'gui') {
       // Like vmware.exe: a child that inherits our stdout/stderr and keeps them open.
       const holder = spawn(process.execPath, ['-e', `setTimeout(() => {}, ${num(env.FAKE_VMRUN_GUI_HOLD_MS, 20000)})`], { stdio: ['ignore', 'inherit', 'inherit'], detached: true });
@@ -161,32 +184,51 @@ const commands = {
   async stop([vmx, mode = 'soft']) {
     mustExist(vmx);
     mustRun(readState().vms[keyOf(vmx)] ?? {}, vmx);
-    if (mode === 'soft') await sleep(num(env.FAKE_VMRUN_SOFT_STOP_MS, 100));
-    await mutate(vmx, (state) => {
-      const vm = vmOf(state, vmx);
-      mustRun(vm, vmx);
-      powerOff(vm, vmx);
-    });
+    if (mode === 'soft' && !GUESTS) await sleep(num(env.FAKE_VMRUN_SOFT_STOP_MS, 100));
+    await mutate(
+      vmx,
+      (state) => {
+        const vm = vmOf(state, vmx);
+        mustRun(vm, vmx);
+        powerOff(vm, vmx);
+      },
+      GUESTS ? async () => (await guestOps()).powerOffGuest(STATE_DIR, keyOf(vmx), mode === 'hard' ? 'hard' : 'soft') : undefined,
+    );
   },
 
-  async reset([vmx]) {
+  async reset([vmx, mode = 'soft']) {
     mustExist(vmx);
-    await mutate(vmx, (state) => {
-      const vm = vmOf(state, vmx);
-      mustRun(vm, vmx);
-      powerOn(state, vm, vmx);
-    });
+    mustRun(readState().vms[keyOf(vmx)] ?? {}, vmx);
+    await mutate(
+      vmx,
+      (state, guest) => {
+        const vm = vmOf(state, vmx);
+        mustRun(vm, vmx);
+        powerOn(state, vm, vmx);
+        if (guest) vm.guest = guest;
+      },
+      GUESTS
+        ? async () => {
+            await (await guestOps()).powerOffGuest(STATE_DIR, keyOf(vmx), mode === 'hard' ? 'hard' : 'soft');
+            return bootGuest(vmx);
+          }
+        : undefined,
+    );
   },
 
   async suspend([vmx]) {
     mustExist(vmx);
-    await mutate(vmx, (state) => {
-      const vm = vmOf(state, vmx);
-      mustRun(vm, vmx);
-      powerOff(vm, vmx);
-      vm.power = 'suspended';
-      fs.writeFileSync(vmss(vmx), 'fake suspended state\n');
-    });
+    await mutate(
+      vmx,
+      (state) => {
+        const vm = vmOf(state, vmx);
+        mustRun(vm, vmx);
+        powerOff(vm, vmx);
+        vm.power = 'suspended';
+        fs.writeFileSync(vmss(vmx), 'fake suspended state\n');
+      },
+      GUESTS ? async () => (await guestOps()).suspendGuest(STATE_DIR, keyOf(vmx)) : undefined,
+    );
   },
 
   async snapshot([vmx, name]) {
@@ -214,18 +256,24 @@ const commands = {
 
   async reverttosnapshot([vmx, name]) {
     mustExist(vmx);
-    await mutate(vmx, (state) => {
-      const vm = vmOf(state, vmx);
-      const snap = vm.snapshots.find((s) => s.name === name);
-      if (!snap) fail('Error: The snapshot does not exist');
-      if (vm.power === 'running') powerOff(vm, vmx);
-      fs.writeFileSync(vmx, snap.vmxText);
-      vm.power = snap.power === 'running' ? 'suspended' : 'off';
-      if (vm.power === 'suspended') fs.writeFileSync(vmss(vmx), 'fake suspended state\n');
-      else fs.rmSync(vmss(vmx), { force: true });
-      vm.current = snap.uid;
-      writeVmsd(vm);
-    });
+    // Real guests: the disk is not reverted (snapshots stay bookkeeping); a running guest is powered off.
+    const running = GUESTS && readState().vms[keyOf(vmx)]?.power === 'running';
+    await mutate(
+      vmx,
+      (state) => {
+        const vm = vmOf(state, vmx);
+        const snap = vm.snapshots.find((s) => s.name === name);
+        if (!snap) fail('Error: The snapshot does not exist');
+        if (vm.power === 'running') powerOff(vm, vmx);
+        fs.writeFileSync(vmx, snap.vmxText);
+        vm.power = snap.power === 'running' ? 'suspended' : 'off';
+        if (vm.power === 'suspended') fs.writeFileSync(vmss(vmx), 'fake suspended state\n');
+        else fs.rmSync(vmss(vmx), { force: true });
+        vm.current = snap.uid;
+        writeVmsd(vm);
+      },
+      running ? async () => (await guestOps()).powerOffGuest(STATE_DIR, keyOf(vmx), 'hard') : undefined,
+    );
   },
 
   async deletesnapshot([vmx, name, children]) {
@@ -300,14 +348,20 @@ const commands = {
 
   async deletevm([vmx]) {
     mustExist(vmx);
-    await mutate(vmx, (state) => {
+    const known = readState().vms[keyOf(vmx)];
+    if (known?.power === 'running') fail('Error: The file is already in use');
+    await mutate(
+      vmx,
+      (state) => {
       const vm = vmOf(state, vmx);
       if (vm.power === 'running') fail('Error: The file is already in use');
       const dir = path.dirname(vmx);
       const base = path.basename(vmx, '.vmx');
       for (const f of fs.readdirSync(dir)) if (f.startsWith(base)) fs.rmSync(path.join(dir, f), { recursive: true, force: true });
       delete state.vms[keyOf(vmx)];
-    });
+      },
+      GUESTS && known?.guest ? async () => (await guestOps()).deleteGuest(STATE_DIR, keyOf(vmx)) : undefined,
+    );
   },
 
   async checktoolsstate([vmx]) {
@@ -372,16 +426,27 @@ async function setDevice([vmx, device], connected) {
   mustExist(vmx);
   const present = (vmxRead(vmx)[`${String(device).toLowerCase()}.present`] ?? '').toUpperCase() === 'TRUE';
   if (!present) fail('Error: One of the parameters was invalid');
-  await mutate(vmx, (state) => {
-    const vm = vmOf(state, vmx);
-    mustRun(vm, vmx);
-    vm.devices[device] = connected;
-  });
+  const nic = /^ethernet(\d+)$/i.exec(String(device))?.[1];
+  await mutate(
+    vmx,
+    (state) => {
+      const vm = vmOf(state, vmx);
+      mustRun(vm, vmx);
+      vm.devices[device] = connected;
+    },
+    GUESTS && nic !== undefined
+      ? async () => {
+          mustRun(readState().vms[keyOf(vmx)] ?? {}, vmx);
+          await (await guestOps()).setGuestLink(STATE_DIR, keyOf(vmx), Number(nic), connected);
+        }
+      : undefined,
+  );
 }
 
 async function main() {
   const args = process.argv.slice(2);
   logCall('vmrun', args);
+  if (GUESTS) ensureGuestDefaults(STATE_DIR, ETC_DIR);
   if (args.length === 0) {
     out(BANNER);
     return 255;

@@ -2,10 +2,12 @@
 // A fake `vmware-networks` (Linux). `--migrate-network-settings FILE` copies FILE to
 // $FAKE_VMWARE_ETC/networking and regenerates each DHCP VMnet's dhcpd.conf, resetting its
 // lease file (so callers must preserve leases themselves); --stop/--start/--status.
-// FAKE_VMWARE_NETWORKS_DENY=1 answers like a non-root user.
+// FAKE_VMWARE_NETWORKS_DENY=1 answers like a non-root user. With FAKE_VMRUN_GUESTS=linux-lab,
+// --start also removes the real guests' bridges of VMnets that are gone or changed.
 import fs from 'node:fs';
 import path from 'node:path';
-import { ETC_DIR, logCall, readNetworking, withState } from './fake-lib.mjs';
+import { ETC_DIR, logCall, readNetworking, STATE_DIR, withState } from './fake-lib.mjs';
+import { GUESTS, guestOps } from './guests/light.mjs';
 
 const args = process.argv.slice(2);
 logCall('vmware-networks', args);
@@ -34,6 +36,8 @@ if (op === '--stop' || op === '--start') {
   await withState((s) => {
     s.networksRunning = op === '--start';
   });
+  // Real guests: VMnets that left the networking file (or changed) lose their bridge, as their host adapter goes.
+  if (op === '--start' && GUESTS) await (await guestOps()).syncNetworks(STATE_DIR, readNetworking());
   process.exit(0);
 }
 if (op === '--status') process.exit(0);
