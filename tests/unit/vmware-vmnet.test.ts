@@ -1,7 +1,8 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { applyNetworking, linuxLeasePath, NetworkingFile, readNetworking } from '../../src-main/hypervisor/vmware/vmnet-linux.js';
+import { applyNetworking, applyScript, detectElevation, linuxLeasePath, NetworkingFile, readNetworking } from '../../src-main/hypervisor/vmware/vmnet-linux.js';
 import { CommandError } from '../../src-main/exec/runner.js';
 import { elevatedVnetlibArgv, vnetlibEnsureCommands, vnetlibRemoveCommands, ensureWindowsVnet } from '../../src-main/hypervisor/vmware/vmnet-windows.js';
 import { createFakeVmwareHost, DEFAULT_NETWORKING, FAKE_VMWARE_NETWORKS, type FakeVmwareHost } from '../fake-vmrun/fake-env.js';
@@ -66,6 +67,61 @@ describe('Linux networking file', () => {
       const file = await readNetworking(host.etcDir);
       await expect(applyNetworking(file, { etcDir: host.etcDir, vmwareNetworks: FAKE_VMWARE_NETWORKS })).rejects.toMatchObject({ code: 'needs-admin' });
     });
+  });
+});
+
+describe('Linux: the one root step for VMnet changes', () => {
+  const paths = { etcDir: '/etc/vmware', vmwareNetworks: '/usr/bin/vmware-networks' };
+  const ok = async (argv: string[]) => ({ argv, stdout: '', stderr: '', exitCode: 0, durationMs: 1 });
+  const refused = async (argv: string[]): Promise<never> => {
+    throw new CommandError('sudo exited with code 1', argv, '', 'sudo: a password is required', 1, 'exit');
+  };
+  const which = (have: string[]) => async (name: string) => (have.includes(name) ? `/usr/bin/${name}` : undefined);
+
+  it('runs directly as root or with a writable folder; else sudo -n when it needs no prompt, else pkexec in a desktop session, else none', async () => {
+    expect(await detectElevation(paths, { uid: 0, canWrite: async () => false })).toEqual({ kind: 'direct' });
+    expect(await detectElevation(paths, { uid: 1000, canWrite: async () => true })).toEqual({ kind: 'direct' });
+    const user = { uid: 1000, canWrite: async () => false };
+    expect(await detectElevation(paths, { ...user, which: which(['sudo', 'pkexec']), runner: ok, env: {} })).toEqual({ kind: 'sudo', prefix: ['/usr/bin/sudo', '-n'] });
+    expect(await detectElevation(paths, { ...user, which: which(['sudo', 'pkexec']), runner: refused, env: { DISPLAY: ':0' } })).toEqual({ kind: 'pkexec', prefix: ['/usr/bin/pkexec'] });
+    expect(await detectElevation(paths, { ...user, which: which(['sudo', 'pkexec']), runner: refused, env: {} })).toEqual({ kind: 'none' });
+    expect(await detectElevation(paths, { ...user, which: which([]), runner: ok, env: { WAYLAND_DISPLAY: 'wayland-0' } })).toEqual({ kind: 'none' });
+  });
+
+  it('makes ONE elevated call for the whole change, and prints the exact command when pkexec is dismissed', async () => {
+    const stage = await mkdtemp(join(tmpdir(), 'halab-stage-'));
+    try {
+      const ran: string[][] = [];
+      const runner = async (argv: string[]) => {
+        ran.push(argv);
+        return { argv, stdout: '', stderr: '', exitCode: 0, durationMs: 1 };
+      };
+      const file = NetworkingFile.parse(DEFAULT_NETWORKING).set(3, { subnet: '10.10.30.0', netmask: '255.255.255.0', dhcp: false, nat: false, virtualAdapter: true });
+      await applyNetworking(file, paths, { stageDir: stage, elevation: { kind: 'pkexec', prefix: ['/usr/bin/pkexec'] }, runner });
+      const script = join(stage, 'apply-vmnets.sh');
+      expect(ran).toEqual([['/usr/bin/pkexec', '/bin/sh', script]]);
+      expect(await readFile(join(stage, 'networking.prepared'), 'utf8')).toBe(file.toString());
+      const text = await readFile(script, 'utf8');
+      expect(text).toContain(`set -- '${join(stage, 'networking.prepared')}' '/etc/vmware' '/usr/bin/vmware-networks' '/etc/vmware/vmnet1/dhcpd/dhcpd.leases' '/etc/vmware/vmnet8/dhcpd/dhcpd.leases'`);
+      expect(text.match(/"\$vn" --[a-z-]+/g)).toEqual(['"$vn" --stop', '"$vn" --migrate-network-settings', '"$vn" --start', '"$vn" --stop', '"$vn" --start']);
+
+      const dismissed = async (argv: string[]): Promise<never> => {
+        throw new CommandError('pkexec exited with code 126', argv, '', 'Error executing command as another user: Not authorized', 126, 'exit');
+      };
+      const err = (await applyNetworking(file, paths, { stageDir: stage, elevation: { kind: 'pkexec', prefix: ['/usr/bin/pkexec'] }, runner: dismissed }).catch((e: unknown) => e)) as { code: string; fix: string };
+      expect(err.code).toBe('needs-admin');
+      expect(err.fix).toContain(`sudo /bin/sh '${script}'`);
+      const none = (await applyNetworking(file, paths, { stageDir: stage, elevation: { kind: 'none' }, runner }).catch((e: unknown) => e)) as { code: string; fix: string };
+      expect(none.code).toBe('needs-admin');
+      expect(ran).toHaveLength(1);
+    } finally {
+      await rm(stage, { recursive: true, force: true });
+    }
+  });
+
+  it('quotes paths with spaces and quotes in the script', async () => {
+    const text = applyScript("/home/o'neil/my labs/networking.prepared", { etcDir: '/etc/vmware', vmwareNetworks: '/usr/bin/vmware-networks' }, []);
+    expect(text).toContain(`set -- '/home/o'\\''neil/my labs/networking.prepared' '/etc/vmware' '/usr/bin/vmware-networks'`);
   });
 });
 

@@ -48,6 +48,8 @@ export interface GuestAddressQuery {
   pollMs?: number;
   /** Least time between two vmrun calls of this wait (default 1000 ms). */
   minCallGapMs?: number;
+  /** The VM's call gate, shared by every wait on that VM (default: this wait's own). */
+  slot?: { next: number };
   /** How often the VM's power state is checked (default 5 s). */
   runningCheckMs?: number;
   log?: (line: string) => void;
@@ -84,13 +86,13 @@ export async function waitForGuestAddress(q: GuestAddressQuery): Promise<string>
   let found: string | undefined;
   let discarded: string | undefined;
 
-  // One gate for every vmrun call of this wait.
-  let nextSlot = 0;
-  const slotFree = () => Date.now() >= nextSlot;
+  // One gate for every vmrun call of this wait (and of other waits on the same VM).
+  const slot = q.slot ?? { next: 0 };
+  const slotFree = () => Date.now() >= slot.next;
   const takeSlot = async (): Promise<boolean> => {
     const now = Date.now();
-    const at = Math.max(now, nextSlot);
-    nextSlot = at + gap;
+    const at = Math.max(now, slot.next);
+    slot.next = at + gap;
     if (at > now) await sleep(at - now, stop.signal);
     return !stop.signal.aborted && !found;
   };

@@ -181,6 +181,8 @@ export interface ElevationProbe {
   runner?: Runner;
   /** Can this process write the path (default: fs access W_OK)? */
   canWrite?: (path: string) => Promise<boolean>;
+  /** Find a program on PATH (default: a search of env.PATH). */
+  which?: (name: string) => Promise<string | undefined>;
 }
 
 const writable = async (path: string): Promise<boolean> =>
@@ -209,12 +211,13 @@ export async function detectElevation(paths: LinuxVmnetPaths, o: ElevationProbe 
   if (uid === 0) return { kind: 'direct' };
   if ((await canWrite(paths.etcDir)) && (await canWrite(networkingPath(paths.etcDir)))) return { kind: 'direct' };
   const runner = o.runner ?? run;
-  const sudo = await onPath('sudo', env);
+  const which = o.which ?? ((name: string) => onPath(name, env));
+  const sudo = await which('sudo');
   if (sudo) {
     const ok = await runner([sudo, '-n', 'true'], { timeoutMs: 10_000, quiet: true }).then(() => true, () => false);
     if (ok) return { kind: 'sudo', prefix: [sudo, '-n'] };
   }
-  const pkexec = await onPath('pkexec', env);
+  const pkexec = await which('pkexec');
   if (pkexec && (env.DISPLAY || env.WAYLAND_DISPLAY)) return { kind: 'pkexec', prefix: [pkexec] };
   return { kind: 'none' };
 }

@@ -59,6 +59,8 @@ export class VmwareDriver implements Hypervisor {
   private located?: Promise<{ client: VmrunClient; nets: VmnetManager; where: VmrunLocation }>;
   private lastClient?: VmrunClient;
   private usable?: Promise<Usability>;
+  /** Per VM: when the next polling vmrun call may start (one per second, shared by every address wait). */
+  private readonly pollSlots = new Map<string, { next: number }>();
   private readonly platform: NodeJS.Platform;
   private readonly etcDir: string;
 
@@ -303,6 +305,7 @@ export class VmwareDriver implements Hypervisor {
       mac: nic.mac,
       leaseFiles: nets.leaseFiles(nic.network),
       timeoutMs: opts.timeoutMs ?? this.o.addressTimeoutMs ?? 300_000,
+      slot: this.pollSlots.get(vmx) ?? this.pollSlots.set(vmx, { next: 0 }).get(vmx)!,
       // No retries here: the wait asks again at its next slot (one vmrun call per second at most).
       isRunning: async () => (await this.stateOf(lab, name, await this.runningSet({ retries: 0 }))) === 'running',
       ...(net ? { subnet: net.subnet, hostAddress: net.hostAddress } : {}),
