@@ -23,7 +23,7 @@ import { which } from '../hypervisor/linux/machine';
 import { debianArch, loadRecipe, recipeHash } from '../hypervisor/linux/recipe';
 import type { NetworkSpec } from '../hypervisor/types';
 import { findVmrun, vmwareNetworksPathFor, type VmrunLocation } from '../hypervisor/vmware/find-vmrun';
-import { BASE_SNAPSHOT } from '../hypervisor/vmware/template-create';
+import { BASE_SNAPSHOT, findOvftool } from '../hypervisor/vmware/template-create';
 import { VmrunClient } from '../hypervisor/vmware/vmrun-client';
 import { VmrunError } from '../hypervisor/vmware/vmrun-errors';
 import { detectElevation } from '../hypervisor/vmware/vmnet-linux';
@@ -114,11 +114,13 @@ function templatesToCheck(o: DoctorOptions): { os: string; users: string[] }[] {
   return Object.keys(o.settings.templates).sort().map((os) => ({ os, users: [] }));
 }
 
-async function templateLines(o: DoctorOptions, client: VmrunClient | undefined, platform: NodeJS.Platform, etcDir: string): Promise<CheckLine[]> {
+async function templateLines(o: DoctorOptions, client: VmrunClient | undefined, platform: NodeJS.Platform, etcDir: string, env: NodeJS.ProcessEnv, where: VmrunLocation | undefined): Promise<CheckLine[]> {
   const out: CheckLine[] = [];
   const wanted = templatesToCheck(o);
+  // `halab template create` needs ovftool: say so where it is suggested and ovftool is missing.
+  const ovftoolNote = async () => ((await findOvftool({ env, platform, ...(where ? { vmrun: where } : {}) })) ? '' : ' (It needs ovftool, which was not found: repair VMware Workstation with its OVF Tool, or set HALAB_OVFTOOL.)');
   if (wanted.length === 0) {
-    out.push(L('templates', 'warning', 'No template set', 'Settings name no template VM, so VMware labs cannot create VMs yet.', 'Run "halab template create ubuntu-22.04" (or choose a template .vmx in Settings).'));
+    out.push(L('templates', 'warning', 'No template set', 'Settings name no template VM, so VMware labs cannot create VMs yet.', `Run "halab template create ubuntu-22.04" (or choose a template .vmx in Settings).${await ovftoolNote()}`));
     return out;
   }
   for (const { os, users } of wanted) {
@@ -126,7 +128,7 @@ async function templateLines(o: DoctorOptions, client: VmrunClient | undefined, 
     const usedBy = users.length ? ` (used by ${users.join(', ')})` : '';
     const vmx = o.settings.templates[os];
     if (!vmx) {
-      out.push(L(id, 'error', `No template for ${os}`, `The blueprint needs a ${os} template${usedBy}, and none is set.`, `Run "halab template create ${os}", or choose the template's .vmx for ${os} in Settings.`));
+      out.push(L(id, 'error', `No template for ${os}`, `The blueprint needs a ${os} template${usedBy}, and none is set.`, `Run "halab template create ${os}", or choose the template's .vmx for ${os} in Settings.${await ovftoolNote()}`));
       continue;
     }
     const st = await stat(vmx).catch(() => undefined);
@@ -281,7 +283,7 @@ async function vmwareChecks(o: DoctorOptions): Promise<CheckLine[]> {
   const platform = o.platform ?? process.platform;
   const etcDir = o.settings.vmwareEtcDir ?? '/etc/vmware';
   const { lines, client, where } = await vmrunLines(o, platform, env);
-  lines.push(...(await templateLines(o, client, platform, etcDir)));
+  lines.push(...(await templateLines(o, client, platform, etcDir, env, where)));
   lines.push(await vmnetRightsLine(o, platform, env, where, etcDir));
   if (o.resolved) {
     lines.push(ramLine(o, o.resolved));

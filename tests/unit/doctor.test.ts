@@ -118,6 +118,10 @@ describe('doctor: templates', () => {
     expect(l).toMatchObject({ level: 'error', title: 'No template for ubuntu-22.04' });
     expect(l.detail).toMatch(/used by lb1, lb2/);
     expect(l.fix).toContain('halab template create ubuntu-22.04');
+    // ovftool sits beside the (fake) vmrun, so no ovftool note; without it, the fix says so.
+    expect(l.fix).not.toContain('ovftool');
+    const noOvftool = await doctor({ settings: { ...settings, vmrunPath: undefined, templates: {} }, resolved: await lab('lb-pair-minimal.yaml'), env: {}, platform: 'darwin' });
+    expect(lineOf(noOvftool, 'template:ubuntu-22.04').fix).toContain('It needs ovftool, which was not found');
   });
 
   it('without --quick the boot check runs and its line follows the template line (fake: no SSH → error, clone deleted)', async () => {
