@@ -9,7 +9,7 @@ import { appRoot } from '../backend/blueprint-files';
 import { APP_SOURCE_FILES } from '../configs/app';
 import type { RenderContext, RenderedFile } from '../configs/context';
 import { ensureLabKey, HostKeyStore } from '../guest/lab-keys';
-import type { Hypervisor, LabRef, NetworkSpec, OpOptions, VmInfo } from '../hypervisor/types';
+import { HypervisorError, type Hypervisor, type LabRef, type NetworkSpec, type OpOptions, type VmInfo } from '../hypervisor/types';
 import { GuestPool } from '../lab/guest-pool';
 import { journalPath, readLabState, writeLabState } from '../lab/lab-home';
 import { renderContext } from '../lab/render-context';
@@ -127,6 +127,9 @@ export async function up(o: UpOptions): Promise<ApplyResult> {
     const usable = await o.hv.checkUsable();
     if (!usable.usable) throw new Error(`${o.hv.kind} cannot run here: ${usable.reason}${usable.fix ? ` ${usable.fix}` : ''}`);
   }
+  // A clash with a VMnet of the host (vmnet8) is refused before anything runs, with the choice (the network step refuses too).
+  const clashes = ((await o.hv.vmnetClashes?.(networkSpecs(o.resolved), o.lab)) ?? []).filter((c) => !(c.vmnet === 'vmnet8' && o.reconfigureVmnet8));
+  if (clashes.length > 0) throw new HypervisorError(clashes.map((c) => c.message).join('\n'), 'conflict');
   const state = await readLabState(o.lab);
   if (state && state.provider !== o.hv.kind) {
     throw new Error(`The lab "${o.lab.id}" already exists on the ${state.provider} provider. Run "halab down" first, or use --provider ${state.provider}.`);

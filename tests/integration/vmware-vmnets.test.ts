@@ -9,6 +9,8 @@ import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { run } from '../../src-main/exec/runner.js';
+import { down, up } from '../../src-main/provision/provisioner.js';
+import { validateBlueprintText } from '../../src-main/shared/blueprint/validate.js';
 import type { LabRef, NetworkSpec } from '../../src-main/hypervisor/types.js';
 import { readNetworkRecord } from '../../src-main/hypervisor/vmware/lab-store.js';
 import { networkPreflight } from '../../src-main/hypervisor/vmware/preflight.js';
@@ -170,4 +172,47 @@ describe('VMnets safe to touch (fake vmrun, temp networking file)', () => {
     expect(await user.removeNetwork(lab, 'vmnet3')).toBe('unchanged');
     expect((await readNetworkRecord(lab)).created).toEqual({});
   });
+
+  it('the shipped seed lab: up refuses the clashes before anything runs; with the yes, an interrupted up and then down leave the host as it was', async () => {
+    const text = await readFile(join(__dirname, '..', '..', 'lab-blueprints', 'vmware-3tier-ha.yaml'), 'utf8');
+    const resolved = validateBlueprintText(text).resolved!;
+    expect(resolved).toBeDefined();
+    const templates = { 'ubuntu-22.04': host.template };
+
+    // vmnet8 (random host subnet) and the hand-made vmnet2 both clash: refused before any step.
+    const refused = (await up({ hv, lab, resolved, stage: 'vms', templates }).catch((e: unknown) => e)) as Error & { code: string };
+    expect(refused.code).toBe('conflict');
+    expect(refused.message).toMatch(/vmnet8 \(VMware's NAT network\) on this PC is 172\.16\.86\.0\/24/);
+    expect(refused.message).toMatch(/vmnet2 already exists on this PC as 10\.20\.2\.0\/24/);
+    // The yes is for vmnet8 only: the hand-made vmnet2 is still refused.
+    await expect(up({ hv, lab, resolved, stage: 'vms', templates, reconfigureVmnet8: true })).rejects.toThrow(/vmnet2 already exists/);
+    expect((await host.calls()).filter((c) => c.tool === 'vmware-networks' || c.argv.includes('clone'))).toEqual([]);
+    expect(await networking()).toBe(ORIGINAL);
+
+    // A host without the hand-made vmnet2: with the yes, up reconfigures vmnet8 and creates vmnet2 and the VMs;
+    // it is canceled (Ctrl-C) as soon as a VM starts, before any guest is contacted.
+    await writeFile(join(host.etcDir, 'networking'), DEFAULT_NETWORKING);
+    const ac = new AbortController();
+    const result = await up({
+      hv,
+      lab,
+      resolved,
+      stage: 'vms',
+      templates,
+      reconfigureVmnet8: true,
+      signal: ac.signal,
+      onEvent: (e) => {
+        if (e.type === 'start' && e.step.endsWith(':start')) ac.abort();
+      },
+    });
+    expect(result.canceled).toBe(true);
+    expect(result.changed).toEqual(expect.arrayContaining(['net:vmnet8', 'net:vmnet2']));
+    expect(result.changed.some((s) => s.endsWith(':create'))).toBe(true);
+    expect(await networking()).toContain('answer VNET_8_HOSTONLY_SUBNET 192.168.10.0');
+    for (const f of result.failed) expect(f.error).not.toMatch(/could not be run|Install VMware/i);
+
+    await down({ hv, lab, resolved });
+    expect(await networking()).toBe(DEFAULT_NETWORKING);
+    expect(await hv.list(lab)).toEqual([]);
+  }, 120_000);
 });
