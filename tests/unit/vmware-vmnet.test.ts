@@ -2,10 +2,13 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readNetworkRecord } from '../../src-main/hypervisor/vmware/lab-store.js';
+import { VmnetManager } from '../../src-main/hypervisor/vmware/vmnet-manager.js';
+import { VmrunClient } from '../../src-main/hypervisor/vmware/vmrun-client.js';
 import { applyNetworking, applyScript, detectElevation, linuxLeasePath, NetworkingFile, readNetworking } from '../../src-main/hypervisor/vmware/vmnet-linux.js';
 import { CommandError } from '../../src-main/exec/runner.js';
 import { elevatedVnetlibArgv, vnetlibEnsureCommands, vnetlibRemoveCommands, ensureWindowsVnet } from '../../src-main/hypervisor/vmware/vmnet-windows.js';
-import { createFakeVmwareHost, DEFAULT_NETWORKING, FAKE_VMWARE_NETWORKS, type FakeVmwareHost } from '../fake-vmrun/fake-env.js';
+import { createFakeVmwareHost, DEFAULT_NETWORKING, FAKE_VMRUN, FAKE_VMWARE_NETWORKS, type FakeVmwareHost } from '../fake-vmrun/fake-env.js';
 
 describe('Linux networking file', () => {
   it('adds a VMnet and leaves every line of the other VMnets untouched', () => {
@@ -185,5 +188,61 @@ describe('Windows vnetlib', () => {
     const err = await ensureWindowsVnet(v, false, { ...base, runner: declined }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'needs-admin' });
     expect((err as Error & { fix: string }).fix).toContain('"C:\\Program Files (x86)\\VMware\\VMware Workstation\\vnetlib64.exe" -- add adapter vmnet5');
+  });
+});
+
+describe('Windows: reconfigure vmnet8 and restore its vnetlib values (fake vmrun listHostNetworks)', () => {
+  let host: FakeVmwareHost;
+  afterEach(async () => {
+    await host.cleanup();
+  });
+
+  /** A stand-in for vnetlib64.exe acting on the fake host's networks (which the fake vmrun's listHostNetworks reports). */
+  const fakeVnetlib = (etcDir: string, ran: string[]) => async (argv: string[]) => {
+    const [, , verb, obj, name, key, value] = argv;
+    ran.push(argv.slice(2).join(' '));
+    const n = Number(/(\d+)$/.exec(name ?? '')?.[1]);
+    const file = join(etcDir, 'networking');
+    const lines = (await readFile(file, 'utf8')).split('\n').filter(Boolean);
+    const set = (k: string, v: string) => {
+      const i = lines.findIndex((l) => l.startsWith(`answer VNET_${n}_${k} `));
+      if (i >= 0) lines[i] = `answer VNET_${n}_${k} ${v}`;
+      else lines.push(`answer VNET_${n}_${k} ${v}`);
+    };
+    if (verb === 'add' && obj === 'adapter') set('VIRTUAL_ADAPTER', 'yes');
+    if (verb === 'set' && obj === 'vnet' && key === 'addr') set('HOSTONLY_SUBNET', value!);
+    if (verb === 'set' && obj === 'vnet' && key === 'mask') set('HOSTONLY_NETMASK', value!);
+    if (obj === 'nat' && (verb === 'add' || verb === 'remove')) set('NAT', verb === 'add' ? 'yes' : 'no');
+    if (obj === 'dhcp' && (verb === 'add' || verb === 'remove')) set('DHCP', verb === 'add' ? 'yes' : 'no');
+    await writeFile(file, `${lines.join('\n')}\n`);
+    return { argv, stdout: '', stderr: '', exitCode: 1, durationMs: 1 };
+  };
+
+  it('records the previous values, refuses without the yes, and puts them back on remove', async () => {
+    host = await createFakeVmwareHost();
+    const ran: string[] = [];
+    const nets = new VmnetManager({
+      client: new VmrunClient({ vmrunPath: FAKE_VMRUN, platform: 'win32' }),
+      platform: 'win32',
+      etcDir: host.etcDir,
+      vmwareNetworks: 'unused',
+      vnetlibPath: 'C:\\VMware\\vnetlib64.exe',
+      windowsDataDir: 'C:\\ProgramData\\VMware',
+      isAdmin: async () => true,
+      vnetlibRunner: fakeVnetlib(host.etcDir, ran),
+    });
+    const lab = { id: 'win', dir: host.labDir };
+    const nat = { name: 'vmnet8', type: 'nat' as const, subnet: '192.168.10.0/24', hostAddress: '192.168.10.1', natGateway: '192.168.10.2', dhcp: { start: '192.168.10.128', end: '192.168.10.254' } };
+    expect(await nets.clashes([nat])).toMatchObject([{ vmnet: 'vmnet8', hostSubnet: '172.16.86.0/24', blueprintSubnet: '192.168.10.0/24' }]);
+    await expect(nets.ensure(lab, nat)).rejects.toMatchObject({ code: 'conflict' });
+    expect(ran).toEqual([]);
+    expect(await nets.ensure(lab, nat, { reconfigureVmnet8: true })).toBe('changed');
+    expect(ran).toContain('set vnet vmnet8 addr 192.168.10.0');
+    expect((await readNetworkRecord(lab)).reconfigured?.vmnet8?.previous).toEqual({ windows: { subnet: '172.16.86.0', netmask: '255.255.255.0', dhcp: true, nat: true } });
+    ran.length = 0;
+    expect(await nets.remove(lab, 'vmnet8')).toBe('changed');
+    expect(ran).toEqual(expect.arrayContaining(['set vnet vmnet8 addr 172.16.86.0', 'set adapter vmnet8 addr 172.16.86.1', 'set nat vmnet8 internalipaddr 172.16.86.2', 'add dhcp vmnet8']));
+    const h = (await new VmrunClient({ vmrunPath: FAKE_VMRUN }).listHostNetworks()).find((x) => x.name === 'vmnet8');
+    expect(h).toMatchObject({ subnet: '172.16.86.0', mask: '255.255.255.0', dhcp: true, type: 'nat' });
   });
 });

@@ -11,6 +11,7 @@
  *   VMware still shows the settings the lab applied.
  */
 import { win32 } from 'node:path';
+import type { RunOptions, RunResult } from '../../exec/runner.js';
 import { HypervisorError, type LabRef, type NetworkChange, type NetworkOptions, type NetworkSpec, type OpOptions, type VmnetClash } from '../types.js';
 import { intToIp, ipToInt, parseCidr } from './ipv4.js';
 import { readNetworkRecord, writeNetworkRecord, type NetworkRecord, type PreviousVmnet } from './lab-store.js';
@@ -31,6 +32,8 @@ export interface VmnetManagerOptions {
   /** Windows: `C:\ProgramData\VMware` (DHCP leases). */
   windowsDataDir: string;
   isAdmin?: () => Promise<boolean>;
+  /** Windows: runs vnetlib (default: the command runner). */
+  vnetlibRunner?: (argv: string[], opts?: RunOptions) => Promise<RunResult>;
   /** Linux: how the one root step is found (tests inject a non-root user). */
   elevation?: ElevationProbe;
 }
@@ -353,6 +356,7 @@ export class VmnetManager {
       vnetlibPath: this.o.vnetlibPath,
       listHostNetworks: () => this.o.client.listHostNetworks(),
       ...(this.o.isAdmin ? { isAdmin: this.o.isAdmin } : {}),
+      ...(this.o.vnetlibRunner ? { runner: this.o.vnetlibRunner } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
     };
   }
