@@ -242,7 +242,7 @@ if [ -f "$etc/networking" ]; then cp -p "$etc/networking" "$etc/.networking.hala
 tmp="$etc/.networking.halab-$$"
 cp "$prepared" "$tmp" && chmod 644 "$tmp" && cp -p "$tmp" "$etc/.networking.halab-new" && mv -f "$etc/.networking.halab-new" "$etc/networking" || exit 1
 if ! "$vn" --migrate-network-settings "$tmp"; then
-  if [ "$had_old" = 1 ]; then mv -f "$etc/.networking.halab-old" "$etc/networking"; fi
+  if [ "$had_old" = 1 ]; then mv -f "$etc/.networking.halab-old" "$etc/networking"; else rm -f "$etc/networking"; fi
   rm -f "$tmp"
   for l in "$@"; do if [ -f "$l.halab-keep" ]; then mv -f "$l.halab-keep" "$l"; fi; done
   "$vn" --start
@@ -299,7 +299,10 @@ export async function applyNetworking(file: NetworkingFile, paths: LinuxVmnetPat
   } catch (e) {
     if (e instanceof CommandError && e.reason === 'exit') {
       const said = `${e.stdout}\n${e.stderr}`;
-      if (elevation.kind !== 'direct' && (e.exitCode === 126 || e.exitCode === 127)) throw needsRoot(printed, `${elevation.kind} was refused or canceled`);
+      // pkexec: 126 = dialog dismissed / not authorized, 127 = no agent; sudo: its own "sudo: …" complaint.
+      if (elevation.kind !== 'direct' && (e.exitCode === 126 || e.exitCode === 127 || /^sudo:|password is required|not authorized|dismissed/im.test(e.stderr))) {
+        throw needsRoot(printed, `${elevation.kind} was refused or canceled`);
+      }
       if (ROOT_REFUSAL.test(said)) throw needsRoot(printed, 'vmware-networks refused to run without root');
       throw new HypervisorError(
         `vmware-networks could not apply the new network settings; the previous ones were put back. It said: ${e.tail(3) || `exit code ${e.exitCode}`}`,
