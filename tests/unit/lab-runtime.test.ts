@@ -216,17 +216,20 @@ describe('LabService on the runtime (fake vmrun)', () => {
     }
   });
 
-  it('the vmnet8 choice reaches the driver: refused without it, applied with it (and restored by down)', async () => {
+  it('the vmnet8 choice reaches provisioning: refused before anything runs without it, applied with it (and restored by down)', async () => {
     const events = new EventBus();
     const labs = new LabService(events, { dataDir, uid: 1000 });
     const original = await readFile(join(host.etcDir, 'networking'), 'utf8');
     try {
       const r = blueprint('rt-nat', 'nat');
       const refused = await upUntilStarted(labs, events, r);
+      // Refused before anything runs, with the choice spelled out.
       expect(refused.outcome.info.state).toBe('failed');
-      expect(refused.outcome.result?.failed[0]?.step).toBe('net:vmnet8');
-      expect(refused.outcome.result?.failed[0]?.error).toMatch(/vmnet8/);
+      expect(refused.outcome.result).toBeUndefined();
+      expect(refused.outcome.info.error).toMatch(/vmnet8 .* is 172\.16\.86\.0\/24 .* the blueprint wants 192\.168\.57\.0\/24\. Choose one: .*--reconfigure-vmnet8/s);
+      expect(refused.steps).toEqual([]);
       expect(await readFile(join(host.etcDir, 'networking'), 'utf8')).toBe(original);
+      await expect(stat(join(labsDir, 'rt-nat', 'vms'))).rejects.toThrow(/ENOENT/);
 
       const applied = await upUntilStarted(labs, events, r, true);
       expect(applied.outcome.result?.changed).toContain('net:vmnet8');
