@@ -13,14 +13,16 @@
  *   affected; "Reconfigure vmnet8" starts `up`, and the VMs are cloned by the
  *   fake vmrun from the template (fake's state, lab folder, per-VM rows).
  *
- * Network safety: the fake gives guest addresses only after an hour, so the
- * SSH step waits for an address and never connects anywhere; the test
+ * Network safety: `halab serve` and Chromium run in a network namespace with
+ * only loopback (./vmware-session.ts), so the SSH step's attempts on the VMs'
+ * static addresses fail on the spot and nothing leaves the machine; the fake
+ * gives guest addresses only after an hour, so the step then waits. The test
  * cancels it once every VM is cloned and started, then brings the lab down.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createFakeVmwareHost, DEFAULT_NETWORKING, FAKE_VMRUN, type FakeVmwareHost } from '../fake-vmrun/fake-env';
 import { screenshot } from './support/harness';
 import { DesignPage } from './support/pages';
@@ -40,6 +42,8 @@ function setEnv(k: string, v: string): void {
   process.env[k] = v;
 }
 
+const pick = (env: NodeJS.ProcessEnv, re: RegExp): Record<string, string> => Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => re.test(e[0]) && e[1] !== undefined));
+
 interface FakeState {
   vms: Record<string, { vmx: string; power: string; snapshots: { name: string }[] }>;
 }
@@ -52,10 +56,14 @@ beforeAll(async () => {
   labsDir = mkdtempSync(join(tmpdir(), 'halab-e2e-labs-'));
   setEnv('HALAB_DATA_DIR', dataDir);
   setEnv('HALAB_LABS_DIR', labsDir);
-  s = await openVmwareSession(dataDir);
+  // VMware labs are refused as root (they would be root's, invisible to the user's Workstation);
+  // this suite runs as root in CI, so it says yes the way a user would have to.
+  if (process.getuid?.() === 0) setEnv('HALAB_ALLOW_ROOT', '1');
+  // A real `halab serve` (the CLI's web mode), reading the same environment.
+  s = await openVmwareSession({ ...pick(process.env, /^(HALAB_|FAKE_)/) });
   await s.page.goto(s.url);
   await s.page.getByTestId('app').waitFor();
-  await s.page.locator('.status-mode').filter({ hasText: /e2e/ }).waitFor();
+  await s.page.locator('.status-mode').filter({ hasText: 'Web mode' }).waitFor();
 }, 120_000);
 
 afterAll(async () => {
@@ -67,6 +75,14 @@ afterAll(async () => {
   }
   for (const d of [dataDir, labsDir]) if (d) rmSync(d, { recursive: true, force: true });
 }, 120_000);
+
+// On a failure: a screenshot and the provisioning log, to see what the student would have seen.
+afterEach(async (ctx) => {
+  if (ctx.task.result?.state !== 'fail' || !s) return;
+  await screenshot(s.page, `failed-${ctx.task.name.slice(0, 40).replace(/[^a-z0-9]+/gi, '-')}`).catch(() => undefined);
+  const log = await s.page.getByTestId('provision-log').textContent({ timeout: 1000 }).catch(() => '');
+  if (log) console.log(`Provision log at the failure:\n${log}`);
+});
 
 describe('VMware from the window: Settings, then Provision', () => {
   it('sets a template on the Settings screen, checking every value as it is typed', async () => {
@@ -95,7 +111,9 @@ describe('VMware from the window: Settings, then Provision', () => {
     await page.getByTestId('settings-save').click();
     const refused = page.getByTestId('settings-save-error');
     await refused.waitFor();
-    await expect(refused.textContent()).resolves.toMatch(/^Not saved: .*ubuntu-22\.04/);
+    await expect(refused.getAttribute('data-code')).resolves.toBe('invalid-setting');
+    await expect(refused.textContent()).resolves.toContain(`The template for ubuntu-22.04 was not saved`);
+    await expect(refused.textContent()).resolves.toContain(missing);
     expect(existsSync(join(dataDir, 'settings.json')) ? JSON.parse(readFileSync(join(dataDir, 'settings.json'), 'utf8')).templates?.['ubuntu-22.04'] : undefined).toBeUndefined();
 
     // The real template, and VMware's config folder of this (fake) host.
@@ -126,6 +144,7 @@ describe('VMware from the window: Settings, then Provision', () => {
 
   it('starts Provision on VMware (VMs only): the vmnet8 clash needs a yes, then the fake vmrun clones every VM', async () => {
     const page = s.page;
+    await page.getByTestId('nav-design').click();
     await new DesignPage(page).newFromShipped(LAB);
     await page.getByTestId('nav-provision').click();
     await page.getByTestId('screen-provision').waitFor();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Settings, SettingsCheck } from '../../src-main/shared/ipc/contract';
 import { requestSchemas } from '../../src-main/shared/ipc/contract';
-import { checkPayload, clashParams, draftFrom, isDirty, lineFor, mergeTemplates, newRow, overrideFor, rowProblems, savePayload, splitAtSettings, templateEnvName, templateField, worst } from '../../src-renderer/src/lib/settings-model';
+import { checkPayload, clashParams, preflightLines, draftFrom, isDirty, lineFor, mergeTemplates, newRow, overrideFor, rowProblems, savePayload, splitAtSettings, templateEnvName, templateField, worst } from '../../src-renderer/src/lib/settings-model';
 
 const saved: Settings = { theme: 'system', language: 'en', vmrunPath: '/opt/vmware/bin/vmrun', templates: { 'ubuntu-22.04': '/vms/u22/u22.vmx' }, sshUser: 'student' };
 
@@ -26,6 +26,10 @@ describe('the Settings form model', () => {
     // Both payloads pass the contract's own schemas.
     expect(requestSchemas['settings:set'].safeParse(p).success).toBe(true);
     expect(requestSchemas['settings:check'].safeParse(checkPayload(d)).success).toBe(true);
+    // The check leaves out what is as saved (the backend then checks the value in force, env included).
+    const c = checkPayload(d, saved);
+    expect(c).toEqual({ templates: { 'ubuntu-22.04': '/vms/u22/u22.vmx' }, vmrunPath: null, labsDir: '/home/s/labs' });
+    expect(checkPayload(draftFrom(saved), saved)).toEqual({ templates: { 'ubuntu-22.04': '/vms/u22/u22.vmx' } });
     expect(isDirty(d, saved)).toBe(true);
   });
 
@@ -83,6 +87,14 @@ describe('the Settings form model', () => {
     expect(splitAtSettings('Install VMware Workstation Pro, or set the vmrun path in Settings or HALAB_VMRUN.')).toEqual(['Install VMware Workstation Pro, or set the vmrun path in ', 'Settings', ' or HALAB_VMRUN.']);
     expect(splitAtSettings('No VMware here.')).toBeUndefined();
     expect(splitAtSettings('SettingsStore failed')).toBeUndefined();
+    const clash = { vmnet: 'vmnet8', blueprintSubnet: '192.168.20.0/24', hostSubnet: '172.16.86.0/24', message: 'Other VMs on vmnet8 lose their network.' };
+    const lines = [
+      { id: 'vmnet8-subnet', level: 'error' as const, title: 'vmnet8: the host has 172.16.86.0/24', detail: 'same as the clash' },
+      { id: 'vmnet:vmnet2', level: 'ok' as const, title: 'vmnet2', detail: 'free' },
+      { id: 'template:ubuntu-22.04', level: 'error' as const, title: 'Template missing', detail: '/x.vmx', fix: 'Settings' },
+    ];
+    expect(preflightLines({ provider: 'vmware', clashes: [clash], lines }).map((l) => l.id)).toEqual(['template:ubuntu-22.04']);
+    expect(preflightLines({ provider: 'vmware', clashes: [], lines }).map((l) => l.id)).toEqual(['vmnet8-subnet', 'template:ubuntu-22.04']);
     expect(clashParams({ vmnet: 'vmnet8', blueprintSubnet: '192.168.10.0/24', hostSubnet: '172.16.86.0/24', message: '' })).toEqual({ vmnet: 'vmnet8', want: '192.168.10.0/24', have: '172.16.86.0/24' });
   });
 });

@@ -4,7 +4,7 @@
  * check line and which environment override belong to which field, and how
  * a VMnet clash reads. No React, no I/O: unit-tested directly.
  */
-import type { CheckLine, Settings, SettingsCheck, VmnetClash } from '../../../src-main/shared/ipc/contract';
+import type { CheckLine, PreflightResult, Settings, SettingsCheck, VmnetClash } from '../../../src-main/shared/ipc/contract';
 
 /** One template row: an OS name and its template `.vmx`. `key` is stable for React while the name is edited. */
 export interface TemplateRow {
@@ -53,15 +53,22 @@ function templateMap(rows: TemplateRow[]): Record<string, string> {
   return out;
 }
 
-/** What `settings:check` is asked about: every field, empty ones as null (auto/default). */
-export function checkPayload(d: SettingsDraft): { vmrunPath: string | null; templates: Record<string, string>; sshUser: string | null; labsDir: string | null; vmwareEtcDir: string | null } {
-  return {
-    vmrunPath: orNull(d.vmrunPath),
+/**
+ * What `settings:check` is asked about. A field as saved is left out, so the
+ * backend checks the value in force (an environment override, else the
+ * file, else the default); a changed field is sent as typed, and a cleared
+ * one as null (auto-discovery or the default).
+ */
+export function checkPayload(d: SettingsDraft, saved?: Settings): { vmrunPath?: string | null; templates: Record<string, string>; sshUser?: string | null; labsDir?: string | null; vmwareEtcDir?: string | null } {
+  const out: ReturnType<typeof checkPayload> = {
     templates: Object.fromEntries(Object.entries(templateMap(d.templates)).filter(([os]) => os.length <= 64)),
-    sshUser: orNull(d.sshUser),
-    labsDir: orNull(d.labsDir),
-    vmwareEtcDir: orNull(d.vmwareEtcDir),
   };
+  for (const f of HOST_FIELDS) {
+    const typed = orNull(d[f]);
+    if (saved && typed === (saved[f] ?? null)) continue;
+    out[f] = typed;
+  }
+  return out;
 }
 
 /** A problem the form finds before asking the backend (a row it cannot send). */
@@ -88,8 +95,8 @@ export function rowProblems(rows: TemplateRow[]): RowProblem[] {
 }
 
 /** What `settings:set` is sent: every host field (null clears it) and the whole template map. */
-export function savePayload(d: SettingsDraft) {
-  return { ...checkPayload(d), templates: templateMap(d.templates) };
+export function savePayload(d: SettingsDraft): { vmrunPath: string | null; templates: Record<string, string>; sshUser: string | null; labsDir: string | null; vmwareEtcDir: string | null } {
+  return { vmrunPath: orNull(d.vmrunPath), templates: templateMap(d.templates), sshUser: orNull(d.sshUser), labsDir: orNull(d.labsDir), vmwareEtcDir: orNull(d.vmwareEtcDir) };
 }
 
 /** Does the draft differ from what is saved? */
@@ -148,6 +155,16 @@ export function splitAtSettings(text: string): [string, string, string] | undefi
 /** The numbers of a clash for the dialog's sentence. */
 export function clashParams(c: VmnetClash): { vmnet: string; want: string; have: string } {
   return { vmnet: c.vmnet, want: c.blueprintSubnet, have: c.hostSubnet };
+}
+
+/**
+ * The pre-flight lines worth showing beside its clashes: not the ok ones,
+ * and not the line that repeats a clash already shown (`vmnet8-subnet`,
+ * `vmnet:<name>`).
+ */
+export function preflightLines(r: PreflightResult): CheckLine[] {
+  const clashed = new Set(r.clashes.map((c) => c.vmnet));
+  return r.lines.filter((l) => l.level !== 'ok' && !(l.id === 'vmnet8-subnet' && clashed.has('vmnet8')) && !(l.id.startsWith('vmnet:') && clashed.has(l.id.slice('vmnet:'.length))));
 }
 
 /** After a template task: the saved templates added to the draft's rows (rows the user is editing are kept). */

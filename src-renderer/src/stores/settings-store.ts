@@ -120,7 +120,7 @@ export const useSettings = create<SettingsState>()((set, get) => {
       const seq = ++checkSeq;
       set({ checking: true });
       try {
-        const check = await call('settings:check', checkPayload(get().draft));
+        const check = await call('settings:check', checkPayload(get().draft, get().saved));
         // Only the answer to the latest values counts.
         if (seq === checkSeq) set({ check, checkError: undefined, checking: false });
       } catch (e) {

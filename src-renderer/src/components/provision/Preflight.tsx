@@ -6,7 +6,7 @@
  */
 import type { VmnetClash } from '../../../../src-main/shared/ipc/contract';
 import { useT } from '../../i18n/useT';
-import { clashParams } from '../../lib/settings-model';
+import { clashParams, preflightLines } from '../../lib/settings-model';
 import { useApp } from '../../stores/app-store';
 import { useLab } from '../../stores/lab-store';
 import { CheckNote, FailureNote } from '../settings/CheckNote';
@@ -16,7 +16,7 @@ export function Preflight({ lab }: { lab: string }) {
   const t = useT();
   const pf = useLab((s) => s.preflight[lab]);
   if (!pf || pf.provider !== 'vmware') return null;
-  const lines = pf.result?.lines.filter((l) => l.level !== 'ok') ?? [];
+  const lines = pf.result ? preflightLines(pf.result) : [];
   return (
     <div className="preflight" data-testid="preflight" data-state={pf.loading ? 'loading' : pf.error ? 'failed' : pf.result?.clashes.length ? 'clash' : 'ok'}>
       <h3>{t('provision.preflight.title')}</h3>
@@ -34,7 +34,7 @@ export function Preflight({ lab }: { lab: string }) {
         <CheckNote key={l.id} line={l} testId={`preflight-line-${l.id}`} />
       ))}
       {pf.result && !pf.result.clashes.length && !lines.length && <p className="muted small-text" data-testid="preflight-ok">{t('provision.preflight.ok')}</p>}
-      {pf.result && (lines.length > 0 || pf.result.clashes.length > 0) && (
+      {lines.length > 0 && (
         <button type="button" className="small" data-testid="preflight-settings" onClick={() => useApp.getState().setScreen('settings')}>
           {t('provision.openSettings')}
         </button>
@@ -60,7 +60,6 @@ export function ClashDialog({ clashes, onReconfigure, onEdit, onClose }: { clash
       <p className="clash-affects" data-testid="clash-affects">
         {t('clash.affects', p)}
       </p>
-      {first.message && <p className="muted small-text">{first.message}</p>}
       <p className="muted small-text">{t('clash.editHint', p)}</p>
       <div className="modal-actions">
         <button type="button" onClick={onClose} data-testid="clash-cancel">

@@ -147,8 +147,8 @@ function Provision({ lab }: { lab: ResolvedLab }) {
               </span>
             )}
           </div>
-          {provider === 'vmware' && !up && <Preflight lab={lab.name} />}
           {last && <TaskResult task={last} />}
+          {provider === 'vmware' && !up && !running && <Preflight lab={lab.name} />}
         </section>
 
         <section className="panel panel-wide">

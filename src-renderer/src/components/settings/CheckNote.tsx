@@ -30,7 +30,11 @@ export function CheckNote({ line, testId, compact }: { line: CheckLine; testId?:
   );
 }
 
-/** A backend error shown in place (not-available gets its own wording: the feature is not in this backend yet). */
+/**
+ * A backend error shown in place. `not-available` gets its own wording (the
+ * feature is not in this backend yet); `invalid-setting` already says what
+ * was not saved and why, so it is shown as it is.
+ */
 export function FailureNote({ failure, textKey, testId }: { failure: { message: string; code?: string }; textKey: 'settings.checkFailed' | 'settings.loadFailed' | 'settings.saveRefused' | 'settings.pickFailed' | 'doctor.failed' | 'template.startFailed' | 'provision.preflight.failed'; testId?: string }) {
   const t = useT();
   const notAvailable = failure.code === 'not-available';
@@ -38,7 +42,7 @@ export function FailureNote({ failure, textKey, testId }: { failure: { message: 
     <div className={`check-note check-note-${notAvailable ? 'warning' : 'error'}`} data-testid={testId} data-code={failure.code} role="alert">
       <LevelIcon level={notAvailable ? 'warning' : 'error'} />
       <div className="check-note-text">
-        {notAvailable ? t('settings.notAvailable', { reason: failure.message }) : t(textKey, { reason: failure.message })}
+        {notAvailable ? t('settings.notAvailable', { reason: failure.message }) : failure.code === 'invalid-setting' ? failure.message : t(textKey, { reason: failure.message })}
       </div>
     </div>
   );
