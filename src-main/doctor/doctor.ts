@@ -30,12 +30,13 @@ import { detectElevation } from '../hypervisor/vmware/vmnet-linux';
 import { vmnetClashes } from '../hypervisor/vmware/vmnet-manager';
 import { VmxFile } from '../hypervisor/vmware/vmx-file';
 import type { HostSettings } from '../lab/host-settings';
+import { labHome } from '../lab/runtime';
 import type { ResolvedLab } from '../shared/blueprint/model';
 import type { CheckLine, DoctorReport } from '../shared/ipc/contract';
 import { probeTemplate } from './template-probe';
 
 export interface DoctorOptions {
-  /** Default: vmware. */
+  /** Default: the provider the blueprint's lab was created with, else VMware when vmrun is found, else the Linux lab on a Linux host, else VMware. */
   provider?: 'vmware' | 'linux';
   /** The blueprint's lab: adds its templates, RAM and VMnet checks. */
   resolved?: ResolvedLab;
@@ -65,9 +66,20 @@ const L = (id: string, level: CheckLine['level'], title: string, detail: string,
 
 /** Run every check of the provider; never throws for a failed check. */
 export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
-  const provider = o.provider ?? 'vmware';
+  const provider = o.provider ?? (await defaultProvider(o));
   const lines = provider === 'vmware' ? await vmwareChecks(o) : await linuxChecks(o);
   return { provider, ok: lines.every((l) => l.level === 'ok'), lines };
+}
+
+/** The provider to check when none is given (the same order `halab up` uses). */
+async function defaultProvider(o: DoctorOptions): Promise<'vmware' | 'linux'> {
+  if (o.resolved) {
+    const { state } = await labHome(o.resolved.name, o.settings).catch(() => ({ state: undefined }));
+    if (state?.provider) return state.provider;
+  }
+  const platform = o.platform ?? process.platform;
+  if (await findVmrun({ setting: o.settings.vmrunPath, env: o.env ?? process.env, platform })) return 'vmware';
+  return platform === 'linux' ? 'linux' : 'vmware';
 }
 
 /** Exit code of `halab doctor`: 0 when every line is ok, 1 otherwise. */

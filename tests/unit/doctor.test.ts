@@ -4,6 +4,7 @@
  * clone check has its own file (doctor-probe.test.ts); here `quick` skips it
  * except where the report's wiring of it is tested.
  */
+import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,7 +42,7 @@ const expectFixes = (r: DoctorReport) => {
   for (const l of r.lines) if (l.level !== 'ok') expect(l.fix, `${l.id} has no fix`).toBeTruthy();
 };
 const doctor = async (o: Partial<DoctorOptions> = {}) => {
-  const r = await runDoctor({ settings, quick: true, platform: 'linux', uid: 0, hostMemoryMiB: 65536, freeMemoryMiB: 60000, ...o });
+  const r = await runDoctor({ settings, provider: 'vmware', quick: true, platform: 'linux', uid: 0, hostMemoryMiB: 65536, freeMemoryMiB: 60000, ...o });
   expectFixes(r);
   return r;
 };
@@ -59,6 +60,15 @@ describe('doctor: vmrun', () => {
     expect(lineOf(r, 'vmrun-list')).toMatchObject({ level: 'ok', detail: '0 VMs running for this user.' });
     expect(r.ok).toBe(true);
     expect(doctorExitCode(r)).toBe(0);
+  });
+
+  it('without --provider: the lab\'s provider, else VMware when vmrun is found, else the Linux lab on Linux', async () => {
+    expect((await doctor({ provider: undefined })).provider).toBe('vmware');
+    expect((await doctor({ provider: undefined, settings: { ...settings, vmrunPath: undefined }, env: {} })).provider).toBe(existsSync('/usr/bin/vmrun') ? 'vmware' : 'linux');
+    const r = await lab('lb-pair-minimal.yaml');
+    await mkdir(join(settings.labsDir, r.name), { recursive: true });
+    await writeFile(join(settings.labsDir, r.name, 'lab.json'), JSON.stringify({ provider: 'linux', created: new Date().toISOString() }));
+    expect((await doctor({ provider: undefined, resolved: r })).provider).toBe('linux');
   });
 
   it('vmrun missing: an error saying what to install, exit code 1', async () => {
