@@ -4,12 +4,8 @@
  * error, 3 the operation failed.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { exportCommand, graphCommand, planCommand, validateCommand } from './commands/blueprint';
-import { drillCommand, watchCommand } from './commands/drill';
-import { doctorCommand } from './commands/doctor';
-import { downCommand, statusCommand, upCommand } from './commands/lab';
-import { serveCommand } from './commands/serve';
-import { templateCommand } from './commands/template';
+import type { upCommand } from './commands/lab';
+import type { serveCommand } from './commands/serve';
 import { EXIT, style, UsageError } from './output';
 import { VERSION } from './version';
 
@@ -85,50 +81,56 @@ interface Command {
 
 const json = { json: { type: 'boolean' } } as const;
 
+// Each command's module is loaded when it runs, so `halab validate` starts
+// without loading SSH, the lab service or the web server.
+const blueprint = () => import('./commands/blueprint');
+const lab = () => import('./commands/lab');
+const drills = () => import('./commands/drill');
+
 const COMMANDS: Record<string, Command> = {
-  validate: { usage: 'halab validate FILE [--provider vmware|linux] [--json]', options: { ...json, provider: { type: 'string' } }, positionals: 1, run: ([f], fl) => validateCommand(f, fl as { json?: boolean; provider?: string }) },
-  plan: { usage: 'halab plan FILE [--provider vmware|linux] [--json]', options: { ...json, provider: { type: 'string' } }, positionals: 1, run: ([f], fl) => planCommand(f, fl as { json?: boolean; provider?: string }) },
+  validate: { usage: 'halab validate FILE [--provider vmware|linux] [--json]', options: { ...json, provider: { type: 'string' } }, positionals: 1, run: async ([f], fl) => (await blueprint()).validateCommand(f, fl as { json?: boolean; provider?: string }) },
+  plan: { usage: 'halab plan FILE [--provider vmware|linux] [--json]', options: { ...json, provider: { type: 'string' } }, positionals: 1, run: async ([f], fl) => (await blueprint()).planCommand(f, fl as { json?: boolean; provider?: string }) },
   export: {
     usage: 'halab export FILE [--format yaml|json] [--output OUT]',
     options: { format: { type: 'string', short: 'f' }, output: { type: 'string', short: 'o' } },
     positionals: 1,
-    run: ([f], fl) => exportCommand(f, fl as { format?: string; output?: string }),
+    run: async ([f], fl) => (await blueprint()).exportCommand(f, fl as { format?: string; output?: string }),
   },
-  graph: { usage: 'halab graph FILE', options: {}, positionals: 1, run: ([f]) => graphCommand(f) },
+  graph: { usage: 'halab graph FILE', options: {}, positionals: 1, run: async ([f]) => (await blueprint()).graphCommand(f) },
   up: {
     usage: 'halab up FILE [--provider vmware|linux] [--stage vms|all] [--concurrency N] [--reconfigure-vmnet8] [--verbose] [--json]',
     options: { provider: { type: 'string' }, stage: { type: 'string' }, concurrency: { type: 'string' }, 'reconfigure-vmnet8': { type: 'boolean' }, verbose: { type: 'boolean' }, json: { type: 'boolean' } },
     positionals: 1,
-    run: ([f], fl, signal) => upCommand(f, fl as Parameters<typeof upCommand>[1], signal),
+    run: async ([f], fl, signal) => (await lab()).upCommand(f, fl as Parameters<typeof upCommand>[1], signal),
   },
-  down: { usage: 'halab down FILE [--provider vmware|linux]', options: { provider: { type: 'string' } }, positionals: 1, run: ([f], fl, signal) => downCommand(f, fl as { provider?: string }, signal) },
-  status: { usage: 'halab status FILE [--provider vmware|linux] [--json]', options: { provider: { type: 'string' }, json: { type: 'boolean' } }, positionals: 1, run: ([f], fl) => statusCommand(f, fl as { provider?: string; json?: boolean }) },
-  watch: { usage: 'halab watch FILE [--provider vmware|linux] [--once]', options: { provider: { type: 'string' }, once: { type: 'boolean' } }, positionals: 1, run: ([f], fl, signal) => watchCommand(f, fl as { provider?: string; once?: boolean }, signal) },
+  down: { usage: 'halab down FILE [--provider vmware|linux]', options: { provider: { type: 'string' } }, positionals: 1, run: async ([f], fl, signal) => (await lab()).downCommand(f, fl as { provider?: string }, signal) },
+  status: { usage: 'halab status FILE [--provider vmware|linux] [--json]', options: { provider: { type: 'string' }, json: { type: 'boolean' } }, positionals: 1, run: async ([f], fl) => (await lab()).statusCommand(f, fl as { provider?: string; json?: boolean }) },
+  watch: { usage: 'halab watch FILE [--provider vmware|linux] [--once]', options: { provider: { type: 'string' }, once: { type: 'boolean' } }, positionals: 1, run: async ([f], fl, signal) => (await drills()).watchCommand(f, fl as { provider?: string; once?: boolean }, signal) },
   drill: {
     usage: 'halab drill FILE NAME [--provider vmware|linux] [--json]',
     options: { provider: { type: 'string' }, json: { type: 'boolean' } },
     positionals: 2,
-    run: ([f, n], fl, signal) => drillCommand(f, n, fl as { json?: boolean; provider?: string }, signal),
+    run: async ([f, n], fl, signal) => (await drills()).drillCommand(f, n, fl as { json?: boolean; provider?: string }, signal),
   },
   doctor: {
     usage: 'halab doctor [FILE] [--provider vmware|linux] [--quick] [--json]',
     options: { provider: { type: 'string' }, quick: { type: 'boolean' }, json: { type: 'boolean' } },
     positionals: 1,
     minPositionals: 0,
-    run: ([f], fl, signal) => doctorCommand(f, fl as { provider?: string; quick?: boolean; json?: boolean }, signal),
+    run: async ([f], fl, signal) => (await import('./commands/doctor')).doctorCommand(f, fl as { provider?: string; quick?: boolean; json?: boolean }, signal),
   },
   template: {
     usage: 'halab template create OS [--from FILE.ova|URL] [--json]',
     options: { from: { type: 'string' }, json: { type: 'boolean' } },
     positionals: 2,
     minPositionals: 0,
-    run: ([sub, os], fl, signal) => templateCommand(sub, os, fl as { from?: string; json?: boolean }, signal),
+    run: async ([sub, os], fl, signal) => (await import('./commands/template')).templateCommand(sub, os, fl as { from?: string; json?: boolean }, signal),
   },
   serve: {
     usage: 'halab serve [--port N] [--host ADDR] [--allow-remote]',
     options: { port: { type: 'string', short: 'p' }, host: { type: 'string' }, 'allow-remote': { type: 'boolean' }, 'static-dir': { type: 'string' } },
     positionals: 0,
-    run: (_a, fl, signal) => serveCommand(fl as Parameters<typeof serveCommand>[0], signal),
+    run: async (_a, fl, signal) => (await import('./commands/serve')).serveCommand(fl as Parameters<typeof serveCommand>[0], signal),
   },
 };
 
