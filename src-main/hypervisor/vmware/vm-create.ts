@@ -173,6 +173,9 @@ export async function createClone(a: CreateCloneArgs): Promise<void> {
  * new SSH host keys), the hostname, and the lab's SSH key for root and the
  * default user. Needs open-vm-tools and cloud-init in the template; without
  * them these keys are ignored and the template must already accept the key.
+ * Deliberately no `network:` key: the first boot takes DHCP, and the lab's
+ * static addresses come from one source, the netplan the provisioner writes
+ * over SSH (see guest-address.ts for why).
  */
 export function cloudInitGuestinfo(spec: { name: string; sshPublicKey?: string }, instanceId: string): Record<string, string> {
   const b64 = (t: string) => Buffer.from(t, 'utf8').toString('base64');
