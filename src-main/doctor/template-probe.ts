@@ -162,7 +162,7 @@ export async function probeTemplate(o: ProbeOptions): Promise<CheckLine> {
   }
   const leftover = await cleanup(o, vmx, dir, cloned);
   if (leftover) {
-    return { ...result, level: 'error', detail: `${result.detail} The throwaway clone could not be deleted: ${leftover}.`, fix: `${result.fix ? `${result.fix} ` : ''}Delete the VM "halab doctor probe (safe to delete)" in VMware Workstation and the folder ${dir}.` };
+    return { ...result, level: 'error', detail: `${result.detail} The throwaway clone could not be deleted: ${leftover}.`, fix: `${result.fix ? `${result.fix} ` : ''}Delete the VM "halab doctor probe (safe to delete)" in VMware Workstation (Manage → Delete from Disk), then the folder ${dir} if it is still there.` };
   }
   return result;
 }
@@ -225,7 +225,8 @@ async function cleanup(o: ProbeOptions, vmx: string, dir: string, cloned: boolea
       await o.client.deleteVM(vmx, { timeoutMs: 120_000 }).catch((e: unknown) => problems.push(`deleteVM: ${(e as Error).message}`));
     }
   }
-  await rm(dir, { recursive: true, force: true }).catch((e: unknown) => problems.push(`removing ${dir}: ${(e as Error).message}`));
+  // A VM VMware still has (deleteVM failed) keeps its files: removing them under it would leave a broken entry.
+  if (problems.length === 0) await rm(dir, { recursive: true, force: true }).catch((e: unknown) => problems.push(`removing ${dir}: ${(e as Error).message}`));
   await rmdir(join(o.labsDir, '.doctor')).catch(() => undefined); // only when no other probe runs
   o.log?.(`${o.os}: throwaway clone ${problems.length ? 'NOT fully removed' : 'deleted'}`);
   return problems.length ? problems.join('; ') : undefined;

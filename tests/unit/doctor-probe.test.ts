@@ -148,6 +148,18 @@ describe('doctor: throwaway clone of a template', () => {
     await expectCleanedUp();
   });
 
+  it('when VMware refuses to delete the clone, the line says so and names what to delete by hand', async () => {
+    await host.failNext({ deletevm: 1 });
+    const r = await probeTemplate(await opts({ sshWaitMs: 300 }));
+    expect(r.level).toBe('error');
+    expect(r.detail).toMatch(/The throwaway clone could not be deleted: deleteVM: /);
+    expect(r.fix).toMatch(/Delete the VM "halab doctor probe \(safe to delete\)" in VMware Workstation .*then the folder .*\.doctor/);
+    // Its files stay for VMware to delete (removing them under a VM it still knows would leave a broken entry), powered off.
+    const [probe] = await readdir(join(labsDir, '.doctor'));
+    expect(await readdir(join(labsDir, '.doctor', probe!))).toContain('halab-doctor-probe.vmx');
+    expect(await client.list()).toEqual([]);
+  });
+
   it('a template without the snapshot gets a full clone; a bridged NIC is never SSHed to', async () => {
     const vmx = await VmxFile.read(host.template);
     vmx.set('ethernet0.connectionType', 'bridged');
