@@ -192,6 +192,9 @@ describe('VMnets safe to touch (fake vmrun, temp networking file)', () => {
     // A host without the hand-made vmnet2: with the yes, up reconfigures vmnet8 and creates vmnet2 and the VMs;
     // it is canceled (Ctrl-C) as soon as a VM starts, before any guest is contacted.
     await writeFile(join(host.etcDir, 'networking'), DEFAULT_NETWORKING);
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
     const ac = new AbortController();
     const result = await up({
       hv,
@@ -205,6 +208,8 @@ describe('VMnets safe to touch (fake vmrun, temp networking file)', () => {
         if (e.type === 'start' && e.step.endsWith(':start')) ac.abort();
       },
     });
+    process.off('warning', onWarning);
+    expect(warnings).not.toContain('MaxListenersExceededWarning');
     expect(result.canceled).toBe(true);
     expect(result.changed).toEqual(expect.arrayContaining(['net:vmnet8', 'net:vmnet2']));
     expect(result.changed.some((s) => s.endsWith(':create'))).toBe(true);
