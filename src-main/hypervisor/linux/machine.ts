@@ -7,7 +7,7 @@
  * the lab folder and checked against /proc before any signal is sent.
  */
 import { existsSync } from 'node:fs';
-import { access, mkdir, readFile, rm, rmdir, stat } from 'node:fs/promises';
+import { access, mkdir, readdir, readFile, rm, rmdir, stat } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import type { OpOptions } from '../types';
 import type { Commands } from './commands';
@@ -71,6 +71,19 @@ export async function releaseMachine(cmd: Commands, dir: string, machine: string
   if (st) await rm(join(NSPAWN_RUN_DIR, 'locks', `inode-${st.dev}:${st.ino}`), { force: true });
   await rmdir(join(NSPAWN_RUN_DIR, 'propagate', machine)).catch(() => undefined);
   await rm(join(dir, '.#merged.lck'), { force: true });
+  await removeOwnCgroups(machine);
+}
+
+/** Remove the (empty, once nspawn is gone) cgroup trees {@link OWN_CGROUP} made for `machine`. */
+async function removeOwnCgroups(machine: string): Promise<void> {
+  const self = await readFile('/proc/self/cgroup', 'utf8').catch(() => '');
+  const cur = (re: RegExp) => (self.match(re)?.[1] ?? '/').replace(/\/$/, '');
+  const trees = [join('/sys/fs/cgroup', cur(/^0::(.*)$/m)), join('/sys/fs/cgroup/unified', cur(/^0::(.*)$/m)), join('/sys/fs/cgroup/systemd', cur(/^\d+:name=systemd:(.*)$/m))];
+  const removeTree = async (d: string): Promise<void> => {
+    for (const e of await readdir(d, { withFileTypes: true }).catch(() => [])) if (e.isDirectory()) await removeTree(join(d, e.name));
+    await rmdir(d).catch(() => undefined);
+  };
+  for (const t of trees) if (existsSync(join(t, machine))) await removeTree(join(t, machine));
 }
 
 /** Unmount merged/ (retrying while a dying container still holds it, then lazily). */
@@ -115,6 +128,30 @@ export async function runningMachine(dir: string): Promise<(ProcRef & { procStat
   return st ? { pid: run.pid, starttime: run.starttime, procState: st.state } : undefined;
 }
 
+/**
+ * Runs before nspawn (same PID, then `exec`): moves it into a cgroup of its
+ * own, named after the machine (`halab-…`) under its current one, in every hierarchy systemd
+ * uses (name=systemd and unified; or the single cgroup2 tree). Without
+ * this, with no host systemd to give each nspawn a scope, every guest's
+ * systemd shared one `payload` cgroup tree: units of one VM stopped as
+ * another VM's started, failing with 219/CGROUP (systemd-user-sessions,
+ * user-runtime-dir@0, …). A previous boot's empty tree is removed first.
+ * $1 machine name, then the nspawn argv.
+ */
+const OWN_CGROUP = [
+  'm=$1; shift',
+  'if [ "$(stat -fc %T /sys/fs/cgroup 2>/dev/null)" = cgroup2fs ]; then set -- "/sys/fs/cgroup:0::" "$@"; else set -- "/sys/fs/cgroup/systemd:name=systemd" "/sys/fs/cgroup/unified:0::" "$@"; fi',
+  'while [ "${1#/sys/fs/cgroup}" != "$1" ]; do',
+  '  h=${1%%:*}; key=${1#*:}; shift',
+  '  [ -d "$h" ] || continue',
+  '  case $key in 0::) cur=$(sed -n "s/^0:://p" /proc/self/cgroup) ;; *) cur=$(sed -n "s/^[0-9]*:$key://p" /proc/self/cgroup) ;; esac',
+  '  d="$h${cur%/}/$m"',
+  '  [ -d "$d" ] && find "$d" -depth -mindepth 1 -type d -exec rmdir {} + 2>/dev/null',
+  '  mkdir -p "$d" && echo $$ > "$d/cgroup.procs" || echo "halab: could not move into $d" >&2',
+  'done',
+  'exec "$@"',
+].join('\n');
+
 /** Boot the VM's OS in the background; resolves once nspawn runs (not when the guest has booted). */
 export async function startMachine(cmd: Commands, machine: string, dir: string, netns: string, opts: OpOptions = {}): Promise<RunState> {
   const p = vmPaths(dir);
@@ -122,7 +159,7 @@ export async function startMachine(cmd: Commands, machine: string, dir: string, 
   if (!nspawn) throw new Error('systemd-nspawn is not installed. Run `sudo apt-get install systemd-container`.');
   await rm(p.pid, { force: true });
   await cmd.run(
-    ['start-stop-daemon', '--start', '--background', '--make-pidfile', `--pidfile=${p.pid}`, `--output=${p.log}`, `--exec=${nspawn}`, '--', ...nspawnArgs(machine, p.merged, netns)],
+    ['start-stop-daemon', '--start', '--background', '--make-pidfile', `--pidfile=${p.pid}`, `--output=${p.log}`, `--exec=${nspawn}`, '--startas=/bin/sh', '--', '-c', OWN_CGROUP, 'sh', machine, nspawn, ...nspawnArgs(machine, p.merged, netns)],
     { ...opts, timeoutMs: 20_000 },
   );
   let run: RunState | undefined;
