@@ -8,6 +8,7 @@
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { hostHandlers } from '../../src-main/backend/handlers/host.js';
 import { run } from '../../src-main/exec/runner.js';
 import { down, up } from '../../src-main/provision/provisioner.js';
 import { validateBlueprintText } from '../../src-main/shared/blueprint/validate.js';
@@ -220,4 +221,30 @@ describe('VMnets safe to touch (fake vmrun, temp networking file)', () => {
     expect(await networking()).toBe(DEFAULT_NETWORKING);
     expect(await hv.list(lab)).toEqual([]);
   }, 120_000);
+
+  it('lab:preflight (the Provision screen): the clash with the choice on VMware, none on the Linux lab', async () => {
+    const text = await readFile(join(__dirname, '..', '..', 'lab-blueprints', 'vmware-3tier-ha.yaml'), 'utf8');
+    const dataDir = join(host.root, 'data');
+    await mkdir(dataDir, { recursive: true });
+    await writeFile(join(dataDir, 'settings.json'), JSON.stringify({ vmwareEtcDir: host.etcDir, labsDir: join(host.root, 'labs') }));
+    const preflight = hostHandlers({ dataDir })['lab:preflight'];
+    const saved = process.env.HALAB_VMWARE_ETC_DIR;
+    delete process.env.HALAB_VMWARE_ETC_DIR;
+    try {
+      const vmware = await preflight({ text, provider: 'vmware' });
+      expect(vmware.provider).toBe('vmware');
+      expect(vmware.clashes.map((c) => [c.vmnet, c.hostSubnet, c.blueprintSubnet])).toEqual([
+        ['vmnet8', '172.16.86.0/24', '192.168.10.0/24'],
+        ['vmnet2', '10.20.2.0/24', '10.0.0.0/24'],
+      ]);
+      expect(vmware.lines.find((l) => l.id === 'vmnet8-subnet')).toMatchObject({ level: 'error', fix: expect.stringMatching(/--reconfigure-vmnet8/) });
+      // No provider asked, none recorded: the first usable one (the fake vmrun is found through HALAB_VMRUN).
+      expect((await preflight({ text })).provider).toBe('vmware');
+      expect(await preflight({ text, provider: 'linux' })).toMatchObject({ provider: 'linux', clashes: [] });
+      await expect(preflight({ text: 'apiVersion: halab/v1\nkind: Lab\n' })).rejects.toMatchObject({ code: 'invalid-blueprint' });
+      expect(await networking()).toBe(ORIGINAL);
+    } finally {
+      if (saved !== undefined) process.env.HALAB_VMWARE_ETC_DIR = saved;
+    }
+  });
 });
