@@ -253,8 +253,12 @@ export const LayoutSchema = z
       .record(name(), z.strictObject({ x: z.number(), y: z.number() }))
       .refine((p) => Object.keys(p).length <= LIMITS.positions, { message: `at most ${LIMITS.positions} positions` })
       .default({}),
+    addressPlan: z
+      .enum(['role', 'first-free'])
+      .optional()
+      .describe('How the editor picks a new NIC address: by role (load balancers .11+, app .21+, database .31+, monitoring .41+, others .51+, VIPs .100+) or the first free one. Default: role.'),
   })
-  .describe('Canvas positions for the editor; ignored by validation.');
+  .describe('Canvas positions and editor choices; ignored by validation.');
 
 export const DefaultsSchema = z.strictObject({
   template: name().default('ubuntu-22.04'),
