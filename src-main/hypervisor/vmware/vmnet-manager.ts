@@ -131,10 +131,13 @@ export async function vmnetClashes(nets: NetworkSpec[], src: ClashSource): Promi
   const out: VmnetClash[] = [];
   for (const spec of nets) {
     if (spec.type === 'bridged') continue;
-    if (record && (record.created[spec.name] || record.reconfigured?.[spec.name])) continue;
     const want = wantedSettings(spec, src.platform);
     const seen = await observeVnet(want.index, src);
-    if (seen && !sameSettings(seen, want)) out.push(clashOf(spec, seen));
+    if (!seen || sameSettings(seen, want)) continue;
+    // The lab's own (still as the lab applied it) may be changed by the lab: no clash.
+    const applied = record?.created[spec.name] ?? record?.reconfigured?.[spec.name]?.spec;
+    if (applied && sameSettings(seen, wantedSettings(applied, src.platform))) continue;
+    out.push(clashOf(spec, seen));
   }
   return out;
 }
