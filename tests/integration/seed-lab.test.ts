@@ -13,6 +13,8 @@ import { linuxLabFixture } from '../helpers/linux-lab-fixture';
 import { sql } from '../../src-main/lab/sql';
 import type { DrillReport } from '../../src-main/shared/drills/report';
 import { tcpProbe } from '../helpers/net';
+import { missingVrrpRules, vrrpRules } from '../../src-main/configs/ufw';
+import { renderContext } from '../../src-main/lab/render-context';
 
 const fx = linuxLabFixture('lab-blueprints/vmware-3tier-ha.yaml');
 const { file: FILE, resolved, lab, hv, halab } = fx;
@@ -53,10 +55,15 @@ describe('the seed lab, provisioned on the Linux lab provider', { timeout: 300_0
   });
 
   it('UFW is active on every VM, and the policy refuses what it forbids', async () => {
+    const ctx = await renderContext(hv, lab, resolved);
     for (const n of resolved.nodes) {
       const g = await fx.pool().get(n.hostname);
       expect((await g.exec(['ufw', 'status'])).stdout, n.hostname).toMatch(/Status: active/);
+      // The multicast VRRP rule of each load balancer is in the running filter; no unit failed anywhere.
+      expect(missingVrrpRules(ctx, n.hostname, (await g.exec(['iptables-save', '-t', 'filter'])).stdout), n.hostname).toEqual([]);
+      expect((await g.exec(['systemctl', '--failed', '--no-legend', '--plain'])).stdout.trim(), `failed units on ${n.hostname}`).toBe('');
     }
+    expect(vrrpRules(ctx, 'lb-master').length).toBeGreaterThan(0);
     // The app port is open to the load balancers only, not to the host.
     expect((await tcpProbe('10.0.0.21', 3000, 2000)).result).not.toBe('open');
     const lb = await fx.pool().get('lb-master');

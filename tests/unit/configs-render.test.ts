@@ -31,6 +31,7 @@ import {
 } from '../../src-main/configs/index';
 import { resolveLab } from '../../src-main/shared/blueprint/model';
 import { validateBlueprintText } from '../../src-main/shared/blueprint/validate';
+import { computePlan } from '../../src-main/shared/blueprint/plan';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO } from '../golden/configs/support/render';
@@ -237,6 +238,11 @@ describe('services per role', () => {
 });
 
 describe('no Loki', () => {
+  it('the plan says there is no Loki, and why, instead of claiming one', () => {
+    const text = computePlan(three).services.join('\n');
+    expect(text).not.toMatch(/Loki on/);
+    expect(text).toMatch(/no Loki \(monitoring\.loki lb-slave is ignored\): Debian 12 packages neither Loki nor promtail/);
+  });
   it('opens no port 3100 and writes no Loki or promtail config anywhere', () => {
     for (const lab of [three, k8s]) {
       const ctx = makeCtx(lab, 'mariadb');
