@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npx tsx bench/validate.bench.ts
+npx tsx bench/validate-hostile.bench.ts
 npx tsx bench/browser/editor-edit.bench.ts
 if [ "$(id -u)" = 0 ]; then
   npx tsx bench/base-image.bench.ts

@@ -222,14 +222,15 @@ export class Guest {
   }
 }
 
-/**
- * Connect with the lab key, retrying with backoff while the VM boots. The
- * host key is pinned on first contact; a different key later stops with a
- * clear message (the VM was replaced, or something is impersonating it).
- */
 /** The least time one connection attempt gets to open its first session, even near the deadline. */
 const PROBE_MIN_MS = 8000;
 
+/**
+ * Connect with the lab key, retrying with backoff while the VM boots or a
+ * login stalls, until `waitMs`. Ready means a first session has run. The
+ * host key is pinned on first contact; a different key later stops with a
+ * clear message (the VM was replaced, or something is impersonating it).
+ */
 export async function connectGuest(o: ConnectOptions): Promise<Guest> {
   const deadline = Date.now() + (o.waitMs ?? 120_000);
   const pinned = (await o.hostKeys.load())[o.name];

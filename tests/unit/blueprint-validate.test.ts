@@ -37,13 +37,17 @@ describe('shipped blueprints', () => {
   });
 });
 
-/** Each file says `# expect: <code>` and marks the offending line with `# <- error`. */
+/**
+ * Each file says `# expect: <code>` (and `# provider: vmware|linux` for a
+ * provider's rules) and marks the offending line with `# <- error`.
+ */
 function cases(dir: string) {
   return readdirSync(join(ROOT, 'tests/blueprints', dir)).filter((f) => f.endsWith('.yaml')).map((f) => {
     const text = readFileSync(join(ROOT, 'tests/blueprints', dir, f), 'utf8');
     const code = /# expect: (\S+)/.exec(text)?.[1];
     const line = text.split('\n').findIndex((l) => l.includes('# <- error')) + 1;
-    return { f, text, code, line };
+    const provider = /# provider: (vmware|linux)/.exec(text)?.[1] as 'vmware' | 'linux' | undefined;
+    return { f, text, code, line, opts: { ...HOST, provider } };
   });
 }
 
@@ -57,20 +61,29 @@ describe('invalid blueprints: one per rule', () => {
     }
   });
 
-  it.each(all)('$f fails with its rule at the marked line', ({ text, code, line }) => {
-    const r = validateBlueprintText(text, HOST);
+  it('covers the hardening rules: YAML aliases and tags, size caps, formats, providers, name collisions', () => {
+    const codes = new Set(all.map((c) => c.code));
+    for (const rule of ['yaml-unresolved-alias', 'yaml-alias-cycle', 'yaml-alias-bomb', 'yaml-too-many-aliases', 'yaml-tag', 'yaml-complex-key', 'yaml-too-deep', 'too-big', 'invalid-format', 'vmware-network-name', 'vmware-host-address', 'vmware-nat-gateway', 'linux-network-name', 'linux-bridged', 'linux-name-length', 'network-name-collision', 'vip-name-collision']) {
+      expect(codes, rule).toContain(rule);
+    }
+  });
+
+  it.each(all)('$f fails with its rule at the marked line', ({ text, code, line, opts }) => {
+    const r = validateBlueprintText(text, opts);
     expect(r.ok).toBe(false);
     const hit = r.issues.find((i) => i.code === code);
     expect(hit, `expected ${code}, got ${r.issues.map((i) => i.code).join(', ')}`).toBeDefined();
     expect(hit!.line).toBe(line);
     expect(hit!.col).toBeGreaterThan(0);
     expect(hit!.message.length).toBeGreaterThan(10);
+    expect(hit!.severity).toBe('error');
+    expect(hit!.fix, 'every error says how to fix it').toBeTruthy();
   });
 });
 
 describe('warnings', () => {
-  it.each(cases('warnings'))('$f warns but stays valid', ({ text, code, line }) => {
-    const r = validateBlueprintText(text, HOST);
+  it.each(cases('warnings'))('$f warns but stays valid', ({ text, code, line, opts }) => {
+    const r = validateBlueprintText(text, opts);
     expect(r.ok).toBe(true);
     const hit = r.issues.find((i) => i.code === code);
     expect(hit?.severity).toBe('warning');

@@ -44,7 +44,7 @@ export function checkNetworks(ctx: NetContext): void {
     const addrRule = (field: 'hostAddress' | 'natGateway', value: string | undefined, what: string) => {
       if (value === undefined) return;
       const ip = parseIpv4(value);
-      if (ip === undefined) return err(ctx, 'ip-syntax', [...at, field], `${what} "${value}" is not an IPv4 address.`);
+      if (ip === undefined) return err(ctx, 'ip-syntax', [...at, field], `${what} "${value}" is not an IPv4 address.`, `Write it like ${formatIpv4(r.cidr.network + (field === 'hostAddress' ? 1 : 2))}, or remove it to use the default.`);
       if (ip <= r.cidr.network || ip >= r.cidr.broadcast || ((ip & r.cidr.mask) >>> 0) !== r.cidr.network) err(ctx, 'address-outside-subnet', [...at, field], `${what} ${value} is not a usable address of ${n.subnet}.`, `Use an address between ${formatIpv4(r.cidr.network + 1)} and ${formatIpv4(r.cidr.broadcast - 1)}.`);
     };
     addrRule('hostAddress', n.hostAddress, 'Host address');
@@ -53,8 +53,8 @@ export function checkNetworks(ctx: NetContext): void {
     if (n.dhcp && n.dhcp !== 'none') {
       const s = parseIpv4(n.dhcp.start);
       const e = parseIpv4(n.dhcp.end);
-      if (s === undefined) err(ctx, 'ip-syntax', [...at, 'dhcp', 'start'], `DHCP start "${n.dhcp.start}" is not an IPv4 address.`);
-      if (e === undefined) err(ctx, 'ip-syntax', [...at, 'dhcp', 'end'], `DHCP end "${n.dhcp.end}" is not an IPv4 address.`);
+      if (s === undefined) err(ctx, 'ip-syntax', [...at, 'dhcp', 'start'], `DHCP start "${n.dhcp.start}" is not an IPv4 address.`, `Write it like ${formatIpv4(r.cidr.network + 128)}.`);
+      if (e === undefined) err(ctx, 'ip-syntax', [...at, 'dhcp', 'end'], `DHCP end "${n.dhcp.end}" is not an IPv4 address.`, `Write it like ${formatIpv4(r.cidr.broadcast - 1)}.`);
       if (s !== undefined && e !== undefined) {
         if (((s & r.cidr.mask) >>> 0) !== r.cidr.network || ((e & r.cidr.mask) >>> 0) !== r.cidr.network) err(ctx, 'dhcp-outside-subnet', [...at, 'dhcp'], `DHCP pool ${n.dhcp.start}–${n.dhcp.end} is not inside ${n.subnet}.`);
         else if (s > e) err(ctx, 'dhcp-range-order', [...at, 'dhcp'], `DHCP pool starts (${n.dhcp.start}) after it ends (${n.dhcp.end}).`, 'Swap start and end.');
@@ -132,14 +132,14 @@ export function checkNodesAndVips(ctx: NetContext): void {
   const vipNames = new Set<string>();
   lab.services.vips.forEach((vip, i) => {
     const at = ['services', 'vips', i];
-    if (vipNames.has(vip.name)) err(ctx, 'duplicate-vip-name', [...at, 'name'], `VIP group name "${vip.name}" is used twice.`);
+    if (vipNames.has(vip.name)) err(ctx, 'duplicate-vip-name', [...at, 'name'], `VIP group name "${vip.name}" is used twice.`, 'Give every VIP group its own name.');
     vipNames.add(vip.name);
     const net = ctx.nets.get(vip.network);
     if (!net) {
       if (!lab.networks.some((n) => n.name === vip.network)) err(ctx, 'unknown-network', [...at, 'network'], `VIP "${vip.name}" is on "${vip.network}", which is not a network of this lab.`, `Use one of: ${lab.networks.map((n) => n.name).join(', ')}.`);
     } else {
       const ip = parseIpv4(vip.address);
-      if (ip === undefined) err(ctx, 'ip-syntax', [...at, 'address'], `VIP "${vip.address}" is not an IPv4 address.`);
+      if (ip === undefined) err(ctx, 'ip-syntax', [...at, 'address'], `VIP "${vip.address}" is not an IPv4 address.`, `Write it like ${formatIpv4(net.cidr.network + 100)}.`);
       else {
         const bad = reservedReason(net, ip, vip.address);
         if (bad) err(ctx, bad.code, [...at, 'address'], `VIP ${bad.message}`, bad.fix);
@@ -156,7 +156,7 @@ export function checkNodesAndVips(ctx: NetContext): void {
       const mat = [...at, 'members', j];
       const node = lab.nodes.find((n) => n.hostname === m.node);
       if (!node) return err(ctx, 'unknown-node', [...mat, 'node'], `VIP "${vip.name}" member "${m.node}" is not a node of this lab.`, `Use one of: ${lab.nodes.map((n) => n.hostname).join(', ')}.`);
-      if (members.has(m.node)) err(ctx, 'duplicate-member', [...mat, 'node'], `"${m.node}" is listed twice in VIP "${vip.name}".`);
+      if (members.has(m.node)) err(ctx, 'duplicate-member', [...mat, 'node'], `"${m.node}" is listed twice in VIP "${vip.name}".`, 'Remove the second entry.');
       members.add(m.node);
       if (net && !node.nics.some((nic) => nic.network === vip.network)) err(ctx, 'vip-member-network', [...mat, 'node'], `${m.node} has no NIC on ${vip.network}, so it cannot hold VIP ${vip.address} (a VIP and its members must share one L2 network).`, `Add a NIC on ${vip.network} to ${m.node}.`);
       if (prios.has(m.priority)) ctx.issues.push({ severity: 'warning', code: 'vip-priority-tie', path: [...mat, 'priority'], message: `${m.node} and ${prios.get(m.priority)} both have priority ${m.priority}; the winner then depends on their addresses.`, fix: 'Give the intended master a clearly higher priority (e.g. 150 vs 100).' });

@@ -58,11 +58,11 @@ function vmwareRules(ctx: Ctx): void {
     if (!parsed.ok || parsed.cidr.prefix > 30) return;
     const host = formatIpv4(nthHost(parsed.cidr, 1));
     if (n.hostAddress !== undefined && n.hostAddress !== host) {
-      byProvider(ctx, 'vmware', 'vmware-host-address', [...at, 'hostAddress'], `VMware always gives the host ${host} (.1) on ${n.name}, but hostAddress is ${quote(n.hostAddress)}.`, `Set hostAddress to ${host}, or remove it (the default is .1).`);
+      byProvider(ctx, 'vmware', 'vmware-host-address', [...at, 'hostAddress'], `the host always has ${host} (.1) on ${n.name}, but hostAddress is ${quote(n.hostAddress)}.`, `Set hostAddress to ${host}, or remove it (the default is .1).`);
     }
     if (n.type === 'nat' && n.natGateway !== undefined) {
       const gw = formatIpv4(nthHost(parsed.cidr, 2));
-      if (n.natGateway !== gw) byProvider(ctx, 'vmware', 'vmware-nat-gateway', [...at, 'natGateway'], `VMware's NAT gateway on ${n.name} is always ${gw} (.2), but natGateway is ${quote(n.natGateway)}.`, `Set natGateway to ${gw}, or remove it (the default is .2).`);
+      if (n.natGateway !== gw) byProvider(ctx, 'vmware', 'vmware-nat-gateway', [...at, 'natGateway'], `the NAT gateway on ${n.name} is always ${gw} (.2), but natGateway is ${quote(n.natGateway)}.`, `Set natGateway to ${gw}, or remove it (the default is .2).`);
     }
   });
 }

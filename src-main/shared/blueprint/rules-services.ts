@@ -109,7 +109,7 @@ export function checkServices(ctx: Ctx): void {
       if (!ref(ctx, r.node, rp, 'Replica')) return;
       role(ctx, r.node, 'database', rp, 'a database replica');
       if (r.node === db.primary) err(ctx, 'replica-is-primary', rp, `${r.node} cannot be a replica of itself.`, 'Pick another node for the replica.');
-      if (seen.has(r.node)) err(ctx, 'duplicate-member', rp, `Replica ${r.node} is listed twice.`);
+      if (seen.has(r.node)) err(ctx, 'duplicate-member', rp, `Replica ${r.node} is listed twice.`, 'Remove the second entry.');
       seen.add(r.node);
       if (r.engine !== db.engine) err(ctx, 'replica-engine', rp, `Replica ${r.node} runs ${r.engine} but the primary runs ${db.engine}; replication needs the same engine.`, `Set the replica's engine to ${db.engine}.`);
       if (dbPrimary) reach(ctx, r.node, dbPrimary, rp, 'a replica pulls changes from the primary');
@@ -160,7 +160,7 @@ const DRILL_NEEDS: Record<DrillName, { ok: (lab: Lab) => boolean; needs: string 
 function checkDrills(ctx: Ctx): void {
   const seen = new Set<string>();
   ctx.lab.drills.forEach((d, i) => {
-    if (seen.has(d)) warn(ctx, 'duplicate-drill', ['drills', i], `Drill "${d}" is listed twice.`);
+    if (seen.has(d)) warn(ctx, 'duplicate-drill', ['drills', i], `Drill "${d}" is listed twice.`, 'Remove the second entry.');
     seen.add(d);
     const rule = DRILL_NEEDS[d];
     if (!rule.ok(ctx.lab)) err(ctx, 'drill-not-applicable', ['drills', i], `Drill "${d}" needs ${rule.needs}, which this lab does not have.`, `Remove "${d}" or add ${rule.needs}.`);

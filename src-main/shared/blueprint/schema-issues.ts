@@ -120,7 +120,7 @@ export function schemaIssues(schema: AnySchema, error: z.ZodError, data: unknown
             code: 'invalid-choice',
             path,
             message: `"${field}" is ${describeValue(got)}; it must be ${choices.length === 1 ? `"${choices[0]}"` : `one of ${choices.map((c) => `"${c}"`).join(', ')}`}.${guess ? ` Did you mean "${guess}"?` : ''}`,
-            fix: guess ? `Use "${guess}".` : undefined,
+            fix: guess ? `Use "${guess}".` : `Use ${choices.length === 1 ? `"${choices[0]}"` : `one of ${choices.map((c) => `"${c}"`).join(', ')}`}.`,
           });
           break;
         }
