@@ -210,7 +210,8 @@ if [ "$bad" -ne 0 ]; then exit 3; fi
 log "integrity check passed: $tables tables restored with matching row counts"
 
 if [ -n "$COPY_TO" ]; then
-  scp -q -i "$COPY_KEY" -o BatchMode=yes -o StrictHostKeyChecking=yes "$dump" "$dump.sha256" "$COPY_USER@$COPY_TO:$COPY_DIR/"
+  # -s: the SFTP protocol (OpenSSH 8.9 on Ubuntu 22.04 still defaults to the old one), the only one the target serves.
+  scp -s -q -i "$COPY_KEY" -o BatchMode=yes -o StrictHostKeyChecking=yes "$dump" "$dump.sha256" "$COPY_USER@$COPY_TO:$COPY_DIR/"
   log "copied to $COPY_TO:$COPY_DIR"
 fi
 
