@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { firstFreeAddress, nextName, nextSubnet, nextVmnetName, nextVrid } from '../../src-renderer/src/lib/allocate';
+import { firstFreeAddress, nextName, planAddress, nextSubnet, nextVmnetName, nextVrid } from '../../src-renderer/src/lib/allocate';
 import { emptyDraft, type Draft } from '../../src-renderer/src/lib/draft';
 
 const lab = (over: Partial<Draft> = {}): Draft => ({ ...emptyDraft(), networks: [{ name: 'vmnet8', type: 'nat', subnet: '192.168.10.0/24' }, { name: 'vmnet2', type: 'custom', subnet: '10.0.0.0/24' }], ...over });
@@ -63,5 +63,34 @@ describe('free names', () => {
     const d = lab({ services: { vips: [{ name: 'web', address: '192.168.10.100', network: 'vmnet8', virtualRouterId: 51, members: [] }] } });
     expect(nextVrid(d, 'vmnet8')).toBe(52);
     expect(nextVrid(d, 'vmnet2')).toBe(51);
+  });
+});
+
+describe('role-aware address plan', () => {
+  it('starts each role at the seed convention: LB .11, app .21, DB .31, monitoring .41, others .51, VIP .100', () => {
+    const d = lab();
+    expect(planAddress(d, 'vmnet8', 'loadbalancer')).toBe('192.168.10.11');
+    expect(planAddress(d, 'vmnet2', 'app')).toBe('10.0.0.21');
+    expect(planAddress(d, 'vmnet2', 'database')).toBe('10.0.0.31');
+    expect(planAddress(d, 'vmnet2', 'monitoring')).toBe('10.0.0.41');
+    expect(planAddress(d, 'vmnet2', 'nfs')).toBe('10.0.0.51');
+    expect(planAddress(d, 'vmnet8', 'vip')).toBe('192.168.10.100');
+  });
+
+  it('counts on past taken addresses, and falls back to the first free one when the range is used up', () => {
+    const d = lab({ nodes: [{ hostname: 'a', roles: ['app'], nics: [{ network: 'vmnet2', address: '10.0.0.21' }] }] });
+    expect(planAddress(d, 'vmnet2', 'app')).toBe('10.0.0.22');
+    const small = lab({ networks: [{ name: 'n', type: 'custom', subnet: '10.9.0.0/28' }] });
+    expect(planAddress(small, 'n', 'database')).toBe('10.9.0.2');
+  });
+
+  it('gives the first free address when the lab chose first-free', () => {
+    const d = lab({ layout: { positions: {}, addressPlan: 'first-free' } });
+    expect(planAddress(d, 'vmnet8', 'loadbalancer')).toBe('192.168.10.3');
+  });
+
+  it('never hands out the DHCP pool', () => {
+    const d = lab({ networks: [{ name: 'n', type: 'custom', subnet: '10.9.0.0/24', dhcp: { start: '10.9.0.20', end: '10.9.0.40' } }] });
+    expect(planAddress(d, 'n', 'app')).toBe('10.9.0.41');
   });
 });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { validateLab } from '../../src-main/shared/blueprint/validate';
-import { addNetwork, addVip, addVm, deleteElement, setField } from '../../src-renderer/src/lib/blueprint-edit';
+import { addNetwork, addVip, addVm, deleteElement, roleMismatches, setField } from '../../src-renderer/src/lib/blueprint-edit';
 import { connect, deleteEdge } from '../../src-renderer/src/lib/connect';
 import { emptyDraft, type Draft } from '../../src-renderer/src/lib/draft';
 import { semantic } from '../e2e/support/semantic';
@@ -25,9 +25,7 @@ function threeTier(): Draft {
   }
   for (const host of ['lb-master', 'lb-slave']) d = ok(connect(d, vm(d, host), { kind: 'net', index: 0 }));
   for (const host of ['lb-master', 'lb-slave', 'app-server-01', 'app-server-02', 'db-master', 'db-slave']) d = ok(connect(d, vm(d, host), { kind: 'net', index: 1 }));
-  d = ok(connect(d, vm(d, 'lb-master'), vm(d, 'app-server-01')));
-  d = ok(connect(d, vm(d, 'app-server-02'), vm(d, 'lb-slave')));
-  d = ok(connect(d, vm(d, 'db-master'), vm(d, 'db-slave')));
+  // Upstreams and replication follow from the roles: no lines needed.
   d = addVip(d, at).draft;
   d = ok(connect(d, { kind: 'vip', index: 0 }, vm(d, 'lb-master')));
   d = ok(connect(d, vm(d, 'lb-slave'), { kind: 'vip', index: 0 }));
@@ -35,26 +33,32 @@ function threeTier(): Draft {
 }
 
 describe('editing operations', () => {
-  it('fills in the first free address when a NIC is drawn, and refuses a second NIC on the same network', () => {
+  it('fills in addresses by role (the seed plan) when a NIC is drawn, and refuses a second NIC on the same network', () => {
     const d = threeTier();
-    expect(d.nodes.map((n) => n.nics.map((x) => x.address))).toEqual([['192.168.10.3', '10.0.0.2'], ['192.168.10.4', '10.0.0.3'], ['10.0.0.4'], ['10.0.0.5'], ['10.0.0.6'], ['10.0.0.7']]);
+    expect(d.nodes.map((n) => n.nics.map((x) => x.address))).toEqual([['192.168.10.11', '10.0.0.11'], ['192.168.10.12', '10.0.0.12'], ['10.0.0.21'], ['10.0.0.22'], ['10.0.0.31'], ['10.0.0.32']]);
     expect(connect(d, vm(d, 'db-master'), { kind: 'net', index: 1 }).error?.key).toBe('connect.alreadyWired');
   });
 
-  it('turns lines between VMs into upstreams, replication and VIP members', () => {
+  it('with the first-free plan, hands out the first free address instead', () => {
+    let d = emptyDraft();
+    d = { ...d, layout: { positions: {}, addressPlan: 'first-free' } };
+    d = addNetwork(d, 'nat', at).draft;
+    d = addVm(d, 'database', at).draft;
+    d = ok(connect(d, { kind: 'vm', index: 0 }, { kind: 'net', index: 0 }));
+    expect(d.nodes[0]?.nics[0]?.address).toBe('192.168.10.3');
+  });
+
+  it('turns roles into services, and lines into VIP members', () => {
     const s = threeTier().services!;
     expect(s.loadBalancer?.members).toEqual(['lb-master', 'lb-slave']);
     expect(s.loadBalancer?.upstream.members).toEqual(['app-server-01', 'app-server-02']);
     expect(s.app?.members).toEqual(['app-server-01', 'app-server-02']);
     expect(s.database).toMatchObject({ primary: 'db-master', replicas: ['db-slave'] });
-    expect(s.vips?.[0]).toMatchObject({ name: 'web', address: '192.168.10.5', network: 'vmnet8', virtualRouterId: 51, members: [{ node: 'lb-master', priority: 150 }, { node: 'lb-slave', priority: 100 }] });
+    expect(s.vips?.[0]).toMatchObject({ name: 'web', address: '192.168.10.100', network: 'vmnet8', virtualRouterId: 51, members: [{ node: 'lb-master', priority: 150 }, { node: 'lb-slave', priority: 100 }] });
   });
 
-  it('produces a valid blueprint once the seed addresses are typed in', () => {
-    let d = threeTier();
-    const addr: Record<string, string[]> = { 'lb-master': ['192.168.10.11', '10.0.0.11'], 'lb-slave': ['192.168.10.12', '10.0.0.12'], 'app-server-01': ['10.0.0.21'], 'app-server-02': ['10.0.0.22'], 'db-master': ['10.0.0.31'], 'db-slave': ['10.0.0.32'] };
-    for (const [host, list] of Object.entries(addr)) list.forEach((a, j) => (d = setField(d, ['nodes', vm(d, host).index, 'nics', j, 'address'], a)));
-    d = setField(d, ['services', 'vips', 0, 'address'], '192.168.10.100');
+  it('produces a valid blueprint with the seed addresses without typing any', () => {
+    const d = threeTier();
     expect(validateLab(d).issues).toEqual([]);
     const seed = semantic(readFileSync(join(__dirname, '../../lab-blueprints/vmware-3tier-ha.yaml'), 'utf8'));
     const ours = semantic(stringify(d));
@@ -101,5 +105,44 @@ describe('editing operations', () => {
     expect(connect(d, vm(d, 'app-server-01'), vm(d, 'app-server-02')).error?.key).toBe('connect.needsRole');
     expect(connect(d, { kind: 'net', index: 0 }, { kind: 'net', index: 1 }).error?.key).toBe('connect.unsupported');
     expect(connect(d, vm(d, 'db-slave'), { ...vm(d, 'db-slave') }).error?.key).toBe('connect.same');
+  });
+
+  it('a pasted app server joins the app service and the load balancers\' upstream, with its own role address', () => {
+    let d = threeTier();
+    const src = d.nodes[vm(d, 'app-server-02').index]!;
+    const r = addVm(d, 'app', at, src);
+    d = r.draft;
+    expect(d.nodes[r.index]?.hostname).toBe('app-server-03');
+    expect(d.nodes[r.index]?.nics.map((x) => x.address)).toEqual(['10.0.0.23']);
+    expect(d.services?.app?.members).toContain('app-server-03');
+    expect(d.services?.loadBalancer?.upstream.members).toContain('app-server-03');
+    expect(roleMismatches(d, r.index)).toEqual([]);
+  });
+
+  it('the Monitoring role sets up monitoring; removing a role takes the VM out of its service', () => {
+    let d = threeTier();
+    const i = vm(d, 'lb-slave').index;
+    d = setField(d, ['nodes', i, 'roles'], ['loadbalancer', 'monitoring']);
+    expect(d.services?.monitoring).toEqual({ prometheus: 'lb-slave' });
+    const a = vm(d, 'app-server-01').index;
+    d = setField(d, ['nodes', a, 'roles'], ['generic']);
+    expect(d.services?.app?.members).toEqual(['app-server-02']);
+    expect(d.services?.loadBalancer?.upstream.members).toEqual(['app-server-02']);
+    d = setField(d, ['nodes', i, 'roles'], ['loadbalancer']);
+    expect(d.services?.monitoring).toBeUndefined();
+  });
+
+  it('warns where roles and services disagree', () => {
+    let d = threeTier();
+    const a = vm(d, 'app-server-01').index;
+    // Edited by hand in the services, not through the role chips.
+    d = setField(d, ['services', 'loadBalancer', 'upstream', 'members'], ['app-server-02']);
+    d = setField(d, ['services', 'app', 'members'], ['app-server-02']);
+    expect(roleMismatches(d, a)).toEqual([
+      { role: 'app', service: 'app', kind: 'missing' },
+      { role: 'app', service: 'upstream', kind: 'missing' },
+    ]);
+    d = { ...d, nodes: d.nodes.map((n, k) => (k === a ? { ...n, roles: ['monitoring'] } : n)) };
+    expect(roleMismatches(d, a)).toEqual([{ role: 'monitoring', service: 'monitoring', kind: 'missing' }]);
   });
 });

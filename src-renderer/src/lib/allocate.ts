@@ -5,7 +5,7 @@
  */
 import { cidrOverlap, formatIpv4, parseCidr, parseIpv4 } from '../../../src-main/shared/blueprint/ip';
 import { resolveNetwork } from '../../../src-main/shared/blueprint/model';
-import type { Network } from '../../../src-main/shared/blueprint/schema';
+import type { Network, Role } from '../../../src-main/shared/blueprint/schema';
 import type { Draft, DraftNetwork } from './draft';
 
 /** Every address in use by a NIC or a VIP. */
@@ -25,9 +25,10 @@ export function takenAddresses(d: Draft): Set<number> {
 /**
  * The first free static address of `networkName`, skipping the host
  * address, the NAT gateway, the DHCP pool and taken addresses; undefined when
- * the network is unknown, its subnet does not parse, or it is full.
+ * the network is unknown, its subnet does not parse, or it is full. With
+ * `from`, the search starts at that address.
  */
-export function firstFreeAddress(d: Draft, networkName: string, extraTaken: Iterable<number> = []): string | undefined {
+export function firstFreeAddress(d: Draft, networkName: string, extraTaken: Iterable<number> = [], from?: number): string | undefined {
   const net = d.networks.find((n) => n.name === networkName);
   if (!net) return undefined;
   const r = resolveNetwork(net as Network);
@@ -37,12 +38,57 @@ export function firstFreeAddress(d: Draft, networkName: string, extraTaken: Iter
   const reserved = [r.hostAddress, r.natGateway].map((a) => (a ? parseIpv4(a) : undefined));
   const dhcpStart = r.dhcp ? parseIpv4(r.dhcp.start) : undefined;
   const dhcpEnd = r.dhcp ? parseIpv4(r.dhcp.end) : undefined;
-  for (let ip = r.cidr.network + 1; ip < r.cidr.broadcast; ip++) {
+  for (let ip = Math.max(r.cidr.network + 1, from ?? 0); ip < r.cidr.broadcast; ip++) {
     if (taken.has(ip) || reserved.includes(ip)) continue;
     if (dhcpStart !== undefined && dhcpEnd !== undefined && ip >= dhcpStart && ip <= dhcpEnd) continue;
     return formatIpv4(ip);
   }
   return undefined;
+}
+
+/** What a new address is for: a VM of a role, or a VIP. */
+export type AddressUse = Role | 'vip';
+
+/**
+ * Where each kind of address starts in the seed labs' convention (host part
+ * of the subnet): load balancers .11+, app .21+, database .31+, monitoring
+ * .41+, everything else .51+, VIPs .100+.
+ */
+export const ROLE_ADDRESS_BASE: Record<AddressUse, number> = {
+  loadbalancer: 11,
+  app: 21,
+  'k8s-control': 21,
+  'k8s-worker': 21,
+  database: 31,
+  monitoring: 41,
+  bastion: 51,
+  nfs: 51,
+  generic: 51,
+  vip: 100,
+};
+
+/** The lab's address plan choice (layout.addressPlan); role unless it says first-free. */
+export function addressPlanOf(d: Draft): 'role' | 'first-free' {
+  return d.layout?.addressPlan === 'first-free' ? 'first-free' : 'role';
+}
+
+/**
+ * A free static address for a new NIC or VIP on `networkName`. With the role
+ * plan: the first free one from the role's base up (never the host, gateway,
+ * DHCP pool or a taken address), else the first free anywhere; with
+ * first-free: the first free.
+ */
+export function planAddress(d: Draft, networkName: string, use: AddressUse, extraTaken: Iterable<number> = []): string | undefined {
+  if (addressPlanOf(d) === 'role') {
+    const net = d.networks.find((n) => n.name === networkName);
+    const r = net && resolveNetwork(net as Network);
+    if (r) {
+      const from = r.cidr.network + (ROLE_ADDRESS_BASE[use] ?? 51);
+      const found = firstFreeAddress(d, networkName, extraTaken, from);
+      if (found) return found;
+    }
+  }
+  return firstFreeAddress(d, networkName, extraTaken);
 }
 
 /** `base-01`, `base-02`, … : the first not in `used`; a name already ending in digits counts on from them. */

@@ -4,9 +4,9 @@
  * each returns a new draft. Wiring (edges) lives in `connect.ts`.
  */
 import type { Role } from '../../../src-main/shared/blueprint/schema';
-import { firstFreeAddress, nextName, nextSubnet, nextVmnetName, nextVrid } from './allocate';
+import { nextName, nextSubnet, nextVmnetName, nextVrid, planAddress } from './allocate';
 import { netKey, positionsOf, setIn, vipKey, type Draft, type DraftNode, type DraftServices, type Path, type Point } from './draft';
-import { ROLE_META } from './roles';
+import { primaryRole, ROLE_META } from './roles';
 
 /** One element on the canvas. */
 export type ElementRef = { kind: 'vm' | 'net' | 'vip'; index: number };
@@ -33,19 +33,110 @@ function services(d: Draft): DraftServices {
   return d.services ?? { vips: [], firewall: { enabled: true } };
 }
 
-/** Puts `host` into the services its role implies (app members, DB primary, Prometheus). */
-function wireRole(d: Draft, host: string, role: Role): Draft {
+const addOnce = (list: string[] | undefined, x: string): string[] => (list ?? []).includes(x) ? (list ?? []) : [...(list ?? []), x];
+
+/**
+ * Puts `host` into the services its role implies: app servers join the app
+ * service and the load balancers' upstream; load balancers join (or start)
+ * load balancing in front of the app servers; the first database is the
+ * primary and later ones its replicas; the first monitoring VM runs
+ * Prometheus.
+ */
+export function wireRole(d: Draft, host: string, role: Role): Draft {
   const s = services(d);
   if (role === 'app') {
-    const app = s.app ? { ...s.app, members: [...s.app.members, host] } : { members: [host], port: 3000 };
-    return { ...d, services: { ...s, app } };
+    const app = s.app ? { ...s.app, members: addOnce(s.app.members, host) } : { members: [host], port: 3000 };
+    const lb = s.loadBalancer;
+    const loadBalancer = lb ? { ...lb, upstream: { ...lb.upstream, members: addOnce(lb.upstream.members, host) } } : undefined;
+    return { ...d, services: { ...s, app, ...(loadBalancer ? { loadBalancer } : {}) } };
   }
-  if (role === 'database' && !s.database) return { ...d, services: { ...s, database: { engine: 'mysql8', primary: host } } };
+  if (role === 'loadbalancer') {
+    const lb = s.loadBalancer;
+    const apps = d.nodes.filter((n) => n.roles.includes('app')).map((n) => n.hostname);
+    const loadBalancer = lb ? { ...lb, members: addOnce(lb.members, host) } : { members: [host], listen: [80], upstream: { members: apps, port: s.app?.port ?? 3000 } };
+    return { ...d, services: { ...s, loadBalancer } };
+  }
+  if (role === 'database') {
+    const db = s.database;
+    if (!db) return { ...d, services: { ...s, database: { engine: 'mysql8', primary: host } } };
+    const replicas = db.replicas ?? [];
+    if (db.primary === host || replicas.some((r) => (typeof r === 'string' ? r : r.node) === host)) return d;
+    return { ...d, services: { ...s, database: { ...db, replicas: [...replicas, host] } } };
+  }
   if (role === 'monitoring' && !s.monitoring) return { ...d, services: { ...s, monitoring: { prometheus: host } } };
   return d;
 }
 
-/** Place a new VM of `role`; app, database and monitoring VMs join their service. */
+/** Takes `host` out of the services a role it no longer has implied (the reverse of wireRole). */
+export function unwireRole(d: Draft, host: string, role: Role): Draft {
+  const s: DraftServices = { ...services(d) };
+  if (role === 'app') {
+    if (s.app) {
+      const members = without(s.app.members, (m) => m === host);
+      s.app = members.length ? { ...s.app, members } : undefined;
+    }
+    if (s.loadBalancer) s.loadBalancer = { ...s.loadBalancer, upstream: { ...s.loadBalancer.upstream, members: without(s.loadBalancer.upstream.members, (m) => m === host) } };
+  } else if (role === 'loadbalancer' && s.loadBalancer) {
+    const members = without(s.loadBalancer.members, (m) => m === host);
+    s.loadBalancer = members.length ? { ...s.loadBalancer, members } : undefined;
+  } else if (role === 'database' && s.database) {
+    const replicas = without(s.database.replicas, (r) => (typeof r === 'string' ? r : r.node) === host);
+    if (s.database.primary === host) {
+      const next = replicas[0];
+      s.database = next === undefined ? undefined : { ...s.database, primary: typeof next === 'string' ? next : next.node, replicas: replicas.slice(1) };
+    } else s.database = { ...s.database, replicas };
+  } else if (role === 'monitoring' && s.monitoring?.prometheus === host) {
+    const other = d.nodes.find((n) => n.hostname !== host && n.roles.includes('monitoring'));
+    s.monitoring = other ? { ...s.monitoring, prometheus: other.hostname } : undefined;
+  } else return d;
+  for (const k of Object.keys(s) as (keyof DraftServices)[]) if (s[k] === undefined) delete s[k];
+  return { ...d, services: s };
+}
+
+/** Set a VM's roles; services follow the roles added and removed. */
+export function setRoles(d: Draft, index: number, roles: Role[]): Draft {
+  const node = d.nodes[index];
+  if (!node) return d;
+  const before = node.roles as Role[];
+  let draft = setIn(d, ['nodes', index, 'roles'], roles);
+  for (const r of before) if (!roles.includes(r)) draft = unwireRole(draft, node.hostname, r);
+  for (const r of roles) if (!before.includes(r)) draft = wireRole(draft, node.hostname, r);
+  return draft;
+}
+
+/** A role whose service does not include the VM (or a service naming a VM without the role). */
+export interface RoleMismatch {
+  role: Role;
+  /** The service concerned. */
+  service: 'app' | 'upstream' | 'loadBalancer' | 'database' | 'monitoring';
+  /** missing: the VM has the role but is not in the service; extra: in the service without the role. */
+  kind: 'missing' | 'extra';
+}
+
+/** Where a VM's roles and the services disagree (shown as warnings with a fix). */
+export function roleMismatches(d: Draft, index: number): RoleMismatch[] {
+  const node = d.nodes[index];
+  if (!node) return [];
+  const h = node.hostname;
+  const s = d.services ?? {};
+  const has = (r: Role) => node.roles.includes(r);
+  const out: RoleMismatch[] = [];
+  const inApp = (s.app?.members ?? []).includes(h);
+  const inUp = (s.loadBalancer?.upstream.members ?? []).includes(h);
+  const inLb = (s.loadBalancer?.members ?? []).includes(h);
+  const inDb = s.database ? s.database.primary === h || (s.database.replicas ?? []).some((r) => (typeof r === 'string' ? r : r.node) === h) : false;
+  const inMon = !!s.monitoring && [s.monitoring.prometheus, s.monitoring.alertmanager, s.monitoring.loki].includes(h);
+  if (has('app') && !inApp) out.push({ role: 'app', service: 'app', kind: 'missing' });
+  if (has('app') && s.loadBalancer && !inUp) out.push({ role: 'app', service: 'upstream', kind: 'missing' });
+  if (!has('app') && inApp) out.push({ role: 'app', service: 'app', kind: 'extra' });
+  if (has('loadbalancer') && !inLb) out.push({ role: 'loadbalancer', service: 'loadBalancer', kind: 'missing' });
+  if (has('database') && !inDb) out.push({ role: 'database', service: 'database', kind: 'missing' });
+  if (has('monitoring') && !s.monitoring) out.push({ role: 'monitoring', service: 'monitoring', kind: 'missing' });
+  if (!has('monitoring') && inMon) out.push({ role: 'monitoring', service: 'monitoring', kind: 'extra' });
+  return out;
+}
+
+/** Place a new VM of `role` (or a copy of `template`); its roles put it into their services. */
 export function addVm(d: Draft, role: Role, at: Point, template?: DraftNode): { draft: Draft; index: number } {
   const used = d.nodes.map((n) => n.hostname);
   const meta = ROLE_META[role];
@@ -53,8 +144,9 @@ export function addVm(d: Draft, role: Role, at: Point, template?: DraftNode): { 
   if (template) {
     const hostname = nextName(template.hostname, used);
     let draft = d;
+    const use = primaryRole(template.roles);
     const nics = (template.nics ?? []).map((nic) => {
-      const address = firstFreeAddress(draft, nic.network) ?? nic.address;
+      const address = planAddress(draft, nic.network, use) ?? nic.address;
       // Reserve it for the next NIC of this copy by pretending it is placed.
       draft = { ...draft, nodes: [...draft.nodes, { hostname: '', roles: ['generic'], nics: [{ network: nic.network, address }] }] };
       return { network: nic.network, address };
@@ -64,7 +156,7 @@ export function addVm(d: Draft, role: Role, at: Point, template?: DraftNode): { 
     node = { hostname: nextName(meta.stem, used), roles: [role], vcpus: meta.vcpus, memoryMiB: meta.memoryMiB, nics: [] };
   }
   let draft: Draft = { ...d, nodes: [...d.nodes, node] };
-  draft = wireRole(draft, node.hostname, role);
+  for (const r of node.roles as Role[]) draft = wireRole(draft, node.hostname, r);
   draft = withPositions(draft, { [node.hostname]: at });
   return { draft, index: draft.nodes.length - 1 };
 }
@@ -83,7 +175,7 @@ export function addVip(d: Draft, at: Point): { draft: Draft; index: number } {
   const net = d.networks.find((n) => n.type === 'nat') ?? d.networks[0];
   const name = vips.length === 0 ? 'web' : nextName('vip', vips.map((v) => v.name));
   const network = net?.name ?? '';
-  const vip = { name, address: (net && firstFreeAddress(d, net.name)) ?? '', network, virtualRouterId: nextVrid(d, network), members: [] };
+  const vip = { name, address: (net && planAddress(d, net.name, 'vip')) ?? '', network, virtualRouterId: nextVrid(d, network), members: [] };
   const draft = withPositions({ ...d, services: { ...s, vips: [...vips, vip] } }, { [vipKey(name)]: at });
   return { draft, index: vips.length };
 }
@@ -202,6 +294,7 @@ export function renameNetwork(d: Draft, index: number, to: string): Draft {
  */
 export function setField(d: Draft, path: Path, value: unknown): Draft {
   if (path.length === 3 && path[0] === 'nodes' && path[2] === 'hostname' && typeof value === 'string') return renameNode(d, path[1] as number, value);
+  if (path.length === 3 && path[0] === 'nodes' && path[2] === 'roles' && Array.isArray(value)) return setRoles(d, path[1] as number, value as Role[]);
   if (path.length === 3 && path[0] === 'networks' && path[2] === 'name' && typeof value === 'string') return renameNetwork(d, path[1] as number, value);
   if (path.length === 4 && path[0] === 'services' && path[1] === 'vips' && path[3] === 'name' && typeof value === 'string') {
     const from = d.services?.vips?.[path[2] as number]?.name;

@@ -4,7 +4,8 @@
  * member, load balancer→app an upstream, database→database replication.
  * Pure.
  */
-import { firstFreeAddress } from './allocate';
+import { planAddress } from './allocate';
+import { primaryRole } from './roles';
 import type { ElementRef } from './blueprint-edit';
 import type { Draft, DraftServices } from './draft';
 
@@ -26,7 +27,7 @@ function addNic(d: Draft, vm: number, net: number): ConnectResult {
   const network = d.networks[net];
   if (!node || !network) return { error: { key: 'connect.unsupported' } };
   if (node.nics.some((x) => x.network === network.name)) return { error: { key: 'connect.alreadyWired', params: { host: node.hostname, net: network.name } } };
-  const address = firstFreeAddress(d, network.name);
+  const address = planAddress(d, network.name, primaryRole(node.roles));
   if (!address) return { error: { key: 'connect.networkFull', params: { net: network.name } } };
   const nodes = d.nodes.map((n, i) => (i === vm ? { ...n, nics: [...n.nics, { network: network.name, address }] } : n));
   return { draft: { ...d, nodes } };
