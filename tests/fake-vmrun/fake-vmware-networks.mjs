@@ -2,7 +2,8 @@
 // A fake `vmware-networks` (Linux). `--migrate-network-settings FILE` copies FILE to
 // $FAKE_VMWARE_ETC/networking and regenerates each DHCP VMnet's dhcpd.conf, resetting its
 // lease file (so callers must preserve leases themselves); --stop/--start/--status.
-// FAKE_VMWARE_NETWORKS_DENY=1 answers like a non-root user. With FAKE_VMRUN_GUESTS=linux-lab,
+// FAKE_VMWARE_NETWORKS_DENY=1 answers like a non-root user; FAKE_VMWARE_NETWORKS_MIGRATE_FAIL=1
+// makes the migration fail the way it reports a failure (message on stderr, exit 1, nothing written). With FAKE_VMRUN_GUESTS=linux-lab,
 // --start also removes the real guests' bridges of VMnets that are gone or changed.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -17,7 +18,7 @@ if (process.env.FAKE_VMWARE_NETWORKS_DENY === '1') {
 }
 const [op, file] = args;
 if (op === '--migrate-network-settings') {
-  if (!file || !fs.existsSync(file)) {
+  if (!file || !fs.existsSync(file) || process.env.FAKE_VMWARE_NETWORKS_MIGRATE_FAIL === '1') {
     process.stderr.write(`Failed to migrate network settings: ${file} not found\n`);
     process.exit(1);
   }

@@ -47,6 +47,7 @@ describe('Linux networking file', () => {
     });
     afterEach(async () => {
       delete process.env.FAKE_VMWARE_NETWORKS_DENY;
+      delete process.env.FAKE_VMWARE_NETWORKS_MIGRATE_FAIL;
       await host.cleanup();
     });
 
@@ -63,6 +64,26 @@ describe('Linux networking file', () => {
       expect(seen).toContain('answer VNET_3_HOSTONLY_SUBNET 10.10.30.0');
       const ops = (await host.calls()).filter((c) => c.tool === 'vmware-networks').map((c) => c.argv[0]);
       expect(ops).toEqual(['--stop', '--migrate-network-settings', '--stop', '--start']);
+    });
+
+    it('puts the old networking file and leases back and starts the networks again when the migration fails', async () => {
+      const leases = linuxLeasePath(host.etcDir, 8);
+      await mkdir(join(host.etcDir, 'vmnet8', 'dhcpd'), { recursive: true });
+      await writeFile(leases, 'lease 172.16.86.131 {\n  hardware ethernet 00:50:56:00:00:02;\n}\n');
+      process.env.FAKE_VMWARE_NETWORKS_MIGRATE_FAIL = '1';
+      try {
+        const file = (await readNetworking(host.etcDir)).set(3, { subnet: '10.10.30.0', netmask: '255.255.255.0', dhcp: false, nat: false, virtualAdapter: true });
+        const err = (await applyNetworking(file, { etcDir: host.etcDir, vmwareNetworks: FAKE_VMWARE_NETWORKS }).catch((e: unknown) => e)) as Error & { code: string };
+        expect(err.code).toBe('failed');
+        expect(err.message).toMatch(/the previous ones were put back/);
+      } finally {
+        delete process.env.FAKE_VMWARE_NETWORKS_MIGRATE_FAIL;
+      }
+      expect(await readFile(join(host.etcDir, 'networking'), 'utf8')).toBe(DEFAULT_NETWORKING);
+      expect(await readFile(leases, 'utf8')).toContain('00:50:56:00:00:02');
+      const ops = (await host.calls()).filter((c) => c.tool === 'vmware-networks').map((c) => c.argv[0]);
+      expect(ops).toEqual(['--stop', '--migrate-network-settings', '--start']);
+      expect(JSON.parse(await readFile(join(host.stateDir, 'state.json'), 'utf8')).networksRunning).toBe(true);
     });
 
     it('says root is needed when vmware-networks refuses', async () => {

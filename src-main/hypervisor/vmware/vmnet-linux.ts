@@ -246,12 +246,12 @@ if ! "$vn" --migrate-network-settings "$tmp"; then
   rm -f "$tmp"
   for l in "$@"; do if [ -f "$l.halab-keep" ]; then mv -f "$l.halab-keep" "$l"; fi; done
   "$vn" --start
-  exit 1
+  exit 3
 fi
 "$vn" --stop
 rm -f "$tmp" "$etc/.networking.halab-old"
 for l in "$@"; do if [ -f "$l.halab-keep" ]; then mv -f "$l.halab-keep" "$l"; fi; done
-"$vn" --start
+"$vn" --start || exit 4
 `;
 }
 
@@ -278,7 +278,9 @@ function needsRoot(command: string, why: string): HypervisorError {
 
 /**
  * Apply the networking file in one root step (see the module doc). Throws a
- * `needs-admin` HypervisorError whose fix is the exact command to run.
+ * `needs-admin` HypervisorError whose fix is the exact command to run. The
+ * script exits 3 when the migration failed (old file put back) and 4 when
+ * the settings are in but the network service did not start.
  */
 export async function applyNetworking(file: NetworkingFile, paths: LinuxVmnetPaths, opts: ApplyOptions = {}): Promise<void> {
   const stage = opts.stageDir ?? join(tmpdir(), `halab-vmnets-${process.pid}`);
@@ -304,8 +306,16 @@ export async function applyNetworking(file: NetworkingFile, paths: LinuxVmnetPat
         throw needsRoot(printed, `${elevation.kind} was refused or canceled`);
       }
       if (ROOT_REFUSAL.test(said)) throw needsRoot(printed, 'vmware-networks refused to run without root');
+      const said3 = e.tail(3) || `exit code ${e.exitCode}`;
+      if (e.exitCode === 4) {
+        throw new HypervisorError(
+          `The new VMware network settings were written, but the VMware network service did not start again. It said: ${said3}`,
+          'failed',
+          'Run "sudo vmware-networks --start" (or restart VMware Workstation), then start the lab again.',
+        );
+      }
       throw new HypervisorError(
-        `vmware-networks could not apply the new network settings; the previous ones were put back. It said: ${e.tail(3) || `exit code ${e.exitCode}`}`,
+        `vmware-networks could not apply the new network settings; ${e.exitCode === 3 ? 'the previous ones were put back' : 'nothing was changed'}. It said: ${said3}`,
         'failed',
         `Check the VMware network service (sudo vmware-networks --status), or set the VMnet up in the Virtual Network Editor (vmware-netcfg). The prepared settings are in ${prepared}.`,
       );
