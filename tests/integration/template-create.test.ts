@@ -208,6 +208,16 @@ describe('template create from a local OVA', () => {
     }
   });
 
+  it('refuses to start without the disk space a template needs', async () => {
+    const ova = join(host.root, 'u.ova');
+    await buildOva(ova);
+    const e = await errorOf(createTemplate(options({ from: ova, minFreeBytes: Number.MAX_SAFE_INTEGER })));
+    expect(e.code).toBe('disk-space');
+    expect(e.message).toContain(`are free in ${templatesDir}`);
+    expect(e.fix).toContain('HALAB_TEMPLATES_DIR');
+    expect(await ovftoolCalls()).toHaveLength(0);
+  });
+
   it('says where ovftool should be when it is missing', async () => {
     const ova = join(host.root, 'u.ova');
     await buildOva(ova);

@@ -22,7 +22,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { access, constants, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { access, constants, mkdir, readFile, rename, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, win32 } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -60,7 +60,7 @@ export class TemplateError extends Error {
   constructor(
     message: string,
     readonly fix?: string,
-    readonly code: 'offline' | 'download' | 'checksum' | 'ovftool-missing' | 'convert' | 'vmrun' | 'exists' | 'usage' | 'canceled' = 'convert',
+    readonly code: 'offline' | 'download' | 'checksum' | 'ovftool-missing' | 'convert' | 'vmrun' | 'exists' | 'usage' | 'canceled' | 'disk-space' = 'convert',
   ) {
     super(message);
   }
@@ -99,6 +99,8 @@ export interface CreateTemplateOptions {
   image?: CloudImage;
   /** Conversion timeout (default 60 min). */
   convertTimeoutMs?: number;
+  /** Free space the templates folder needs before starting (default 4 GiB: the OVA plus the converted disk). */
+  minFreeBytes?: number;
 }
 
 export interface TemplateCreated {
@@ -377,6 +379,15 @@ export async function createTemplate(o: CreateTemplateOptions): Promise<Template
       );
     }
     await mkdir(dir, { recursive: true });
+    const need = o.minFreeBytes ?? 4 * 1024 ** 3;
+    const fs = await statfs(dir).catch(() => undefined);
+    if (fs && fs.bavail * fs.bsize < need) {
+      throw new TemplateError(
+        `Only ${mib(fs.bavail * fs.bsize)} are free in ${dir}; making a template needs about ${mib(need)} (the OVA and the converted disk).`,
+        'Free some disk space there, or set HALAB_TEMPLATES_DIR to a folder on a disk with more room, then try again.',
+        'disk-space',
+      );
+    }
     source = await sourceFile(o, dir);
     checkAbort(o.signal);
     const tmpDir = join(dir, `.${o.os}.${randomBytes(4).toString('hex')}.partial`);
