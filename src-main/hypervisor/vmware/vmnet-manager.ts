@@ -233,7 +233,12 @@ export class VmnetManager {
     });
   }
 
-  /** The exact settings to restore later. */
+  /**
+   * The exact settings to restore later: Linux, the VMnet's own lines of the
+   * networking file with their positions; Windows, the values vmrun reports
+   * (subnet, mask, DHCP, NAT; the host and NAT gateway addresses are put
+   * back at VMware's .1/.2, which is what the Virtual Network Editor uses).
+   */
   private async capture(index: number, seen: Observed): Promise<PreviousVmnet> {
     if (this.o.platform === 'linux') return { linux: (await readNetworking(this.o.etcDir)).vnetLines(index) };
     return { windows: { subnet: seen.subnet, netmask: seen.netmask, dhcp: seen.dhcp, nat: seen.nat } };
