@@ -62,7 +62,7 @@ export function createBackend(opts: BackendOptions): Backend {
     ...blueprintHandlers,
     ...fileHandlers(settings, opts.dialogs),
     ...labHandlers(labs),
-    ...hostHandlers({ dataDir, labs }),
+    ...hostHandlers({ dataDir, labs, events }),
     'settings:get': () => settings.get(),
     'settings:set': async (patch) => {
       await refuseBadHostValues(patch, dataDir);

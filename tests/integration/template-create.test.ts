@@ -322,8 +322,10 @@ describe('template:create and doctor:run through the backend (what the Settings 
     process.env.HALAB_LABS_DIR = labsDir;
     const backend = createBackend({ mode: 'web', version: 't', dataDir });
     const updates: TaskInfo[] = [];
+    const logs: { source: string; line: string }[] = [];
     const off = backend.events.subscribe((channel, payload) => {
       if (channel === 'task:update') updates.push(payload as TaskInfo);
+      if (channel === 'log:line') logs.push(payload as { source: string; line: string });
     });
     try {
       const started = await backend.invoke('template:create', { os: 'ubuntu-22.04', from: ova });
@@ -342,6 +344,11 @@ describe('template:create and doctor:run through the backend (what the Settings 
       const report = (doc as { data: DoctorReport }).data;
       expect(report.lines.find((l) => l.id === 'template:ubuntu-22.04')).toMatchObject({ level: 'ok' });
       expect(report.lines.find((l) => l.id === 'template:ubuntu-22.04')!.detail).toContain('has the "halab-base" snapshot');
+      // Without quick, the boot check reports what it does on log:line (source doctor); here the clone's start fails, so its line is an error.
+      await host.failNext({ start: 1 });
+      const deep = (await backend.invoke('doctor:run', {})) as { data: DoctorReport };
+      expect(deep.data.lines.find((l) => l.id === 'template-guest:ubuntu-22.04')).toMatchObject({ level: 'error', title: 'Template ubuntu-22.04: the test clone could not be made or started' });
+      expect(logs.some((l) => l.source === 'doctor' && /throwaway clone/.test(l.line))).toBe(true);
 
       // A failure reaches the task with what to do.
       const bad = join(host.root, 'bad.ova');

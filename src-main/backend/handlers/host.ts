@@ -6,6 +6,7 @@ import { checkHostSettings, defaultDataDir, readHostSettings } from '../../lab/h
 import { labHome } from '../../lab/runtime';
 import { networkSpecs } from '../../provision/vm-specs';
 import { validateHere } from '../blueprint-files';
+import type { EventBus } from '../events';
 import { BackendError, type HandlerMap } from '../handler-types';
 import type { LabService } from '../lab-service';
 import { SettingsStore } from '../settings-store';
@@ -16,6 +17,8 @@ export interface HostHandlerContext {
   dataDir?: string;
   /** Runs `template:create` as a task (task:update events, task:cancel). */
   labs?: LabService;
+  /** `doctor:run` reports what it is doing as `log:line` events (source `doctor`): the boot check takes minutes. */
+  events?: EventBus;
 }
 
 export function hostHandlers(host: HostHandlerContext = {}): Pick<HandlerMap, 'settings:check' | 'doctor:run' | 'lab:preflight' | 'template:create'> {
@@ -25,7 +28,8 @@ export function hostHandlers(host: HostHandlerContext = {}): Pick<HandlerMap, 's
       const r = text === undefined ? undefined : validateHere(text);
       if (r && !r.resolved) throw new BackendError('The blueprint has errors; fix them first (see the Design screen), or run the doctor without a blueprint.', 'invalid-blueprint');
       const settings = await readHostSettings({ dataDir: host.dataDir });
-      return runDoctor({ settings, quick: quick === true, ...(provider ? { provider } : {}), ...(r?.resolved ? { resolved: r.resolved } : {}) });
+      const onProgress = host.events ? (line: string) => host.events?.emit('log:line', { at: Date.now(), source: 'doctor', line }) : undefined;
+      return runDoctor({ settings, quick: quick === true, ...(provider ? { provider } : {}), ...(r?.resolved ? { resolved: r.resolved } : {}), ...(onProgress ? { onProgress } : {}) });
     },
     'lab:preflight': async ({ text, provider }) => {
       const r = validateHere(text);
