@@ -154,9 +154,17 @@ describe('VMnets safe to touch (fake vmrun, temp networking file)', () => {
     expect(await toolCalls()).toEqual([]);
     expect((await readNetworkRecord(lab)).created).toEqual({});
 
-    // The user runs the printed command (here we already are root, so without the sudo in front).
+    // A command prepared earlier never overwrites changes made since (another lab, the editor): it does nothing.
     const command = /sudo (\/bin\/sh '[^']+')/.exec(err.fix)![1]!;
     expect(command).toBe(`/bin/sh '${script}'`);
+    const meanwhile = `${ORIGINAL}answer VNET_5_HOSTONLY_SUBNET 10.50.5.0\n`;
+    await writeFile(join(host.etcDir, 'networking'), meanwhile);
+    const stale = await run(['/bin/sh', script], { okExitCodes: [5] });
+    expect(stale.stderr).toMatch(/changed since this step was prepared; nothing was changed/);
+    expect(await networking()).toBe(meanwhile);
+    await writeFile(join(host.etcDir, 'networking'), ORIGINAL);
+
+    // The user runs the printed command (here we already are root, so without the sudo in front).
     await run(['/bin/sh', script]);
     expect(await networking()).toBe(`${ORIGINAL}answer VNET_3_DHCP no\nanswer VNET_3_HOSTONLY_NETMASK 255.255.255.0\nanswer VNET_3_HOSTONLY_SUBNET 10.10.30.0\nanswer VNET_3_NAT no\nanswer VNET_3_VIRTUAL_ADAPTER yes\n`);
     expect((await toolCalls()).map((c) => c.argv[0])).toEqual(['--stop', '--migrate-network-settings', '--stop', '--start']);

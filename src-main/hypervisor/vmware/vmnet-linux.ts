@@ -11,7 +11,7 @@
  * exact command for the user to run; nothing else (VMs, lab folder, keys)
  * is ever done as root.
  */
-import { access, chmod, constants, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { access, chmod, constants, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { CommandError, run, type RunOptions, type RunResult } from '../../exec/runner.js';
@@ -229,12 +229,18 @@ const shQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
  * failed migration the old networking file is put back and the networks
  * started again, so a failure changes nothing.
  */
-export function applyScript(prepared: string, paths: LinuxVmnetPaths, leaseFiles: string[]): string {
+export function applyScript(prepared: string, paths: LinuxVmnetPaths, leaseFiles: string[], base = ''): string {
   return `#!/bin/sh
 # HA Lab Studio: apply the prepared VMware network settings (needs root).
 set -u
-set -- ${[prepared, paths.etcDir, paths.vmwareNetworks, ...leaseFiles].map(shQuote).join(' ')}
-prepared=$1; etc=$2; vn=$3; shift 3
+set -- ${[prepared, base, paths.etcDir, paths.vmwareNetworks, ...leaseFiles].map(shQuote).join(' ')}
+prepared=$1; base=$2; etc=$3; vn=$4; shift 4
+# Prepared from the networking file as it was then: if it changed since (another lab, the editor), do nothing.
+if [ -n "$base" ]; then
+  cmp -s "$base" "$etc/networking" || { echo "halab: $etc/networking changed since this step was prepared; nothing was changed" >&2; exit 5; }
+elif [ -e "$etc/networking" ]; then
+  echo "halab: $etc/networking appeared since this step was prepared; nothing was changed" >&2; exit 5
+fi
 "$vn" --stop || exit $?
 for l in "$@"; do if [ -f "$l" ]; then cp -p "$l" "$l.halab-keep"; fi; done
 had_old=0
@@ -262,6 +268,8 @@ export interface ApplyOptions {
   stageDir?: string;
   /** How to get root (default: `detectElevation`). */
   elevation?: Elevation;
+  /** The networking file's text the change was prepared from (null: there was none; default: read it now). */
+  base?: string | null;
   probe?: ElevationProbe;
   runner?: Runner;
 }
@@ -289,7 +297,11 @@ export async function applyNetworking(file: NetworkingFile, paths: LinuxVmnetPat
   const script = join(stage, 'apply-vmnets.sh');
   const leases = file.vnets().filter((n) => file.get(n)?.dhcp).map((n) => linuxLeasePath(paths.etcDir, n));
   await writeFile(prepared, file.toString(), { mode: 0o644 });
-  await writeFile(script, applyScript(prepared, paths, leases), { mode: 0o700 });
+  const baseText = opts.base !== undefined ? opts.base : await readNetworkingText(paths.etcDir);
+  const base = join(stage, 'networking.base');
+  if (baseText !== null && baseText !== undefined) await writeFile(base, baseText, { mode: 0o644 });
+  else await rm(base, { force: true });
+  await writeFile(script, applyScript(prepared, paths, leases, baseText === null || baseText === undefined ? '' : base), { mode: 0o700 });
   await chmod(prepared, 0o644);
   const printed = `sudo /bin/sh ${shQuote(script)}`;
   const elevation = opts.elevation ?? (await detectElevation(paths, opts.probe));
@@ -307,6 +319,13 @@ export async function applyNetworking(file: NetworkingFile, paths: LinuxVmnetPat
       }
       if (ROOT_REFUSAL.test(said)) throw needsRoot(printed, 'vmware-networks refused to run without root');
       const said3 = e.tail(3) || `exit code ${e.exitCode}`;
+      if (e.exitCode === 5) {
+        throw new HypervisorError(
+          `${networkingPath(paths.etcDir)} changed since this network step was prepared (another lab or the Virtual Network Editor), so nothing was changed.`,
+          'conflict',
+          'Start the lab again: the step is prepared anew from the current settings.',
+        );
+      }
       if (e.exitCode === 4) {
         throw new HypervisorError(
           `The new VMware network settings were written, but the VMware network service did not start again. It said: ${said3}`,

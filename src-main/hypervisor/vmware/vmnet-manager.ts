@@ -17,7 +17,7 @@ import { intToIp, ipToInt, parseCidr } from './ipv4.js';
 import { readNetworkRecord, writeNetworkRecord, type NetworkRecord, type PreviousVmnet } from './lab-store.js';
 import type { VmrunClient } from './vmrun-client.js';
 import type { HostNetwork } from './vmrun-parsers.js';
-import { applyNetworking, linuxLeasePath, readNetworking, type ElevationProbe, type NetworkingFile } from './vmnet-linux.js';
+import { applyNetworking, linuxLeasePath, NetworkingFile, readNetworking, readNetworkingText, type ElevationProbe } from './vmnet-linux.js';
 import { ensureWindowsVnet, removeWindowsVnet } from './vmnet-windows.js';
 
 export interface VmnetManagerOptions {
@@ -247,9 +247,11 @@ export class VmnetManager {
   /** Linux: edit the networking file and apply it in one root step. Windows: vnetlib to `want`. */
   private async apply(lab: LabRef, want: Observed & { index: number }, seen: Observed | undefined, opts: OpOptions, edit: (file: NetworkingFile) => void): Promise<void> {
     if (this.o.platform === 'linux') {
-      const file = await readNetworking(this.o.etcDir);
+      const base = (await readNetworkingText(this.o.etcDir)) ?? null;
+      const file = NetworkingFile.parse(base ?? 'VERSION=1,0\n');
       edit(file);
       await applyNetworking(file, { etcDir: this.o.etcDir, vmwareNetworks: this.o.vmwareNetworks }, {
+        base,
         stageDir: `${lab.dir}/vmnet-apply`,
         ...(this.o.elevation ? { probe: this.o.elevation } : {}),
         ...(opts.signal ? { signal: opts.signal } : {}),
@@ -323,9 +325,10 @@ export class VmnetManager {
   private async restore(lab: LabRef, index: number, previous: PreviousVmnet, opts: OpOptions): Promise<void> {
     if (this.o.platform === 'linux') {
       const lines = previous.linux ?? [];
-      const file = await readNetworking(this.o.etcDir);
-      file.restoreVnet(index, lines);
+      const base = (await readNetworkingText(this.o.etcDir)) ?? null;
+      const file = NetworkingFile.parse(base ?? 'VERSION=1,0\n').restoreVnet(index, lines);
       await applyNetworking(file, { etcDir: this.o.etcDir, vmwareNetworks: this.o.vmwareNetworks }, {
+        base,
         stageDir: `${lab.dir}/vmnet-apply`,
         ...(this.o.elevation ? { probe: this.o.elevation } : {}),
         ...(opts.signal ? { signal: opts.signal } : {}),
