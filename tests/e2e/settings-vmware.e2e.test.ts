@@ -8,6 +8,8 @@
  *   typed with a wrong path is flagged as it is typed and refused on Save
  *   with the backend's message; the right path is accepted and saved with
  *   the VMware config folder into the settings file the CLI reads.
+ * - Doctor (quick) on the Settings screen; a template in one step from a
+ *   small OVA (fake ovftool beside the fake vmrun), which joins the list.
  * - Provision on VMware, VMs only: the blueprint's vmnet8 (192.168.20.0/24)
  *   clashes with the host's; the confirm dialog says other VMs on vmnet8 are
  *   affected; "Reconfigure vmnet8" starts `up`, and the VMs are cloned by the
@@ -19,11 +21,12 @@
  * gives guest addresses only after an hour, so the step then waits. The test
  * cancels it once every VM is cloned and started, then brings the lab down.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createFakeVmwareHost, DEFAULT_NETWORKING, FAKE_VMRUN, type FakeVmwareHost } from '../fake-vmrun/fake-env';
+import { buildOva } from '../fake-vmrun/ova';
 import { screenshot } from './support/harness';
 import { DesignPage } from './support/pages';
 import { openVmwareSession, type VmwareSession } from './vmware-session';
@@ -32,6 +35,7 @@ const LAB = 'lb-pair-minimal';
 const VMS = ['lb1', 'lb2', 'app1'];
 
 let host: FakeVmwareHost;
+let tmpRoot: string;
 let dataDir: string;
 let labsDir: string;
 let s: VmwareSession;
@@ -52,8 +56,12 @@ const fakeState = (): FakeState => JSON.parse(readFileSync(join(host.stateDir, '
 beforeAll(async () => {
   // Addresses an hour away: the SSH step waits and never sends a packet.
   host = await createFakeVmwareHost({ FAKE_VMRUN_IP_DELAY_MS: '3600000', FAKE_VMRUN_GUI_HOLD_MS: '300' });
-  dataDir = mkdtempSync(join(tmpdir(), 'halab-e2e-data-'));
-  labsDir = mkdtempSync(join(tmpdir(), 'halab-e2e-labs-'));
+  // One temp folder for the data folder, the labs folder and the one-step templates (made beside the labs folder).
+  tmpRoot = mkdtempSync(join(tmpdir(), 'halab-e2e-vmware-'));
+  dataDir = join(tmpRoot, 'data');
+  labsDir = join(tmpRoot, 'labs');
+  mkdirSync(dataDir);
+  mkdirSync(labsDir);
   setEnv('HALAB_DATA_DIR', dataDir);
   setEnv('HALAB_LABS_DIR', labsDir);
   // VMware labs are refused as root (they would be root's, invisible to the user's Workstation);
@@ -73,7 +81,7 @@ afterAll(async () => {
     if (v === undefined) delete process.env[k];
     else process.env[k] = v;
   }
-  for (const d of [dataDir, labsDir]) if (d) rmSync(d, { recursive: true, force: true });
+  if (tmpRoot) rmSync(tmpRoot, { recursive: true, force: true });
 }, 120_000);
 
 // On a failure: a screenshot and the provisioning log, to see what the student would have seen.
@@ -177,6 +185,11 @@ describe('VMware from the window: Settings, then Provision', () => {
     for (const vm of VMS) {
       await page.locator(`[data-testid="vm-row-${vm}"][data-done="2"]`).filter({ hasText: `wait for SSH on ${vm}` }).waitFor({ timeout: 120_000 });
     }
+    // The Power column follows while provisioning runs.
+    for (const vm of VMS) await page.getByTestId(`vm-row-${vm}`).locator('.power-running').waitFor({ timeout: 20_000 });
+    // Sealed off the network: every SSH attempt on a static address failed on the spot.
+    const log = (await page.getByTestId('provision-log').locator('.log-line').allTextContents()).filter((l) => /SSH to \d/.test(l));
+    for (const l of log) expect(l).toContain('ENETUNREACH');
     await dismissToasts();
     await screenshot(page, '63-provision-vmware-cloned');
 
@@ -215,6 +228,55 @@ describe('VMware from the window: Settings, then Provision', () => {
     const left = Object.values(fakeState().vms).filter((v) => v.vmx.startsWith(labsDir) && existsSync(v.vmx));
     expect(left.map((v) => v.vmx)).toEqual([]);
     expect(readFileSync(join(host.etcDir, 'networking'), 'utf8')).toBe(DEFAULT_NETWORKING);
+  });
+
+  it('runs the Doctor (quick) on the Settings screen: one line per check, with what to do', async () => {
+    const page = s.page;
+    await page.getByTestId('nav-settings').click();
+    await page.getByTestId('doctor-provider-vmware').click();
+    await expect(page.getByTestId('doctor-with-lab').isChecked()).resolves.toBe(true);
+    await page.getByTestId('doctor-quick').click();
+    const report = page.getByTestId('doctor-report');
+    await report.waitFor({ timeout: 60_000 });
+    await page.locator('[data-testid="doctor-line-vmrun"][data-level="ok"]').filter({ hasText: '1.17.0' }).waitFor();
+    await page.locator('[data-testid="doctor-line-vmrun-list"][data-level="ok"]').waitFor();
+    await page.locator('[data-testid="doctor-line-template:ubuntu-22.04"]').waitFor();
+    // vmnet8 is back on 172.16.86.0/24 after Down: the blueprint's 192.168.20.0/24 clashes again, and the line says what to do.
+    const vmnet8 = page.locator('[data-testid="doctor-line-vmnet8-subnet"]:not([data-level="ok"])');
+    await vmnet8.waitFor();
+    await expect(vmnet8.textContent()).resolves.toMatch(/172\.16\.86\.0.*Fix: /s);
+    await expect(report.getAttribute('data-ok')).resolves.toBe('no');
+    await page.getByTestId('doctor').scrollIntoViewIfNeeded();
+    await dismissToasts();
+    await screenshot(page, '64-doctor-quick');
+  });
+
+  it('creates the Ubuntu 22.04 template in one step from an OVA; the new template shows in the list', async () => {
+    const page = s.page;
+    const ova = join(host.root, 'ubuntu-22.04-server-cloudimg-amd64.ova');
+    await buildOva(ova);
+    await page.getByTestId('nav-settings').click();
+    await page.getByTestId('template-from').fill(ova);
+    await page.getByTestId('template-create').click();
+    const task = page.getByTestId('template-task');
+    await task.waitFor({ timeout: 30_000 });
+    await page.locator('[data-testid="template-task"]:not([data-state="running"])').waitFor({ timeout: 120_000 });
+    await expect(task.getAttribute('data-state'), (await task.textContent()) ?? '').resolves.toBe('done');
+    await task.filter({ hasText: 'Template ubuntu-22.04 is ready' }).waitFor();
+    const file = JSON.parse(readFileSync(join(dataDir, 'settings.json'), 'utf8')) as { templates: Record<string, string> };
+    const made = file.templates['ubuntu-22.04']!;
+    expect(made).not.toBe(host.template);
+    expect(made.startsWith(join(tmpRoot, 'templates'))).toBe(true);
+    expect(made).toMatch(/\.vmx$/);
+    expect(existsSync(made)).toBe(true);
+    // The row follows the saved list, and its check is ok.
+    await expect(page.locator('[data-testid="template-row"][data-os="ubuntu-22.04"] [data-testid="template-path"]').inputValue()).resolves.toBe(made);
+    await page.locator('[data-testid="check-template:ubuntu-22.04"][data-level="ok"]').waitFor({ timeout: 15_000 });
+    await page.locator('[data-testid="settings-dirty"][data-dirty="no"]').waitFor();
+    // The fake vmrun holds the template's snapshot for linked clones.
+    expect(fakeState().vms[made]?.snapshots.map((x) => x.name)).toContain('halab-base');
+    await dismissToasts();
+    await screenshot(page, '65-template-created');
   });
 });
 

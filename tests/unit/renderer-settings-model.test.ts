@@ -73,14 +73,23 @@ describe('the Settings form model', () => {
     expect(worst([check.fields[0]!])).toBe('ok');
   });
 
-  it('adds a template created by the one-step task to the rows the user sees, keeping their edits', () => {
-    const d = { ...draftFrom(saved), templates: [newRow('ubuntu-22.04', '/edited.vmx')] };
-    const after = mergeTemplates(d, { ...saved, templates: { 'ubuntu-22.04': '/vms/u22/u22.vmx', 'ubuntu-22.04-cloud': '/labs/templates/u.vmx' } });
-    expect(after.templates.map(({ os, path }) => [os, path])).toEqual([
-      ['ubuntu-22.04', '/edited.vmx'],
-      ['ubuntu-22.04-cloud', '/labs/templates/u.vmx'],
+  it('shows a template saved by the one-step task in the rows, keeping a row the user is editing', () => {
+    const after: Settings = { ...saved, templates: { 'ubuntu-22.04': '/labs/templates/ubuntu-22.04/ubuntu-22.04.vmx', 'debian-12': '/labs/templates/debian-12/debian-12.vmx' } };
+    // Rows as saved: the new path replaces the old one, the new OS joins.
+    const untouched = mergeTemplates(draftFrom(saved), saved, after);
+    expect(untouched.templates.map(({ os, path }) => [os, path])).toEqual([
+      ['ubuntu-22.04', '/labs/templates/ubuntu-22.04/ubuntu-22.04.vmx'],
+      ['debian-12', '/labs/templates/debian-12/debian-12.vmx'],
     ]);
-    expect(mergeTemplates(d, saved)).toBe(d);
+    expect(isDirty(untouched, after)).toBe(false);
+    // A row being edited stays as typed.
+    const editing = { ...draftFrom(saved), templates: [newRow('ubuntu-22.04', '/edited.vmx')] };
+    expect(mergeTemplates(editing, saved, after).templates.map(({ os, path }) => [os, path])).toEqual([
+      ['ubuntu-22.04', '/edited.vmx'],
+      ['debian-12', '/labs/templates/debian-12/debian-12.vmx'],
+    ]);
+    const same = draftFrom(saved);
+    expect(mergeTemplates(same, saved, saved)).toBe(same);
   });
 
   it('makes "Settings" in backend advice a link, and reads a clash for the dialog', () => {

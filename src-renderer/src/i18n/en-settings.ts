@@ -70,7 +70,7 @@ export const enSettings = {
   'doctor.runningFull': 'Booting a throwaway clone of each template… this takes about a minute.',
   'doctor.failed': 'The doctor could not run: {reason}',
   'doctor.allOk': 'All {count} checks passed for {provider}.',
-  'doctor.notOk': '{errors} errors and {warnings} warnings for {provider}. Each line says what to do.',
+  'doctor.notOk': '{provider}: errors {errors}, warnings {warnings}. Each line says what to do.',
   'doctor.never': 'Not run yet.',
   'doctor.cli': 'From a terminal: halab doctor --provider {provider}',
   'template.title': 'Template in one step',

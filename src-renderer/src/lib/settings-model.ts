@@ -167,12 +167,27 @@ export function preflightLines(r: PreflightResult): CheckLine[] {
   return r.lines.filter((l) => l.level !== 'ok' && !(l.id === 'vmnet8-subnet' && clashed.has('vmnet8')) && !(l.id.startsWith('vmnet:') && clashed.has(l.id.slice('vmnet:'.length))));
 }
 
-/** After a template task: the saved templates added to the draft's rows (rows the user is editing are kept). */
-export function mergeTemplates(d: SettingsDraft, saved: Settings): SettingsDraft {
-  const have = new Set(d.templates.map((r) => r.os.trim()));
-  const extra = Object.entries(saved.templates ?? {}).filter(([os]) => !have.has(os));
-  if (!extra.length) return d;
-  return { ...d, templates: [...d.templates, ...extra.map(([os, path]) => newRow(os, path))] };
+/**
+ * After a template task saved a template: the rows the user sees follow the
+ * saved list. A row still as it was saved takes the new path; a new OS name
+ * is added; a row the user is editing is kept as typed.
+ */
+export function mergeTemplates(d: SettingsDraft, before: Settings | undefined, after: Settings): SettingsDraft {
+  const was = before?.templates ?? {};
+  const now = after.templates ?? {};
+  let changed = false;
+  const rows = d.templates.map((r) => {
+    const os = r.os.trim();
+    if (now[os] !== undefined && now[os] !== r.path && was[os] === r.path) {
+      changed = true;
+      return { ...r, path: now[os] };
+    }
+    return r;
+  });
+  const have = new Set(rows.map((r) => r.os.trim()));
+  const extra = Object.entries(now).filter(([os]) => !have.has(os));
+  if (!extra.length && !changed) return d;
+  return { ...d, templates: [...rows, ...extra.map(([os, path]) => newRow(os, path))] };
 }
 
 /** The worst level of a set of check lines (for a summary badge). */

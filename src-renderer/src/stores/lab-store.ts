@@ -208,10 +208,23 @@ function trim(p: Record<string, TaskProgress>): Record<string, TaskProgress> {
   return Object.fromEntries(keys.slice(keys.length - KEEP_TASKS).map((k) => [k, p[k]!]));
 }
 
+/** VM steps that change what `lab:status` reports (power, addresses). */
+const CHANGES_STATUS = /^vm:[^:]+:(create|start|system)$/;
+let statusTimer: ReturnType<typeof setTimeout> | undefined;
+
 /** Listen to the lab events of the backend; returns the unsubscribe function. */
 export function subscribeLabEvents(): () => void {
   const offs = [
-    api().on('lab:step', (e) => useLab.getState().onStep(e)),
+    api().on('lab:step', (e) => {
+      useLab.getState().onStep(e);
+      // While the open lab is provisioned, the Power and Addresses columns follow (at most once a second).
+      if (e.type === 'done' && CHANGES_STATUS.test(e.step) && useApp.getState().tasks[e.taskId]?.lab === useEditor.getState().validation.resolved?.name && !statusTimer) {
+        statusTimer = setTimeout(() => {
+          statusTimer = undefined;
+          void useLab.getState().refreshStatus();
+        }, 1000);
+      }
+    }),
     api().on('drill:finished', (e) => useLab.getState().onDrillFinished(e)),
     // A finished up/down changes the lab: ask again what is running.
     api().on('task:update', (t) => {

@@ -205,7 +205,7 @@ export const useSettings = create<SettingsState>()((set, get) => {
       if (t.kind !== 'template' || t.state !== 'done') return;
       void call('settings:get', {}).then(
         (saved) => {
-          set({ saved, draft: mergeTemplates(get().draft, saved) });
+          set({ saved, draft: mergeTemplates(get().draft, get().saved, saved) });
           void get().checkNow();
         },
         (e: unknown) => set({ loadError: failure(e) }),

@@ -56,7 +56,7 @@ export function DoctorPanel() {
       {doctor.error && <FailureNote failure={doctor.error} textKey="doctor.failed" testId="doctor-error" />}
       {report && counts && !doctor.running && (
         <div data-testid="doctor-report" data-ok={report.ok ? 'yes' : 'no'}>
-          <p className={report.ok ? 'doctor-summary ok' : 'doctor-summary bad'}>
+          <p className={`doctor-summary ${report.ok ? 'ok' : counts.errors ? 'bad' : 'warn'}`} data-testid="doctor-summary">
             {report.ok ? t('doctor.allOk', { count: report.lines.length, provider: t(`provider.${report.provider}`) }) : t('doctor.notOk', { errors: counts.errors, warnings: counts.warnings, provider: t(`provider.${report.provider}`) })}
           </p>
           <div className="doctor-lines">
