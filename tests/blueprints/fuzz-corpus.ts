@@ -203,7 +203,10 @@ const MUTATIONS: ((lines: string[], r: Rnd) => string[])[] = [
     if (k === 0) out[i] = (out[i] as string).replace(/vmnet\d+/, pick(r, ['lan', '_net', '-x', 'VMnet3', 'vmnet300', 'vmnet25']));
     else if (k === 1) out.splice(i + 1, 0, '    hostAddress: 192.168.10.5');
     else if (k === 2) out.splice(i + 1, 0, '    natGateway: 192.168.10.3');
-    else out.splice(i + 1, 0, '    type: bridged');
+    else {
+      const t = out.findIndex((x, j) => j > i && /^\s*type: /.test(x));
+      if (t > 0) out[t] = (out[t] as string).replace(/type: .*/, 'type: bridged');
+    }
     return out;
   },
 ];

@@ -4,7 +4,7 @@
  */
 import { cidrOverlap, formatIpv4, isPrivateCidr, isVmwareStaticMac, parseCidr, parseIpv4, parseMac } from './ip';
 import type { Issue } from './issues';
-import { resolveNetwork, type ResolvedNetwork } from './model';
+import { defaultDhcp, resolveNetwork, type ResolvedNetwork } from './model';
 import type { Lab } from './schema';
 
 export const HOSTNAME_RE = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -56,7 +56,7 @@ export function checkNetworks(ctx: NetContext): void {
       if (s === undefined) err(ctx, 'ip-syntax', [...at, 'dhcp', 'start'], `DHCP start "${n.dhcp.start}" is not an IPv4 address.`, `Write it like ${formatIpv4(r.cidr.network + 128)}.`);
       if (e === undefined) err(ctx, 'ip-syntax', [...at, 'dhcp', 'end'], `DHCP end "${n.dhcp.end}" is not an IPv4 address.`, `Write it like ${formatIpv4(r.cidr.broadcast - 1)}.`);
       if (s !== undefined && e !== undefined) {
-        if (((s & r.cidr.mask) >>> 0) !== r.cidr.network || ((e & r.cidr.mask) >>> 0) !== r.cidr.network) err(ctx, 'dhcp-outside-subnet', [...at, 'dhcp'], `DHCP pool ${n.dhcp.start}–${n.dhcp.end} is not inside ${n.subnet}.`);
+        if (((s & r.cidr.mask) >>> 0) !== r.cidr.network || ((e & r.cidr.mask) >>> 0) !== r.cidr.network) err(ctx, 'dhcp-outside-subnet', [...at, 'dhcp'], `DHCP pool ${n.dhcp.start}–${n.dhcp.end} is not inside ${n.subnet}.`, defaultDhcp(r.cidr) ? `Use ${defaultDhcp(r.cidr)!.start}–${defaultDhcp(r.cidr)!.end}, or remove dhcp for the default.` : 'Set dhcp: none; this subnet is too small for a pool.');
         else if (s > e) err(ctx, 'dhcp-range-order', [...at, 'dhcp'], `DHCP pool starts (${n.dhcp.start}) after it ends (${n.dhcp.end}).`, 'Swap start and end.');
         else {
           for (const [label, a] of [['host address', r.hostAddress], ['NAT gateway', r.natGateway]] as const) {
