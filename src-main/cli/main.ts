@@ -20,7 +20,14 @@ Blueprints
   plan FILE [--provider P] [--json] What would be built: VMs, VMnets, NICs, addresses, services, totals.
   export FILE [--format yaml|json] [--output OUT]
                                     Write the blueprint as YAML (comments kept) or JSON.
-  graph FILE                        The topology as a Mermaid flowchart.
+  graph FILE [--format mermaid|svg|png] [--output OUT] [--lang en|ko]
+                                    The topology as a Mermaid flowchart, or as a picture (SVG, or PNG
+                                    through headless Chromium) with VMs, addresses, VMnets, VIP, replication.
+  report FILE [--lang en|ko] [--format html|md|pdf] [--output OUT]
+                                    The document to hand in: topology, plan (IP table, resources), the last
+                                    provisioning result and every drill report of the lab. PDF through
+                                    headless Chromium (says so where there is none). Language: --lang,
+                                    else LANG/LC_ALL.
 
 Labs
   up FILE [--provider vmware|linux] [--stage vms|all] [--concurrency N] [--reconfigure-vmnet8]
@@ -96,7 +103,18 @@ const COMMANDS: Record<string, Command> = {
     positionals: 1,
     run: async ([f], fl) => (await blueprint()).exportCommand(f, fl as { format?: string; output?: string }),
   },
-  graph: { usage: 'halab graph FILE', options: {}, positionals: 1, run: async ([f]) => (await blueprint()).graphCommand(f) },
+  graph: {
+    usage: 'halab graph FILE [--format mermaid|svg|png] [--output OUT] [--lang en|ko]',
+    options: { format: { type: 'string', short: 'f' }, output: { type: 'string', short: 'o' }, lang: { type: 'string' } },
+    positionals: 1,
+    run: async ([f], fl) => (await blueprint()).graphCommand(f, fl as { format?: string; output?: string; lang?: string }),
+  },
+  report: {
+    usage: 'halab report FILE [--lang en|ko] [--format html|md|pdf] [--output OUT]',
+    options: { format: { type: 'string', short: 'f' }, output: { type: 'string', short: 'o' }, lang: { type: 'string' } },
+    positionals: 1,
+    run: async ([f], fl, signal) => (await import('./commands/report')).reportCommand(f, fl as { format?: string; output?: string; lang?: string }, signal),
+  },
   up: {
     usage: 'halab up FILE [--provider vmware|linux] [--stage vms|all] [--concurrency N] [--reconfigure-vmnet8] [--verbose] [--json]',
     options: { provider: { type: 'string' }, stage: { type: 'string' }, concurrency: { type: 'string' }, 'reconfigure-vmnet8': { type: 'boolean' }, verbose: { type: 'boolean' }, json: { type: 'boolean' } },

@@ -1,69 +1,102 @@
 /**
  * A drill report as Markdown (to hand in) and as one self-contained HTML
- * file with its charts drawn as inline SVG (no scripts, no external files).
+ * file with the lab's topology picture and its charts drawn as inline SVG
+ * (no scripts, no external files) and a print stylesheet (A4, no page
+ * break inside a chart or table). English or Korean headings and labels
+ * (`lang`); the texts the drill recorded are shown as recorded.
+ * `renderDrillSectionHtml` is the same report as a section of the lab
+ * report (`halab report`).
  */
+import { rt, type ReportKey, type ReportLanguage } from '../report/catalog';
+import { TOPOLOGY_FONTS } from '../shared/blueprint/topology-svg';
 import { bucketize, type DrillReport } from '../shared/drills/report';
 
-const ms = (v: number | undefined) => (v === undefined ? '—' : v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : `${v} ms`);
-const esc = (t: string) => t.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] as string);
+export interface DrillRenderOptions {
+  lang?: ReportLanguage;
+  /** The lab's topology picture (`toTopologySvg`), embedded above the report. */
+  topologySvg?: string;
+}
 
-function measurementRows(r: DrillReport): [string, string][] {
+const ms = (v: number | undefined) => (v === undefined ? '—' : v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : `${v} ms`);
+export const esc = (t: string) => t.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] as string);
+
+function measurementRows(r: DrillReport, lang: ReportLanguage): [string, string][] {
   const m = r.measurements;
   if (!m) return [];
+  const t = (k: ReportKey) => rt(lang, k);
   const rows: [string, string][] = [
-    ['Time to detection', ms(m.detectionMs)],
-    ['VIP move time', ms(m.vipMoveMs)],
-    ['VRRP master-down interval', ms(m.masterDownIntervalMs)],
-    ['Time to first success after the fault', ms(m.firstSuccessAfterFaultMs)],
-    ['Longest outage', ms(m.outageMs)],
-    ['Requests', String(m.requests)],
-    ['Failed requests', `${m.failed} (${m.failedPct} %)`],
-    ['Failed after the fault / in flight while it was injected', `${m.failedAfterFault} / ${m.inFlightAtFault}`],
-    ['Latency p50 / p95 / p99 / max', `${m.latency.p50} / ${m.latency.p95} / ${m.latency.p99} / ${m.latency.max} ms`],
-    ['Rows acknowledged / lost', `${m.rowsAcknowledged} / ${m.rowsLost ?? 'not counted (no database)'}`],
+    [t('m.detection'), ms(m.detectionMs)],
+    [t('m.vipMove'), ms(m.vipMoveMs)],
+    [t('m.masterDown'), ms(m.masterDownIntervalMs)],
+    [t('m.firstSuccess'), ms(m.firstSuccessAfterFaultMs)],
+    [t('m.outage'), ms(m.outageMs)],
+    [t('m.requests'), String(m.requests)],
+    [t('m.failed'), `${m.failed} (${m.failedPct} %)`],
+    [t('m.failedAfter'), `${m.failedAfterFault} / ${m.inFlightAtFault}`],
+    [t('m.latency'), `${m.latency.p50} / ${m.latency.p95} / ${m.latency.p99} / ${m.latency.max} ms`],
+    [t('m.rows'), `${m.rowsAcknowledged} / ${m.rowsLost ?? t('m.rowsNotCounted')}`],
   ];
-  if (m.promotedMs !== undefined) rows.push(['Replica promoted after', ms(m.promotedMs)]);
-  if (m.vipBackMs !== undefined) rows.push(['VIP back on the master after restore', ms(m.vipBackMs)]);
+  if (m.promotedMs !== undefined) rows.push([t('m.promoted'), ms(m.promotedMs)]);
+  if (m.vipBackMs !== undefined) rows.push([t('m.vipBack'), ms(m.vipBackMs)]);
   return rows;
 }
 
 const mark = (ok: boolean) => (ok ? '✅' : '❌');
+const verdictWord = (r: DrillReport, lang: ReportLanguage) => rt(lang, `verdict.${r.verdict}` as ReportKey);
 
-export function renderMarkdownReport(r: DrillReport): string {
+/** An SVG as a Markdown image (a data: URI, so the .md file stays one file). */
+export function svgImage(svg: string, alt: string): string {
+  return `![${alt.replace(/[[\]]/g, '')}](data:image/svg+xml;base64,${Buffer.from(svg, 'utf8').toString('base64')})`;
+}
+
+/** The body of the Markdown report, headings starting at `level` (1: its own document). */
+export function renderMarkdownSection(r: DrillReport, opts: DrillRenderOptions & { level?: number } = {}): string[] {
+  const lang = opts.lang ?? 'en';
+  const t = (k: ReportKey, p?: Record<string, string | number>) => rt(lang, k, p);
+  const h = '#'.repeat(opts.level ?? 1);
   const out: string[] = [
-    `# Drill report: ${r.title}`,
+    `${h} ${t('dr.title', { title: r.title })}`,
     '',
-    `- Lab: **${r.lab}** on ${r.provider}`,
-    `- Drill: \`${r.drill}\`, started ${r.startedAt}, ${ms(r.endAt)} in all`,
-    `- Verdict: **${r.verdict.toUpperCase()}** — ${r.verdictText}`,
-    '',
-    '## Hypothesis',
-    '',
-    r.hypothesis,
-    '',
-    '## Steady state before the fault',
-    '',
-    ...r.steadyState.map((c) => `- ${mark(c.ok)} ${c.name}: ${c.detail}`),
+    `- ${t('dr.lab')}: **${r.lab}** (${r.provider})`,
+    `- ${t('dr.drill')}: \`${r.drill}\`, ${t('dr.started', { at: r.startedAt })}, ${t('dr.inAll', { time: ms(r.endAt) })}`,
+    `- ${t('dr.verdict')}: **${verdictWord(r, lang)}** — ${r.verdictText}`,
     '',
   ];
-  if (r.fault) out.push('## Fault', '', `${r.fault} (at ${ms(r.faultAt)} from the start)`, '');
-  const rows = measurementRows(r);
-  if (rows.length) out.push('## Measurements', '', '| measure | value |', '| --- | --- |', ...rows.map(([k, v]) => `| ${k} | ${v} |`), '');
-  if (r.expectations.length) out.push('## Expectations', '', ...r.expectations.map((c) => `- ${mark(c.ok)} ${c.name}: ${c.detail}`), '');
-  if (r.events.length) out.push('## Timeline', '', '| t | event |', '| --- | --- |', ...r.events.map((e) => `| ${ms(e.t)} | ${e.message.replace(/\|/g, '\\|')} |`), '');
-  if (r.notes.length) out.push('## Notes', '', ...r.notes.map((n) => `- ${n}`), '');
-  return `${out.join('\n')}\n`;
+  if (opts.topologySvg) out.push(svgImage(opts.topologySvg, r.lab), '');
+  out.push(`${h}# ${t('dr.hypothesis')}`, '', r.hypothesis, '', `${h}# ${t('dr.steady')}`, '', ...r.steadyState.map((c) => `- ${mark(c.ok)} ${c.name}: ${c.detail}`), '');
+  if (r.fault) out.push(`${h}# ${t('dr.fault')}`, '', t('dr.faultAt', { fault: r.fault, time: ms(r.faultAt) }), '');
+  if (r.requests.length) out.push(`${h}# ${t('dr.requests')}`, '', svgImage(requestChart(r, lang), t('dr.requests')), '', svgImage(latencyChart(r, lang), t('dr.latency')), '');
+  const rows = measurementRows(r, lang);
+  if (rows.length) out.push(`${h}# ${t('dr.measurements')}`, '', `| ${t('dr.measure')} | ${t('dr.value')} |`, '| --- | --- |', ...rows.map(([k, v]) => `| ${k} | ${v} |`), '');
+  if (r.expectations.length) out.push(`${h}# ${t('dr.expectations')}`, '', ...r.expectations.map((c) => `- ${mark(c.ok)} ${c.name}: ${c.detail}`), '');
+  if (r.restore) out.push(`${h}# ${t('dr.restore')}`, '', `- ${mark(r.restore.ok)} ${r.restore.name}: ${r.restore.detail}`, '');
+  if (r.events.length) out.push(`${h}# ${t('dr.timeline')}`, '', `| t | ${t('dr.event')} |`, '| --- | --- |', ...r.events.map((e) => `| ${ms(e.t)} | ${e.message.replace(/\|/g, '\\|')} |`), '');
+  if (r.notes.length) out.push(`${h}# ${t('dr.notes')}`, '', ...r.notes.map((n) => `- ${n}`), '');
+  return out;
+}
+
+export function renderMarkdownReport(r: DrillReport, opts: DrillRenderOptions = {}): string {
+  return `${renderMarkdownSection(r, opts).join('\n')}\n`;
+}
+
+/** The time axis both charts share: past the restore line so its label fits. */
+function timeAxis(r: DrillReport) {
+  const buckets = bucketize(r.requests, 500);
+  const end = Math.max(buckets.length * 500, (r.restoreAt ?? 0) + 1500);
+  return { buckets, end };
+}
+
+function chartFrame(r: DrillReport, lang: ReportLanguage, w: number, h: number, end: number, body: string, label: string): string {
+  const line = (t: number | undefined, text: string, color: string) => (t === undefined ? '' : `<line x1="${((t / end) * w).toFixed(1)}" x2="${((t / end) * w).toFixed(1)}" y1="0" y2="${h - 20}" stroke="${color}" stroke-dasharray="4 3"/><text x="${((t / end) * w + 4).toFixed(1)}" y="12" font-size="11" fill="${color}">${esc(text)}</text>`);
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${w} ${h}" width="100%" font-family="${TOPOLOGY_FONTS.replace(/"/g, '&quot;')}" role="img" aria-label="${esc(label)}"><rect width="${w}" height="${h}" fill="#fff"/><line x1="0" x2="${w}" y1="${h - 20}" y2="${h - 20}" stroke="#999"/>${body}${line(r.faultAt, rt(lang, 'dr.chart.fault'), '#b03030')}${line(r.restoreAt, rt(lang, 'dr.chart.restore'), '#3060b0')}<text x="0" y="${h - 4}" font-size="11" fill="#666">0 s</text><text x="${w - 40}" y="${h - 4}" font-size="11" fill="#666">${(end / 1000).toFixed(0)} s</text></svg>`;
 }
 
 /** Requests over time: stacked ok/failed bars with fault and restore lines. */
-function requestChart(r: DrillReport): string {
-  const buckets = bucketize(r.requests, 500);
-  if (!buckets.length) return '<p>No load was sent.</p>';
+export function requestChart(r: DrillReport, lang: ReportLanguage = 'en'): string {
+  const { buckets, end } = timeAxis(r);
   const w = 720;
   const h = 200;
   const max = Math.max(1, ...buckets.map((b) => b.ok + b.failed));
-  // The time axis reaches past the restore line so its label fits.
-  const end = Math.max(buckets.length * 500, (r.restoreAt ?? 0) + 1500);
   const bw = (w * 500) / end;
   const y = (v: number) => h - 20 - (v / max) * (h - 40);
   const bars = buckets
@@ -71,36 +104,82 @@ function requestChart(r: DrillReport): string {
       const x = (i * bw).toFixed(1);
       const okTop = y(b.ok);
       const failTop = y(b.ok + b.failed);
-      return `<rect x="${x}" y="${okTop.toFixed(1)}" width="${(bw - 1).toFixed(1)}" height="${(h - 20 - okTop).toFixed(1)}" fill="#2e9d5b"><title>${b.ok} ok</title></rect>${b.failed ? `<rect x="${x}" y="${failTop.toFixed(1)}" width="${(bw - 1).toFixed(1)}" height="${(okTop - failTop).toFixed(1)}" fill="#d64545"><title>${b.failed} failed</title></rect>` : ''}`;
+      return `<rect x="${x}" y="${okTop.toFixed(1)}" width="${(bw - 1).toFixed(1)}" height="${(h - 20 - okTop).toFixed(1)}" fill="#2e9d5b"><title>${b.ok} ${esc(rt(lang, 'dr.chart.ok'))}</title></rect>${b.failed ? `<rect x="${x}" y="${failTop.toFixed(1)}" width="${(bw - 1).toFixed(1)}" height="${(okTop - failTop).toFixed(1)}" fill="#d64545"><title>${b.failed} ${esc(rt(lang, 'dr.chart.failed'))}</title></rect>` : ''}`;
     })
     .join('');
-  const line = (t: number | undefined, label: string, color: string) => (t === undefined ? '' : `<line x1="${((t / end) * w).toFixed(1)}" x2="${((t / end) * w).toFixed(1)}" y1="0" y2="${h - 20}" stroke="${color}" stroke-dasharray="4 3"/><text x="${((t / end) * w + 4).toFixed(1)}" y="12" font-size="11" fill="${color}">${label}</text>`);
-  return `<svg viewBox="0 0 ${w} ${h}" width="100%" role="img" aria-label="requests per half second"><line x1="0" x2="${w}" y1="${h - 20}" y2="${h - 20}" stroke="#999"/>${bars}${line(r.faultAt, 'fault', '#b03030')}${line(r.restoreAt, 'restore', '#3060b0')}<text x="0" y="${h - 4}" font-size="11" fill="#666">0 s</text><text x="${w - 40}" y="${h - 4}" font-size="11" fill="#666">${(end / 1000).toFixed(0)} s</text></svg>`;
+  const legend = `<rect x="${w - 150}" y="4" width="10" height="10" fill="#2e9d5b"/><text x="${w - 136}" y="13" font-size="11" fill="#333">${esc(rt(lang, 'dr.chart.ok'))}</text><rect x="${w - 80}" y="4" width="10" height="10" fill="#d64545"/><text x="${w - 66}" y="13" font-size="11" fill="#333">${esc(rt(lang, 'dr.chart.failed'))}</text>`;
+  return chartFrame(r, lang, w, h, end, bars + legend, rt(lang, 'dr.requests'));
 }
 
-export function renderHtmlReport(r: DrillReport): string {
-  const rows = measurementRows(r)
+/** p95 latency of successful requests per half second, as a line. */
+export function latencyChart(r: DrillReport, lang: ReportLanguage = 'en'): string {
+  const { buckets, end } = timeAxis(r);
+  const w = 720;
+  const h = 160;
+  const max = Math.max(1, ...buckets.map((b) => b.p95));
+  const x = (t: number) => ((t + 250) / end) * w;
+  const y = (v: number) => h - 20 - (v / max) * (h - 40);
+  const pts = buckets.filter((b) => b.ok > 0).map((b) => `${x(b.t).toFixed(1)},${y(b.p95).toFixed(1)}`);
+  const path = pts.length ? `<polyline points="${pts.join(' ')}" fill="none" stroke="#3b7dd8" stroke-width="2"/>` : '';
+  const scale = `<text x="4" y="${(y(max) + 12).toFixed(1)}" font-size="11" fill="#666">${max} ms</text>`;
+  return chartFrame(r, lang, w, h, end, path + scale, rt(lang, 'dr.latency'));
+}
+
+/** The CSS of both documents: screen and print (A4, nothing cut in half). */
+export const REPORT_CSS = `body{font:14px/1.55 ${TOPOLOGY_FONTS};max-width:980px;margin:2em auto;padding:0 1em;color:#222;word-break:keep-all;overflow-wrap:anywhere}
+h1{font-size:1.6em}h2{font-size:1.3em;margin-top:1.6em}h3{font-size:1.1em}
+.verdict{padding:.6em 1em;border-radius:6px;font-weight:600}.passed{background:#e3f6e9}.failed,.error{background:#fbe4e4}.refused{background:#fff4d6}
+table{border-collapse:collapse;width:100%;font-size:13px}th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #e4e4e4;vertical-align:top}thead th{background:#f3f5f8}
+li.ok{color:#1d6b3d}li.bad{color:#a52a2a}code{font-family:ui-monospace,'DejaVu Sans Mono',monospace}
+figure{margin:1em 0}figure svg{max-width:100%;height:auto;border:1px solid #e4e4e4;border-radius:6px}figcaption{color:#666;font-size:12px}
+.drill{border-top:2px solid #ccd;margin-top:2em}
+@page{size:A4;margin:14mm 12mm}
+@media print{body{max-width:none;margin:0;padding:0;font-size:11pt}a{color:inherit;text-decoration:none}
+h1,h2,h3{break-after:avoid}figure,svg,table,tr,.verdict,li{break-inside:avoid}
+.drill{break-before:page;border-top:none}
+.verdict,thead th,figure svg{-webkit-print-color-adjust:exact;print-color-adjust:exact}}`;
+
+/** The report as an HTML section (headings from `level`), for this file and the lab report. */
+export function renderDrillSectionHtml(r: DrillReport, opts: DrillRenderOptions & { level?: number } = {}): string {
+  const lang = opts.lang ?? 'en';
+  const t = (k: ReportKey, p?: Record<string, string | number>) => rt(lang, k, p);
+  const l = opts.level ?? 1;
+  const H = (n: number, text: string) => `<h${Math.min(6, l + n)}>${esc(text)}</h${Math.min(6, l + n)}>`;
+  const rows = measurementRows(r, lang)
     .map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`)
     .join('');
   const list = (cs: DrillReport['expectations']) => cs.map((c) => `<li class="${c.ok ? 'ok' : 'bad'}">${c.ok ? '✔' : '✘'} <b>${esc(c.name)}</b>: ${esc(c.detail)}</li>`).join('');
   const events = r.events.map((e) => `<tr><td>${esc(ms(e.t))}</td><td>${esc(e.message)}</td></tr>`).join('');
+  return `<section class="drill" id="drill-${esc(r.id)}">
+${H(0, t('dr.title', { title: r.title }))}
+<p>${esc(t('dr.lab'))} <b>${esc(r.lab)}</b> (${esc(r.provider)}) · ${esc(t('dr.drill'))} <code>${esc(r.drill)}</code> · ${esc(t('dr.started', { at: r.startedAt }))} · ${esc(t('dr.inAll', { time: ms(r.endAt) }))}</p>
+<p class="verdict ${r.verdict}">${esc(verdictWord(r, lang))}: ${esc(r.verdictText)}</p>
+${opts.topologySvg ? `<figure class="topology">${opts.topologySvg}</figure>` : ''}
+${H(1, t('dr.hypothesis'))}<p>${esc(r.hypothesis)}</p>
+${H(1, t('dr.steady'))}<ul>${list(r.steadyState)}</ul>
+${r.fault ? `${H(1, t('dr.fault'))}<p>${esc(t('dr.faultAt', { fault: r.fault, time: ms(r.faultAt) }))}</p>` : ''}
+${H(1, t('dr.requests'))}${r.requests.length ? `<figure>${requestChart(r, lang)}</figure><figure>${latencyChart(r, lang)}<figcaption>${esc(t('dr.latency'))}</figcaption></figure>` : `<p>${esc(t('dr.noLoad'))}</p>`}
+${rows ? `${H(1, t('dr.measurements'))}<table>${rows}</table>` : ''}
+${r.expectations.length ? `${H(1, t('dr.expectations'))}<ul>${list(r.expectations)}</ul>` : ''}
+${r.restore ? `${H(1, t('dr.restore'))}<ul>${list([r.restore])}</ul>` : ''}
+${events ? `${H(1, t('dr.timeline'))}<table><thead><tr><th>t</th><th>${esc(t('dr.event'))}</th></tr></thead>${events}</table>` : ''}
+${r.notes.length ? `${H(1, t('dr.notes'))}<ul>${r.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : ''}
+</section>`;
+}
+
+/** A self-contained HTML page around `body`. */
+export function htmlDocument(lang: ReportLanguage, title: string, body: string): string {
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${esc(r.title)} — drill report</title>
+<html lang="${lang}"><head><meta charset="utf-8"><title>${esc(title)}</title>
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<style>body{font:14px/1.5 system-ui,sans-serif;max-width:820px;margin:2em auto;padding:0 1em;color:#222}h1{font-size:1.5em}
-.verdict{padding:.6em 1em;border-radius:6px;font-weight:600}.passed{background:#e3f6e9}.failed,.error{background:#fbe4e4}.refused{background:#fff4d6}
-table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #eee}li.ok{color:#1d6b3d}li.bad{color:#a52a2a}</style></head>
-<body><h1>${esc(r.title)}</h1>
-<p>Lab <b>${esc(r.lab)}</b> on ${esc(r.provider)} · drill <code>${esc(r.drill)}</code> · ${esc(r.startedAt)}</p>
-<p class="verdict ${r.verdict}">${esc(r.verdict.toUpperCase())}: ${esc(r.verdictText)}</p>
-<h2>Hypothesis</h2><p>${esc(r.hypothesis)}</p>
-<h2>Steady state</h2><ul>${list(r.steadyState)}</ul>
-${r.fault ? `<h2>Fault</h2><p>${esc(r.fault)}</p>` : ''}
-<h2>Requests through the VIP</h2>${requestChart(r)}
-${rows ? `<h2>Measurements</h2><table>${rows}</table>` : ''}
-${r.expectations.length ? `<h2>Expectations</h2><ul>${list(r.expectations)}</ul>` : ''}
-${events ? `<h2>Timeline</h2><table>${events}</table>` : ''}
-${r.notes.length ? `<h2>Notes</h2><ul>${r.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : ''}
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>${REPORT_CSS}</style></head>
+<body>${body}
 </body></html>
 `;
+}
+
+export function renderHtmlReport(r: DrillReport, opts: DrillRenderOptions = {}): string {
+  const lang = opts.lang ?? 'en';
+  return htmlDocument(lang, rt(lang, 'dr.title', { title: r.title }), renderDrillSectionHtml(r, opts));
 }

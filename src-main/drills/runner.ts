@@ -22,6 +22,7 @@ import type { MonitorEvent } from '../shared/monitor/types';
 import { DRILL_DEFS, vipRoles, type DrillEnv } from './catalog';
 import { LoadGenerator } from './load';
 import { renderHtmlReport, renderMarkdownReport } from './report-render';
+import { toTopologySvg } from '../shared/blueprint/topology-svg';
 
 export interface RunDrillOptions {
   hv: Hypervisor;
@@ -205,8 +206,9 @@ export async function runDrill(o: RunDrillOptions): Promise<DrillOutcome> {
     await pool.closeAll();
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
-    await writeFile(join(dir, 'report.md'), renderMarkdownReport(report));
-    await writeFile(join(dir, 'report.html'), renderHtmlReport(report));
+    const topologySvg = toTopologySvg(o.resolved);
+    await writeFile(join(dir, 'report.md'), renderMarkdownReport(report, { topologySvg }));
+    await writeFile(join(dir, 'report.html'), renderHtmlReport(report, { topologySvg }));
     log(`report written to ${dir}`);
     return { report, dir };
   }

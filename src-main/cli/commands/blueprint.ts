@@ -114,9 +114,44 @@ export async function exportCommand(file: string | undefined, flags: { format?: 
   return code;
 }
 
-export async function graphCommand(file: string | undefined): Promise<number> {
+/** `halab graph FILE [--format mermaid|svg|png] [--output OUT] [--lang en|ko]`. */
+export async function graphCommand(file: string | undefined, flags: { format?: string; output?: string; lang?: string } = {}): Promise<number> {
+  const format = flags.format ?? 'mermaid';
+  if (format !== 'mermaid' && format !== 'svg' && format !== 'png') throw new UsageError(`--format must be mermaid, svg or png, not "${format}".`);
+  const { pickLanguage, LanguageError } = await import('../../report/catalog');
+  let lang;
+  try {
+    lang = pickLanguage(flags.lang);
+  } catch (e) {
+    if (e instanceof LanguageError) throw new UsageError(e.message);
+    throw e;
+  }
+  if (format === 'png' && !flags.output && process.stdout.isTTY) throw new UsageError('A PNG is a binary file: give --output FILE.png (or redirect the output to a file).');
   const l = await loadAndValidate(file);
   const code = reportIssues(l);
-  if (l.result.resolved) process.stdout.write(toMermaid(l.result.resolved));
+  if (!l.result.resolved) return code;
+  let out: string | Buffer;
+  if (format === 'mermaid') out = toMermaid(l.result.resolved);
+  else {
+    const { toTopologySvg, TOPOLOGY_LABELS_EN, TOPOLOGY_LABELS_KO } = await import('../../shared/blueprint/topology-svg');
+    const svg = toTopologySvg(l.result.resolved, { labels: lang === 'ko' ? TOPOLOGY_LABELS_KO : TOPOLOGY_LABELS_EN });
+    if (format === 'svg') out = svg;
+    else {
+      const { svgToPng, ChromiumMissingError } = await import('../../report/chromium');
+      try {
+        out = await svgToPng(svg);
+      } catch (e) {
+        if (e instanceof ChromiumMissingError) {
+          process.stderr.write(`${style.red('failed:')} ${e.message}\n`);
+          return EXIT.failed;
+        }
+        throw e;
+      }
+    }
+  }
+  if (flags.output) {
+    await writeFile(flags.output, out);
+    process.stderr.write(`${style.green('✓')} ${flags.output}\n`);
+  } else process.stdout.write(out);
   return code;
 }
