@@ -56,6 +56,8 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
+  // Each test starts from the file, as a fresh screen does.
+  useSettings.setState({ saved: undefined });
   await useSettings.getState().load();
   calls.length = 0;
 });
@@ -118,6 +120,16 @@ describe('the Settings store, on the real backend', () => {
     expect(lineFor(useSettings.getState().check, 'vmrunPath')?.level).toBe('ok');
     await expect(st.save()).resolves.toBe(true);
     expect(JSON.parse(readFileSync(join(dataDir, 'settings.json'), 'utf8')).vmrunPath).toBeUndefined();
+  });
+
+  it('keeps what was typed and not saved when the screen is opened again; Undo goes back to the file', async () => {
+    const st = useSettings.getState();
+    st.edit({ labsDir: join(dataDir, 'my-labs') });
+    await useSettings.getState().load();
+    expect(useSettings.getState().draft.labsDir).toBe(join(dataDir, 'my-labs'));
+    useSettings.getState().revert();
+    expect(useSettings.getState().draft.labsDir).toBe('');
+    await checked();
   });
 
   it('in web mode the file picker answers not-available (the path field is the way in)', async () => {

@@ -7,7 +7,7 @@
 import { create } from 'zustand';
 import type { DoctorReport, Settings, SettingsCheck } from '../../../src-main/shared/ipc/contract';
 import { call } from '../api/client';
-import { checkPayload, draftFrom, mergeTemplates, newRow, rowProblems, savePayload, type SettingsDraft } from '../lib/settings-model';
+import { checkPayload, draftFrom, isDirty, mergeTemplates, newRow, rowProblems, savePayload, type SettingsDraft } from '../lib/settings-model';
 import { useApp, type Task } from './app-store';
 
 /** How long typing must pause before the values are checked. */
@@ -78,7 +78,9 @@ export const useSettings = create<SettingsState>()((set, get) => {
     async load() {
       try {
         const saved = await call('settings:get', {});
-        set({ saved, draft: draftFrom(saved), loadError: undefined, saveError: undefined, rowsRefused: false });
+        // Coming back to the screen keeps what was typed and not saved yet.
+        const keep = isDirty(get().draft, get().saved);
+        set({ saved, ...(keep ? {} : { draft: draftFrom(saved), saveError: undefined, rowsRefused: false }), loadError: undefined });
       } catch (e) {
         set({ loadError: failure(e) });
       }

@@ -197,7 +197,11 @@ function TaskResult({ task }: { task: ReturnType<typeof tasksOf>[number] }) {
       <StateIcon state={task.state} />
       <div>
         <b>{t(`provision.result.${task.kind === 'up' ? 'up' : 'down'}.${task.state}`)}</b>
-        {task.error && <pre className="result-error">{task.error}</pre>}
+        {task.error && (
+          <pre className="result-error">
+            <SettingsLinked text={task.error} />
+          </pre>
+        )}
       </div>
     </div>
   );
