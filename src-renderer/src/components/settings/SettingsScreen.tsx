@@ -69,6 +69,8 @@ function HostForm() {
   const dirty = useMemo(() => isDirty(draft, saved), [draft, saved]);
   const st = useSettings.getState();
   const src = vmrunSource(check);
+  const platform = useApp((s) => s.info?.platform);
+  const linuxHost = !platform || platform === 'linux' || !!draft.vmwareEtcDir;
   return (
     <section className="panel settings-form" data-testid="settings-form">
       <div className="panel-head">
@@ -96,7 +98,8 @@ function HostForm() {
 
       <HostPath field="sshUser" label={t('settings.sshUser')} hint={t('settings.sshUser.hint')} placeholder={t('settings.sshUser.placeholder')} />
       <HostPath field="labsDir" label={t('settings.labsDir')} hint={t('settings.labsDir.hint')} placeholder={t('settings.labsDir.placeholder')} purpose="folder" />
-      <HostPath field="vmwareEtcDir" label={t('settings.vmwareEtcDir')} hint={t('settings.vmwareEtcDir.hint')} placeholder={t('settings.vmwareEtcDir.placeholder')} purpose="folder" />
+      {/* VMware keeps its networking file there on Linux only. */}
+      {linuxHost && <HostPath field="vmwareEtcDir" label={t('settings.vmwareEtcDir')} hint={t('settings.vmwareEtcDir.hint')} placeholder={t('settings.vmwareEtcDir.placeholder')} purpose="folder" />}
 
       {rowsRefused && <div className="field-error" data-testid="settings-rows-refused" role="alert">{t('settings.saveRows')}</div>}
       {saveError && <FailureNote failure={saveError} textKey="settings.saveRefused" testId="settings-save-error" />}

@@ -3,7 +3,9 @@
  */
 import { useT } from '../../i18n/useT';
 import type { Language } from '../../i18n';
+import { isDirty } from '../../lib/settings-model';
 import { useApp, type Screen, type ThemeSetting } from '../../stores/app-store';
+import { useSettings } from '../../stores/settings-store';
 
 const SCREENS: Screen[] = ['design', 'provision', 'dashboard', 'drills', 'settings'];
 
@@ -13,6 +15,7 @@ export function TopBar() {
   const theme = useApp((s) => s.theme);
   const language = useApp((s) => s.language);
   const features = useApp((s) => s.info?.features);
+  const settingsDirty = useSettings((s) => isDirty(s.draft, s.saved));
   return (
     <header className="topbar">
       <div className="brand">
@@ -31,6 +34,7 @@ export function TopBar() {
           <button key={s} type="button" className={screen === s ? 'on' : undefined} aria-current={screen === s ? 'page' : undefined} data-testid={`nav-${s}`} onClick={() => useApp.getState().setScreen(s)}>
             {t(`nav.${s}`)}
             {s !== 'design' && s !== 'settings' && !features?.[s] && <span className="soon" aria-hidden="true" />}
+            {s === 'settings' && settingsDirty && <span className="unsaved-dot" title={t('settings.unsaved')} data-testid="settings-unsaved-dot" />}
           </button>
         ))}
       </nav>
