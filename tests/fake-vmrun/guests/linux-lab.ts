@@ -24,7 +24,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LabRef, NetworkSpec, OpOptions } from '../../../src-main/hypervisor/types';
 import { LinuxLabProvider } from '../../../src-main/hypervisor/linux/linux-provider';
@@ -207,6 +207,56 @@ async function applyGuestinfo(base: string, upper: string, gi: Guestinfo): Promi
   await put(marker, `${gi.instanceId}\n`, 0o644);
 }
 
+/**
+ * The one thing a veth NIC cannot be: a NIC with a permanent MAC. VMware's
+ * vmxnet3/e1000 report the .vmx MAC as their permanent address, and netplan
+ * (0.106) turns `match: macaddress` into networkd's `PermanentMACAddress=`;
+ * a veth's permanent address is all zeros (and this kernel has no ipvlan or
+ * dummy devices that could carry one), so that match would never hit. Part
+ * of the fake's "hardware" is therefore a rewrite of netplan's generated
+ * `PermanentMACAddress=` into `MACAddress=` (the NIC's MAC, which the fake set
+ * from the .vmx): at boot before networkd starts (after netplan's systemd
+ * generator), and right after every `netplan generate|apply` (a wrapper in
+ * /usr/local/sbin, first on root's PATH, that runs the real /usr/sbin/netplan
+ * first). The netplan YAML and netplan itself stay the provisioner's own; the
+ * NIC is still chosen by its MAC.
+ */
+const REWRITE = 'files=$(grep -l "^PermanentMACAddress=" /run/systemd/network/*.network /run/systemd/network/*.link 2>/dev/null); [ -z "$files" ] || sed -i "s/^PermanentMACAddress=/MACAddress=/" $files';
+const NIC_BOOT = `#!/bin/sh
+# fake vmrun (linux-lab guests): veth NICs have no permanent MAC; match netplan's NICs by their MAC.
+${REWRITE}
+exit 0
+`;
+const NETPLAN_WRAPPER = `#!/bin/sh
+# fake vmrun (linux-lab guests): the real netplan, then its networkd matches made to fit veth NICs (no permanent MAC).
+/usr/sbin/netplan "$@"
+rc=$?
+case "$1" in generate|apply|try) ${REWRITE} ;; esac
+exit $rc
+`;
+const NIC_SERVICE = `[Unit]
+Description=fake VMware NICs: netplan's MAC matches for veth NICs (no permanent MAC)
+DefaultDependencies=no
+After=local-fs.target
+Before=systemd-networkd.service network-pre.target
+
+[Service]
+Type=oneshot
+ExecStart=/usr/local/lib/halab-fake-vmnic
+`;
+
+async function installNicEmulation(base: string, upper: string): Promise<void> {
+  await mkdirLike(base, upper, 'usr/local/sbin');
+  await mkdirLike(base, upper, 'usr/local/lib');
+  await put(join(upper, 'usr/local/sbin/netplan'), NETPLAN_WRAPPER, 0o755);
+  await put(join(upper, 'usr/local/lib/halab-fake-vmnic'), NIC_BOOT, 0o755);
+  await mkdirLike(base, upper, 'etc/systemd/system/sysinit.target.wants');
+  await put(join(upper, 'etc/systemd/system/halab-fake-vmnic.service'), NIC_SERVICE, 0o644);
+  const link = join(upper, 'etc/systemd/system/sysinit.target.wants/halab-fake-vmnic.service');
+  await rm(link, { force: true });
+  await symlink('/etc/systemd/system/halab-fake-vmnic.service', link);
+}
+
 // ---------------------------------------------------------------- power
 
 /**
@@ -237,6 +287,7 @@ export async function powerOnGuest(o: { stateDir: string; vmxPath: string; vmx: 
     const memory = Number(o.vmx.memsize ?? 1024);
     await provider.createVm(lab, { name: ref.name, template: o.vmxPath, clone: 'linked', vcpus: Number(o.vmx.numvcpus ?? 1), memoryMiB: memory, diskGiB: 20, nics: want }, quietOpts);
     vm = (await readJson<VmState>(vmPaths(ref.dir).vm))!;
+    await installNicEmulation(vm.base, vmPaths(ref.dir).upper);
   }
   await applyGuestinfo(vm.base, vmPaths(ref.dir).upper, parseGuestinfo(o.vmx));
   for (const nic of vm.nics) {
