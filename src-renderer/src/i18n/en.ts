@@ -5,10 +5,12 @@
  */
 import { enLabs } from './en-labs';
 import { enSettings } from './en-settings';
+import { enDesign } from './en-design';
 
 export const en = {
   ...enLabs,
   ...enSettings,
+  ...enDesign,
   'app.title': 'HA Lab Studio',
   'nav.design': 'Design',
   'nav.provision': 'Provision',

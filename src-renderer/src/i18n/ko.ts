@@ -5,10 +5,12 @@ import type { MessageKey } from './en';
 
 import { koLabs } from './ko-labs';
 import { koSettings } from './ko-settings';
+import { koDesign } from './ko-design';
 
 export const ko: Record<MessageKey, string> = {
   ...koLabs,
   ...koSettings,
+  ...koDesign,
   'app.title': 'HA Lab Studio',
   'nav.design': '설계',
   'nav.provision': '프로비저닝',
@@ -141,7 +143,7 @@ export const ko: Record<MessageKey, string> = {
   'props.dhcpStart': 'DHCP 시작',
   'props.dhcpEnd': 'DHCP 끝',
   'props.vrid': '가상 라우터 ID',
-  'props.advert': '광고 간격 (초)',
+  'props.advert': 'VRRP 알림 간격 (초)',
   'props.mode': '모드',
   'props.track': '추적 대상',
   'props.members': '구성원',

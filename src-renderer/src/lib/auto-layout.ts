@@ -117,3 +117,59 @@ export function needsLayout(d: Draft): boolean {
   const pos = d.layout?.positions ?? {};
   return d.nodes.some((n) => !pos[n.hostname]) || d.networks.some((n) => !pos[netKey(n.name)]) || (d.services?.vips ?? []).some((v) => !pos[vipKey(v.name)]);
 }
+
+/** A box on the canvas. */
+export interface Box {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+/** The boxes every placed element takes on the canvas (from saved positions). */
+export function occupied(d: Draft): Box[] {
+  const pos = d.layout?.positions ?? {};
+  const out: Box[] = [];
+  for (const n of d.nodes) {
+    const p = pos[n.hostname];
+    if (p) out.push({ x: p.x, y: p.y, w: VM_WIDTH, h: vmHeight(n.nics.length) });
+  }
+  for (const n of d.networks) {
+    const p = pos[netKey(n.name)];
+    if (p) out.push({ x: p.x, y: p.y, w: NET_MIN_WIDTH, h: NET_HEIGHT });
+  }
+  for (const v of d.services?.vips ?? []) {
+    const p = pos[vipKey(v.name)];
+    if (p) out.push({ x: p.x, y: p.y, w: VIP_WIDTH, h: vipHeight(v.members.length) });
+  }
+  return out;
+}
+
+/** The size a new element of a palette kind takes. */
+export function sizeOfKind(kind: string): { w: number; h: number } {
+  if (kind.startsWith('net:')) return { w: NET_MIN_WIDTH, h: NET_HEIGHT };
+  if (kind === 'vip') return { w: VIP_WIDTH, h: VIP_HEIGHT };
+  return { w: VM_WIDTH, h: vmHeight(1) };
+}
+
+const MARGIN = 24;
+
+/**
+ * The free spot nearest to `at` (a top-left corner) where a `w`×`h` element
+ * overlaps nothing already placed, keeping a margin; searched on a grid of
+ * the element's size. `taken` adds boxes not in the draft yet.
+ */
+export function freeSpot(d: Draft, at: Point, w: number, h: number, taken: Box[] = []): Point {
+  const boxes = [...occupied(d), ...taken];
+  const clear = (p: Point) => boxes.every((b) => p.x + w + MARGIN <= b.x || b.x + b.w + MARGIN <= p.x || p.y + h + MARGIN <= b.y || b.y + b.h + MARGIN <= p.y);
+  const sx = w + MARGIN;
+  const sy = h + MARGIN;
+  const candidates: Point[] = [];
+  for (let j = -6; j <= 6; j++) for (let i = -6; i <= 6; i++) candidates.push({ x: at.x + i * sx, y: at.y + j * sy });
+  candidates.sort((a, b) => Math.hypot(a.x - at.x, (a.y - at.y) * 1.5) - Math.hypot(b.x - at.x, (b.y - at.y) * 1.5));
+  const found = candidates.find(clear);
+  if (found) return { x: Math.round(found.x), y: Math.round(found.y) };
+  // Everything near is full: below all of it.
+  const bottom = Math.max(at.y, ...boxes.map((b) => b.y + b.h + MARGIN));
+  return { x: Math.round(at.x), y: Math.round(bottom) };
+}

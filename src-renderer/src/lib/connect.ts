@@ -11,7 +11,7 @@ import type { Draft, DraftServices } from './draft';
 
 /** An i18n key with parameters, for messages the store shows as toasts. */
 export interface EditMessage {
-  key: 'connect.alreadyWired' | 'connect.networkFull' | 'connect.unsupported' | 'connect.notPrimary' | 'connect.alreadyMember' | 'connect.same' | 'connect.needsRole';
+  key: 'connect.alreadyWired' | 'connect.networkFull' | 'connect.unsupported' | 'connect.notPrimary' | 'connect.alreadyMember' | 'connect.same' | 'connect.needsRole' | 'connect.dropOnCard';
   params?: Record<string, string | number>;
 }
 

@@ -36,6 +36,12 @@ export interface FlowEdgeData extends Record<string, unknown> {
   kind: 'nic' | 'upstream' | 'replication' | 'vip';
   label: string;
   bad?: boolean;
+  /** NIC lines: sideways shift of the drop from the card's centre, so a VM's NICs do not share one line. */
+  offset?: number;
+  /** NIC lines: the label's distance from the card, staggered so labels do not overlap. */
+  labelGap?: number;
+  /** NIC lines: a jog around cards between the VM and its network (x to pass at, y where it turns). */
+  detour?: { x: number; y: number };
 }
 
 export type FlowNode = Node<VmNodeData, 'vm'> | Node<NetNodeData, 'net'> | Node<VipNodeData, 'vip'>;
@@ -84,8 +90,9 @@ export function createFlowModel() {
    * `sizes` are the sizes React Flow measured (by node id); handing them back
    * as `measured` lets the minimap draw the nodes.
    */
-  return function build(d: Draft, issues: IssueIndex, dragging: Record<string, Point>, selectedId: string | undefined, edgeSelected: string | undefined, sizes: Record<string, Size> = {}): { nodes: FlowNode[]; edges: FlowEdge[] } {
+  return function build(d: Draft, issues: IssueIndex, dragging: Record<string, Point>, selectedIds: string, edgeSelected: string | undefined, sizes: Record<string, Size> = {}): { nodes: FlowNode[]; edges: FlowEdge[] } {
     const saved = positionsOf(d);
+    const sel = new Set(selectedIds.split(','));
     const pos = (key: string): Point => dragging[key] ?? saved[key] ?? { x: 0, y: 0 };
     const nodes: FlowNode[] = [];
     const rects = new Map<string, Rect>();
@@ -99,13 +106,13 @@ export function createFlowModel() {
       const badNics = n.nics.flatMap((_, j) => (issuesAt(issues, ['nodes', i, 'nics', j], true).some((x) => x.severity === 'error') ? [j] : []));
       const badKey = badNics.join(',');
       nodes.push(
-        reuse(id, [n, d.defaults, p.x, p.y, c?.errors ?? 0, c?.warnings ?? 0, badKey, selectedId === id, sizes[id]], () => ({
+        reuse(id, [n, d.defaults, p.x, p.y, c?.errors ?? 0, c?.warnings ?? 0, badKey, sel.has(id), sizes[id]], () => ({
           id,
           measured: sizes[id],
           type: 'vm',
           position: p,
           zIndex: 1,
-          selected: selectedId === id,
+          selected: sel.has(id),
           data: { index: i, node: n, role: primaryRole(n.roles), defaults: d.defaults ?? {}, errors: c?.errors ?? 0, warnings: c?.warnings ?? 0, badNics },
         })),
       );
@@ -119,7 +126,7 @@ export function createFlowModel() {
       rects.set(id, { x: p.x, y: p.y, w: width, h: 58 });
       const c = issues.byElement.get(id);
       nodes.push(
-        reuse(id, [net, p.x, p.y, width, c?.errors ?? 0, selectedId === id, sizes[id]], () => ({
+        reuse(id, [net, p.x, p.y, width, c?.errors ?? 0, sel.has(id), sizes[id]], () => ({
           id,
           measured: sizes[id],
           type: 'net',
@@ -127,7 +134,7 @@ export function createFlowModel() {
           // Bus bars sit under the cards and move only by their title, so lines drawn near them never drag them.
           zIndex: 0,
           dragHandle: '.net-title',
-          selected: selectedId === id,
+          selected: sel.has(id),
           data: { index: i, net, width, errors: c?.errors ?? 0 },
         })),
       );
@@ -139,13 +146,13 @@ export function createFlowModel() {
       rects.set(id, { x: p.x, y: p.y, w: VIP_WIDTH, h: vipHeight(vip.members.length) });
       const c = issues.byElement.get(id);
       nodes.push(
-        reuse(id, [vip, p.x, p.y, c?.errors ?? 0, selectedId === id, sizes[id]], () => ({
+        reuse(id, [vip, p.x, p.y, c?.errors ?? 0, sel.has(id), sizes[id]], () => ({
           id,
           measured: sizes[id],
           type: 'vip',
           position: p,
           zIndex: 1,
-          selected: selectedId === id,
+          selected: sel.has(id),
           data: { index: i, vip, errors: c?.errors ?? 0 },
         })),
       );
@@ -154,35 +161,55 @@ export function createFlowModel() {
     const edges: FlowEdge[] = [];
     const liveEdges = new Set<string>();
     const netIndex = new Map(d.networks.map((n, i) => [n.name, i] as const));
-    const edge = (id: string, source: string, target: string, kind: FlowEdgeData['kind'], label: string, bad = false, handles?: [string, string]) => {
+    const edge = (id: string, source: string, target: string, kind: FlowEdgeData['kind'], label: string, bad = false, handles?: [string, string], extra: Partial<FlowEdgeData> = {}) => {
       const a = rects.get(source);
       const b = rects.get(target);
       if (!a || !b) return;
       const [sh, th] = handles ?? facing(a, b);
       const selected = edgeSelected === id;
       // Same inputs, same object: React Flow then skips the edge entirely.
-      const key = [source, target, sh, th, label, bad, selected];
+      const key = [source, target, sh, th, label, bad, selected, extra.offset, extra.labelGap, extra.detour?.x, extra.detour?.y];
       const hit = edgeCache.get(id);
       if (hit && sameKey(hit.key, key)) {
         edges.push(hit.edge);
         liveEdges.add(id);
         return;
       }
-      const e: FlowEdge = { id, source, target, sourceHandle: sh, targetHandle: th, type: kind, data: { kind, label, bad }, selected, zIndex: kind === 'nic' ? 0 : 1 };
+      const e: FlowEdge = { id, source, target, sourceHandle: sh, targetHandle: th, type: kind, data: { kind, label, bad, ...extra }, selected, zIndex: kind === 'nic' ? 0 : 1 };
       edgeCache.set(id, { key, edge: e });
       liveEdges.add(id);
       edges.push(e);
     };
     d.nodes.forEach((n, i) => {
       const vm = rects.get(`vm:${i}`) as Rect;
-      n.nics.forEach((nic, j) => {
+      const wired = n.nics.flatMap((nic, j) => {
         const k = netIndex.get(nic.network);
-        if (k === undefined) return;
+        if (k === undefined) return [];
         const net = rects.get(`net:${k}`) as Rect;
-        const above = vm.y + vm.h / 2 < net.y + net.h / 2;
-        const bad = issuesAt(issues, ['nodes', i, 'nics', j], true).some((x) => x.severity === 'error');
-        edge(`nic:${i}:${j}`, `vm:${i}`, `net:${k}`, 'nic', String(nic.address ?? ''), bad, above ? ['b', 't'] : ['t', 'b']);
+        return [{ j, k, net, down: vm.y + vm.h / 2 < net.y + net.h / 2 }];
       });
+      for (const w of wired) {
+        const { j, k, net, down } = w;
+        // NICs leaving the same side spread out along it; their labels step away from the card.
+        const sameSide = wired.filter((x) => x.down === down);
+        const rank = sameSide.indexOf(w);
+        const offset = sameSide.length > 1 ? Math.round((rank - (sameSide.length - 1) / 2) * 64) : 0;
+        const x = vm.x + vm.w / 2 + offset;
+        const y1 = down ? vm.y + vm.h : net.y + net.h;
+        const y2 = down ? net.y : vm.y;
+        // Cards standing between the VM and its bus bar: jog around them rather than run behind them.
+        const blockers = [...rects.entries()].filter(([id, r]) => id !== `vm:${i}` && !id.startsWith('net:') && x > r.x - 10 && x < r.x + r.w + 10 && r.y < y2 && r.y + r.h > y1).map(([, r]) => r);
+        let detour: FlowEdgeData['detour'];
+        if (blockers.length) {
+          const left = Math.min(...blockers.map((r) => r.x)) - 16;
+          const right = Math.max(...blockers.map((r) => r.x + r.w)) + 16;
+          const dx = Math.abs(x - left) <= Math.abs(right - x) ? left : right;
+          const turn = down ? Math.min(...blockers.map((r) => r.y)) - 14 : Math.max(...blockers.map((r) => r.y + r.h)) + 14;
+          detour = { x: Math.round(Math.min(Math.max(dx, net.x + 18), net.x + net.w - 18)), y: Math.round(turn) };
+        }
+        const bad = issuesAt(issues, ['nodes', i, 'nics', j], true).some((x) => x.severity === 'error');
+        edge(`nic:${i}:${j}`, `vm:${i}`, `net:${k}`, 'nic', String(n.nics[j]?.address ?? ''), bad, down ? ['b', 't'] : ['t', 'b'], { offset, labelGap: 22 + rank * 20, detour });
+      }
     });
     const s = d.services;
     const lb = s?.loadBalancer;

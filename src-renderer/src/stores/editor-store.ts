@@ -9,13 +9,13 @@ import { create } from 'zustand';
 import type { Issue } from '../../../src-main/shared/blueprint/issues';
 import { validateLab, type ValidationResult } from '../../../src-main/shared/blueprint/validate';
 import { newDocument, stringifyBlueprint, updateDocument } from '../../../src-main/shared/blueprint/yaml-doc';
-import { autoLayout, needsLayout } from '../lib/auto-layout';
+import { autoLayout, freeSpot, needsLayout, sizeOfKind, VM_WIDTH, vmHeight, type Box } from '../lib/auto-layout';
 import { addNetwork, addVip, addVm, deleteElement, layoutKeyOf, setField, withPositions, type ElementRef } from '../lib/blueprint-edit';
 import { connect, deleteEdge, type EditMessage } from '../lib/connect';
 import { emptyDraft, positionsOf, type Draft, type DraftNetwork, type DraftNode, type Path, type Point } from '../lib/draft';
 import { emptyHistory, record, redo, undo, type History } from '../lib/history';
 import { indexIssues, type IssueIndex } from '../lib/issue-map';
-import type { PaletteKind } from '../lib/roles';
+import { primaryRole, type PaletteKind } from '../lib/roles';
 import type { Role } from '../../../src-main/shared/blueprint/schema';
 
 /** What is selected: an element, a derived edge, or the lab itself (services panel). */
@@ -28,7 +28,26 @@ export interface FileInfo {
   path?: string;
 }
 
-type Clip = { kind: 'vm'; node: DraftNode; at: Point } | { kind: 'net'; net: DraftNetwork; at: Point };
+/** Copied elements with their positions; pasted VMs follow pasted networks they were wired to. */
+interface Clip {
+  vms: { node: DraftNode; at: Point }[];
+  nets: { net: DraftNetwork; at: Point }[];
+  /** How far the next paste lands from the originals. */
+  offset: number;
+}
+
+/** An element's identity that survives index shifts (hostname, network or VIP name). */
+type ElementKey = { kind: ElementRef['kind']; name: string };
+const keyOf = (d: Draft, r: ElementRef): ElementKey | undefined => {
+  const name = r.kind === 'vm' ? d.nodes[r.index]?.hostname : r.kind === 'net' ? d.networks[r.index]?.name : d.services?.vips?.[r.index]?.name;
+  return name === undefined ? undefined : { kind: r.kind, name };
+};
+const refOf = (d: Draft, k: ElementKey): ElementRef | undefined => {
+  const index = k.kind === 'vm' ? d.nodes.findIndex((n) => n.hostname === k.name) : k.kind === 'net' ? d.networks.findIndex((n) => n.name === k.name) : (d.services?.vips ?? []).findIndex((v) => v.name === k.name);
+  return index < 0 ? undefined : { kind: k.kind, index };
+};
+const isElement = (s: Selection | null | undefined): s is ElementRef => !!s && (s.kind === 'vm' || s.kind === 'net' || s.kind === 'vip');
+const sameRef = (a: ElementRef, b: ElementRef) => a.kind === b.kind && a.index === b.index;
 
 interface Snapshot {
   data: Draft;
@@ -45,6 +64,8 @@ export interface EditorState {
   issues: IssueIndex;
   history: History<Snapshot>;
   selection: Selection | null;
+  /** Every selected element (the selection plus shift/ctrl-clicked or boxed ones). */
+  selected: ElementRef[];
   clipboard?: Clip;
   /** Positions while dragging, by layout key. */
   dragging: Record<string, Point>;
@@ -62,6 +83,13 @@ export interface EditorState {
   place(kind: PaletteKind, at: Point): void;
   connect(a: ElementRef, b: ElementRef): void;
   select(sel: Selection | null): void;
+  /** Add or remove one element (shift/ctrl-click). */
+  toggleSelect(ref: ElementRef): void;
+  /** Select exactly these elements (box select). */
+  selectMany(refs: ElementRef[]): void;
+  selectAll(): void;
+  /** Move every selected element by (dx, dy); successive nudges are one undo step. */
+  nudge(dx: number, dy: number): void;
   deleteSelection(): void;
   copy(): void;
   paste(): void;
@@ -112,6 +140,7 @@ export const useEditor = create<EditorState>()((set, get) => ({
   ...validate(initial),
   history: emptyHistory<Snapshot>(),
   selection: null,
+  selected: [],
   dragging: {},
   fitRequest: 0,
 
@@ -119,7 +148,7 @@ export const useEditor = create<EditorState>()((set, get) => ({
     const laid = withLayout(data);
     // Fitting an empty canvas would be queued by React Flow and fire on the first placed element.
     const fit = laid.nodes.length + laid.networks.length > 0 ? 1 : 0;
-    set({ data: laid, savedData: laid, doc: doc ?? newDocument(laid), file, history: emptyHistory(), selection: null, dragging: {}, fitRequest: get().fitRequest + fit, ...validate(laid, get().hostMemoryMiB) });
+    set({ data: laid, savedData: laid, doc: doc ?? newDocument(laid), file, history: emptyHistory(), selection: null, selected: [], dragging: {}, fitRequest: get().fitRequest + fit, ...validate(laid, get().hostMemoryMiB) });
   },
 
   edit(change, opts = {}) {
@@ -127,7 +156,9 @@ export const useEditor = create<EditorState>()((set, get) => ({
     const next = change(s.data);
     if (next === s.data && opts.select === undefined) return;
     const history = next === s.data ? s.history : record(s.history, { data: s.data, selection: s.selection }, opts.coalesce, Date.now());
-    set({ data: next, history, selection: opts.select === undefined ? s.selection : opts.select, ...(next === s.data ? {} : validate(next, s.hostMemoryMiB)) });
+    const selection = opts.select === undefined ? s.selection : opts.select;
+    const selected = opts.select === undefined ? s.selected : isElement(opts.select) ? [opts.select] : [];
+    set({ data: next, history, selection, selected, ...(next === s.data ? {} : validate(next, s.hostMemoryMiB)) });
   },
 
   setField(path, value) {
@@ -136,6 +167,8 @@ export const useEditor = create<EditorState>()((set, get) => ({
 
   place(kind, at) {
     const d = get().data;
+    const size = sizeOfKind(kind);
+    at = freeSpot(d, at, size.w, size.h);
     if (kind === 'vip') {
       const r = addVip(d, at);
       get().edit(() => r.draft, { select: { kind: 'vip', index: r.index } });
@@ -155,55 +188,115 @@ export const useEditor = create<EditorState>()((set, get) => ({
   },
 
   select(sel) {
-    set({ selection: sel });
+    set({ selection: sel, selected: isElement(sel) ? [sel] : [] });
+  },
+
+  toggleSelect(ref) {
+    const { selected, selection } = get();
+    const base = selected.length ? selected : isElement(selection) ? [selection] : [];
+    const next = base.some((r) => sameRef(r, ref)) ? base.filter((r) => !sameRef(r, ref)) : [...base, ref];
+    set({ selected: next, selection: next.length === 1 ? (next[0] as ElementRef) : next.length ? ref : null });
+  },
+
+  selectMany(refs) {
+    set({ selected: refs, selection: refs.length === 1 ? (refs[0] as ElementRef) : null });
+  },
+
+  selectAll() {
+    const d = get().data;
+    const refs: ElementRef[] = [...d.nodes.map((_, index) => ({ kind: 'vm' as const, index })), ...d.networks.map((_, index) => ({ kind: 'net' as const, index })), ...(d.services?.vips ?? []).map((_, index) => ({ kind: 'vip' as const, index }))];
+    get().selectMany(refs);
+  },
+
+  nudge(dx, dy) {
+    const { selected, data } = get();
+    if (!selected.length) return;
+    const pos = positionsOf(data);
+    const moved: Record<string, Point> = {};
+    for (const r of selected) {
+      const k = layoutKeyOf(data, r);
+      const p = k && pos[k];
+      if (k && p) moved[k] = { x: p.x + dx, y: p.y + dy };
+    }
+    get().edit((d) => withPositions(d, moved), { coalesce: 'nudge' });
   },
 
   deleteSelection() {
-    const sel = get().selection;
+    const { selection: sel, selected, data } = get();
+    if (selected.length > 1) {
+      const keys = selected.map((r) => keyOf(data, r)).filter((k): k is ElementKey => !!k);
+      get().edit((d) => {
+        let next = d;
+        for (const k of keys) {
+          const r = refOf(next, k);
+          if (r) next = deleteElement(next, r);
+        }
+        return next;
+      }, { select: null });
+      return;
+    }
     if (!sel || sel.kind === 'lab') return;
     if (sel.kind === 'edge') get().edit((d) => deleteEdge(d, sel.id), { select: null });
     else get().edit((d) => deleteElement(d, sel), { select: null });
   },
 
   copy() {
-    const { selection: sel, data } = get();
-    if (!sel || (sel.kind !== 'vm' && sel.kind !== 'net')) return;
-    const key = layoutKeyOf(data, sel);
-    const at = (key && positionsOf(data)[key]) || { x: 0, y: 0 };
-    if (sel.kind === 'vm') {
-      const node = data.nodes[sel.index];
-      if (node) set({ clipboard: { kind: 'vm', node: structuredClone(node), at } });
-    } else {
-      const net = data.networks[sel.index];
-      if (net) set({ clipboard: { kind: 'net', net: structuredClone(net), at } });
+    const { selection: sel, selected, data } = get();
+    const refs = selected.length ? selected : isElement(sel) ? [sel] : [];
+    const pos = positionsOf(data);
+    const clip: Clip = { vms: [], nets: [], offset: 40 };
+    for (const r of refs) {
+      const key = layoutKeyOf(data, r);
+      const at = (key && pos[key]) || { x: 0, y: 0 };
+      if (r.kind === 'vm' && data.nodes[r.index]) clip.vms.push({ node: structuredClone(data.nodes[r.index] as DraftNode), at });
+      if (r.kind === 'net' && data.networks[r.index]) clip.nets.push({ net: structuredClone(data.networks[r.index] as DraftNetwork), at });
     }
+    if (clip.vms.length + clip.nets.length) set({ clipboard: clip });
   },
 
   paste() {
     const clip = get().clipboard;
     if (!clip) return;
-    const at = { x: clip.at.x + 40, y: clip.at.y + 40 };
-    set({ clipboard: { ...clip, at } });
-    if (clip.kind === 'vm') {
-      const role = (clip.node.roles[0] ?? 'generic') as Role;
-      const r = addVm(get().data, role, at, clip.node);
-      get().edit(() => r.draft, { select: { kind: 'vm', index: r.index } });
-    } else {
-      const r = addNetwork(get().data, clip.net.type, at);
-      get().edit(() => r.draft, { select: { kind: 'net', index: r.index } });
+    const off = clip.offset;
+    set({ clipboard: { ...clip, offset: off + 40 } });
+    let d = get().data;
+    const made: ElementRef[] = [];
+    const netNames = new Map<string, string>();
+    const taken: Box[] = [];
+    // One element goes to the nearest free spot; a group keeps its shape, shifted.
+    const single = clip.nets.length + clip.vms.length === 1;
+    for (const n of clip.nets) {
+      const want = { x: n.at.x + off, y: n.at.y + off };
+      const at = single ? freeSpot(d, want, sizeOfKind('net:nat').w, sizeOfKind('net:nat').h, taken) : want;
+      const r = addNetwork(d, n.net.type, at);
+      d = r.draft;
+      netNames.set(n.net.name, d.networks[r.index]?.name as string);
+      made.push({ kind: 'net', index: r.index });
     }
+    for (const v of clip.vms) {
+      const node = { ...v.node, nics: v.node.nics.map((x) => ({ ...x, network: netNames.get(x.network) ?? x.network })) };
+      const h = vmHeight(node.nics.length);
+      const want = { x: v.at.x + off, y: v.at.y + off };
+      const at = single ? freeSpot(d, want, VM_WIDTH, h, taken) : want;
+      const r = addVm(d, primaryRole(node.roles), at, node);
+      d = r.draft;
+      taken.push({ x: at.x, y: at.y, w: VM_WIDTH, h });
+      made.push({ kind: 'vm', index: r.index });
+    }
+    get().edit(() => d, { select: made.length === 1 ? (made[0] as ElementRef) : null });
+    if (made.length > 1) get().selectMany(made);
   },
 
   undo() {
     const s = get();
     const r = undo(s.history, { data: s.data, selection: s.selection });
-    if (r) set({ data: r.state.data, selection: r.state.selection, history: r.history, ...validate(r.state.data, s.hostMemoryMiB) });
+    if (r) set({ data: r.state.data, selection: r.state.selection, selected: isElement(r.state.selection) ? [r.state.selection] : [], history: r.history, ...validate(r.state.data, s.hostMemoryMiB) });
   },
 
   redo() {
     const s = get();
     const r = redo(s.history, { data: s.data, selection: s.selection });
-    if (r) set({ data: r.state.data, selection: r.state.selection, history: r.history, ...validate(r.state.data, s.hostMemoryMiB) });
+    if (r) set({ data: r.state.data, selection: r.state.selection, selected: isElement(r.state.selection) ? [r.state.selection] : [], history: r.history, ...validate(r.state.data, s.hostMemoryMiB) });
   },
 
   dragMove(positions) {

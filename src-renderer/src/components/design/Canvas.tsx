@@ -3,7 +3,7 @@
  * palette item places it; drawing a line connects (see lib/connect.ts);
  * positions go to the blueprint's layout when a drag ends.
  */
-import { Background, BackgroundVariant, ConnectionMode, Controls, MiniMap, ReactFlow, useReactFlow, type Connection, type EdgeTypes, type NodeChange, type NodeTypes } from '@xyflow/react';
+import { Background, BackgroundVariant, ConnectionMode, Controls, MiniMap, ReactFlow, useReactFlow, type Connection, type EdgeTypes, type FinalConnectionState, type NodeChange, type NodeTypes, type ReactFlowInstance } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
 import { useT } from '../../i18n/useT';
 import { layoutKeyOf } from '../../lib/blueprint-edit';
@@ -24,9 +24,12 @@ const MINIMAP_COLORS: Record<string, string> = { vm: '#64748b', net: '#0ea5e9', 
 // Handlers live outside the component: React Flow hands them to every node and
 // edge wrapper, and a new function each render would re-render all of them.
 const minimapColor = (n: FlowNode) => MINIMAP_COLORS[n.type ?? 'vm'] ?? '#64748b';
-const onNodeClick = (_: unknown, n: FlowNode) => {
+const onNodeClick = (e: { shiftKey: boolean; ctrlKey: boolean; metaKey: boolean }, n: FlowNode) => {
   const ref = parseElementId(n.id);
-  if (ref) useEditor.getState().select(ref);
+  if (!ref) return;
+  // Shift/Ctrl/Cmd-click adds to (or takes from) the selection.
+  if (e.shiftKey || e.ctrlKey || e.metaKey) useEditor.getState().toggleSelect(ref);
+  else useEditor.getState().select(ref);
 };
 const onEdgeClick = (_: unknown, e: FlowEdge) => useEditor.getState().select({ kind: 'edge', id: e.id });
 const onPaneClick = () => useEditor.getState().select(null);
@@ -35,7 +38,41 @@ const onConnect = (c: Connection) => {
   const b = parseElementId(c.target);
   if (a && b) useEditor.getState().connect(a, b);
 };
-const fitOptions = { padding: 0.12, maxZoom: 1.1 };
+/** Card text stays readable: a fit never zooms out below this; the rest is reached by scrolling. */
+export const MIN_FIT_ZOOM = 0.75;
+/** Room kept clear for the minimap (bottom right) and the zoom controls (bottom left). */
+const MINIMAP = { w: 150, h: 100 };
+
+/**
+ * Fit the lab into the canvas, keeping clear of the controls and minimap;
+ * when it would need less than MIN_FIT_ZOOM, show its top-left part at that
+ * zoom instead.
+ */
+export function fitCanvas(flow: ReactFlowInstance<FlowNode, FlowEdge>, el: HTMLElement | null, duration = 200): void {
+  const nodes = flow.getNodes();
+  if (!el || nodes.length === 0) return;
+  const b = flow.getNodesBounds(nodes);
+  const W = el.clientWidth;
+  const H = el.clientHeight;
+  const pad = { l: 56, r: MINIMAP.w + 28, t: 20, b: 24 };
+  const zoom = Math.min(1.1, (W - pad.l - pad.r) / Math.max(1, b.width), (H - pad.t - pad.b) / Math.max(1, b.height));
+  const z = Math.max(MIN_FIT_ZOOM, zoom);
+  const spareX = Math.max(0, W - pad.l - pad.r - b.width * z);
+  const spareY = Math.max(0, H - pad.t - pad.b - b.height * z);
+  void flow.setViewport({ x: pad.l + spareX / 2 - b.x * z, y: pad.t + spareY / 2 - b.y * z, zoom: z }, { duration });
+}
+
+/** A line released on a card's body (not on a handle): connect to that card; on nothing, say how. */
+const onConnectEnd = (e: MouseEvent | TouchEvent, state: FinalConnectionState) => {
+  if (state.isValid || !state.fromNode) return;
+  const pt = 'changedTouches' in e ? e.changedTouches[0] : e;
+  if (!pt) return;
+  const hit = document.elementsFromPoint(pt.clientX, pt.clientY).map((el) => el.closest<HTMLElement>('.react-flow__node')).find((el) => el && el.dataset.id && el.dataset.id !== state.fromNode?.id);
+  const from = parseElementId(state.fromNode.id);
+  const to = hit?.dataset.id ? parseElementId(hit.dataset.id) : undefined;
+  if (from && to) useEditor.getState().connect(from, to);
+  else if (from) useEditor.setState({ notice: { key: 'connect.dropOnCard', at: Date.now() } });
+};
 
 export function Canvas() {
   const t = useT();
@@ -43,23 +80,23 @@ export function Canvas() {
   const issues = useEditor((s) => s.issues);
   const dragging = useEditor((s) => s.dragging);
   const selection = useEditor((s) => s.selection);
+  const selectedIds = useEditor((s) => s.selected.map((r) => `${r.kind}:${r.index}`).join(','));
   const fitRequest = useEditor((s) => s.fitRequest);
   const focusRequest = useEditor((s) => s.focusRequest);
   const theme = useApp((s) => s.theme);
   const flow = useReactFlow<FlowNode, FlowEdge>();
   const wrapper = useRef<HTMLDivElement>(null);
   const build = useMemo(createFlowModel, []);
-  const selectedId = selection && selection.kind !== 'lab' && selection.kind !== 'edge' ? `${selection.kind}:${selection.index}` : undefined;
   const edgeSelected = selection?.kind === 'edge' ? selection.id : undefined;
   const [sizes, setSizes] = useState<Record<string, Size>>({});
-  const { nodes, edges } = useMemo(() => build(data, issues, dragging, selectedId, edgeSelected, sizes), [build, data, issues, dragging, selectedId, edgeSelected, sizes]);
+  const { nodes, edges } = useMemo(() => build(data, issues, dragging, selectedIds, edgeSelected, sizes), [build, data, issues, dragging, selectedIds, edgeSelected, sizes]);
 
   // useReactFlow's object may change identity; fit only when a new request arrives.
   const handledFit = useRef(fitRequest);
   useEffect(() => {
     if (fitRequest === handledFit.current) return;
     handledFit.current = fitRequest;
-    const id = requestAnimationFrame(() => void flow.fitView({ ...fitOptions, duration: 200 }));
+    const id = requestAnimationFrame(() => fitCanvas(flow, wrapper.current));
     return () => cancelAnimationFrame(id);
   }, [fitRequest, flow]);
 
@@ -67,11 +104,29 @@ export function Canvas() {
   useEffect(() => {
     if (!focusRequest || focusRequest.at === handledFocus.current) return;
     handledFocus.current = focusRequest.at;
-    void flow.fitView({ nodes: [{ id: focusRequest.id }], maxZoom: 1.2, duration: 250, padding: 0.6 });
+    void flow.fitView({ nodes: [{ id: focusRequest.id }], minZoom: MIN_FIT_ZOOM, maxZoom: 1.2, duration: 250, padding: 0.6 });
   }, [focusRequest, flow]);
+
+  // Box selection (Shift+drag on the empty canvas): React Flow reports what the box covers.
+  const boxing = useRef<Set<string> | null>(null);
+  const onSelectionStart = useCallback(() => {
+    boxing.current = new Set();
+  }, []);
+  const onSelectionEnd = useCallback(() => {
+    const ids = boxing.current;
+    boxing.current = null;
+    if (ids && ids.size) useEditor.getState().selectMany([...ids].map(parseElementId).filter((r): r is NonNullable<typeof r> => !!r));
+  }, []);
 
   const onNodesChange = useCallback((changes: NodeChange<FlowNode>[]) => {
     const ed = useEditor.getState();
+    if (boxing.current) {
+      for (const c of changes) if (c.type === 'select') {
+        if (c.selected) boxing.current.add(c.id);
+        else boxing.current.delete(c.id);
+      }
+      if (changes.some((c) => c.type === 'select')) ed.selectMany([...boxing.current].map(parseElementId).filter((r): r is NonNullable<typeof r> => !!r));
+    }
     const moved: Record<string, Point> = {};
     let ended = false;
     const measured: Record<string, Size> = {};
@@ -109,6 +164,7 @@ export function Canvas() {
   const dark = theme === 'dark' || (theme === 'system' && window.matchMedia?.('(prefers-color-scheme: dark)').matches);
 
   return (
+    <div className="canvas-column">
     <div className="canvas" ref={wrapper} data-testid="canvas" aria-label={t('canvas.label')} onDragOver={(e) => {
       if (e.dataTransfer.types.includes(PALETTE_MIME)) {
         e.preventDefault();
@@ -123,29 +179,34 @@ export function Canvas() {
         edgeTypes={edgeTypes}
         onNodesChange={onNodesChange}
         onConnect={onConnect}
+        onConnectEnd={onConnectEnd}
+        onSelectionStart={onSelectionStart}
+        onSelectionEnd={onSelectionEnd}
+        edgesFocusable={false}
         onNodeClick={onNodeClick}
         onEdgeClick={onEdgeClick}
         onPaneClick={onPaneClick}
         connectionMode={ConnectionMode.Loose}
         connectionRadius={36}
         deleteKeyCode={null}
-        selectionKeyCode={null}
+        selectionKeyCode="Shift"
         multiSelectionKeyCode={null}
-        minZoom={0.1}
+        minZoom={0.2}
         maxZoom={2}
         colorMode={dark ? 'dark' : 'light'}
       >
         <Background variant={BackgroundVariant.Dots} gap={22} size={1.4} />
         <Controls showInteractive={false} />
-        <MiniMap pannable zoomable nodeColor={minimapColor} />
+        <MiniMap pannable zoomable nodeColor={minimapColor} style={{ width: MINIMAP.w, height: MINIMAP.h }} />
       </ReactFlow>
-      {!empty && <Legend />}
       {empty && (
         <div className="canvas-empty" data-testid="canvas-empty">
           <h2>{t('canvas.empty.title')}</h2>
           <p>{t('canvas.empty.body')}</p>
         </div>
       )}
+    </div>
+    {!empty && <Legend />}
     </div>
   );
 }

@@ -3,7 +3,7 @@
  * under the VM; upstreams, replication and VIP membership are curves with
  * their own colour and label.
  */
-import { BaseEdge, EdgeLabelRenderer, getBezierPath, getSmoothStepPath, Position, useInternalNode, type EdgeProps } from '@xyflow/react';
+import { BaseEdge, EdgeLabelRenderer, getBezierPath, Position, useInternalNode, type EdgeProps } from '@xyflow/react';
 import { memo } from 'react';
 import { useT } from '../../i18n/useT';
 import type { FlowEdge } from '../../lib/flow-model';
@@ -19,22 +19,25 @@ function Label({ x, y, className, text, testId }: { x: number; y: number; classN
 }
 
 /** VM → network: a drop onto the bus bar, labelled with the NIC's address. */
-export const NicEdge = memo(function NicEdge({ id, target, sourceX, sourceY, targetY, sourcePosition, targetPosition, data, selected }: EdgeProps<FlowEdge>) {
+export const NicEdge = memo(function NicEdge({ id, target, sourceX, sourceY, targetY, data, selected }: EdgeProps<FlowEdge>) {
   const net = useInternalNode(target);
   const left = net?.internals.positionAbsolute.x ?? sourceX;
   const width = net?.measured.width ?? 300;
-  const tx = Math.min(Math.max(sourceX, left + 18), left + width - 18);
+  const sx = sourceX + (data?.offset ?? 0);
+  const detour = data?.detour;
+  const tx = Math.min(Math.max(detour ? detour.x : sx, left + 18), left + width - 18);
+  const dir = Math.sign(targetY - sourceY) || 1;
   let path: string;
-  let lx: number;
-  let ly: number;
-  if (Math.abs(tx - sourceX) < 1) {
-    path = `M ${sourceX} ${sourceY} L ${tx} ${targetY}`;
-    lx = sourceX;
-    // Close to the VM: the middle of a long drop may sit beside other cards.
-    ly = sourceY + Math.sign(targetY - sourceY) * Math.min(24, Math.abs(targetY - sourceY) / 2);
-  } else {
-    [path, lx, ly] = getSmoothStepPath({ sourceX, sourceY, sourcePosition, targetX: tx, targetY, targetPosition, borderRadius: 14 });
+  if (detour) path = `M ${sx} ${sourceY} L ${sx} ${detour.y} L ${tx} ${detour.y} L ${tx} ${targetY}`;
+  else if (Math.abs(tx - sx) < 1) path = `M ${sx} ${sourceY} L ${tx} ${targetY}`;
+  else {
+    const mid = sourceY + dir * Math.min(30, Math.abs(targetY - sourceY) / 2);
+    path = `M ${sx} ${sourceY} L ${sx} ${mid} L ${tx} ${mid} L ${tx} ${targetY}`;
   }
+  // Close to the VM, stepped per NIC: the middle of a long drop may sit beside other cards.
+  const gap = Math.min(data?.labelGap ?? 22, Math.max(10, Math.abs(targetY - sourceY) - 12));
+  const lx = sx;
+  const ly = sourceY + dir * gap;
   const cls = `edge-nic${data?.bad ? ' bad' : ''}${selected ? ' selected' : ''}`;
   return (
     <>
