@@ -8,6 +8,7 @@ npx tsx bench/browser/editor-edit.bench.ts
 if [ "$(id -u)" = 0 ]; then
   npx tsx bench/base-image.bench.ts
   npx tsx bench/lab-provision.bench.ts
+  npx tsx bench/vmware-provision.bench.ts
   npx tsx bench/drill-detection.bench.ts 3
 else
   echo "(lab benchmarks skipped: they boot real Linux-lab VMs and need root)"
