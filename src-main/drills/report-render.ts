@@ -131,10 +131,11 @@ h1{font-size:1.6em}h2{font-size:1.3em;margin-top:1.6em}h3{font-size:1.1em}
 .verdict{padding:.6em 1em;border-radius:6px;font-weight:600}.passed{background:#e3f6e9}.failed,.error{background:#fbe4e4}.refused{background:#fff4d6}
 table{border-collapse:collapse;width:100%;font-size:13px}th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #e4e4e4;vertical-align:top}thead th{background:#f3f5f8}
 li.ok{color:#1d6b3d}li.bad{color:#a52a2a}code{font-family:ui-monospace,'DejaVu Sans Mono',monospace}
-figure{margin:1em 0}figure svg{max-width:100%;height:auto;border:1px solid #e4e4e4;border-radius:6px}figcaption{color:#666;font-size:12px}
+figure{margin:1em 0}figure svg{display:block;width:100%;height:auto;border:1px solid #e4e4e4;border-radius:6px}
+th{white-space:nowrap}table.ip td{white-space:nowrap}figcaption{color:#666;font-size:12px}
 .drill{border-top:2px solid #ccd;margin-top:2em}
 @page{size:A4;margin:14mm 12mm}
-@media print{body{max-width:none;margin:0;padding:0;font-size:11pt}a{color:inherit;text-decoration:none}
+@media print{body{max-width:none;margin:0;padding:0;font-size:10.5pt}table{font-size:8.5pt}th,td{padding:3px 5px}a{color:inherit;text-decoration:none}
 h1,h2,h3{break-after:avoid}figure,svg,table,tr,.verdict,li{break-inside:avoid}
 .drill{break-before:page;border-top:none}
 .verdict,thead th,figure svg{-webkit-print-color-adjust:exact;print-color-adjust:exact}}`;

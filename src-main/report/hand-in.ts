@@ -216,7 +216,7 @@ function drillSummary(h: HandIn, lang: ReportLanguage): Table {
   return { head: [t('col.drill'), t('col.verdict'), t('col.started')], rows: h.drills.map((d) => [d.title, rt(lang, `verdict.${d.verdict}` as ReportKey), d.startedAt]) };
 }
 
-const htmlTable = (tb: Table) => `<table><thead><tr>${tb.head.map((c) => `<th>${esc(c)}</th>`).join('')}</tr></thead><tbody>${tb.rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+const htmlTable = (tb: Table, cls?: string) => `<table${cls ? ` class="${cls}"` : ''}><thead><tr>${tb.head.map((c) => `<th>${esc(c)}</th>`).join('')}</tr></thead><tbody>${tb.rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
 const mdCell = (c: string) => c.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const mdTable = (tb: Table) => [`| ${tb.head.map(mdCell).join(' | ')} |`, `|${tb.head.map(() => ' --- |').join('')}`, ...tb.rows.map((r) => `| ${r.map(mdCell).join(' | ')} |`)];
 
@@ -234,8 +234,8 @@ export function renderHandInHtml(h: HandIn, lang: ReportLanguage): string {
 <h2 id="topology">1. ${esc(t('sec.topology'))}</h2>
 <figure class="topology">${toTopologySvg(h.resolved, { labels: topologyLabels(lang), title: false })}</figure>
 <h2 id="plan">2. ${esc(t('sec.plan'))}</h2>
-<h3>${esc(t('sec.networks'))}</h3>${htmlTable(networkTable(h, lang))}
-<h3>${esc(t('sec.vms'))}</h3>${htmlTable(vmTable(h, lang))}
+<h3>${esc(t('sec.networks'))}</h3>${htmlTable(networkTable(h, lang), 'ip')}
+<h3>${esc(t('sec.vms'))}</h3>${htmlTable(vmTable(h, lang), 'ip')}
 <h3>${esc(t('sec.services'))}</h3><ul>${serviceLines(h, lang).map((l) => `<li>${esc(l)}</li>`).join('')}</ul>
 <h3>${esc(t('sec.totals'))}</h3>${totalsLines(h, lang).map((l) => `<p>${esc(l)}</p>`).join('')}
 <h2 id="provision">3. ${esc(t('sec.provision'))}</h2>
