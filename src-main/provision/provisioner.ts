@@ -150,7 +150,10 @@ export async function up(o: UpOptions): Promise<ApplyResult> {
 export async function down(o: { hv: Hypervisor; lab: LabRef; resolved: ResolvedLab; signal?: AbortSignal; log?: (l: string) => void }): Promise<void> {
   const names = new Set([...o.resolved.nodes.map((n) => n.hostname), ...(await o.hv.list(o.lab).catch(() => [])).map((v) => v.name)]);
   await Promise.all([...names].map((vm) => o.hv.destroyVm(o.lab, vm, { signal: o.signal, log: o.log })));
-  for (const net of o.resolved.networks) await o.hv.removeNetwork(o.lab, net.name, { signal: o.signal, log: o.log });
+  // All at once: VMware applies them as one (elevated) step on a Linux host.
+  const removed = await Promise.allSettled(o.resolved.networks.map((net) => o.hv.removeNetwork(o.lab, net.name, { signal: o.signal, log: o.log })));
+  const failed = removed.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
   // The safety routes stay: something (a watcher, a browser tab) may still send to the lab's subnets.
   await o.hv.cleanupLab?.(o.lab, { signal: o.signal, log: o.log, keepGuards: true });
   const keys = new HostKeyStore(o.lab.dir);

@@ -145,8 +145,10 @@ describe('VMnets safe to touch (fake vmrun, temp networking file)', () => {
     await mkdir(emptyPath);
     const user = new VmwareDriver({ vmwareEtcDir: host.etcDir, platform: 'linux', elevation: { uid: 1000, canWrite: async () => false, env: { PATH: emptyPath } } });
 
-    const err = (await user.ensureNetwork(lab, LAB_3).catch((e: unknown) => e)) as Error & { code: string; fix: string };
-    expect(err.code).toBe('needs-admin');
+    // Two network steps at once (as up starts them): one root step, one command for both.
+    const [err, err4] = (await Promise.all([user.ensureNetwork(lab, LAB_3).catch((e: unknown) => e), user.ensureNetwork(lab, LAB_4).catch((e: unknown) => e)])) as (Error & { code: string; fix: string })[];
+    expect(err4).toBe(err);
+    expect(err!.code).toBe('needs-admin');
     expect(err.message).toMatch(/needs root rights once .*Nothing was changed/);
     const script = join(lab.dir, 'vmnet-apply', 'apply-vmnets.sh');
     expect(err.fix).toContain(`sudo /bin/sh '${script}'`);
@@ -166,19 +168,21 @@ describe('VMnets safe to touch (fake vmrun, temp networking file)', () => {
 
     // The user runs the printed command (here we already are root, so without the sudo in front).
     await run(['/bin/sh', script]);
-    expect(await networking()).toBe(`${ORIGINAL}answer VNET_3_DHCP no\nanswer VNET_3_HOSTONLY_NETMASK 255.255.255.0\nanswer VNET_3_HOSTONLY_SUBNET 10.10.30.0\nanswer VNET_3_NAT no\nanswer VNET_3_VIRTUAL_ADAPTER yes\n`);
+    const block = (n: number) => `answer VNET_${n}_DHCP no\nanswer VNET_${n}_HOSTONLY_NETMASK 255.255.255.0\nanswer VNET_${n}_HOSTONLY_SUBNET 10.10.${n}0.0\nanswer VNET_${n}_NAT no\nanswer VNET_${n}_VIRTUAL_ADAPTER yes\n`;
+    expect(await networking()).toBe(`${ORIGINAL}${block(3)}${block(4)}`);
     expect((await toolCalls()).map((c) => c.argv[0])).toEqual(['--stop', '--migrate-network-settings', '--stop', '--start']);
 
-    // The next up finds it applied: now (and only now) the lab's own.
-    expect(await user.ensureNetwork(lab, LAB_3)).toBe('unchanged');
-    expect((await readNetworkRecord(lab)).created.vmnet3).toEqual(LAB_3);
+    // The next up finds them applied: now (and only now) the lab's own.
+    expect(await Promise.all([user.ensureNetwork(lab, LAB_3), user.ensureNetwork(lab, LAB_4)])).toEqual(['unchanged', 'unchanged']);
+    expect((await readNetworkRecord(lab)).created).toEqual({ vmnet3: LAB_3, vmnet4: LAB_4 });
 
     // down needs the same one step; after it, the file is as before the lab.
-    const downErr = (await user.removeNetwork(lab, 'vmnet3').catch((e: unknown) => e)) as { code: string; fix: string };
-    expect(downErr.code).toBe('needs-admin');
+    const downErrs = (await Promise.all(['vmnet3', 'vmnet4'].map((n) => user.removeNetwork(lab, n).catch((e: unknown) => e)))) as { code: string; fix: string }[];
+    expect(downErrs.map((e) => e.code)).toEqual(['needs-admin', 'needs-admin']);
     await run(['/bin/sh', script]);
     expect(await networking()).toBe(ORIGINAL);
     expect(await user.removeNetwork(lab, 'vmnet3')).toBe('unchanged');
+    expect(await user.removeNetwork(lab, 'vmnet4')).toBe('unchanged');
     expect((await readNetworkRecord(lab)).created).toEqual({});
   });
 
@@ -225,7 +229,10 @@ describe('VMnets safe to touch (fake vmrun, temp networking file)', () => {
     expect(await networking()).toContain('answer VNET_8_HOSTONLY_SUBNET 192.168.10.0');
     for (const f of result.failed) expect(f.error).not.toMatch(/could not be run|Install VMware/i);
 
+    const migrations = async () => (await toolCalls()).filter((c) => c.argv[0] === '--migrate-network-settings').length;
+    expect(await migrations()).toBe(1); // vmnet8 and vmnet2 in one root step
     await down({ hv, lab, resolved });
+    expect(await migrations()).toBe(2);
     expect(await networking()).toBe(DEFAULT_NETWORKING);
     expect(await hv.list(lab)).toEqual([]);
   }, 120_000);

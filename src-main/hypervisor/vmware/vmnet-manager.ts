@@ -10,7 +10,7 @@
  * - `remove` deletes (or restores) a VMnet only when it is the lab's own AND
  *   VMware still shows the settings the lab applied.
  */
-import { win32 } from 'node:path';
+import { join, win32 } from 'node:path';
 import type { RunOptions, RunResult } from '../../exec/runner.js';
 import { HypervisorError, type LabRef, type NetworkChange, type NetworkOptions, type NetworkSpec, type OpOptions, type VmnetClash } from '../types.js';
 import { intToIp, ipToInt, parseCidr } from './ipv4.js';
@@ -37,6 +37,9 @@ export interface VmnetManagerOptions {
   /** Linux: how the one root step is found (tests inject a non-root user). */
   elevation?: ElevationProbe;
 }
+
+/** How long Linux VMnet changes wait for others to join the same root step (one password prompt). */
+const BATCH_WINDOW_MS = 150;
 
 /** VMnet number from `vmnet11`. */
 export function vnetIndex(name: string): number {
@@ -180,7 +183,8 @@ export class VmnetManager {
   async ensure(lab: LabRef, spec: NetworkSpec, opts: NetworkOptions = {}): Promise<NetworkChange> {
     if (spec.type === 'bridged') return 'unchanged';
     const want = wantedSettings(spec, this.o.platform);
-    return this.o.client.locks.run('vmnets', async () => {
+    // 1. Decide (under the lock): nothing to do, a refusal, or a change recorded as pending.
+    const plan = await this.o.client.locks.run('vmnets', async () => {
       const record = await readNetworkRecord(lab);
       const seen = await this.observe(want.index);
       if (this.promote(record, spec.name, seen)) {
@@ -193,7 +197,7 @@ export class VmnetManager {
       const ours = appliedSpec !== undefined && (!seen || sameSettings(seen, wantedSettings(appliedSpec, this.o.platform)));
       if (sameSettings(seen, want)) {
         if (!ours) opts.log?.(`${spec.name} already exists with the wanted settings; using it and leaving it in place afterwards`);
-        return 'unchanged';
+        return undefined;
       }
       // The lab's own vmnet8 changed by someone since: set it again, still restoring the first settings on down.
       let previous: PreviousVmnet | undefined = record.reconfigured?.[spec.name]?.previous;
@@ -215,11 +219,18 @@ export class VmnetManager {
       (record.pending ??= {})[spec.name] = { spec, ...(previous ? { previous } : {}) };
       await writeNetworkRecord(lab, record);
       opts.log?.(`${seen ? 'updating' : 'creating'} ${spec.name} (${spec.subnet}, DHCP ${want.dhcp ? 'on' : 'off'}, NAT ${want.nat ? 'on' : 'off'})`);
-      await this.apply(lab, want, seen, opts, (file) => {
-        // A NAT port forward or DHCP reservation of the old subnet would be wrong on the new one; they come back on restore.
-        if (previous) file.remove(want.index);
-        file.set(want.index, { subnet: want.subnet, netmask: want.netmask, dhcp: want.dhcp, nat: want.nat, virtualAdapter: true });
-      });
+      return { seen, previous };
+    });
+    if (!plan) return 'unchanged';
+    // 2. Apply (outside the lock, so the lab's other network steps join the same root step).
+    await this.apply(lab, want, plan.seen, opts, (file) => {
+      // A NAT port forward or DHCP reservation of the old subnet would be wrong on the new one; they come back on restore.
+      if (plan.previous) file.remove(want.index);
+      file.set(want.index, { subnet: want.subnet, netmask: want.netmask, dhcp: want.dhcp, nat: want.nat, virtualAdapter: true });
+    });
+    // 3. Only now, seen applied, is it the lab's own.
+    return this.o.client.locks.run('vmnets', async () => {
+      const record = await readNetworkRecord(lab);
       const now = await this.observe(want.index);
       if (!this.promote(record, spec.name, now)) {
         throw new HypervisorError(
@@ -229,7 +240,7 @@ export class VmnetManager {
         );
       }
       await writeNetworkRecord(lab, record);
-      return 'changed';
+      return 'changed' as const;
     });
   }
 
@@ -244,27 +255,60 @@ export class VmnetManager {
     return { windows: { subnet: seen.subnet, netmask: seen.netmask, dhcp: seen.dhcp, nat: seen.nat } };
   }
 
-  /** Linux: edit the networking file and apply it in one root step. Windows: vnetlib to `want`. */
+  /** Linux: edit the networking file and apply it in one root step (batched). Windows: vnetlib to `want`, one network at a time. */
   private async apply(lab: LabRef, want: Observed & { index: number }, seen: Observed | undefined, opts: OpOptions, edit: (file: NetworkingFile) => void): Promise<void> {
-    if (this.o.platform === 'linux') {
+    if (this.o.platform === 'linux') return this.applyLinux(lab, edit, opts);
+    const base = ipToInt(want.subnet);
+    await this.o.client.locks.run('vnetlib', () =>
+      ensureWindowsVnet(
+        { index: want.index, subnet: want.subnet, netmask: want.netmask, hostAddress: intToIp(base + 1), dhcp: want.dhcp, ...(want.nat ? { nat: { gateway: intToIp(base + 2) } } : {}) },
+        seen !== undefined,
+        this.windowsTools(opts),
+      ),
+    );
+  }
+
+  private batch: { lab: LabRef; edit: (file: NetworkingFile) => void; opts: OpOptions; done: (e?: unknown) => void }[] = [];
+  private batchTimer?: NodeJS.Timeout;
+  private flushing: Promise<void> = Promise.resolve();
+
+  /**
+   * Linux changes that arrive together (a lab's network steps start at
+   * once) are applied as ONE root step, so the user is asked once. Each
+   * edit is made on the networking file as it is when the step runs.
+   */
+  private applyLinux(lab: LabRef, edit: (file: NetworkingFile) => void, opts: OpOptions): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.batch.push({ lab, edit, opts, done: (e) => (e === undefined ? resolve() : reject(e)) });
+      this.batchTimer ??= setTimeout(() => {
+        this.batchTimer = undefined;
+        const items = this.batch.splice(0);
+        this.flushing = this.flushing.then(() => this.flushLinux(items));
+      }, BATCH_WINDOW_MS);
+    });
+  }
+
+  private async flushLinux(items: typeof this.batch): Promise<void> {
+    const first = items[0];
+    if (!first) return;
+    try {
       const base = (await readNetworkingText(this.o.etcDir)) ?? null;
       const file = NetworkingFile.parse(base ?? 'VERSION=1,0\n');
-      edit(file);
+      for (const i of items) i.edit(file);
+      const signal = items.find((i) => i.opts.signal)?.opts.signal;
       await applyNetworking(file, { etcDir: this.o.etcDir, vmwareNetworks: this.o.vmwareNetworks }, {
         base,
-        stageDir: `${lab.dir}/vmnet-apply`,
+        stageDir: join(first.lab.dir, 'vmnet-apply'),
+        log: (line) => {
+          for (const i of items) i.opts.log?.(line);
+        },
         ...(this.o.elevation ? { probe: this.o.elevation } : {}),
-        ...(opts.signal ? { signal: opts.signal } : {}),
-        ...(opts.log ? { log: opts.log } : {}),
+        ...(signal ? { signal } : {}),
       });
-      return;
+      for (const i of items) i.done();
+    } catch (e) {
+      for (const i of items) i.done(e ?? new Error('applying the VMware network settings failed'));
     }
-    const base = ipToInt(want.subnet);
-    await ensureWindowsVnet(
-      { index: want.index, subnet: want.subnet, netmask: want.netmask, hostAddress: intToIp(base + 1), dhcp: want.dhcp, ...(want.nat ? { nat: { gateway: intToIp(base + 2) } } : {}) },
-      seen !== undefined,
-      this.windowsTools(opts),
-    );
   }
 
   /**
@@ -274,7 +318,8 @@ export class VmnetManager {
    */
   async remove(lab: LabRef, name: string, opts: OpOptions = {}): Promise<NetworkChange> {
     const index = vnetIndex(name);
-    return this.o.client.locks.run('vmnets', async () => {
+    // 1. Decide under the lock.
+    const plan = await this.o.client.locks.run('vmnets', async () => {
       const record = await readNetworkRecord(lab);
       const seen = await this.observe(index);
       this.promote(record, name, seen);
@@ -283,37 +328,51 @@ export class VmnetManager {
         opts.log?.(`${name}: the change this lab prepared was never applied; nothing to undo`);
       }
       const reconf = record.reconfigured?.[name];
-      const created = record.created[name];
-      const spec = reconf?.spec ?? created;
+      const spec = reconf?.spec ?? record.created[name];
+      const forget = async () => {
+        delete record.created[name];
+        if (record.reconfigured) delete record.reconfigured[name];
+        await writeNetworkRecord(lab, record);
+      };
       if (!spec) {
         await writeNetworkRecord(lab, record);
         opts.log?.(`${name} was not created by this lab; left alone`);
-        return 'unchanged';
+        return undefined;
       }
       const applied = wantedSettings(spec, this.o.platform);
-      let result: NetworkChange = 'unchanged';
       if (!seen) {
         opts.log?.(`${name} is already gone`);
-      } else if (!sameSettings(seen, applied)) {
+        await forget();
+        return undefined;
+      }
+      if (!sameSettings(seen, applied)) {
         const before = reconf ? ` Before the lab it was: ${this.previousText(reconf.previous)}.` : '';
         opts.log?.(`${name} was changed after this lab set it up (now ${describeObserved(seen)}); left as it is.${before}`);
-      } else {
-        this.supported();
-        if (reconf) {
-          opts.log?.(`putting ${name} back the way it was before the lab (${this.previousText(reconf.previous)})`);
-          await this.restore(lab, index, reconf.previous, opts);
-        } else if (this.o.platform === 'linux') {
-          await this.apply(lab, { ...applied, index }, seen, opts, (file) => file.remove(index));
-        } else {
-          await removeWindowsVnet(index, this.windowsTools(opts));
-        }
-        result = 'changed';
+        await forget();
+        return undefined;
       }
+      this.supported();
+      await writeNetworkRecord(lab, record);
+      return { reconf, applied, seen };
+    });
+    if (!plan) return 'unchanged';
+    // 2. Apply (batched with the lab's other network steps on Linux).
+    if (plan.reconf) {
+      opts.log?.(`putting ${name} back the way it was before the lab (${this.previousText(plan.reconf.previous)})`);
+      await this.restore(lab, index, plan.reconf.previous, opts);
+    } else if (this.o.platform === 'linux') {
+      await this.applyLinux(lab, (file) => file.remove(index), opts);
+    } else {
+      await this.o.client.locks.run('vnetlib', () => removeWindowsVnet(index, this.windowsTools(opts)));
+    }
+    // 3. Forget it.
+    await this.o.client.locks.run('vmnets', async () => {
+      const record = await readNetworkRecord(lab);
       delete record.created[name];
       if (record.reconfigured) delete record.reconfigured[name];
       await writeNetworkRecord(lab, record);
-      return result;
     });
+    return 'changed';
   }
 
   private previousText(p: PreviousVmnet): string {
@@ -325,24 +384,18 @@ export class VmnetManager {
   private async restore(lab: LabRef, index: number, previous: PreviousVmnet, opts: OpOptions): Promise<void> {
     if (this.o.platform === 'linux') {
       const lines = previous.linux ?? [];
-      const base = (await readNetworkingText(this.o.etcDir)) ?? null;
-      const file = NetworkingFile.parse(base ?? 'VERSION=1,0\n').restoreVnet(index, lines);
-      await applyNetworking(file, { etcDir: this.o.etcDir, vmwareNetworks: this.o.vmwareNetworks }, {
-        base,
-        stageDir: `${lab.dir}/vmnet-apply`,
-        ...(this.o.elevation ? { probe: this.o.elevation } : {}),
-        ...(opts.signal ? { signal: opts.signal } : {}),
-        ...(opts.log ? { log: opts.log } : {}),
-      });
+      await this.applyLinux(lab, (file) => file.restoreVnet(index, lines), opts);
       return;
     }
     const w = previous.windows;
     if (!w) return;
     const base = ipToInt(w.subnet);
-    await ensureWindowsVnet(
-      { index, subnet: w.subnet, netmask: w.netmask, hostAddress: intToIp(base + 1), dhcp: w.dhcp, ...(w.nat ? { nat: { gateway: intToIp(base + 2) } } : {}) },
-      true,
-      this.windowsTools(opts),
+    await this.o.client.locks.run('vnetlib', () =>
+      ensureWindowsVnet(
+        { index, subnet: w.subnet, netmask: w.netmask, hostAddress: intToIp(base + 1), dhcp: w.dhcp, ...(w.nat ? { nat: { gateway: intToIp(base + 2) } } : {}) },
+        true,
+        this.windowsTools(opts),
+      ),
     );
   }
 
