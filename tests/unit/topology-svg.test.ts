@@ -130,3 +130,22 @@ describe('topology PNG through headless Chromium', () => {
     }
   });
 });
+
+describe('blueprint:graph through the backend', () => {
+  it('answers the SVG with format svg (Korean words with lang ko), only Mermaid otherwise, and refuses unknown formats', async () => {
+    const { createBackend } = await import('../../src-main/backend/backend');
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const backend = createBackend({ mode: 'web', version: 't', dataDir: mkdtempSync(join(tmpdir(), 'halab-graph-')) });
+    const text = readFileSync(join(REPO, 'lab-blueprints', 'vmware-3tier-ha.yaml'), 'utf8');
+    const svg = await backend.invoke('blueprint:graph', { text, format: 'svg', lang: 'ko' });
+    expect(svg.ok).toBe(true);
+    const value = (svg as { ok: true; data: { mermaid: string; svg?: string } }).data;
+    expect(value.svg).toBe(readFileSync(join(GOLDEN, 'vmware-3tier-ha.ko.svg'), 'utf8'));
+    expect(value.mermaid).toMatch(/^flowchart LR/);
+    const plain = await backend.invoke('blueprint:graph', { text });
+    expect((plain as { ok: true; data: { svg?: string } }).data.svg).toBeUndefined();
+    const bad = await backend.invoke('blueprint:graph', { text, format: 'png' });
+    expect(bad.ok).toBe(false);
+  });
+});

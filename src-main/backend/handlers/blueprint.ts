@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { exportBlueprintText } from '../../shared/blueprint/export';
 import { toMermaid } from '../../shared/blueprint/graph';
+import { toTopologySvg, TOPOLOGY_LABELS_EN, TOPOLOGY_LABELS_KO } from '../../shared/blueprint/topology-svg';
 import { formatIssue } from '../../shared/blueprint/issues';
 import { computePlan } from '../../shared/blueprint/plan';
 import { hostMemoryMiB, listShipped, validateHere } from '../blueprint-files';
@@ -29,10 +30,11 @@ export const blueprintHandlers: Pick<HandlerMap, 'blueprint:validate' | 'bluepri
     }
     return { text: r.text };
   },
-  'blueprint:graph': async ({ text }) => {
+  'blueprint:graph': async ({ text, format, lang }) => {
     const r = validateHere(text);
     if (!r.resolved) throw new BackendError('The blueprint has errors; validate it first.', 'invalid-blueprint');
-    return { mermaid: toMermaid(r.resolved) };
+    const mermaid = toMermaid(r.resolved);
+    return format === 'svg' ? { mermaid, svg: toTopologySvg(r.resolved, { labels: lang === 'ko' ? TOPOLOGY_LABELS_KO : TOPOLOGY_LABELS_EN }) } : { mermaid };
   },
   'blueprint:list-shipped': async () => (await listShipped()).map(({ id, title }) => ({ id, title, file: `${id}.yaml` })),
   'blueprint:read-shipped': async ({ id }) => {

@@ -28,7 +28,8 @@ export const requestSchemas = {
   'blueprint:validate': z.strictObject({ text: blueprintText, provider: z.enum(['vmware', 'linux']).optional() }),
   'blueprint:plan': z.strictObject({ text: blueprintText, provider: z.enum(['vmware', 'linux']).optional() }),
   'blueprint:export': z.strictObject({ text: blueprintText, format: z.enum(['yaml', 'json']) }),
-  'blueprint:graph': z.strictObject({ text: blueprintText }),
+  /** `format` svg: the topology picture (with `lang`'s words) beside the Mermaid text. */
+  'blueprint:graph': z.strictObject({ text: blueprintText, format: z.enum(['mermaid', 'svg']).optional(), lang: z.enum(['en', 'ko']).optional() }),
   'blueprint:list-shipped': empty,
   'blueprint:read-shipped': z.strictObject({ id: z.string().regex(/^[a-z0-9-]{1,64}$/) }),
   /** Desktop: native open dialog. Web: not available (the renderer uploads). */
@@ -166,7 +167,7 @@ export interface RequestResults {
   'blueprint:validate': ValidateResult;
   'blueprint:plan': { ok: boolean; issues: Issue[]; plan?: LabPlan };
   'blueprint:export': { text: string };
-  'blueprint:graph': { mermaid: string };
+  'blueprint:graph': { mermaid: string; svg?: string };
   'blueprint:list-shipped': { id: string; title: string; file: string }[];
   'blueprint:read-shipped': { id: string; text: string };
   'file:open': { path: string; text: string } | null;
