@@ -128,7 +128,9 @@ export async function up(o: UpOptions): Promise<ApplyResult> {
     if (!usable.usable) throw new Error(`${o.hv.kind} cannot run here: ${usable.reason}${usable.fix ? ` ${usable.fix}` : ''}`);
   }
   // A clash with a VMnet of the host (vmnet8) is refused before anything runs, with the choice (the network step refuses too).
-  const clashes = ((await o.hv.vmnetClashes?.(networkSpecs(o.resolved), o.lab)) ?? []).filter((c) => !(c.vmnet === 'vmnet8' && o.reconfigureVmnet8));
+  // (When the host's VMnets cannot be read here, the network steps check again and say why.)
+  const found = (await o.hv.vmnetClashes?.(networkSpecs(o.resolved), o.lab).catch(() => [])) ?? [];
+  const clashes = found.filter((c) => !(c.vmnet === 'vmnet8' && o.reconfigureVmnet8));
   if (clashes.length > 0) throw new HypervisorError(clashes.map((c) => c.message).join('\n'), 'conflict');
   const state = await readLabState(o.lab);
   if (state && state.provider !== o.hv.kind) {
