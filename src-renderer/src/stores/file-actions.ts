@@ -6,6 +6,7 @@
  */
 import { parseBlueprintYaml } from '../../../src-main/shared/blueprint/yaml-doc';
 import { call, transportMode } from '../api/client';
+import { translate } from '../i18n';
 import { emptyDraft, toDraft } from '../lib/draft';
 import { useApp } from './app-store';
 import { useEditor } from './editor-store';
@@ -117,12 +118,17 @@ export function download(name: string, text: string, type: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
+/** The file's name; a new lab's is "untitled.yaml" in the UI's language (제목없음.yaml in Korean). */
+function defaultName(file: { name: string; path?: string }): string {
+  return file.name === 'untitled.yaml' && !file.path ? translate(useApp.getState().language, 'file.untitled') : file.name;
+}
+
 /** Save to the current file (desktop), or ask where (save as). Web mode downloads. */
 export async function save(saveAs = false): Promise<boolean> {
   const ed = useEditor.getState();
   const app = useApp.getState();
   const text = ed.serialize();
-  const name = ed.file.name;
+  const name = defaultName(ed.file);
   if (transportMode() === 'web') {
     download(name, text, 'application/yaml');
     rememberWeb(name, text);
@@ -146,7 +152,7 @@ export async function save(saveAs = false): Promise<boolean> {
 export async function exportAs(format: 'yaml' | 'json'): Promise<void> {
   const ed = useEditor.getState();
   const app = useApp.getState();
-  const stem = ed.file.name.replace(/\.(ya?ml|json)$/i, '');
+  const stem = defaultName(ed.file).replace(/\.(ya?ml|json)$/i, '');
   const name = `${stem}.${format}`;
   const text = format === 'yaml' ? ed.serialize() : `${JSON.stringify(ed.data, null, 2)}\n`;
   if (transportMode() === 'web') {

@@ -2,7 +2,8 @@
  * The Design screen: palette, canvas (or plan, or YAML), properties and
  * problems, with the editor's keyboard shortcuts.
  */
-import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
+import { ReactFlowProvider } from '@xyflow/react';
+import { parseElementId } from '../../lib/issue-map';
 import { useEffect } from 'react';
 import { useApp } from '../../stores/app-store';
 import { useEditor } from '../../stores/editor-store';
@@ -18,7 +19,6 @@ import { YamlView } from './YamlView';
 const typing = (el: EventTarget | null) => el instanceof HTMLElement && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || el.isContentEditable);
 
 function useShortcuts() {
-  const flow = useReactFlow();
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (useApp.getState().screen !== 'design' || useApp.getState().dialog) return;
@@ -58,15 +58,34 @@ function useShortcuts() {
       } else if (mod && k === 'l') {
         e.preventDefault();
         ed.autoLayout();
+      } else if (mod && k === 'a') {
+        if (useApp.getState().designTab !== 'canvas') return;
+        e.preventDefault();
+        ed.selectAll();
+      } else if (!mod && k.startsWith('arrow') && ed.selected.length > 0) {
+        // A focused card moves itself (React Flow); otherwise the selection moves here.
+        if ((e.target as HTMLElement | null)?.closest?.('.react-flow__node, .react-flow__nodesselection-rect')) return;
+        e.preventDefault();
+        const step = e.shiftKey ? 40 : 10;
+        const [dx, dy] = k === 'arrowleft' ? [-step, 0] : k === 'arrowright' ? [step, 0] : k === 'arrowup' ? [0, -step] : [0, step];
+        ed.nudge(dx, dy);
+      } else if (k === 'enter') {
+        // Enter on a focused card: select it and move to its first field in Properties.
+        const el = (e.target as HTMLElement | null)?.closest?.<HTMLElement>('.react-flow__node');
+        const ref = el?.dataset.id ? parseElementId(el.dataset.id) : undefined;
+        if (!ref) return;
+        e.preventDefault();
+        ed.select(ref);
+        requestAnimationFrame(() => document.querySelector<HTMLElement>('[data-testid="properties"] input, [data-testid="properties"] select')?.focus());
       } else if (k === 'delete' || k === 'backspace') {
         e.preventDefault();
         ed.deleteSelection();
       } else if (k === 'escape') ed.select(null);
-      else if (!mod && k === 'f') void flow.fitView({ padding: 0.12, duration: 200 });
+      else if (!mod && k === 'f') useEditor.setState({ fitRequest: ed.fitRequest + 1 });
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [flow]);
+  }, []);
 }
 
 function DesignBody() {

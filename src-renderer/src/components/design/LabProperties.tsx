@@ -72,8 +72,9 @@ export function LabProperties() {
       <Section title={t('props.defaults')}>
         <div className="field-row">
           <TextField path={['defaults', 'template']} label={t('props.template')} optional placeholder="ubuntu-22.04" />
-          <SelectField path={['defaults', 'clone']} label={t('props.clone')} optional options={[{ value: 'linked', label: 'linked' }, { value: 'full', label: 'full' }]} />
+          <SelectField path={['defaults', 'clone']} label={t('props.clone')} optional options={[{ value: 'linked', label: t('props.clone.linked') }, { value: 'full', label: t('props.clone.full') }]} />
         </div>
+        <SelectField path={['layout', 'addressPlan']} label={t('props.addressPlan')} optional emptyLabel={t('props.addressPlan.role')} options={[{ value: 'first-free', label: t('props.addressPlan.firstFree') }]} />
         <div className="field-row">
           <NumberField path={['defaults', 'vcpus']} label={t('props.vcpus')} optional placeholder="1" />
           <NumberField path={['defaults', 'memoryMiB']} label={t('props.memoryMiB')} optional placeholder="1024" />

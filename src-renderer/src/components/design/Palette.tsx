@@ -26,9 +26,8 @@ export function Palette() {
   const add = (kind: PaletteKind) => {
     const box = document.querySelector('[data-testid="canvas"]')?.getBoundingClientRect();
     const center = box ? flow.screenToFlowPosition({ x: box.x + box.width / 2, y: box.y + box.height / 2 }) : { x: 0, y: 0 };
-    // Successive clicks fan out instead of stacking exactly on top of each other.
-    const n = useEditor.getState().data.nodes.length + useEditor.getState().data.networks.length;
-    useEditor.getState().place(kind, { x: center.x - 100 + (n % 5) * 30, y: center.y - 40 + (n % 5) * 30 });
+    // The store moves it to the nearest free spot, so successive clicks never pile up.
+    useEditor.getState().place(kind, { x: center.x - 100, y: center.y - 40 });
   };
   const section = (title: MessageKey, items: Item[]) => (
     <section className="palette-section">

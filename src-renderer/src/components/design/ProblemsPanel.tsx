@@ -2,7 +2,8 @@
  * Every error and warning of the shared validator; clicking one selects
  * the element it is about, centres it and focuses the field.
  */
-import { formatPath, type Issue } from '../../../../src-main/shared/blueprint/issues';
+import type { Issue } from '../../../../src-main/shared/blueprint/issues';
+import { describePath } from '../../lib/describe';
 import { useT } from '../../i18n/useT';
 import { pathKey } from '../../lib/draft';
 import { issueElement } from '../../lib/issue-map';
@@ -29,18 +30,29 @@ export function ProblemsPanel() {
   const t = useT();
   const issues = useEditor((s) => s.validation.issues);
   const counts = useEditor((s) => s.issues);
+  const data = useEditor((s) => s.data);
+  // A lab with nothing placed is not "broken": no red count before the student has done anything.
+  const fresh = data.nodes.length === 0 && data.networks.length === 0;
   return (
     <section className="problems" data-testid="problems" aria-label={t('problems.title')}>
       <header>
         <h3>{t('problems.title')}</h3>
-        <span className="count count-error" data-testid="problems-errors">
-          {t('status.errors', { count: counts.errors })}
-        </span>
-        <span className="count count-warning" data-testid="problems-warnings">
-          {t('status.warnings', { count: counts.warnings })}
-        </span>
+        {!fresh && (
+          <>
+            <span className={`count${counts.errors ? ' count-error' : ''}`} data-testid="problems-errors">
+              {t('status.errors', { count: counts.errors })}
+            </span>
+            <span className={`count${counts.warnings ? ' count-warning' : ''}`} data-testid="problems-warnings">
+              {t('status.warnings', { count: counts.warnings })}
+            </span>
+          </>
+        )}
       </header>
-      {issues.length === 0 ? (
+      {fresh ? (
+        <p className="problems-none" data-testid="problems-fresh">
+          {t('problems.fresh')}
+        </p>
+      ) : issues.length === 0 ? (
         <p className="problems-none" data-testid="problems-none">
           {t('problems.none')}
         </p>
@@ -52,7 +64,7 @@ export function ProblemsPanel() {
                 <span className="problem-sev">{t(i.severity === 'error' ? 'problems.error' : 'problems.warning')}</span>
                 <span className="problem-msg">{i.message}</span>
                 {i.fix && <span className="problem-fix">{t('problems.fix', { fix: i.fix })}</span>}
-                <span className="problem-path">{formatPath(i.key ? [...i.path, i.key] : i.path)}</span>
+                <span className="problem-path">{describePath(data, i.key ? [...i.path, i.key] : i.path, t)}</span>
               </button>
             </li>
           ))}

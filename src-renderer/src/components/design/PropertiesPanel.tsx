@@ -4,7 +4,10 @@
  */
 import { resolveNetwork, guestIfname } from '../../../../src-main/shared/blueprint/model';
 import { ROLES, type Network } from '../../../../src-main/shared/blueprint/schema';
+import type { MessageKey } from '../../i18n';
 import { useT } from '../../i18n/useT';
+import { roleMismatches, wireRole } from '../../lib/blueprint-edit';
+import { describeEdge, ordinal } from '../../lib/describe';
 import type { Draft } from '../../lib/draft';
 import { useEditor } from '../../stores/editor-store';
 import { FieldIssues, NumberField, Section, SelectField, TextField } from './fields';
@@ -19,24 +22,112 @@ export function PropertiesPanel() {
     if (sel.kind === 'net') return sel.index < s.data.networks.length;
     return sel.index < (s.data.services?.vips?.length ?? 0);
   });
+  const many = useEditor((s) => s.selected.length);
   let body;
-  if (!sel || sel.kind === 'lab' || !exists) body = <LabProperties />;
+  if (many > 1) body = <MultiProperties count={many} />;
+  else if (!sel || sel.kind === 'lab' || !exists) body = <LabProperties />;
   else if (sel.kind === 'vm') body = <VmProperties index={sel.index} />;
   else if (sel.kind === 'net') body = <NetworkProperties index={sel.index} />;
   else if (sel.kind === 'vip') body = <VipProperties index={sel.index} />;
-  else
-    body = (
-      <Section title={t('props.edge')} testId="props-edge">
-        <p className="muted">{t('props.edgeHint')}</p>
-        <button type="button" className="danger" data-testid="props-delete" onClick={() => useEditor.getState().deleteSelection()}>
-          {t('props.delete')}
-        </button>
-      </Section>
-    );
+  else if (sel.kind === 'edge') body = <EdgeProperties id={sel.id} />;
   return (
     <aside className="props" aria-label={t('props.heading')} data-testid="properties">
       {body}
     </aside>
+  );
+}
+
+function MultiProperties({ count }: { count: number }) {
+  const t = useT();
+  return (
+    <Section title={t('props.multi', { count })} testId="props-multi">
+      <p className="muted">{t('props.multiHint')}</p>
+      <button type="button" className="danger" data-testid="props-delete" onClick={() => useEditor.getState().deleteSelection()}>
+        {t('props.deleteAll', { count })}
+      </button>
+    </Section>
+  );
+}
+
+/** A line on the canvas: what it is, its two ends by name, and what deleting it does. */
+function EdgeProperties({ id }: { id: string }) {
+  const t = useT();
+  const ends = useEditor((s) => describeEdge(s.data, id));
+  const lbs = useEditor((s) => (s.data.services?.loadBalancer?.members ?? []).join(', '));
+  const lbCount = lbs ? lbs.split(', ').length : 0;
+  if (!ends) return null;
+  const shared = ends.kind === 'upstream' && lbCount > 1;
+  return (
+    <Section title={t('props.edge')} testId="props-edge">
+      <p className="edge-kind">{t(`props.edgeKind.${ends.kind}`)}</p>
+      <p className="edge-ends mono" data-testid="edge-ends">
+        {t('props.edgeEnds', { from: ends.from, to: ends.to })}
+      </p>
+      {shared && (
+        <p className="muted" data-testid="edge-shared">
+          {t('props.upstreamShared', { lbs, app: ends.to })}
+        </p>
+      )}
+      <p className="muted">{t('props.edgeHint')}</p>
+      <button type="button" className="danger" data-testid="props-delete" onClick={() => useEditor.getState().deleteSelection()}>
+        {shared ? t('props.removeFromUpstream', { app: ends.to }) : t('props.deleteEdge')}
+      </button>
+    </Section>
+  );
+}
+
+/** The lines touching a VM, reachable by keyboard (canvas lines are not tab stops). */
+function Connections({ host }: { host: string }) {
+  const t = useT();
+  const data = useEditor((s) => s.data);
+  const index = data.nodes.findIndex((n) => n.hostname === host);
+  const ids: string[] = [];
+  data.nodes[index]?.nics.forEach((_, j) => ids.push(`nic:${index}:${j}`));
+  const lb = data.services?.loadBalancer;
+  if (lb) for (const m of lb.members) for (const u of lb.upstream.members) if (m === host || u === host) ids.push(`up:${m}:${u}`);
+  for (const r of data.services?.database?.replicas ?? []) {
+    const h = typeof r === 'string' ? r : r.node;
+    if (h === host || data.services?.database?.primary === host) ids.push(`repl:${h}`);
+  }
+  (data.services?.vips ?? []).forEach((v, i) => v.members.forEach((m, j) => m.node === host && ids.push(`vipm:${i}:${j}`)));
+  return (
+    <Section title={t('props.connections')} testId="props-connections">
+      {ids.length === 0 && <p className="muted">{t('props.noConnections')}</p>}
+      <ul className="conn-list">
+        {ids.map((id) => {
+          const e = describeEdge(data, id);
+          return e ? (
+            <li key={id}>
+              <button type="button" className="link" data-testid={`conn-${id}`} onClick={() => useEditor.getState().select({ kind: 'edge', id })}>
+                {t(`props.edgeKind.${e.kind}`)}: {t('props.edgeEnds', { from: e.from, to: e.to })}
+              </button>
+            </li>
+          ) : null;
+        })}
+      </ul>
+    </Section>
+  );
+}
+
+/** Where the VM's roles and the services disagree, with a one-click fix. */
+function RoleWarnings({ index }: { index: number }) {
+  const t = useT();
+  const list = useEditor((s) => roleMismatches(s.data, index));
+  const host = useEditor((s) => s.data.nodes[index]?.hostname ?? '');
+  if (!list.length) return null;
+  return (
+    <div className="field-issues" data-testid="role-warnings">
+      {list.map((m) => (
+        <div key={`${m.kind}-${m.service}`} className="field-warning">
+          {t(`roles.${m.kind}.${m.service}` as MessageKey, { host })}
+          {m.kind === 'missing' && (
+            <button type="button" className="link" data-testid={`role-fix-${m.service}`} onClick={() => useEditor.getState().edit((d) => wireRole(d, host, m.role))}>
+              {t('roles.fixIt')}
+            </button>
+          )}
+        </div>
+      ))}
+    </div>
   );
 }
 
@@ -75,6 +166,7 @@ function VmProperties({ index }: { index: number }) {
             ))}
           </div>
           <FieldIssues path={[...p, 'roles']} />
+          <RoleWarnings index={index} />
         </div>
         <div className="field-row">
           <NumberField path={[...p, 'vcpus']} label={t('props.vcpus')} optional placeholder={String(defaults?.vcpus ?? 1)} />
@@ -89,7 +181,9 @@ function VmProperties({ index }: { index: number }) {
         {node.nics.map((nic, j) => (
           <div className="nic-card" key={j} data-testid={`nic-${j}`}>
             <div className="nic-card-head">
-              <span>{t('props.nic', { index: j, ifname: guestIfname(j) })}</span>
+              <span>
+                {t('path.nic', { host: node.hostname, ordinal: ordinal(t, j) })} ({guestIfname(j)})
+              </span>
               <button type="button" className="link danger" data-testid={`nic-remove-${j}`} onClick={() => useEditor.getState().edit((d) => ({ ...d, nodes: d.nodes.map((n, i) => (i === index ? { ...n, nics: n.nics.filter((_, k) => k !== j) } : n)) }))}>
                 {t('props.removeNic')}
               </button>
@@ -118,6 +212,7 @@ function VmProperties({ index }: { index: number }) {
           </select>
         )}
       </Section>
+      <Connections host={node.hostname} />
     </>
   );
 }
@@ -185,8 +280,8 @@ function VipProperties({ index }: { index: number }) {
         <NumberField path={[...p, 'advertInterval']} label={t('props.advert')} optional placeholder="1" />
       </div>
       <div className="field-row">
-        <SelectField path={[...p, 'mode']} label={t('props.mode')} optional options={[{ value: 'multicast', label: 'multicast' }, { value: 'unicast', label: 'unicast' }]} />
-        <SelectField path={[...p, 'track']} label={t('props.track')} optional options={[{ value: 'nginx', label: 'nginx' }, { value: 'none', label: 'none' }]} />
+        <SelectField path={[...p, 'mode']} label={t('props.mode')} optional emptyLabel={t('props.mode.multicast')} options={[{ value: 'unicast', label: t('props.mode.unicast') }]} />
+        <SelectField path={[...p, 'track']} label={t('props.track')} optional emptyLabel={t('props.track.nginx')} options={[{ value: 'none', label: t('props.track.none') }]} />
       </div>
       <div className="field">
         <span className="label">{t('props.members')}</span>

@@ -2,8 +2,7 @@
  * File and edit commands above the canvas, the file name with its unsaved
  * marker, and the design tabs (canvas, plan, YAML).
  */
-import { useReactFlow } from '@xyflow/react';
-import { useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { transportMode } from '../../api/client';
 import { useT } from '../../i18n/useT';
 import { Icon } from './Icons';
@@ -39,15 +38,35 @@ export function useFilePicker() {
 
 export function Toolbar() {
   const t = useT();
-  const flow = useReactFlow();
+  const lang = useApp((s) => s.language);
   const file = useEditor((s) => s.file);
   const dirty = useEditor((s) => s.data !== s.savedData);
   const canUndo = useEditor((s) => s.history.past.length > 0);
   const canRedo = useEditor((s) => s.history.future.length > 0);
-  const hasSel = useEditor((s) => s.selection !== null && s.selection.kind !== 'lab');
+  const hasSel = useEditor((s) => s.selected.length > 0 || (s.selection !== null && s.selection.kind !== 'lab'));
   const tab = useApp((s) => s.designTab);
   const { pick, element } = useFilePicker();
   const [recent, setRecent] = useState<RecentEntry[] | undefined>();
+  const menu = useRef<HTMLDivElement>(null);
+  // The Recent menu closes on Escape and on a click anywhere outside it.
+  useEffect(() => {
+    if (!recent) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') {
+        setRecent(undefined);
+        menu.current?.querySelector<HTMLButtonElement>('[data-testid="file-recent"]')?.focus();
+      }
+    };
+    const onDown = (e: PointerEvent) => {
+      if (!menu.current?.contains(e.target as Node)) setRecent(undefined);
+    };
+    window.addEventListener('keydown', onKey);
+    window.addEventListener('pointerdown', onDown);
+    return () => {
+      window.removeEventListener('keydown', onKey);
+      window.removeEventListener('pointerdown', onDown);
+    };
+  }, [recent]);
   const ed = useEditor.getState;
   const tabs: DesignTab[] = ['canvas', 'plan', 'yaml'];
   return (
@@ -60,7 +79,7 @@ export function Toolbar() {
         <button type="button" data-testid="file-open" onClick={() => pick(false)}>
           {t('file.open')}
         </button>
-        <div className="menu">
+        <div className="menu" ref={menu}>
           <button type="button" data-testid="file-recent" aria-expanded={recent !== undefined} onClick={async () => setRecent(recent ? undefined : await recentFiles())}>
             {t('file.recent')} ▾
           </button>
@@ -102,11 +121,11 @@ export function Toolbar() {
         <button type="button" title={t('toolbar.copy')} aria-label={t('toolbar.copy')} data-testid="edit-copy" disabled={!hasSel} onClick={() => ed().copy()}><Icon name="copy" /></button>
         <button type="button" title={t('toolbar.paste')} aria-label={t('toolbar.paste')} data-testid="edit-paste" onClick={() => ed().paste()}><Icon name="paste" /></button>
         <button type="button" title={t('toolbar.delete')} aria-label={t('toolbar.delete')} data-testid="edit-delete" disabled={!hasSel} onClick={() => ed().deleteSelection()}><Icon name="trash" /></button>
-        <button type="button" title={t('toolbar.fit')} aria-label={t('toolbar.fit')} data-testid="view-fit" onClick={() => void flow.fitView({ padding: 0.12, maxZoom: 1.1 })}><Icon name="fit" /></button>
+        <button type="button" title={t('toolbar.fit')} aria-label={t('toolbar.fit')} data-testid="view-fit" onClick={() => useEditor.setState({ fitRequest: useEditor.getState().fitRequest + 1 })}><Icon name="fit" /></button>
         <button type="button" title={t('toolbar.layout')} aria-label={t('toolbar.layout')} data-testid="view-layout" onClick={() => ed().autoLayout()}><Icon name="layout" /></button>
       </div>
       <div className="file-name" data-testid="file-name" title={file.path ?? file.name}>
-        {file.name}
+        {file.name === 'untitled.yaml' && !file.path && lang === 'ko' ? t('file.untitled') : file.name}
         {dirty && (
           <span className="dirty" data-testid="dirty" title={t('file.unsaved')} aria-label={t('file.unsaved')}>
             ●
