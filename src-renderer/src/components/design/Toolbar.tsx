@@ -5,6 +5,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { transportMode } from '../../api/client';
 import { useT } from '../../i18n/useT';
+import { ExportPicture } from './ExportPicture';
 import { Icon } from './Icons';
 import { useApp, type DesignTab } from '../../stores/app-store';
 import { useEditor } from '../../stores/editor-store';
@@ -114,6 +115,7 @@ export function Toolbar() {
         <button type="button" data-testid="file-export-json" onClick={() => void exportAs('json')}>
           {t('file.exportJson')}
         </button>
+        <ExportPicture />
       </div>
       <div className="tool-group icons">
         <button type="button" title={t('toolbar.undo')} aria-label={t('toolbar.undo')} data-testid="edit-undo" disabled={!canUndo} onClick={() => ed().undo()}><Icon name="undo" /></button>

@@ -29,6 +29,8 @@ function Drills({ lab }: { lab: ResolvedLab }) {
   const drillTasks = useMemo(() => tasksOf(tasks, lab.name, ['drill']), [tasks, lab.name]);
   const current = drillTasks.at(-1);
   const open = useLab((s) => s.open);
+  // Not brought up on this computer: nothing to drill yet.
+  const notUp = useLab((s) => s.status[lab.name]?.result?.provider === null);
   useEffect(() => {
     void useLab.getState().refreshReports(lab.name);
   }, [lab.name]);
@@ -44,9 +46,14 @@ function Drills({ lab }: { lab: ResolvedLab }) {
           <section className="panel">
             <h3>{t('drills.available')}</h3>
             {lab.lab.drills.length === 0 && <p className="muted">{t('drills.none')}</p>}
+            {notUp && lab.lab.drills.length > 0 && (
+              <p className="muted" data-testid="drills-provision-first">
+                {t('drills.provisionFirst')}
+              </p>
+            )}
             <ul className="drill-list">
               {lab.lab.drills.map((d) => (
-                <DrillItem key={d} name={d} busy={running} />
+                <DrillItem key={d} name={d} busy={running} notUp={notUp} />
               ))}
             </ul>
           </section>
@@ -58,7 +65,7 @@ function Drills({ lab }: { lab: ResolvedLab }) {
   );
 }
 
-function DrillItem({ name, busy }: { name: DrillName; busy?: Task }) {
+function DrillItem({ name, busy, notUp }: { name: DrillName; busy?: Task; notUp?: boolean }) {
   const t = useT();
   const mine = busy?.kind === 'drill' && busy.drill === name;
   return (
@@ -68,7 +75,7 @@ function DrillItem({ name, busy }: { name: DrillName; busy?: Task }) {
         <span className="muted">{t(`drillInfo.${name}`)}</span>
         <span className="mono muted small-text">{name}</span>
       </div>
-      <button type="button" className="primary" data-testid={`drill-run-${name}`} disabled={!!busy} title={busy ? t('drills.busy', { task: busy.title }) : undefined} onClick={() => void useLab.getState().runDrill(name)}>
+      <button type="button" className="primary" data-testid={`drill-run-${name}`} disabled={!!busy || notUp} title={busy ? t('drills.busy', { task: busy.title }) : notUp ? t('drills.provisionFirst') : undefined} onClick={() => void useLab.getState().runDrill(name)}>
         {mine ? t('drills.running') : t('drills.run')}
       </button>
     </li>
