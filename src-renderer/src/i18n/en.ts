@@ -6,11 +6,13 @@
 import { enLabs } from './en-labs';
 import { enSettings } from './en-settings';
 import { enDesign } from './en-design';
+import { enReport } from './en-report';
 
 export const en = {
   ...enLabs,
   ...enSettings,
   ...enDesign,
+  ...enReport,
   'app.title': 'HA Lab Studio',
   'nav.design': 'Design',
   'nav.provision': 'Provision',

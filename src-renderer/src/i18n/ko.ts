@@ -6,11 +6,13 @@ import type { MessageKey } from './en';
 import { koLabs } from './ko-labs';
 import { koSettings } from './ko-settings';
 import { koDesign } from './ko-design';
+import { koReport } from './ko-report';
 
 export const ko: Record<MessageKey, string> = {
   ...koLabs,
   ...koSettings,
   ...koDesign,
+  ...koReport,
   'app.title': 'HA Lab Studio',
   'nav.design': '설계',
   'nav.provision': '프로비저닝',
