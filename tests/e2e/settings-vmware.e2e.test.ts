@@ -177,6 +177,18 @@ describe('VMware from the window: Settings, then Provision', () => {
     // Nothing was started or changed while the question is open.
     expect(readFileSync(join(host.etcDir, 'networking'), 'utf8')).toBe(DEFAULT_NETWORKING);
     expect(Object.keys(existsSync(join(host.stateDir, 'state.json')) ? fakeState().vms : {}).filter((k) => k.startsWith(labsDir))).toEqual([]);
+    // "Edit the blueprint" starts nothing and opens Design.
+    await dialog.getByTestId('clash-edit').click();
+    await page.getByTestId('screen-design').waitFor();
+    await expect(page.getByTestId('provision-result').count()).resolves.toBe(0);
+    expect(readFileSync(join(host.etcDir, 'networking'), 'utf8')).toBe(DEFAULT_NETWORKING);
+    // Back on Provision, the same question; this time the user says yes.
+    await page.getByTestId('nav-provision').click();
+    // The choices made before are kept.
+    await page.locator('[data-testid="provider-vmware"][aria-checked="true"]').waitFor();
+    await page.locator('[data-testid="stage-vms"][aria-checked="true"]').waitFor();
+    await page.getByTestId('lab-up').click();
+    await dialog.waitFor();
     await dialog.getByTestId('clash-reconfigure').filter({ hasText: 'Reconfigure vmnet8' }).click();
     await dialog.waitFor({ state: 'detached' });
 

@@ -32,6 +32,9 @@ export interface LabStore {
   finished: Record<string, DrillReportSummary>;
   /** Lab name → what `up` would meet on this host (VMware: the host's VMnets against the blueprint's), for the provider asked. */
   preflight: Record<string, { provider: ProviderKind; loading: boolean; result?: PreflightResult; error?: { message: string; code?: string } }>;
+  /** The Provision screen's choices (kept while the user visits other screens). */
+  choice: { provider?: ProviderKind; stage: 'all' | 'vms' };
+  setChoice(c: Partial<LabStore['choice']>): void;
   /** The report shown in the Drills screen. */
   open?: { lab: string; id: string; report?: DrillReport; error?: string };
   refreshStatus(): Promise<void>;
@@ -76,6 +79,11 @@ export const useLab = create<LabStore>()((set, get) => ({
   reports: {},
   finished: {},
   preflight: {},
+  choice: { stage: 'all' },
+
+  setChoice(c) {
+    set({ choice: { ...get().choice, ...c } });
+  },
 
   async refreshStatus() {
     const cur = currentLab();

@@ -28,8 +28,10 @@ function Provision({ lab }: { lab: ResolvedLab }) {
   const running = useMemo(() => Object.values(tasks).find((x) => x.lab === lab.name && x.state === 'running'), [tasks, lab.name]);
   const last = labTasks.at(-1);
   const result = status?.result;
-  const [choice, setChoice] = useState<ProviderKind | undefined>();
-  const [stage, setStage] = useState<'all' | 'vms'>('all');
+  const choice = useLab((s) => s.choice.provider);
+  const stage = useLab((s) => s.choice.stage);
+  const setChoice = (provider: ProviderKind) => useLab.getState().setChoice({ provider });
+  const setStage = (st: 'all' | 'vms') => useLab.getState().setChoice({ stage: st });
   const [confirmDown, setConfirmDown] = useState(false);
   const [clashes, setClashes] = useState<VmnetClash[] | undefined>();
   const [starting, setStarting] = useState(false);
