@@ -81,8 +81,8 @@ export const useApp = create<AppState>()((set, get) => ({
   toast(kind, key, params) {
     const id = nextToast++;
     set({ toasts: [...get().toasts.slice(-3), { id, kind, key, params }] });
-    // Errors stay until dismissed; information fades.
-    if (kind === 'info') setTimeout(() => get().dismiss(id), 4000);
+    // Information fades quickly; errors stay long enough to read, then go (they never pile up over fields).
+    setTimeout(() => get().dismiss(id), kind === 'info' ? 4000 : 10000);
   },
   dismiss(id) {
     set({ toasts: get().toasts.filter((t) => t.id !== id) });

@@ -33,6 +33,7 @@ function Drills({ lab }: { lab: ResolvedLab }) {
   const notUp = useLab((s) => s.status[lab.name]?.result?.provider === null);
   useEffect(() => {
     void useLab.getState().refreshReports(lab.name);
+    void useLab.getState().refreshStatus();
   }, [lab.name]);
   for (const d of drillTasks) if (!startedAt.has(d.id)) startedAt.set(d.id, Date.now());
 

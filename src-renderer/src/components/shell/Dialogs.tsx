@@ -2,7 +2,7 @@
  * Modal dialogs: "new lab" (empty or a shipped blueprint) and the
  * unsaved-changes guard.
  */
-import { useEffect, useState, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { call } from '../../api/client';
 import { useT } from '../../i18n/useT';
 import { useApp } from '../../stores/app-store';
@@ -11,14 +11,39 @@ import { newEmpty, openShipped, save } from '../../stores/file-actions';
 
 /** A modal dialog: Escape or a click outside closes it. */
 export function Modal({ title, children, onClose, testId }: { title: string; children: ReactNode; onClose: () => void; testId: string }) {
+  const box = useRef<HTMLDivElement>(null);
+  const close = useRef(onClose);
+  close.current = onClose;
   useEffect(() => {
-    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
+    // Focus stays inside the dialog: it starts on the first control and Tab wraps around.
+    const controls = () => [...(box.current?.querySelectorAll<HTMLElement>('button:not([disabled]), input:not([disabled]), select:not([disabled]), [tabindex="0"]') ?? [])];
+    const before = document.activeElement as HTMLElement | null;
+    if (!box.current?.contains(document.activeElement)) controls()[0]?.focus();
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') return close.current();
+      if (e.key !== 'Tab') return;
+      const list = controls();
+      if (list.length === 0) return;
+      const first = list[0] as HTMLElement;
+      const last = list[list.length - 1] as HTMLElement;
+      const i = list.indexOf(document.activeElement as HTMLElement);
+      if (e.shiftKey && (i <= 0)) {
+        e.preventDefault();
+        last.focus();
+      } else if (!e.shiftKey && (i === -1 || i === list.length - 1)) {
+        e.preventDefault();
+        first.focus();
+      }
+    };
     window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [onClose]);
+    return () => {
+      window.removeEventListener('keydown', onKey);
+      if (before?.isConnected) before.focus();
+    };
+  }, []);
   return (
     <div className="modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
-      <div className="modal" role="dialog" aria-modal="true" aria-label={title} data-testid={testId}>
+      <div className="modal" ref={box} role="dialog" aria-modal="true" aria-label={title} data-testid={testId}>
         <h2>{title}</h2>
         {children}
       </div>

@@ -10,6 +10,8 @@ export function StatusBar() {
   const t = useT();
   const errors = useEditor((s) => s.issues.errors);
   const warnings = useEditor((s) => s.issues.warnings);
+  // Nothing placed yet: no red count before the student has done anything.
+  const fresh = useEditor((s) => s.data.nodes.length === 0 && s.data.networks.length === 0);
   const tasks = useApp((s) => s.tasks);
   const info = useApp((s) => s.info);
   const offline = useApp((s) => s.offline);
@@ -18,8 +20,8 @@ export function StatusBar() {
   const recent = list.filter((x) => x.state !== 'running').slice(-2);
   return (
     <footer className="statusbar" data-testid="statusbar">
-      <span className={`status-validation ${errors ? 'bad' : warnings ? 'warn' : 'ok'}`} data-testid="status-validation">
-        {errors === 0 && warnings === 0 ? t('status.valid') : `${t('status.errors', { count: errors })} · ${t('status.warnings', { count: warnings })}`}
+      <span className={`status-validation ${fresh ? '' : errors ? 'bad' : warnings ? 'warn' : 'ok'}`} data-testid="status-validation">
+        {fresh ? '' : errors === 0 && warnings === 0 ? t('status.valid') : `${t('status.errors', { count: errors })} · ${t('status.warnings', { count: warnings })}`}
       </span>
       <span className="status-tasks" data-testid="status-tasks">
         {running.length === 0 && recent.length === 0 && t('status.noTasks')}
