@@ -132,6 +132,17 @@ describe('size caps and a linear "did you mean"', () => {
   });
 });
 
+describe('no input makes validation slow', () => {
+  it('a mapping with thousands of keys is read in linear time (the duplicate-key check is ours, with a set)', () => {
+    const keys = (n: number) => `${minimal}layout:\n  positions:\n${Array.from({ length: n }, (_, i) => `    n${i}: 1`).join('\n')}\n`;
+    const t = performance.now();
+    const r = validateBlueprintText(keys(9000));
+    expect(performance.now() - t).toBeLessThan(3000);
+    expect(r.ok).toBe(false);
+    expect(validateBlueprintText(`${minimal}kind: Lab\n`).issues[0]).toMatchObject({ code: 'yaml-duplicate-key', line: minimal.split('\n').length });
+  });
+});
+
 describe('checks that used to come too late', () => {
   it('a line break in the backup schedule is refused by validation, quoting the value, with a fix', () => {
     const r = validateBlueprintText(readFileSync(join(ROOT, 'tests/blueprints/invalid/backup-schedule-newline.yaml'), 'utf8'));

@@ -15,8 +15,8 @@ import { z } from 'zod';
  * provider do unbounded work.
  */
 export const LIMITS = {
-  /** Characters of blueprint text. */
-  textChars: 1024 * 1024,
+  /** Characters of blueprint text (a 200-VM lab with comments and layout is under 64 KiB). */
+  textChars: 128 * 1024,
   nodes: 200,
   networks: 20,
   /** VMware gives a VM at most 10 virtual NICs (ethernet0–9). */

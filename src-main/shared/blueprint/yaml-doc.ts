@@ -42,7 +42,8 @@ export function parseBlueprintYaml(text: string): ParsedBlueprint {
   const src = text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
   let doc: Document;
   try {
-    doc = parseDocument(src, { lineCounter, uniqueKeys: true, prettyErrors: false, resolveKnownTags: false, logLevel: 'error', strict: true });
+    // Duplicate keys are found in checkStructure: the parser's own check compares every key with every other (quadratic).
+    doc = parseDocument(src, { lineCounter, uniqueKeys: false, prettyErrors: false, resolveKnownTags: false, logLevel: 'error', strict: true });
   } catch (e) {
     const issue = at(lineCounter, undefined, 'yaml-syntax', `YAML syntax: the file cannot be read (${(e as Error).message}).`, 'Check the file is a YAML text file.');
     return { doc: new Document(null), lineCounter, data: undefined, syntaxIssues: [issue] };
@@ -93,11 +94,15 @@ function checkStructure(doc: Document, lc: LineCounter): Issue[] {
     let sz = 1;
     if (isMap(n) || isSeq(n)) {
       open.add(n);
+      const keys = isMap(n) ? new Set<unknown>() : undefined;
       for (const item of n.items as unknown[]) {
         if (isPair(item)) {
           const p = item as Pair;
           if (p.key !== null && !isScalar(p.key)) return fail(p.key as YamlNode, 'yaml-complex-key', 'A key here is a list, a mapping or an alias; blueprint keys are plain words.', 'Write the key as a plain word followed by ":".');
-          if (isScalar(p.key) && p.key.value === '__proto__') return fail(p.key, 'yaml-bad-key', 'The key "__proto__" is not allowed.', 'Remove it.');
+          const k = isScalar(p.key) ? p.key.value : null;
+          if (k === '__proto__') return fail(p.key as YamlNode, 'yaml-bad-key', 'The key "__proto__" is not allowed.', 'Remove it.');
+          if (keys?.has(k)) return fail((p.key as YamlNode | null) ?? n, 'yaml-duplicate-key', `The key ${quote(String(k))} appears twice in this mapping.`, 'Keep one of them (YAML does not allow a key twice).');
+          keys?.add(k);
           if (isScalar(p.key) && p.key.anchor) anchors.set(p.key.anchor, p.key);
           sz += 1 + walk(p.value, depth + 1);
         } else sz += walk(item, depth + 1);
