@@ -6,6 +6,7 @@
  * `<file>.halab-prev`), reporting whether anything changed.
  */
 import { createHash } from 'node:crypto';
+import { checkGuestRoute } from './route-guard';
 import { NodeSSH } from 'node-ssh';
 import { shellQuote } from '../configs/quote';
 import { fingerprint, type HostKeyStore } from './lab-keys';
@@ -233,6 +234,8 @@ const PROBE_MIN_MS = 8000;
  */
 export async function connectGuest(o: ConnectOptions): Promise<Guest> {
   const deadline = Date.now() + (o.waitMs ?? 120_000);
+  const route = await checkGuestRoute(o.host, o.signal);
+  if (!route.ok) throw new GuestError(`${o.name}: not connecting to ${o.host}: ${route.reason}. Lab traffic must stay on this computer: bring the lab's network up (VMware: the VMnet's host adapter; Linux lab: halab up), or check the VM's address.`, 'unreachable');
   const pinned = (await o.hostKeys.load())[o.name];
   let delay = 250;
   let last = '';

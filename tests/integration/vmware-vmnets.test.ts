@@ -149,15 +149,15 @@ describe('VMnets safe to touch (fake vmrun, temp networking file)', () => {
     const [err, err4] = (await Promise.all([user.ensureNetwork(lab, LAB_3).catch((e: unknown) => e), user.ensureNetwork(lab, LAB_4).catch((e: unknown) => e)])) as (Error & { code: string; fix: string })[];
     expect(err4).toBe(err);
     expect(err!.code).toBe('needs-admin');
-    expect(err.message).toMatch(/needs root rights once .*Nothing was changed/);
+    expect(err!.message).toMatch(/needs root rights once .*Nothing was changed/);
     const script = join(lab.dir, 'vmnet-apply', 'apply-vmnets.sh');
-    expect(err.fix).toContain(`sudo /bin/sh '${script}'`);
+    expect(err!.fix).toContain(`sudo /bin/sh '${script}'`);
     expect(await networking()).toBe(ORIGINAL);
     expect(await toolCalls()).toEqual([]);
     expect((await readNetworkRecord(lab)).created).toEqual({});
 
     // A command prepared earlier never overwrites changes made since (another lab, the editor): it does nothing.
-    const command = /sudo (\/bin\/sh '[^']+')/.exec(err.fix)![1]!;
+    const command = /sudo (\/bin\/sh '[^']+')/.exec(err!.fix)![1]!;
     expect(command).toBe(`/bin/sh '${script}'`);
     const meanwhile = `${ORIGINAL}answer VNET_5_HOSTONLY_SUBNET 10.50.5.0\n`;
     await writeFile(join(host.etcDir, 'networking'), meanwhile);
