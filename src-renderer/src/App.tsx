@@ -9,6 +9,7 @@ import { DrillsScreen } from './components/drills/DrillsScreen';
 import { ProvisionScreen } from './components/provision/ProvisionScreen';
 import { SettingsScreen } from './components/settings/SettingsScreen';
 import { Dialogs } from './components/shell/Dialogs';
+import { StartPage, useStartPageShown } from './components/shell/StartPage';
 import { StatusBar } from './components/shell/StatusBar';
 import { Toasts } from './components/shell/Toasts';
 import { TopBar } from './components/shell/TopBar';
@@ -34,6 +35,7 @@ export function App() {
   const theme = useApp((s) => s.theme);
   const language = useApp((s) => s.language);
   const systemDark = useSystemDark();
+  const start = useStartPageShown();
   const effective = theme === 'system' ? (systemDark ? 'dark' : 'light') : theme;
   useEffect(() => {
     document.documentElement.dataset.theme = effective;
@@ -43,7 +45,7 @@ export function App() {
     <div className="app" data-testid="app">
       <TopBar />
       <main className="screen">
-        {screen === 'design' && <DesignScreen />}
+        {screen === 'design' && (start ? <StartPage /> : <DesignScreen />)}
         {screen === 'provision' && <ProvisionScreen />}
         {screen === 'dashboard' && <DashboardScreen />}
         {screen === 'drills' && <DrillsScreen />}
