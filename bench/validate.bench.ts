@@ -14,7 +14,7 @@ const BUDGET_MS = 5;
 const cases = [
   { name: 'seed lab (6 VMs)', text: readFileSync(join(import.meta.dirname, '..', 'lab-blueprints', 'vmware-3tier-ha.yaml'), 'utf8') },
   { name: '100 VMs', text: bigBlueprint(100) },
-  // With a mistake the text is parsed a second time for line:column.
+  // With a mistake: the same single parse, plus locating the issue.
   { name: '100 VMs, 1 error', text: bigBlueprint(100).replace('10.50.0.50}', '10.51.0.50}') },
 ];
 const big = validateBlueprintText(cases[1]!.text, { hostMemoryMiB: 65536 });
