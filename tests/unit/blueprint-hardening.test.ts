@@ -107,6 +107,24 @@ describe('size caps and a linear "did you mean"', () => {
     expect(didYouMean('hostnme', ['hostname', 'roles'])).toBe('hostname');
   });
 
+  it('the bounded distance equals the full Levenshtein distance (capped at max + 1) on 5,000 random pairs', () => {
+    const full = (a: string, b: string) => {
+      const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+      for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+      for (let i = 1; i <= a.length; i++) for (let j = 1; j <= b.length; j++) d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      return d[a.length]![b.length]!;
+    };
+    let seed = 7;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    const word = () => Array.from({ length: rnd(9) }, () => 'abc'[rnd(3)]).join('');
+    for (let k = 0; k < 5000; k++) {
+      const a = word();
+      const b = word();
+      const max = rnd(6);
+      expect(editDistance(a, b, max), `${a} ${b} ${max}`).toBe(Math.min(full(a, b), max + 1));
+    }
+  });
+
   it('very long near-miss names come back fast', () => {
     const long = 'app1' + 'x'.repeat(200_000);
     const t = performance.now();
