@@ -94,20 +94,21 @@ function checkStructure(doc: Document, lc: LineCounter): Issue[] {
     let sz = 1;
     if (isMap(n) || isSeq(n)) {
       open.add(n);
-      const keys = isMap(n) ? new Set<unknown>() : undefined;
+      // Keys as the JS object will hold them (1 and "1" are one key there).
+      const keys = isMap(n) ? new Set<string>() : undefined;
       for (const item of n.items as unknown[]) {
         if (isPair(item)) {
           const p = item as Pair;
           if (p.key !== null && !isScalar(p.key)) return fail(p.key as YamlNode, 'yaml-complex-key', 'A key here is a list, a mapping or an alias; blueprint keys are plain words.', 'Write the key as a plain word followed by ":".');
-          const k = isScalar(p.key) ? p.key.value : null;
+          const k = isScalar(p.key) && p.key.value !== null && p.key.value !== undefined ? String(p.key.value) : '';
           if (k === '__proto__') return fail(p.key as YamlNode, 'yaml-bad-key', 'The key "__proto__" is not allowed.', 'Remove it.');
-          if (keys?.has(k)) return fail((p.key as YamlNode | null) ?? n, 'yaml-duplicate-key', `The key ${quote(String(k))} appears twice in this mapping.`, 'Keep one of them (YAML does not allow a key twice).');
+          if (keys?.has(k)) return fail((p.key as YamlNode | null) ?? n, 'yaml-duplicate-key', `The key ${quote(k)} appears twice in this mapping.`, 'Keep one of them (YAML does not allow a key twice).');
           keys?.add(k);
           if (isScalar(p.key) && p.key.anchor) anchors.set(p.key.anchor, p.key);
           sz += 1 + walk(p.value, depth + 1);
         } else sz += walk(item, depth + 1);
         if (!Number.isFinite(sz)) return sz;
-        if (sz > LIMITS.expandedNodes) return tooBig(isPair(item) ? ((item as Pair).value as YamlNode) : (item as YamlNode));
+        if (sz > LIMITS.expandedNodes) return tooBig(isPair(item) ? (((item as Pair).value ?? (item as Pair).key) as YamlNode) : (item as YamlNode));
       }
       open.delete(n);
     }
