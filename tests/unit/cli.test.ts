@@ -77,6 +77,31 @@ describe('halab CLI', () => {
   });
 });
 
+describe('halab plan on this computer (fake vmrun)', () => {
+  it('shows the vmnet8 clash and its choice before anything runs; --json carries it as host', { timeout: 60_000 }, async () => {
+    const host = await createFakeVmwareHost();
+    try {
+      const data = join(host.root, 'data');
+      mkdirSync(data);
+      writeFileSync(join(data, 'settings.json'), JSON.stringify({ labsDir: join(host.root, 'labs'), vmwareEtcDir: host.etcDir }));
+      const env = { NO_COLOR: '1', HALAB_DATA_DIR: data };
+      const seed = SHIPPED[0]!;
+      const text = await run(['node', join(ROOT, 'bin/halab.mjs'), 'plan', seed, '--provider', 'vmware'], { cwd: ROOT, env });
+      expect(text.stdout).toContain('On this computer (vmware)');
+      expect(text.stdout).toMatch(/✗ vmnet8: the host has 172\.16\.86\.0\/24, the blueprint wants 192\.168\.10\.0\/24\n.*\n\s+→ Reconfigure vmnet8 \(halab up --reconfigure-vmnet8/);
+      expect(text.stdout).toContain('✓ vmnet2 (10.0.0.0/24)');
+      const json = await run(['node', join(ROOT, 'bin/halab.mjs'), 'plan', seed, '--provider', 'vmware', '--json'], { cwd: ROOT, env });
+      const plan = JSON.parse(json.stdout) as { host: { provider: string; clashes: { vmnet: string; hostSubnet: string; blueprintSubnet: string }[] } };
+      expect(plan.host.provider).toBe('vmware');
+      expect(plan.host.clashes).toEqual([expect.objectContaining({ vmnet: 'vmnet8', hostSubnet: '172.16.86.0/24', blueprintSubnet: '192.168.10.0/24' })]);
+      // Nothing was changed by looking.
+      expect(readFileSync(join(host.etcDir, 'networking'), 'utf8')).toContain('answer VNET_8_HOSTONLY_SUBNET 172.16.86.0');
+    } finally {
+      await host.cleanup();
+    }
+  });
+});
+
 describe('halab up/status/down through the lab service (fake vmrun)', () => {
   const BLUEPRINT = `apiVersion: halab/v1
 kind: Lab

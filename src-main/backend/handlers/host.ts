@@ -1,10 +1,8 @@
 /** `settings:check`, `doctor:run`, `lab:preflight`, `template:create`: the host side of a lab (`file:pick` is in files.ts, with the other dialogs). */
 import { runDoctor } from '../../doctor';
-import { networkPreflight, preflightProvider } from '../../hypervisor/vmware/preflight';
 import { createTemplate, TemplateError } from '../../hypervisor/vmware/template-create';
 import { checkHostSettings, defaultDataDir, readHostSettings } from '../../lab/host-settings';
-import { labHome } from '../../lab/runtime';
-import { networkSpecs } from '../../provision/vm-specs';
+import { labPreflight } from '../../lab/preflight';
 import { validateHere } from '../blueprint-files';
 import type { EventBus } from '../events';
 import { BackendError, type HandlerMap } from '../handler-types';
@@ -34,12 +32,7 @@ export function hostHandlers(host: HostHandlerContext = {}): Pick<HandlerMap, 's
     'lab:preflight': async ({ text, provider }) => {
       const r = validateHere(text);
       if (!r.resolved) throw new BackendError('The blueprint has errors; fix them first (see the Design screen).', 'invalid-blueprint');
-      const s = await readHostSettings({ dataDir: host.dataDir });
-      const { lab, state } = await labHome(r.resolved.name, s);
-      const o = { ...(s.vmwareEtcDir ? { vmwareEtcDir: s.vmwareEtcDir } : {}), ...(s.vmrunPath ? { vmrunPath: s.vmrunPath } : {}), lab };
-      const kind = await preflightProvider(provider, state?.provider, o);
-      if (!kind) return { provider: null, clashes: [], lines: [{ id: 'provider', level: 'error', title: 'No provider', detail: 'Neither VMware Workstation nor the Linux lab can run here.', fix: 'Run halab doctor to see why.' }] };
-      return networkPreflight(kind, networkSpecs(r.resolved), o);
+      return labPreflight(r.resolved, provider, await readHostSettings({ dataDir: host.dataDir }));
     },
     'template:create': async ({ os, from }) => {
       const labs = host.labs;

@@ -90,7 +90,18 @@ export async function planCommand(file: string | undefined, flags: { json?: bool
   const code = reportIssues(l);
   if (!l.result.resolved) return code;
   const plan = computePlan(l.result.resolved, hostMemoryMiB());
-  process.stdout.write(flags.json ? `${JSON.stringify(plan, null, 2)}\n` : formatPlan(plan));
+  // What up would meet on this computer (the vmnet8 clash), before anything runs.
+  const { labPreflight } = await import('../../lab/preflight');
+  const { readHostSettings } = await import('../../lab/host-settings');
+  const host = await labPreflight(l.result.resolved, providerFlag(flags.provider), await readHostSettings());
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify({ ...plan, host }, null, 2)}\n`);
+    return code;
+  }
+  process.stdout.write(formatPlan(plan));
+  const mark = { ok: style.green('✓'), warning: '!', error: style.red('✗', process.stdout) } as const;
+  process.stdout.write(`\nOn this computer (${host.provider ?? 'no provider usable'})\n`);
+  for (const line of host.lines) process.stdout.write(`  ${mark[line.level]} ${line.title}${line.level === 'ok' ? '' : `\n      ${line.detail}${line.fix ? `\n      → ${line.fix}` : ''}`}\n`);
   return code;
 }
 

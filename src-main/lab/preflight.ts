@@ -1,0 +1,20 @@
+/**
+ * What `up` would meet on this computer, for the Provision screen
+ * (`lab:preflight`) and `halab plan`: the provider the lab would run on and
+ * each blueprint VMnet against the host's (the vmnet8 clash and its choice).
+ */
+import { networkPreflight, preflightProvider } from '../hypervisor/vmware/preflight';
+import type { ProviderKind } from '../hypervisor/types';
+import { networkSpecs } from '../provision/vm-specs';
+import type { ResolvedLab } from '../shared/blueprint/model';
+import type { PreflightResult } from '../shared/ipc/contract';
+import type { HostSettings } from './host-settings';
+import { labHome } from './runtime';
+
+export async function labPreflight(resolved: ResolvedLab, provider: ProviderKind | undefined, s: HostSettings): Promise<PreflightResult> {
+  const { lab, state } = await labHome(resolved.name, s);
+  const o = { ...(s.vmwareEtcDir ? { vmwareEtcDir: s.vmwareEtcDir } : {}), ...(s.vmrunPath ? { vmrunPath: s.vmrunPath } : {}), lab };
+  const kind = await preflightProvider(provider, state?.provider, o);
+  if (!kind) return { provider: null, clashes: [], lines: [{ id: 'provider', level: 'error', title: 'No provider', detail: 'Neither VMware Workstation nor the Linux lab can run here.', fix: 'Run halab doctor to see why.' }] };
+  return networkPreflight(kind, networkSpecs(resolved), o);
+}
