@@ -8,7 +8,7 @@ import { parseReplicaStatus, type ReplicaStatus } from '../configs/mysql-status'
 import type { Guest } from '../guest/guest';
 
 /** Run SQL (fed on stdin) as the server's root over the socket; tab-separated output. */
-export async function sql(g: Guest, statements: string, opts: { okCodes?: number[] } = {}): Promise<string> {
+export async function sql(g: Pick<Guest, 'exec'>, statements: string, opts: { okCodes?: number[] } = {}): Promise<string> {
   const client = (await g.exec(['sh', '-c', 'command -v mariadb || command -v mysql'])).stdout.trim();
   const r = await g.exec([client, '--protocol=socket', '-uroot', '--default-character-set=utf8mb4', '--batch', '--raw'], { stdin: statements, okCodes: opts.okCodes });
   return r.stdout;
@@ -25,6 +25,6 @@ export async function waitForServer(g: Guest, ms = 60_000): Promise<void> {
   }
 }
 
-export async function replicaStatus(g: Guest): Promise<ReplicaStatus | undefined> {
+export async function replicaStatus(g: Pick<Guest, 'exec'>): Promise<ReplicaStatus | undefined> {
   return parseReplicaStatus(await sql(g, `${REPLICA_STATUS_SQL}\\G\n`))[0];
 }

@@ -5,6 +5,13 @@
  * VIP four times a second, node stats every 3 s, alerts every 5 s, error-log
  * tails streamed. Samples stay in ring buffers; events are appended to the
  * lab's event log (`events.jsonl`) and handed to listeners.
+ *
+ * It is the one judge of who holds each VIP: polls of the members and
+ * keepalived's notify lines are folded by `holder-judge.ts`, so a MASTER
+ * notify moves the VIP at once and a stale poll cannot undo it. Readers get
+ * one `snapshot()` and then `delta()`s (new samples, lines and events, the
+ * cards that changed); `onChange` tells them when a delta is worth sending
+ * at once (a VIP card or an event changed).
  */
 import { setMaxListeners } from 'node:events';
 import { appendFile, mkdir } from 'node:fs/promises';
@@ -13,16 +20,27 @@ import { nicOn, type RenderContext } from '../configs/context';
 import { KEEPALIVED_STATE_LOG, vrrpInstanceName } from '../configs/keepalived';
 import { gtidCovers, replicaHealthy } from '../configs/mysql-status';
 import type { Guest } from '../guest/guest';
-import type { GuestPool } from '../lab/guest-pool';
-import { probe } from '../lab/probes';
+import { pollVipMember, probe } from '../lab/probes';
 import { replicaStatus, sql } from '../lab/sql';
-import type { AlertState, DashboardState, LogLine, MonitorEvent, NodeState, ProbeSample, ReplicaState, VipState } from '../shared/monitor/types';
+import { SNAPSHOT_LIMITS } from '../shared/monitor/delta';
+import { initialJudge, judgeStep, type HolderChange, type HolderInput, type JudgeState } from '../shared/monitor/holder-judge';
+import { percentile } from '../shared/monitor/percentile';
+import type { AlertState, DashboardState, LogLine, MonitorDelta, MonitorEvent, NodeState, ProbeSample, ProbeStats, ReplicaState, VipState } from '../shared/monitor/types';
 import { derive, NODE_STATS_ARGV, parseNodeStats, type RawStats } from './node-stats';
 import { RingBuffer } from './ring-buffer';
 
+/** A guest as the monitor uses it: run a command, follow a command's output. */
+export type MonitorGuest = Pick<Guest, 'exec' | 'stream'>;
+
+/** What the monitor needs of an SSH pool: the lab's `GuestPool`, or a unit test's stand-in for it. */
+export interface MonitorPool {
+  get(vm: string, opts?: { staticOnly?: boolean; waitMs?: number; signal?: AbortSignal }): Promise<MonitorGuest>;
+  staticAddress(vm: string): string;
+}
+
 export interface LabMonitorOptions {
   ctx: RenderContext;
-  pool: GuestPool;
+  pool: MonitorPool;
   /** Append events here (JSON lines). */
   eventsFile?: string;
   onEvent?: (e: MonitorEvent) => void;
@@ -37,32 +55,36 @@ const sleep = (ms: number, signal: AbortSignal) =>
     signal.addEventListener('abort', done, { once: true });
   });
 
-const pct = (sorted: number[], q: number) => (sorted.length ? (sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number) : 0);
-
 export class LabMonitor {
   private readonly ac = new AbortController();
   private readonly events = new RingBuffer<MonitorEvent>(500);
   private readonly probes = new RingBuffer<ProbeSample>(2400);
   private readonly logs = new RingBuffer<LogLine>(400);
-  private readonly vips = new Map<string, VipState>();
+  private readonly vips = new Map<string, Omit<VipState, 'holders' | 'since' | 'known'>>();
+  private judge: JudgeState;
   private readonly replicas = new Map<string, ReplicaState>();
   private readonly nodes = new Map<string, NodeState>();
   private readonly raw = new Map<string, RawStats>();
   private readonly outOfSync = new Map<string, number>();
-  private readonly memberHolds = new Map<string, boolean>();
   private readonly started = Date.now();
   private alerts: AlertState[] = [];
   private errorLogCount = 0;
   private probeFailing = false;
   private writes = Promise.resolve();
   private readonly loops: Promise<void>[] = [];
+  private running = false;
+  private readonly changeListeners = new Set<() => void>();
+  private changePending = false;
+  /** What the last snapshot or delta carried (counts pushed, cards as JSON). */
+  private sent = { seq: 0, probes: 0, logs: 0, events: 0, cards: {} as Record<string, string> };
 
   constructor(private readonly o: LabMonitorOptions) {
     // One listener per loop and per streamed log: more than Node's default warning limit of 10.
     setMaxListeners(200, this.ac.signal);
     for (const v of o.ctx.lab.lab.services.vips) {
-      this.vips.set(v.name, { name: v.name, address: v.address, holders: [], members: v.members.map((m) => ({ node: m.node, priority: m.priority })) });
+      this.vips.set(v.name, { name: v.name, address: v.address, members: v.members.map((m) => ({ node: m.node, priority: m.priority })) });
     }
+    this.judge = initialJudge(o.ctx.lab.lab.services.vips.map((v) => ({ name: v.name, members: v.members.map((m) => m.node) })));
     for (const n of o.ctx.lab.nodes) this.nodes.set(n.hostname, { name: n.hostname, up: true });
   }
 
@@ -77,7 +99,10 @@ export class LabMonitor {
     return vip && port ? `http://${vip.address}:${port}/` : undefined;
   }
 
+  /** Start the loops (once; a second call does nothing). */
   start(): void {
+    if (this.running || this.ac.signal.aborted) return;
+    this.running = true;
     const i = { vip: 1000, probe: 250, replication: 1000, nodes: 3000, alerts: 5000, ...this.o.intervals };
     const every = (ms: number, tick: () => Promise<void>) =>
       this.loops.push(
@@ -94,15 +119,20 @@ export class LabMonitor {
     every(i.nodes, () => this.pollNodes());
     if (this.svc.monitoring) every(i.alerts, () => this.pollAlerts());
     // The last line gives each member's current state at once; it keeps its own (older) timestamp.
-    for (const v of this.svc.vips) for (const m of v.members) this.follow(m.node, ['tail', '-n', '1', '-F', KEEPALIVED_STATE_LOG], (line) => this.onKeepalivedLine(m.node, line));
+    for (const v of this.svc.vips) for (const m of v.members) this.follow(m.node, ['tail', '-n', '1', '-F', KEEPALIVED_STATE_LOG], (line, first) => this.onKeepalivedLine(m.node, line, first));
     for (const lb of this.svc.loadBalancer?.members ?? []) this.follow(lb, ['tail', '-n', '0', '-F', '/var/log/nginx/error.log'], (l) => this.onLog(lb, 'nginx', l, true));
     for (const app of this.svc.app?.members ?? []) this.follow(app, ['journalctl', '-f', '-n', '0', '-o', 'cat', '-p', 'warning', '-u', 'halab-app'], (l) => this.onLog(app, 'app', l, true));
     const db = this.svc.database;
     if (db) for (const d of [db.primary, ...this.o.ctx.lab.replicas.map((r) => r.node)]) this.follow(d, ['journalctl', '-f', '-n', '0', '-o', 'cat', '-p', 'warning', '-u', 'mariadb', '-u', 'mysql'], (l) => this.onLog(d, 'mysql', l, true));
   }
 
+  get isRunning(): boolean {
+    return this.running;
+  }
+
   async stop(): Promise<void> {
     this.ac.abort();
+    this.changeListeners.clear();
     await Promise.all(this.loops);
     await this.writes;
   }
@@ -112,22 +142,47 @@ export class LabMonitor {
     const ev: MonitorEvent = { at: Date.now(), ...e };
     this.events.push(ev);
     this.o.onEvent?.(ev);
+    this.changed();
     const file = this.o.eventsFile;
     if (file) this.writes = this.writes.then(() => mkdir(dirname(file), { recursive: true })).then(() => appendFile(file, `${JSON.stringify(ev)}\n`)).catch(() => undefined);
     return ev;
   }
 
-  private guest(vm: string): Promise<Guest> {
+  /** Call `fn` when something worth sending at once happened (an event, a VIP card); returns the unsubscribe function. */
+  onChange(fn: () => void): () => void {
+    this.changeListeners.add(fn);
+    return () => this.changeListeners.delete(fn);
+  }
+
+  /** Tell the listeners once per burst (one notify line records a state event, moves the VIP and changes the card). */
+  private changed(): void {
+    if (this.changePending || !this.changeListeners.size) return;
+    this.changePending = true;
+    queueMicrotask(() => {
+      this.changePending = false;
+      for (const fn of this.changeListeners) fn();
+    });
+  }
+
+  private guest(vm: string): Promise<MonitorGuest> {
     return this.o.pool.get(vm, { staticOnly: true, waitMs: 1500, signal: this.ac.signal });
   }
 
-  /** Keep a command's output streaming from a VM, reconnecting while the monitor runs. */
-  private follow(vm: string, argv: string[], onLine: (l: string) => void): void {
+  /** Keep a command's output streaming from a VM, reconnecting while the monitor runs (`first`: the first line of a connection). */
+  private follow(vm: string, argv: string[], onLine: (l: string, first: boolean) => void): void {
     this.loops.push(
       (async () => {
         while (!this.ac.signal.aborted) {
           try {
-            await (await this.guest(vm)).stream(argv, onLine, this.ac.signal);
+            let first = true;
+            await (await this.guest(vm)).stream(
+              argv,
+              (l) => {
+                onLine(l, first);
+                first = false;
+              },
+              this.ac.signal,
+            );
           } catch {
             // VM down or rebooting: try again shortly.
           }
@@ -137,16 +192,44 @@ export class LabMonitor {
     );
   }
 
-  private onKeepalivedLine(node: string, line: string): void {
+  /**
+   * A line of keepalived's notify log: `<ISO time> <instance> <state>`. Its
+   * evidence time is when it arrived; the first line of a connection
+   * (`tail -n 1`) describes the past, so it counts from keepalived's own
+   * timestamp when that is older.
+   */
+  private onKeepalivedLine(node: string, line: string, first = false): void {
     const [ts, instance, state] = line.trim().split(/\s+/);
     if (!ts || !instance || !state) return;
-    const at = Date.parse(ts) || Date.now();
+    const now = Date.now();
+    const stamped = Date.parse(ts);
+    const at = first && Number.isFinite(stamped) ? Math.min(stamped, now) : now;
     for (const v of this.vips.values()) {
       if (vrrpInstanceName(v.name) !== instance) continue;
       const m = v.members.find((x) => x.node === node);
-      if (m) Object.assign(m, { state, stateAt: at });
-      this.record({ at, kind: 'keepalived-state', subject: node, message: `${node} is ${state} for VIP ${v.address}`, data: { vip: v.name, state } });
+      if (!m) continue;
+      this.record({ at, kind: 'keepalived-state', subject: node, message: `${node} is ${state} for VIP ${v.address}`, data: { vip: v.name, state, ...(Number.isFinite(stamped) ? { keepalivedAt: stamped } : {}) } });
+      this.fold({ kind: 'notify', vip: v.name, node, state, at });
     }
+  }
+
+  /** Fold one piece of holder evidence into the judge; record the change it causes. */
+  private fold(input: HolderInput): HolderChange | undefined {
+    const before = this.judge[input.vip]?.states[input.node]?.state;
+    const r = judgeStep(this.judge, input);
+    this.judge = r.state;
+    if (r.change) this.recordChange(r.change);
+    else if (before !== this.judge[input.vip]?.states[input.node]?.state) this.changed();
+    return r.change;
+  }
+
+  private recordChange(c: HolderChange): void {
+    const st = this.vips.get(c.vip)!;
+    const subject = `${c.vip} ${st.address}`;
+    const data = { vip: c.vip, from: c.from, cause: c.cause };
+    if (c.to.length === 0) this.record({ at: c.at, kind: 'vip-lost', subject, message: `VIP ${st.address} is held by no load balancer`, data });
+    else if (c.to.length > 1) this.record({ at: c.at, kind: 'vip-split', subject, message: `Split brain: VIP ${st.address} is held by ${c.to.join(' and ')}`, data: { ...data, holders: c.to } });
+    else this.record({ at: c.at, kind: 'vip-moved', subject, message: `VIP ${st.address} is now on ${c.to[0]}${c.from.length ? ` (was ${c.from.join(', ')})` : ''}`, data: { ...data, to: c.to[0] } });
   }
 
   private onLog(node: string, source: LogLine['source'], line: string, error: boolean): void {
@@ -160,34 +243,13 @@ export class LabMonitor {
   }
 
   /**
-   * One member of a VIP group: does it hold the address? Its answer updates
-   * the holders at once; each member has its own loop, so a powered-off
+   * One member of a VIP group: does it hold the address? Its answer goes to
+   * the judge at once; each member has its own loop, so a powered-off
    * member (whose check times out) never delays the news from the others.
    */
   private async pollMember(vipName: string, node: string): Promise<void> {
-    const v = this.svc.vips.find((x) => x.name === vipName)!;
-    let holds = false;
-    try {
-      const g = await this.guest(node);
-      const r = await g.exec(['ip', '-4', '-o', 'addr', 'show', 'dev', nicOn(this.o.ctx, node, v.network).ifname], { timeoutMs: 2000 });
-      holds = r.stdout.includes(` ${v.address}/`);
-    } catch {
-      holds = false;
-    }
-    this.memberHolds.set(`${v.name}/${node}`, holds);
-    this.setHolders(v.name, v.members.filter((x) => this.memberHolds.get(`${v.name}/${x.node}`)).map((x) => x.node));
-  }
-
-  private setHolders(name: string, holders: string[]): void {
-    const st = this.vips.get(name)!;
-    const before = st.holders;
-    if (before.join() === holders.join()) return;
-    st.holders = holders;
-    st.since = Date.now();
-    const subject = `${name} ${st.address}`;
-    if (holders.length === 0) this.record({ kind: 'vip-lost', subject, message: `VIP ${st.address} is held by no load balancer`, data: { vip: name, from: before } });
-    else if (holders.length > 1) this.record({ kind: 'vip-split', subject, message: `Split brain: VIP ${st.address} is held by ${holders.join(' and ')}`, data: { vip: name, holders } });
-    else this.record({ kind: 'vip-moved', subject, message: `VIP ${st.address} is now on ${holders[0]}${before.length ? ` (was ${before.join(', ')})` : ''}`, data: { vip: name, from: before, to: holders[0] } });
+    const poll = await pollVipMember(this.o.pool, this.o.ctx, vipName, node, { signal: this.ac.signal, connect: { staticOnly: true, waitMs: 1500 }, timeoutMs: 2000 });
+    if (!this.ac.signal.aborted) this.fold(poll);
   }
 
   private async probeOnce(): Promise<void> {
@@ -290,36 +352,90 @@ export class LabMonitor {
     return this.events.since((e) => e.at >= from);
   }
 
-  /** Current holders of a VIP group. */
+  /** Current holders of a VIP group, as judged. */
   holders(vip: string): string[] {
-    return this.vips.get(vip)?.holders ?? [];
+    return this.judge[vip]?.holders ?? [];
   }
 
-  state(): DashboardState {
-    const now = Date.now();
+  /** The VIP cards: the judge's holders and keepalived's last state per member. */
+  private vipStates(): VipState[] {
+    return [...this.vips.values()].map((v) => {
+      const j = this.judge[v.name];
+      return {
+        name: v.name,
+        address: v.address,
+        holders: [...(j?.holders ?? [])],
+        ...(j?.since !== undefined ? { since: j.since } : {}),
+        known: j?.known ?? false,
+        members: v.members.map((m) => {
+          const st = j?.states[m.node];
+          return st ? { ...m, state: st.state, stateAt: st.at } : { ...m };
+        }),
+      };
+    });
+  }
+
+  private probeStats(now: number): ProbeStats {
     const window = this.probes.since((p) => p.at >= now - 10_000);
     const lat = window.filter((p) => p.status === 200).map((p) => p.ms).sort((a, b) => a - b);
+    return {
+      url: this.probeUrl,
+      ratePerS: Math.round((window.length / Math.max(1, Math.min(10, (now - this.started) / 1000))) * 10) / 10,
+      errorPct: window.length ? Math.round((window.filter((p) => p.status !== 200).length / window.length) * 1000) / 10 : 0,
+      p50: percentile(lat, 0.5),
+      p95: percentile(lat, 0.95),
+    };
+  }
+
+  /** The cards a delta replaces when they changed. */
+  private cards(now: number): Pick<Required<MonitorDelta>, 'vips' | 'replicas' | 'nodes' | 'alerts' | 'probe' | 'errorLogCount'> {
+    return { vips: this.vipStates(), replicas: [...this.replicas.values()], nodes: [...this.nodes.values()], alerts: this.alerts, probe: this.probeStats(now), errorLogCount: this.errorLogCount };
+  }
+
+  /** The whole state now (does not change what the next delta carries). */
+  state(): DashboardState {
+    const now = Date.now();
     const mon = this.svc.monitoring;
+    const { probe: stats, ...cards } = this.cards(now);
     return {
       lab: this.o.ctx.lab.name,
       at: now,
-      vips: [...this.vips.values()].map((v) => ({ ...v, members: v.members.map((m) => ({ ...m })) })),
-      probe: {
-        url: this.probeUrl,
-        recent: this.probes.last(240),
-        ratePerS: window.length / Math.max(1, Math.min(10, (now - this.started) / 1000)),
-        errorPct: window.length ? Math.round((window.filter((p) => p.status !== 200).length / window.length) * 1000) / 10 : 0,
-        p50: pct(lat, 0.5),
-        p95: pct(lat, 0.95),
-      },
-      replicas: [...this.replicas.values()],
-      nodes: [...this.nodes.values()],
-      alerts: this.alerts,
-      logs: this.logs.last(200),
-      errorLogCount: this.errorLogCount,
-      events: this.events.last(200),
+      seq: this.sent.seq,
+      ...cards,
+      probe: { ...stats, recent: this.probes.last(SNAPSHOT_LIMITS.probes) },
+      logs: this.logs.last(SNAPSHOT_LIMITS.logs),
+      events: this.events.last(SNAPSHOT_LIMITS.events),
       prometheusUrl: mon ? `http://${this.o.pool.staticAddress(mon.prometheus)}:9090/` : undefined,
       grafanaUrl: undefined,
     };
+  }
+
+  /** The whole state for a new reader; the next delta carries what changes after it. */
+  snapshot(): DashboardState {
+    const s = this.state();
+    const { lab: _l, at: _a, seq: _s, probe: { recent: _r, ...probe }, logs: _lo, events: _e, prometheusUrl: _p, grafanaUrl: _g, ...cards } = s;
+    this.sent = { seq: s.seq, probes: this.probes.pushed, logs: this.logs.pushed, events: this.events.pushed, cards: Object.fromEntries(Object.entries({ ...cards, probe }).map(([k, v]) => [k, JSON.stringify(v)])) };
+    return s;
+  }
+
+  /** What changed since the last snapshot or delta; undefined when nothing did. */
+  delta(): MonitorDelta | undefined {
+    const now = Date.now();
+    const d: MonitorDelta = { lab: this.o.ctx.lab.name, at: now, seq: this.sent.seq + 1 };
+    const probes = this.probes.after(this.sent.probes);
+    const logs = this.logs.after(this.sent.logs);
+    const events = this.events.after(this.sent.events);
+    if (probes.length) d.probes = probes;
+    if (logs.length) d.logs = logs;
+    if (events.length) d.events = events;
+    const cards: Record<string, string> = {};
+    for (const [k, v] of Object.entries(this.cards(now))) {
+      const json = JSON.stringify(v);
+      cards[k] = json;
+      if (json !== this.sent.cards[k]) (d as unknown as Record<string, unknown>)[k] = v;
+    }
+    if (Object.keys(d).length === 3) return undefined;
+    this.sent = { seq: d.seq, probes: this.probes.pushed, logs: this.logs.pushed, events: this.events.pushed, cards };
+    return d;
   }
 }

@@ -34,7 +34,10 @@ export interface VipState {
   holders: string[];
   /** keepalived's last reported state per member (MASTER/BACKUP/FAULT/STOP). */
   members: { node: string; priority: number; state?: string; stateAt?: number }[];
+  /** When the holders last changed (the monitor's judge, `holder-judge.ts`). */
   since?: number;
+  /** Every member has been polled or has notified at least once: an empty `holders` then means nobody holds it. */
+  known?: boolean;
 }
 
 export interface ProbeSample {
@@ -87,11 +90,21 @@ export interface AlertState {
   summary?: string;
 }
 
+export interface ProbeStats {
+  url?: string;
+  ratePerS: number;
+  errorPct: number;
+  p50: number;
+  p95: number;
+}
+
 export interface DashboardState {
   lab: string;
   at: number;
+  /** The number of the last delta folded in (a snapshot carries the publisher's current number). */
+  seq: number;
   vips: VipState[];
-  probe: { url?: string; recent: ProbeSample[]; ratePerS: number; errorPct: number; p50: number; p95: number };
+  probe: ProbeStats & { recent: ProbeSample[] };
   replicas: ReplicaState[];
   nodes: NodeState[];
   alerts: AlertState[];
@@ -101,4 +114,24 @@ export interface DashboardState {
   /** Grafana, when the lab runs one. */
   grafanaUrl?: string;
   prometheusUrl?: string;
+}
+
+/**
+ * What changed since the previous `monitor:delta` (or the snapshot): new
+ * probe samples, log lines and events, and only the cards whose data
+ * changed. `seq` is the snapshot's plus one for the first delta, and so on.
+ */
+export interface MonitorDelta {
+  lab: string;
+  at: number;
+  seq: number;
+  probes?: ProbeSample[];
+  logs?: LogLine[];
+  events?: MonitorEvent[];
+  vips?: VipState[];
+  replicas?: ReplicaState[];
+  nodes?: NodeState[];
+  alerts?: AlertState[];
+  probe?: ProbeStats;
+  errorLogCount?: number;
 }
