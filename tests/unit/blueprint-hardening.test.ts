@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { blueprintHandlers } from '../../src-main/backend/handlers/blueprint';
 import { exportBlueprintText } from '../../src-main/shared/blueprint/export';
+import { requestSchemas } from '../../src-main/shared/ipc/contract';
 import { didYouMean, editDistance } from '../../src-main/shared/blueprint/issues';
 import { LIMITS } from '../../src-main/shared/blueprint/schema';
 import { validateBlueprintText } from '../../src-main/shared/blueprint/validate';
@@ -193,6 +195,19 @@ describe('validation knows the provider', () => {
     for (const provider of [undefined, 'vmware', 'linux'] as const) {
       expect(validateBlueprintText(t, { provider }).issues.find((i) => i.code === 'network-name-collision')?.severity).toBe('error');
     }
+  });
+
+  it('blueprint:validate and blueprint:plan take an optional provider; export refuses a blueprint with errors', async () => {
+    expect(requestSchemas['blueprint:validate'].safeParse({ text, provider: 'vmware' }).success).toBe(true);
+    expect(requestSchemas['blueprint:plan'].safeParse({ text }).success).toBe(true);
+    expect(requestSchemas['blueprint:validate'].safeParse({ text, provider: 'hyperv' }).success).toBe(false);
+    const v = await blueprintHandlers['blueprint:validate']({ text, provider: 'vmware' });
+    expect(v.ok).toBe(false);
+    expect(v.issues.find((i) => i.code === 'vmware-network-name')).toMatchObject({ severity: 'error', line: text.split('\n').findIndex((l) => l.includes('# <- error')) + 1 });
+    const p = await blueprintHandlers['blueprint:plan']({ text, provider: 'linux' });
+    expect(p.ok).toBe(true);
+    expect(p.plan?.vms.length).toBe(5);
+    await expect(blueprintHandlers['blueprint:export']({ text: minimal.replace('  name: lb-pair-minimal', '  name: *lab'), format: 'json' })).rejects.toMatchObject({ code: 'invalid-blueprint', message: expect.stringContaining(':8:9:') });
   });
 
   it('the shipped labs are clean for both providers', () => {
