@@ -121,7 +121,7 @@ export function latencyChart(r: DrillReport, lang: ReportLanguage = 'en'): strin
   const y = (v: number) => h - 20 - (v / max) * (h - 40);
   const pts = buckets.filter((b) => b.ok > 0).map((b) => `${x(b.t).toFixed(1)},${y(b.p95).toFixed(1)}`);
   const path = pts.length ? `<polyline points="${pts.join(' ')}" fill="none" stroke="#3b7dd8" stroke-width="2"/>` : '';
-  const scale = `<text x="4" y="${(y(max) + 12).toFixed(1)}" font-size="11" fill="#666">${max} ms</text>`;
+  const scale = `<line x1="0" x2="${w}" y1="${y(max).toFixed(1)}" y2="${y(max).toFixed(1)}" stroke="#eee"/><text x="${w - 4}" y="${(y(max) - 4).toFixed(1)}" text-anchor="end" font-size="11" fill="#666">${max} ms</text>`;
   return chartFrame(r, lang, w, h, end, path + scale, rt(lang, 'dr.latency'));
 }
 
