@@ -6,6 +6,7 @@
 import { effectiveVips, managedHeader, nicOn, nodeOf, type RenderContext, type RenderedFile } from './context';
 import { nginxHealthUrl } from './nginx';
 import { assertIpv4, confString, safeId, shellQuote } from './quote';
+import { allMembersStartBackup, preemptOf, trackScriptOf, vrrpVersion } from '../shared/blueprint/model';
 
 export const KEEPALIVED_CONF_PATH = '/etc/keepalived/keepalived.conf';
 export const KEEPALIVED_NOTIFY_PATH = '/usr/local/lib/halab/keepalived-notify.sh';
@@ -20,6 +21,11 @@ export function vrrpInstanceName(vipName: string): string {
   return `VI_${safeId(vipName).toUpperCase()}`;
 }
 
+/** The vrrp_script a group tracks: the shared `chk_nginx`, or its own when it sets trackScript. */
+export function trackScriptName(g: { name: string; trackScript?: unknown }): string {
+  return g.trackScript ? `chk_nginx_${safeId(g.name).toLowerCase()}` : 'chk_nginx';
+}
+
 /** The VIP groups `hostname` is a member of. */
 export function vipGroupsOf(ctx: RenderContext, hostname: string) {
   return effectiveVips(ctx).filter((v) => v.members.some((m) => m.node === hostname));
@@ -31,21 +37,26 @@ export function renderKeepalivedConf(ctx: RenderContext, hostname: string): stri
   const groups = vipGroupsOf(ctx, hostname);
   const out: string[] = [managedHeader(ctx).trimEnd(), ''];
   out.push('global_defs {', `    router_id ${confString(hostname, 'Host name')}`, '    enable_script_security', '    script_user root', '}', '');
-  const tracked = groups.some((g) => g.track === 'nginx');
-  if (tracked) {
-    // No weight: after `fall` failures the instance goes to FAULT, releases the
-    // VIP and sends a priority-0 advert, so the peer takes over at once whatever
-    // the priority gap. A negative weight would only move the VIP when it
-    // exceeds the gap, and never with nopreempt. No per-script `user`:
-    // keepalived 2.2.7's `-t` kills itself (SIGTERM) when it has to check a
-    // script as another user, so the config could not be verified.
+  // One vrrp_script per distinct track setting: `chk_nginx` with the seed's
+  // defaults, `chk_nginx_<group>` for a group with its own trackScript.
+  const scripts = new Map<string, ReturnType<typeof trackScriptOf>>();
+  for (const g of groups) if (g.track === 'nginx') scripts.set(trackScriptName(g), trackScriptOf(g));
+  for (const [name, t] of scripts) {
+    // No weight by default: after `fall` failures the instance goes to FAULT,
+    // releases the VIP and sends a priority-0 advert, so the peer takes over
+    // at once whatever the priority gap. A negative weight only moves the VIP
+    // when it exceeds the gap, and never with nopreempt (validation checks
+    // both). No per-script `user`: keepalived 2.2.7's `-t` kills itself
+    // (SIGTERM) when it has to check a script as another user, so the config
+    // could not be verified. curl's own limit stays within the timeout.
     out.push(
-      'vrrp_script chk_nginx {',
-      `    script ${confString(`/usr/bin/curl -fsS -o /dev/null --max-time 1 ${nginxHealthUrl(ctx)}`, 'Track script')}`,
-      '    interval 2',
-      '    timeout 2',
-      '    fall 2',
-      '    rise 2',
+      `vrrp_script ${name} {`,
+      `    script ${confString(`/usr/bin/curl -fsS -o /dev/null --max-time ${Math.min(1, t.timeout)} ${nginxHealthUrl(ctx)}`, 'Track script')}`,
+      `    interval ${t.interval}`,
+      `    timeout ${t.timeout}`,
+      `    fall ${t.fall}`,
+      `    rise ${t.rise}`,
+      ...(t.weight !== 0 ? [`    weight ${t.weight}`] : []),
       '}',
       '',
     );
@@ -56,18 +67,28 @@ export function renderKeepalivedConf(ctx: RenderContext, hostname: string): stri
     const nic = nicOn(ctx, hostname, g.network);
     const net = ctx.lab.networks.find((n) => n.name === g.network);
     const top = Math.max(...g.members.map((m) => m.priority));
+    const version = vrrpVersion(g);
+    const preempt = preemptOf(g);
     out.push(`vrrp_instance ${vrrpInstanceName(g.name)} {`);
     // Initial state only; the election is by priority (with preemption).
-    out.push(`    state ${me.priority === top ? 'MASTER' : 'BACKUP'}`);
-    out.push(`    interface ${nic.ifname}`, `    virtual_router_id ${g.virtualRouterId}`, `    priority ${me.priority}`, `    advert_int ${g.advertInterval}`);
+    // nopreempt and preempt_delay only work when no member starts as MASTER
+    // (keepalived.conf(5)), so then every member starts as BACKUP.
+    out.push(`    state ${me.priority === top && !allMembersStartBackup(g) ? 'MASTER' : 'BACKUP'}`);
+    out.push(`    interface ${nic.ifname}`, `    virtual_router_id ${g.virtualRouterId}`);
+    // VRRPv3: centisecond adverts (0.01–40.95 s); v2 (the default) is left implicit.
+    if (version === 3) out.push('    version 3');
+    out.push(`    priority ${me.priority}`, `    advert_int ${g.advertInterval}`);
+    if (!preempt.preempt) out.push('    nopreempt');
+    else if (preempt.delaySeconds > 0) out.push(`    preempt_delay ${preempt.delaySeconds}`);
     if (g.effectiveMode === 'unicast') {
       out.push(`    unicast_src_ip ${assertIpv4(nic.address)}`, '    unicast_peer {');
       for (const peer of g.members.filter((m) => m.node !== hostname)) out.push(`        ${assertIpv4(nicOn(ctx, peer.node, g.network).address)}`);
       out.push('    }');
     }
-    out.push('    authentication {', '        auth_type PASS', `        auth_pass ${confString(ctx.secrets.vrrpAuthPass.slice(0, 8), 'VRRP password')}`, '    }');
+    // VRRPv3 has no authentication (keepalived: "does not support authentication. Ignoring.").
+    if (version === 2) out.push('    authentication {', '        auth_type PASS', `        auth_pass ${confString(ctx.secrets.vrrpAuthPass.slice(0, 8), 'VRRP password')}`, '    }');
     out.push('    virtual_ipaddress {', `        ${assertIpv4(g.address)}/${net?.prefix ?? 32} dev ${nic.ifname}`, '    }');
-    if (g.track === 'nginx') out.push('    track_script {', '        chk_nginx', '    }');
+    if (g.track === 'nginx') out.push('    track_script {', `        ${trackScriptName(g)}`, '    }');
     out.push(`    notify ${confString(KEEPALIVED_NOTIFY_PATH, 'Notify script')}`, '}', '');
   }
   return out.join('\n');

@@ -3,6 +3,13 @@
  */
 import { appPort, managedHeader, nodeOf, reach, type RenderContext } from './context';
 import { assertIpv4, confString } from './quote';
+import { lbProxyOf } from '../shared/blueprint/model';
+
+/** An nginx time: whole seconds as `5s`, anything finer in milliseconds (`200ms`). */
+export function nginxTime(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) throw new Error(`Not a time: ${seconds}.`);
+  return Number.isInteger(seconds) ? `${seconds}s` : `${Math.max(1, Math.round(seconds * 1000))}ms`;
+}
 
 /** Path of the rendered server block (Debian's nginx.conf includes conf.d/*.conf inside `http {}`). */
 export const NGINX_CONF_PATH = '/etc/nginx/conf.d/halab-lb.conf';
@@ -31,6 +38,8 @@ export function renderNginxConf(ctx: RenderContext, hostname: string): string {
   if (!lb) throw new Error('The lab has no load balancer service.');
   const port = appPort(ctx);
   const ph = lb.passiveHealth;
+  const px = lbProxyOf(lb);
+  const nextUpstream = px.nextUpstream.length ? [...px.nextUpstream, ...(px.nonIdempotent ? ['non_idempotent'] : [])].join(' ') : 'off';
   const servers = lb.upstream.members.map((m) => `    server ${assertIpv4(reach(ctx, hostname, m))}:${port} max_fails=${ph.maxFails} fail_timeout=${ph.failTimeoutSeconds}s;  # ${m}`);
   const listens = lb.listen.map((p, i) => `    listen ${p}${i === 0 ? ' default_server' : ''};`);
   const name = confString(hostname, 'Host name');
@@ -77,13 +86,13 @@ ${listens.join('\n')}
         proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
         proxy_set_header X-Forwarded-Proto $scheme;
 
-        # Short connect timeout: a dead app server is skipped within a second.
-        proxy_connect_timeout 1s;
-        proxy_send_timeout 10s;
-        proxy_read_timeout 10s;
-        proxy_next_upstream error timeout http_502 http_503 http_504;
-        proxy_next_upstream_tries ${Math.max(2, lb.upstream.members.length)};
-        proxy_next_upstream_timeout 5s;
+        # Short connect timeout: a dead app server is skipped within ${px.connectTimeoutSeconds === 1 ? 'a second' : nginxTime(px.connectTimeoutSeconds)}.
+        proxy_connect_timeout ${nginxTime(px.connectTimeoutSeconds)};
+        proxy_send_timeout ${nginxTime(px.sendTimeoutSeconds)};
+        proxy_read_timeout ${nginxTime(px.readTimeoutSeconds)};
+        proxy_next_upstream ${nextUpstream};
+        proxy_next_upstream_tries ${px.tries};
+        proxy_next_upstream_timeout ${nginxTime(px.nextUpstreamTimeoutSeconds)};
     }
 }
 `;

@@ -153,3 +153,69 @@ export function ipInNetwork(net: ResolvedNetwork, ip: string): boolean {
   const n = parseIpv4(ip);
   return n !== undefined && ((n & net.cidr.mask) >>> 0) === net.cidr.network;
 }
+
+type VipGroup = Lab['services']['vips'][number];
+type LoadBalancer = NonNullable<Lab['services']['loadBalancer']>;
+type Database = NonNullable<Lab['services']['database']>;
+
+/** The VRRP version of a group (2 unless it says 3). */
+export function vrrpVersion(v: Pick<VipGroup, 'version'>): 2 | 3 {
+  return v.version ?? 2;
+}
+
+/**
+ * Preemption of a group: `preempt` (a recovered higher-priority member takes
+ * the VIP back), and the delay before it does. keepalived's `nopreempt` and
+ * `preempt_delay` only work when no member starts as MASTER.
+ */
+export function preemptOf(v: Pick<VipGroup, 'preempt'>): { preempt: boolean; delaySeconds: number } {
+  const p = v.preempt;
+  if (p === undefined || p === true) return { preempt: true, delaySeconds: 0 };
+  if (p === false) return { preempt: false, delaySeconds: 0 };
+  return { preempt: true, delaySeconds: p.delay };
+}
+
+/** Whether every member must start in state BACKUP (nopreempt, preempt_delay). */
+export function allMembersStartBackup(v: Pick<VipGroup, 'preempt'>): boolean {
+  const p = preemptOf(v);
+  return !p.preempt || p.delaySeconds > 0;
+}
+
+/** The track script's settings with defaults (interval 2 s, timeout = interval, fall 2, rise 2, weight 0). */
+export function trackScriptOf(v: Pick<VipGroup, 'trackScript'>): { interval: number; timeout: number; fall: number; rise: number; weight: number; custom: boolean } {
+  const t = v.trackScript;
+  const interval = t?.interval ?? 2;
+  return { interval, timeout: t?.timeout ?? interval, fall: t?.fall ?? 2, rise: t?.rise ?? 2, weight: t?.weight ?? 0, custom: t !== undefined };
+}
+
+/**
+ * VRRP's master-down interval in ms: 3 × advert + skew. VRRPv2: skew =
+ * (256 − priority)/256 s whatever the advert interval; VRRPv3: skew =
+ * (256 − priority) × advert/256 (RFC 3768 / RFC 5798, keepalived vrrp.h).
+ */
+export function masterDownMs(version: 2 | 3, advertSeconds: number, backupPriority: number): number {
+  const skew = version === 3 ? ((256 - backupPriority) * advertSeconds) / 256 : (256 - backupPriority) / 256;
+  return Math.round((3 * advertSeconds + skew) * 1000);
+}
+
+export const DEFAULT_NEXT_UPSTREAM = ['error', 'timeout', 'http_502', 'http_503', 'http_504'] as const;
+
+/** nginx proxy timeouts and retries with defaults (the values the seed lab was measured with). */
+export function lbProxyOf(lb: Pick<LoadBalancer, 'proxy' | 'upstream'>): { connectTimeoutSeconds: number; sendTimeoutSeconds: number; readTimeoutSeconds: number; nextUpstream: string[]; nonIdempotent: boolean; tries: number; nextUpstreamTimeoutSeconds: number } {
+  const p = lb.proxy;
+  const n = p?.nextUpstream;
+  return {
+    connectTimeoutSeconds: p?.connectTimeoutSeconds ?? 1,
+    sendTimeoutSeconds: p?.sendTimeoutSeconds ?? 10,
+    readTimeoutSeconds: p?.readTimeoutSeconds ?? 10,
+    nextUpstream: [...new Set(n?.on ?? DEFAULT_NEXT_UPSTREAM)],
+    nonIdempotent: n?.nonIdempotent ?? false,
+    tries: n?.tries ?? Math.max(2, lb.upstream.members.length),
+    nextUpstreamTimeoutSeconds: n?.timeoutSeconds ?? 5,
+  };
+}
+
+/** The replication mode and the semi-sync timeout (default 10 000 ms, the servers' own default). */
+export function dbReplicationOf(db: Pick<Database, 'replication' | 'semiSyncTimeoutMs'>): { mode: 'async' | 'semi-sync'; semiSyncTimeoutMs: number } {
+  return { mode: db.replication ?? 'async', semiSyncTimeoutMs: db.semiSyncTimeoutMs ?? 10_000 };
+}

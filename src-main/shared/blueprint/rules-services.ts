@@ -3,6 +3,7 @@
  * needs (shares a network with it); drills only where they apply; memory.
  */
 import { didYouMean, type Issue, type IssuePath } from './issues';
+import { checkFailoverOptions } from './rules-failover';
 import { parseCidr } from './ip';
 import { replicasOf } from './model';
 import type { DrillName, Lab, Role } from './schema';
@@ -145,6 +146,7 @@ export function checkServices(ctx: Ctx): void {
     if (!r.ok) err(ctx, 'cidr-syntax', ['services', 'firewall', 'adminSources', i], `Admin source "${c}" is not valid: ${r.reason}.`, 'Write a subnet like 192.168.10.0/24 or one address.');
   });
   checkDrills(ctx);
+  checkFailoverOptions(ctx);
 }
 
 const DRILL_NEEDS: Record<DrillName, { ok: (lab: Lab) => boolean; needs: string }> = {

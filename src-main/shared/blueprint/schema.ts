@@ -82,6 +82,9 @@ const identifier = (what: string, max: number, fallback: string) =>
 export const ROLES = ['loadbalancer', 'app', 'database', 'monitoring', 'bastion', 'nfs', 'generic', 'k8s-control', 'k8s-worker'] as const;
 export const NETWORK_TYPES = ['nat', 'hostonly', 'bridged', 'custom'] as const;
 export const DB_ENGINES = ['mysql8', 'mariadb'] as const;
+export const DB_REPLICATION = ['async', 'semi-sync'] as const;
+/** nginx proxy_next_upstream conditions (open-source nginx; `non_idempotent` is a separate switch). */
+export const NEXT_UPSTREAM_CONDITIONS = ['error', 'timeout', 'invalid_header', 'http_500', 'http_502', 'http_503', 'http_504', 'http_403', 'http_404', 'http_429'] as const;
 export const DRILLS = ['lb-master-down', 'lb-nginx-stop', 'lb-keepalived-stop', 'app-down', 'db-primary-down', 'split-brain', 'maintenance'] as const;
 
 const hostname = name().describe('A node hostname (RFC 1123: lowercase letters, digits and hyphens).');
@@ -140,9 +143,24 @@ export const VipSchema = z
     address: ipv4.describe('The virtual IP address.'),
     network: name().describe('Network the VIP lives on; every member needs a NIC there.'),
     virtualRouterId: z.number().int().min(1).max(255).describe('VRRP virtual router id (1–255), unique on the network.'),
-    advertInterval: z.number().int().min(1).max(255).default(1).describe('Seconds between VRRP adverts (VRRPv2: whole seconds).'),
+    version: z.union([z.literal(2), z.literal(3)]).optional().describe('VRRP version: 2 (adverts in whole seconds) or 3 (centisecond adverts, 0.01–40.95 s, for sub-second failover). Default: 2.'),
+    advertInterval: z.number().min(0.01).max(255).default(1).describe('Seconds between VRRP adverts: VRRPv2 whole seconds 1–255, VRRPv3 0.01–40.95 in steps of 0.01. The backup takes over after 3 × this plus a skew.'),
     mode: z.enum(['multicast', 'unicast']).default('multicast').describe('How peers find each other.'),
+    preempt: z
+      .union([z.boolean(), z.strictObject({ delay: z.number().min(0).max(1000).describe('Seconds a recovered higher-priority member waits before taking the VIP back (keepalived preempt_delay, 0–1000).') })])
+      .optional()
+      .describe('Whether a recovered higher-priority member takes the VIP back: true (at once), false (nopreempt: it stays with the backup), or {delay: seconds}. false and delay render state BACKUP on every member. Default: true.'),
     track: z.enum(['nginx', 'none']).default('nginx').describe('Service whose failure moves the VIP away.'),
+    trackScript: z
+      .strictObject({
+        interval: z.number().min(0.01).max(3600).optional().describe('Seconds between checks (default 2).'),
+        timeout: z.number().min(0.01).max(3600).optional().describe('Seconds a check may take before it counts as failed (default: the interval, at most 1 s for the HTTP check itself).'),
+        fall: z.number().int().min(1).max(100).optional().describe('Failed checks in a row before the member gives up (default 2).'),
+        rise: z.number().int().min(1).max(100).optional().describe('Passed checks in a row before it counts as healthy again (default 2).'),
+        weight: z.number().int().min(-253).max(253).optional().describe('0 (default): after `fall` failures the member goes to FAULT and releases the VIP at once. Non-zero: its priority changes by this much instead, which must exceed the priority gap (and never moves the VIP with preempt: false).'),
+      })
+      .optional()
+      .describe('How keepalived checks the tracked service: detection takes about interval × fall.'),
     members: z.array(VipMemberSchema).max(LIMITS.vipMembers).describe('Nodes sharing the VIP (at least two).'),
   })
   .describe('A keepalived VRRP group sharing one virtual IP.');
@@ -162,6 +180,23 @@ export const LoadBalancerSchema = z
       })
       .default({ maxFails: 2, failTimeoutSeconds: 5 })
       .describe('nginx max_fails / fail_timeout.'),
+    proxy: z
+      .strictObject({
+        connectTimeoutSeconds: z.number().min(0.001).max(75).optional().describe('proxy_connect_timeout: how long nginx waits to connect to an app server before trying the next (default 1).'),
+        sendTimeoutSeconds: z.number().min(0.001).max(3600).optional().describe('proxy_send_timeout (default 10).'),
+        readTimeoutSeconds: z.number().min(0.001).max(3600).optional().describe('proxy_read_timeout (default 10).'),
+        nextUpstream: z
+          .strictObject({
+            on: z.array(z.enum(NEXT_UPSTREAM_CONDITIONS)).max(NEXT_UPSTREAM_CONDITIONS.length).optional().describe('When a request goes to the next app server (proxy_next_upstream); [] turns retries off. Default: error, timeout, http_502, http_503, http_504.'),
+            nonIdempotent: z.boolean().optional().describe('Also retry POST/PATCH/LOCK that may have reached an app (may book a reservation twice). Default: false.'),
+            tries: z.number().int().min(0).max(100).optional().describe('proxy_next_upstream_tries: most servers tried per request, 0 = no limit. Default: the number of app servers (at least 2).'),
+            timeoutSeconds: z.number().min(0).max(3600).optional().describe('proxy_next_upstream_timeout: time limit for all tries, 0 = no limit. Default 5.'),
+          })
+          .optional()
+          .describe('nginx retries on another app server.'),
+      })
+      .optional()
+      .describe('nginx proxy timeouts and retries (proxy_connect_timeout, proxy_next_upstream…).'),
   })
   .describe('nginx load balancing.');
 
@@ -184,6 +219,8 @@ export const DatabaseSchema = z
       .max(LIMITS.nodeRefs)
       .default([])
       .describe('Replicas of the primary: a hostname, or {node, engine}.'),
+    replication: z.enum(DB_REPLICATION).optional().describe('async (default): a crash of the primary can lose acknowledged rows. semi-sync: a commit is acknowledged only after a replica has it (AFTER_SYNC), so a failover loses nothing while semi-sync is on.'),
+    semiSyncTimeoutMs: z.number().int().min(1).max(3600000).optional().describe('semi-sync: how long a commit waits for a replica before the primary falls back to async (rpl_semi_sync_master_timeout; MySQL 8: rpl_semi_sync_source_timeout). Default 10000, the servers’ own.'),
     schema: identifier('a schema name', 64, 'reservations').default('reservations'),
     accounts: z
       .strictObject({
