@@ -58,7 +58,7 @@ describe.each(['en', 'ko'] as const)('start page (%s)', (lang) => {
     console.log(`[start page ${lang}] actions to open the seed lab from the start page: ${actions}`);
     expect(actions).toBe(1);
 
-    const [svgDl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('file-export-svg').click()]);
+    const [svgDl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('file-export-picture').click().then(() => page.getByTestId('file-export-svg').click())]);
     expect(svgDl.suggestedFilename()).toBe('vmware-3tier-ha-topology.svg');
     const svg = readFileSync((await svgDl.path())!, 'utf8');
     const golden = readFileSync(join(ROOT, 'tests/golden/topology', `vmware-3tier-ha.${lang}.svg`), 'utf8');
@@ -66,7 +66,7 @@ describe.each(['en', 'ko'] as const)('start page (%s)', (lang) => {
     expect(svg).toContain(T.role);
     const [w, h] = [Number(/width="(\d+)"/.exec(svg)![1]), Number(/height="(\d+)"/.exec(svg)![1])];
 
-    const [pngDl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('file-export-png').click()]);
+    const [pngDl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('file-export-picture').click().then(() => page.getByTestId('file-export-png').click())]);
     expect(pngDl.suggestedFilename()).toBe('vmware-3tier-ha-topology.png');
     const png = readFileSync((await pngDl.path())!);
     expect(png.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
@@ -75,6 +75,16 @@ describe.each(['en', 'ko'] as const)('start page (%s)', (lang) => {
     // A drawn picture, not an empty canvas (a blank 2948×884 PNG compresses to a few KB).
     expect(png.length).toBeGreaterThan(40_000);
     expect(png.length).toBeLessThan(3_000_000);
+    await expect(page.getByTestId('picture-menu').count()).resolves.toBe(0);
+    // The menu closes on Escape and on a click outside.
+    await page.getByTestId('file-export-picture').click();
+    await page.getByTestId('picture-menu').waitFor();
+    await page.keyboard.press('Escape');
+    await page.getByTestId('picture-menu').waitFor({ state: 'detached' });
+    await page.getByTestId('file-export-picture').click();
+    await page.getByTestId('picture-menu').waitFor();
+    await page.getByTestId('file-name').click();
+    await page.getByTestId('picture-menu').waitFor({ state: 'detached' });
     await screenshot(page, `71-start-seed-opened-${lang}`);
   });
 

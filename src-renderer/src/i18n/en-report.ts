@@ -1,5 +1,6 @@
 /** English strings of the start page and the topology picture export; part of `en.ts`. */
 export const enReport = {
+  'picture.menu': 'Picture',
   'picture.exportSvg': 'Picture (SVG)',
   'picture.exportPng': 'Picture (PNG)',
   'picture.exportTitle': 'Save the topology as a picture for your report',

@@ -2,6 +2,7 @@
 import type { enReport } from './en-report';
 
 export const koReport: Record<keyof typeof enReport, string> = {
+  'picture.menu': '그림',
   'picture.exportSvg': '그림 (SVG)',
   'picture.exportPng': '그림 (PNG)',
   'picture.exportTitle': '보고서에 넣을 구성도를 그림으로 저장',

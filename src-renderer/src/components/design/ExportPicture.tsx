@@ -3,6 +3,7 @@
  * backend from the open blueprint, in the UI's language) or PNG (that SVG
  * drawn on a canvas at twice its size).
  */
+import { useEffect, useRef, useState } from 'react';
 import { call } from '../../api/client';
 import { useT } from '../../i18n/useT';
 import { downloadBlob, svgToPngBlob } from '../../lib/picture-export';
@@ -27,16 +28,45 @@ async function exportPicture(format: 'svg' | 'png'): Promise<void> {
   }
 }
 
+/** "Picture ▾": SVG or PNG; Escape or a click outside closes the menu. */
 export function ExportPicture() {
   const t = useT();
+  const [open, setOpen] = useState(false);
+  const box = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!open) return;
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && setOpen(false);
+    const onDown = (e: MouseEvent) => !box.current?.contains(e.target as Node) && setOpen(false);
+    window.addEventListener('keydown', onKey);
+    window.addEventListener('mousedown', onDown);
+    return () => {
+      window.removeEventListener('keydown', onKey);
+      window.removeEventListener('mousedown', onDown);
+    };
+  }, [open]);
+  const pick = (format: 'svg' | 'png') => {
+    setOpen(false);
+    void exportPicture(format);
+  };
   return (
-    <>
-      <button type="button" data-testid="file-export-svg" title={t('picture.exportTitle')} onClick={() => void exportPicture('svg')}>
-        {t('picture.exportSvg')}
+    <div className="menu" ref={box}>
+      <button type="button" data-testid="file-export-picture" title={t('picture.exportTitle')} aria-haspopup="menu" aria-expanded={open} onClick={() => setOpen(!open)}>
+        {t('picture.menu')} ▾
       </button>
-      <button type="button" data-testid="file-export-png" title={t('picture.exportTitle')} onClick={() => void exportPicture('png')}>
-        {t('picture.exportPng')}
-      </button>
-    </>
+      {open && (
+        <ul className="menu-list" role="menu" data-testid="picture-menu">
+          <li>
+            <button type="button" role="menuitem" data-testid="file-export-svg" onClick={() => pick('svg')}>
+              {t('picture.exportSvg')}
+            </button>
+          </li>
+          <li>
+            <button type="button" role="menuitem" data-testid="file-export-png" onClick={() => pick('png')}>
+              {t('picture.exportPng')}
+            </button>
+          </li>
+        </ul>
+      )}
+    </div>
   );
 }
