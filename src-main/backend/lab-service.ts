@@ -1,7 +1,12 @@
 /**
  * Labs for the UI: provisioning and drills as tasks (id, title, progress,
- * current step, cancel), and one live monitor per watched lab. Everything
- * is reported on the event bus; the same services back the CLI.
+ * current step, cancel), and one live monitor per lab. Everything is
+ * reported on the event bus; the same services back the CLI.
+ *
+ * A lab's monitor and its SSH pool are shared: the dashboard watching it
+ * and a drill running on it use the same ones (a drill started while the
+ * dashboard watches reuses them; otherwise it opens them and closes them
+ * when it ends, unless the dashboard started watching meanwhile).
  */
 import { randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
@@ -9,11 +14,11 @@ import { join } from 'node:path';
 import { runDrill, type DrillOutcome } from '../drills/runner';
 import { createHypervisor } from '../hypervisor/factory';
 import type { ProviderKind } from '../hypervisor/types';
-import type { GuestPool } from '../lab/guest-pool';
 import { readHostSettings, type HostSettings } from '../lab/host-settings';
 import { labRef } from '../lab/lab-home';
-import { factoryOptions, labHome, openLab, openLabTarget, refuseRootForVmware } from '../lab/runtime';
+import { factoryOptions, labHome, openLab, openLabTarget, refuseRootForVmware, type LabRuntime } from '../lab/runtime';
 import { LabMonitor } from '../monitor/lab-monitor';
+import { MonitorPublisher } from '../monitor/publisher';
 import type { ApplyResult } from '../provision/engine';
 import { buildStepsCount, down, status, up, type LabStatus } from '../provision/provisioner';
 import type { ResolvedLab } from '../shared/blueprint/model';
@@ -54,6 +59,17 @@ export interface UpRequest {
   blueprintFile?: string;
 }
 
+/** A lab's shared monitor: the opened lab, its monitor and who uses it (`dashboard`, `drill:<task id>`). */
+interface LabWatch {
+  runtime: LabRuntime;
+  monitor: LabMonitor;
+  publisher: MonitorPublisher;
+  users: Set<string>;
+}
+
+/** Poll intervals of the shared monitor: the drills' (a VIP member every 250 ms, a probe through the VIP every 250 ms). */
+const MONITOR_INTERVALS = { vip: 250, probe: 250, replication: 1000, nodes: 3000, alerts: 5000 };
+
 const summary = (r: DrillReport): DrillReportSummary => ({ id: r.id, drill: r.drill, title: r.title, verdict: r.verdict, startedAt: r.startedAt, verdictText: r.verdictText });
 const info = (t: Task): TaskInfo => {
   const { controller: _c, ended: _e, result: _r, ...rest } = t;
@@ -62,7 +78,7 @@ const info = (t: Task): TaskInfo => {
 
 export class LabService {
   private readonly tasks = new Map<string, Task>();
-  private readonly monitors = new Map<string, { monitor: LabMonitor; pool: GuestPool; timer: NodeJS.Timeout }>();
+  private readonly monitors = new Map<string, Promise<LabWatch>>();
 
   constructor(
     private readonly events: EventBus,
@@ -180,32 +196,39 @@ export class LabService {
   /** Destroy a lab (a task); each removal is a `lab:step` log line. */
   down(r: ResolvedLab, o: { provider?: ProviderKind } = {}): string {
     return this.start('down', r.name, `Destroy ${r.name}`, async (t) => {
-      await this.stopMonitor(r.name);
+      const w = await this.monitors.get(r.name)?.catch(() => undefined);
+      if (w) await this.closeWatch(r.name, w);
       const target = await openLabTarget(r, { provider: o.provider, settings: await this.settings() });
       this.update(t, { provider: target.hv.kind });
       await down({ hv: target.hv, lab: target.lab, resolved: r, signal: t.controller.signal, log: (line) => this.events.emit('lab:step', { taskId: t.id, type: 'log', step: 'down', text: line, at: Date.now() }) });
     });
   }
 
-  /** Run a drill (a task); progress lines are the task's `step`. Its result is the report and its folder. */
+  /** Run a drill (a task) with the lab's shared monitor and SSH pool; progress lines are the task's `step`. Its result is the report and its folder. */
   drill(r: ResolvedLab, drill: DrillName, o: { provider?: ProviderKind } = {}): string {
     return this.start('drill', r.name, `Drill ${drill} on ${r.name}`, async (t): Promise<DrillOutcome> => {
-      const target = await openLabTarget(r, { provider: o.provider, settings: await this.settings() });
-      this.update(t, { provider: target.hv.kind });
-      const outcome = await runDrill({
-        hv: target.hv,
-        lab: target.lab,
-        resolved: r,
-        drill,
-        sshUser: target.sshUser,
-        signal: t.controller.signal,
-        onProgress: (line) => this.update(t, { step: line }),
-        onEvent: (e) => this.events.emit('monitor:event', { ...e, lab: r.name }),
-      });
-      t.result = outcome;
-      this.events.emit('drill:finished', { taskId: t.id, lab: r.name, summary: summary(outcome.report) });
-      if (outcome.report.verdict === 'error') throw new Error(outcome.report.verdictText);
-      return outcome;
+      const user = `drill:${t.id}`;
+      const w = await this.acquire(r, user, o.provider, false);
+      try {
+        this.update(t, { provider: w.runtime.hv.kind });
+        const outcome = await runDrill({
+          hv: w.runtime.hv,
+          lab: w.runtime.lab,
+          resolved: r,
+          drill,
+          ctx: w.runtime.ctx,
+          pool: w.runtime.pool,
+          monitor: w.monitor,
+          signal: t.controller.signal,
+          onProgress: (line) => this.update(t, { step: line }),
+        });
+        t.result = outcome;
+        this.events.emit('drill:finished', { taskId: t.id, lab: r.name, summary: summary(outcome.report) });
+        if (outcome.report.verdict === 'error') throw new Error(outcome.report.verdictText);
+        return outcome;
+      } finally {
+        await this.release(r.name, user);
+      }
     }, { drill });
   }
 
@@ -220,27 +243,66 @@ export class LabService {
     return [...this.tasks.values()].map(info);
   }
 
-  /** Watch a lab: `monitor:state` every second, `monitor:event` as they come. Idempotent. */
-  async startMonitor(r: ResolvedLab, o: { provider?: ProviderKind } = {}): Promise<void> {
-    if (this.monitors.has(r.name)) return;
-    const settings = await this.settings();
-    const { state } = await labHome(r.name, settings);
-    if (!state && !o.provider) throw new BackendError(`The lab "${r.name}" is not up on this computer; provision it first.`, 'not-up');
-    const { lab, ctx, pool } = await openLab(r, { provider: o.provider, settings });
-    const monitor = new LabMonitor({ ctx, pool, eventsFile: join(lab.dir, 'events.jsonl'), onEvent: (e) => this.events.emit('monitor:event', { ...e, lab: r.name }), intervals: { vip: 500 } });
-    monitor.start();
-    const timer = setInterval(() => this.events.emit('monitor:state', monitor.state()), 1000);
-    this.monitors.set(r.name, { monitor, pool, timer });
+  /**
+   * The lab's shared monitor, opened (and started) by its first user.
+   * `requireUp`: refuse, saying so, when the lab was never brought up here.
+   */
+  private async acquire(r: ResolvedLab, user: string, provider: ProviderKind | undefined, requireUp: boolean): Promise<LabWatch> {
+    let p = this.monitors.get(r.name);
+    if (!p) {
+      p = (async () => {
+        const settings = await this.settings();
+        if (requireUp) {
+          const { state } = await labHome(r.name, settings);
+          if (!state && !provider) throw new BackendError(`The lab "${r.name}" is not up on this computer; provision it first.`, 'not-up');
+        }
+        const runtime = await openLab(r, { provider, settings });
+        const monitor = new LabMonitor({ ctx: runtime.ctx, pool: runtime.pool, eventsFile: join(runtime.lab.dir, 'events.jsonl'), intervals: MONITOR_INTERVALS });
+        const publisher = new MonitorPublisher(monitor, { snapshot: (s) => this.events.emit('monitor:state', s), delta: (d) => this.events.emit('monitor:delta', d) });
+        monitor.start();
+        publisher.start();
+        return { runtime, monitor, publisher, users: new Set<string>() };
+      })();
+      this.monitors.set(r.name, p);
+      p.catch(() => {
+        if (this.monitors.get(r.name) === p) this.monitors.delete(r.name);
+      });
+    }
+    const w = await p;
+    w.users.add(user);
+    return w;
   }
 
-  async stopMonitor(lab: string): Promise<boolean> {
-    const m = this.monitors.get(lab);
-    if (!m) return false;
-    this.monitors.delete(lab);
-    clearInterval(m.timer);
-    await m.monitor.stop();
-    await m.pool.closeAll();
+  /** `user` is done with the lab's monitor; the last one out stops it and closes its SSH pool. */
+  private async release(lab: string, user: string): Promise<boolean> {
+    const p = this.monitors.get(lab);
+    const w = p ? await p.catch(() => undefined) : undefined;
+    if (!w || !w.users.delete(user)) return false;
+    if (w.users.size === 0 && this.monitors.get(lab) === p) await this.closeWatch(lab, w);
     return true;
+  }
+
+  private async closeWatch(lab: string, w: LabWatch): Promise<void> {
+    this.monitors.delete(lab);
+    w.publisher.stop();
+    await w.monitor.stop();
+    await w.runtime.pool.closeAll();
+  }
+
+  /** Watch a lab (the dashboard, `halab watch`): one `monitor:state` snapshot now, `monitor:delta`s after. Idempotent; each call sends a fresh snapshot. */
+  async startMonitor(r: ResolvedLab, o: { provider?: ProviderKind } = {}): Promise<void> {
+    const w = await this.acquire(r, 'dashboard', o.provider, true);
+    w.publisher.snapshot();
+  }
+
+  /** Stop watching a lab; its monitor keeps running while a drill uses it. */
+  async stopMonitor(lab: string): Promise<boolean> {
+    return this.release(lab, 'dashboard');
+  }
+
+  /** The shared monitor of a lab, when one runs (tests, benchmarks). */
+  async monitorOf(lab: string): Promise<LabMonitor | undefined> {
+    return (await this.monitors.get(lab)?.catch(() => undefined))?.monitor;
   }
 
   async reports(lab: string): Promise<DrillReportSummary[]> {
@@ -265,6 +327,11 @@ export class LabService {
   /** Stop every monitor and cancel running tasks (app shutdown). */
   async close(): Promise<void> {
     for (const t of this.tasks.values()) if (t.state === 'running') t.controller.abort();
-    await Promise.all([...this.monitors.keys()].map((l) => this.stopMonitor(l)));
+    await Promise.all(
+      [...this.monitors.entries()].map(async ([lab, p]) => {
+        const w = await p.catch(() => undefined);
+        if (w && this.monitors.get(lab) === p) await this.closeWatch(lab, w);
+      }),
+    );
   }
 }

@@ -9,16 +9,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RenderContext } from '../configs/context';
-import { ensureLabKey } from '../guest/lab-keys';
 import type { Hypervisor, LabRef } from '../hypervisor/types';
-import { LabMonitor } from '../monitor/lab-monitor';
-import { GuestPool } from '../lab/guest-pool';
-import { renderContext } from '../lab/render-context';
+import type { LabMonitor } from '../monitor/lab-monitor';
+import type { GuestPool } from '../lab/guest-pool';
 import { sql } from '../lab/sql';
 import type { ResolvedLab } from '../shared/blueprint/model';
 import type { DrillName } from '../shared/blueprint/schema';
 import { masterDownIntervalMs, measureRequests, type Check, type DrillMeasurements, type DrillReport } from '../shared/drills/report';
-import type { MonitorEvent } from '../shared/monitor/types';
 import { DRILL_DEFS, vipRoles, type DrillEnv } from './catalog';
 import { LoadGenerator } from './load';
 import { renderHtmlReport, renderMarkdownReport } from './report-render';
@@ -29,13 +26,14 @@ export interface RunDrillOptions {
   lab: LabRef;
   resolved: ResolvedLab;
   drill: DrillName;
+  /** The lab's render context, SSH pool and live monitor: the lab's shared ones (`LabService`), which the drill neither opens nor closes. */
+  ctx: RenderContext;
+  pool: GuestPool;
+  monitor: LabMonitor;
   signal?: AbortSignal;
   onProgress?: (line: string) => void;
-  onEvent?: (e: MonitorEvent) => void;
   /** Upper bound of the load, in seconds (default 120). */
   maxLoadSeconds?: number;
-  /** The guest user SSH logs in as (`guestUser()` of the lab runtime; default root). */
-  sshUser?: string;
 }
 
 export interface DrillOutcome {
@@ -54,7 +52,8 @@ async function waitUntil(cond: () => Promise<boolean>, timeoutMs: number, signal
   return undefined;
 }
 
-async function steadyState(o: RunDrillOptions, ctx: RenderContext, monitor: LabMonitor): Promise<Check[]> {
+/** The steady-state checks, all read from the shared monitor (VIP holders as its judge says, recent probes, replication). */
+export async function steadyState(o: Pick<RunDrillOptions, 'hv' | 'lab' | 'resolved'>, ctx: RenderContext, monitor: Pick<LabMonitor, 'pollVips' | 'holders' | 'probeUrl' | 'probesBetween' | 'state'>): Promise<Check[]> {
   const checks: Check[] = [];
   const vms = await o.hv.list(o.lab);
   const notRunning = o.resolved.nodes.filter((n) => vms.find((v) => v.name === n.hostname)?.state !== 'running').map((n) => n.hostname);
@@ -97,9 +96,7 @@ export async function runDrill(o: RunDrillOptions): Promise<DrillOutcome> {
   const log = (l: string) => o.onProgress?.(l);
   const id = `${new Date().toISOString().replace(/[:.]/g, '-')}-${o.drill}`;
   const dir = join(o.lab.dir, 'reports', id);
-  const ctx = await renderContext(o.hv, o.lab, o.resolved);
-  const pool = new GuestPool({ hv: o.hv, lab: o.lab, resolved: o.resolved, key: await ensureLabKey(o.lab.dir, o.lab.id), user: o.sshUser });
-  const monitor = new LabMonitor({ ctx, pool, eventsFile: join(o.lab.dir, 'events.jsonl'), onEvent: o.onEvent, intervals: { vip: 250, probe: 250, replication: 1000, nodes: 5000, alerts: 10_000 } });
+  const { ctx, pool, monitor } = o;
   const t0 = Date.now();
   const report: DrillReport = {
     id,
@@ -202,8 +199,6 @@ export async function runDrill(o: RunDrillOptions): Promise<DrillOutcome> {
   async function finish(): Promise<DrillOutcome> {
     report.endAt = Date.now() - t0;
     report.events = monitor.eventsSince(t0).map((e) => ({ ...e, t: e.at - t0 }));
-    await monitor.stop();
-    await pool.closeAll();
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
     const topologySvg = toTopologySvg(o.resolved);
@@ -214,7 +209,13 @@ export async function runDrill(o: RunDrillOptions): Promise<DrillOutcome> {
   }
 }
 
-function measure(env: DrillEnv, requests: DrillReport['requests'], t0: number, lost: number | undefined, acked: number, injectedRel: number): DrillMeasurements {
+/**
+ * The drill's figures: request-level ones from the load, detection and the
+ * VIP move from the shared monitor's events. The VIP move is the first time
+ * the monitor's judge (polls and keepalived's notifies folded together) saw
+ * the backup hold the address.
+ */
+export function measure(env: Pick<DrillEnv, 'ctx' | 'monitor' | 'faultAt' | 'restoreAt' | 'extra'>, requests: DrillReport['requests'], t0: number, lost: number | undefined, acked: number, injectedRel: number): DrillMeasurements {
   const faultRel = env.faultAt - t0;
   const base = measureRequests(requests, faultRel, Math.max(faultRel, injectedRel));
   const after = env.monitor.eventsSince(env.faultAt).filter((e) => e.at < env.restoreAt && e.kind !== 'drill');
@@ -224,11 +225,8 @@ function measure(env: DrillEnv, requests: DrillReport['requests'], t0: number, l
     const { backup } = vipRoles(env.ctx);
     const vip = env.ctx.lab.lab.services.vips[0]!;
     m.masterDownIntervalMs = masterDownIntervalMs(vip.advertInterval, backup.priority);
-    // keepalived's own timestamp on the new master is the most precise; the monitor's observation is the fallback.
-    const notified = after.find((e) => e.kind === 'keepalived-state' && e.subject === backup.node && e.data?.state === 'MASTER');
-    const seen = after.find((e) => (e.kind === 'vip-moved' || e.kind === 'vip-split') && ((e.data?.to as string | undefined) === backup.node || ((e.data?.holders as string[] | undefined) ?? []).includes(backup.node)));
-    const moved = [notified?.at, seen?.at].filter((x): x is number => x !== undefined);
-    if (moved.length) m.vipMoveMs = Math.min(...moved) - env.faultAt;
+    const moved = after.find((e) => e.data?.vip === vip.name && (e.kind === 'vip-moved' || e.kind === 'vip-split') && ((e.data?.to as string | undefined) === backup.node || ((e.data?.holders as string[] | undefined) ?? []).includes(backup.node)));
+    if (moved) m.vipMoveMs = moved.at - env.faultAt;
   }
   return m;
 }

@@ -16,7 +16,7 @@
 import { setMaxListeners } from 'node:events';
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { nicOn, type RenderContext } from '../configs/context';
+import type { RenderContext } from '../configs/context';
 import { KEEPALIVED_STATE_LOG, vrrpInstanceName } from '../configs/keepalived';
 import { gtidCovers, replicaHealthy } from '../configs/mysql-status';
 import type { Guest } from '../guest/guest';

@@ -28,7 +28,7 @@ const CONTRACT_EVENTS: Record<keyof EventPayloads, true> = {
   'task:update': true,
   'lab:step': true,
   'monitor:state': true,
-  'monitor:event': true,
+  'monitor:delta': true,
   'drill:finished': true,
 };
 

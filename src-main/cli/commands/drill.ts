@@ -4,7 +4,8 @@ import type { DrillOutcome } from '../../drills/runner';
 import { DRILLS, type DrillName } from '../../shared/blueprint/schema';
 import { didYouMean } from '../../shared/blueprint/issues';
 import type { EventPayloads } from '../../shared/ipc/contract';
-import type { DashboardState } from '../../shared/monitor/types';
+import { applyDelta } from '../../shared/monitor/delta';
+import type { DashboardState, MonitorDelta } from '../../shared/monitor/types';
 import { EXIT, style, table, UsageError } from '../output';
 import { cliLabService, followTask, loadLab, providerFlag, requireUp } from './lab';
 
@@ -28,9 +29,9 @@ export async function drillCommand(file: string | undefined, name: string | unde
         lastStep = t.step;
         process.stderr.write(`… ${t.step}\n`);
       }
-    } else if (channel === 'monitor:event') {
-      const e = payload as EventPayloads['monitor:event'];
-      if (e.lab === resolved.name && e.kind !== 'drill') process.stderr.write(`  event: ${e.message}\n`);
+    } else if (channel === 'monitor:delta') {
+      const d = payload as EventPayloads['monitor:delta'];
+      if (d.lab === resolved.name) for (const e of d.events ?? []) if (e.kind !== 'drill') process.stderr.write(`  event: ${e.message}\n`);
     }
   });
   let outcome;
@@ -88,7 +89,9 @@ export async function watchCommand(file: string | undefined, flags: { provider?:
   if (!(await requireUp(labs, resolved, file, provider))) return EXIT.failed;
   let latest: DashboardState | undefined;
   const off = events.subscribe((channel, payload) => {
+    // One snapshot, then deltas folded in (a delta that does not follow on is dropped until the next snapshot).
     if (channel === 'monitor:state' && (payload as DashboardState).lab === resolved.name) latest = payload as DashboardState;
+    else if (channel === 'monitor:delta' && latest) latest = applyDelta(latest, payload as MonitorDelta) ?? latest;
   });
   const tty = process.stdout.isTTY && !flags.once;
   try {

@@ -4,4 +4,4 @@
  */
 import type { EventChannel } from './contract';
 
-export const EVENT_CHANNELS: readonly EventChannel[] = ['log:line', 'task:update', 'lab:step', 'monitor:state', 'monitor:event', 'drill:finished'];
+export const EVENT_CHANNELS: readonly EventChannel[] = ['log:line', 'task:update', 'lab:step', 'monitor:state', 'monitor:delta', 'drill:finished'];

@@ -15,7 +15,7 @@ import type { Issue } from '../blueprint/issues';
 import type { LabPlan } from '../blueprint/plan';
 import { DRILLS } from '../blueprint/schema';
 import type { DrillReport } from '../drills/report';
-import type { DashboardState, MonitorEvent } from '../monitor/types';
+import type { DashboardState, MonitorDelta } from '../monitor/types';
 
 const MAX_TEXT = 4 * 1024 * 1024;
 const blueprintText = z.string().max(MAX_TEXT, 'The blueprint is larger than 4 MiB.');
@@ -45,7 +45,7 @@ export const requestSchemas = {
   'lab:down': z.strictObject({ text: blueprintText }),
   'task:cancel': z.strictObject({ id: z.string().max(64) }),
   'task:list': empty,
-  /** Start watching a running lab (`monitor:state` every second, `monitor:event` as they happen). */
+  /** Start watching a running lab: one `monitor:state` snapshot (again on every call), then `monitor:delta`s. */
   'monitor:start': z.strictObject({ text: blueprintText }),
   'monitor:stop': z.strictObject({ lab: z.string().max(64) }),
   /** Run a drill (a task); the report arrives with `drill:finished`. */
@@ -234,8 +234,10 @@ export interface EventPayloads {
   /** A provisioning step started, logged, finished or failed (per VM). */
   /** `changed` and `ms` come with `done` (the CLI prints them). */
   'lab:step': { taskId: string; type: 'start' | 'log' | 'done' | 'failed' | 'skipped'; step: string; vm?: string; text: string; at: number; changed?: boolean; ms?: number };
+  /** The whole state of a lab's monitor, sent when a reader starts watching; `monitor:delta`s follow on from its `seq`. */
   'monitor:state': DashboardState;
-  'monitor:event': MonitorEvent & { lab: string };
+  /** What changed since the previous delta (new probes, log lines and events; changed cards). Sent at once for events and VIP changes, else every second. */
+  'monitor:delta': MonitorDelta;
   'drill:finished': { taskId: string; lab: string; summary: DrillReportSummary };
 }
 export type EventChannel = keyof EventPayloads;
