@@ -103,12 +103,13 @@ describe('the seed lab through the VMware driver, with real guests behind the fa
     for (const n of resolved.nodes) {
       const vmx = readFileSync(join(lab.dir, 'vms', n.hostname, `${n.hostname}.vmx`), 'utf8');
       const g = await pool!.get(n.hostname);
-      const links = JSON.parse((await g.exec(['ip', '-j', '-4', 'addr', 'show'])).stdout) as { ifname: string; address: string; addr_info: { local: string }[] }[];
+      const links = JSON.parse((await g.exec(['ip', '-j', 'addr', 'show'])).stdout) as { ifname: string; address?: string; addr_info: { family: string; local: string }[] }[];
       n.nics.forEach((nic, i) => {
         const mac = new RegExp(`^ethernet${i}\\.address\\s*=\\s*"([^"]+)"`, 'mi').exec(vmx)?.[1]?.toLowerCase();
         const link = links.find((l) => l.address?.toLowerCase() === mac);
         expect(link, `${n.hostname} NIC ${i} (${mac})`).toBeDefined();
-        expect(link!.addr_info.map((a) => a.local)).toContain(nic.address);
+        expect(link!.addr_info.filter((a) => a.family === 'inet').map((a) => a.local)).toContain(nic.address);
+        expect(link!.ifname).toBe(`ens${33 + i}`);
       });
     }
   });
@@ -176,7 +177,8 @@ describe('the seed lab through the VMware driver, with real guests behind the fa
     const r = await halab('up', FILE, '--provider', 'vmware', '--reconfigure-vmnet8', '--json');
     expect(r.exitCode, r.stderr.slice(-2000)).toBe(0);
     const result = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
-    expect(result.changed).toEqual([]);
+    const why = r.stdout.split('\n').filter((l) => /restart|start|upload|changed|mask|enable/i.test(l)).slice(-30).join('\n');
+    expect(result.changed, why).toEqual([]);
     expect(result.failed).toEqual([]);
   }, 600_000);
 
