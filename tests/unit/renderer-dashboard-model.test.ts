@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { applyDelta } from '../../src-main/shared/monitor/delta';
 import type { DashboardState, MonitorEvent, VipState } from '../../src-main/shared/monitor/types';
-import { effectiveHolders, holdersFromEvent, mergeEvents, mergeSamples, OVERRIDE_MS, requestSeries, shareUnchanged, vipHealth, vipTimeline } from '../../src-renderer/src/lib/dashboard-model';
+import { appendEvents, holdersFromEvent, mergeSamples, requestSeries, vipHealth, vipTimeline } from '../../src-renderer/src/lib/dashboard-model';
 
 const vip: VipState = { name: 'web', address: '192.168.20.100', holders: ['lb1'], members: [{ node: 'lb1', priority: 150 }, { node: 'lb2', priority: 100 }], since: 1000 };
 const moved = (at: number, to: string, from: string[] = []): MonitorEvent => ({ at, kind: 'vip-moved', subject: 'web 192.168.20.100', message: `VIP now on ${to}`, data: { vip: 'web', from, to } });
@@ -21,28 +22,29 @@ describe('VIP health', () => {
     expect(holdersFromEvent({ at: 5, kind: 'vip-split', subject: 'web', message: '', data: { vip: 'web', holders: ['lb1', 'lb2'] } })).toEqual({ vip: 'web', holders: ['lb1', 'lb2'] });
     expect(holdersFromEvent(ka(5, 'lb2', 'MASTER'))).toBeUndefined();
   });
-
-  it('lets a newer event speak for the VIP until the polled state catches up or it gets old', () => {
-    const o = { holders: ['lb2'], at: 2000 };
-    expect(effectiveHolders(vip, o, 2100)).toEqual(['lb2']);
-    expect(effectiveHolders({ ...vip, holders: ['lb2'], since: 2300 }, o, 2400)).toEqual(['lb2']);
-    expect(effectiveHolders({ ...vip, since: 2300 }, o, 2400)).toEqual(['lb1']);
-    expect(effectiveHolders(vip, o, 2000 + OVERRIDE_MS + 1)).toEqual(['lb1']);
-    expect(effectiveHolders(vip, undefined, 2100)).toEqual(['lb1']);
-  });
 });
 
 describe('events', () => {
-  it('drops the same event reported by a second monitor and keeps time order', () => {
+  it('appends the monitor\'s events once: a snapshot repeating the newest ones adds nothing', () => {
     const a = [moved(1000, 'lb1'), ka(3000, 'lb2', 'MASTER')];
-    const merged = mergeEvents(a, [ka(3000, 'lb2', 'MASTER'), moved(1400, 'lb1'), lost(2000)]);
-    expect(merged.map((e) => e.kind)).toEqual(['vip-moved', 'vip-lost', 'keepalived-state']);
-    expect(mergeEvents(merged, [ka(3000, 'lb2', 'MASTER')])).toBe(merged);
+    const merged = appendEvents(a, [ka(3000, 'lb2', 'MASTER'), lost(3500)]);
+    expect(merged.map((e) => e.kind)).toEqual(['vip-moved', 'keepalived-state', 'vip-lost']);
+    expect(appendEvents(merged, [ka(3000, 'lb2', 'MASTER'), lost(3500)])).toBe(merged);
+  });
+
+  it('keeps two different events at nearly the same time (no time-window guessing)', () => {
+    const a = [moved(1000, 'lb2', ['lb1'])];
+    expect(appendEvents(a, [moved(1400, 'lb2', ['lb1'])])).toHaveLength(2);
+  });
+
+  it('keeps time order when an event comes with an older time (keepalived\'s own stamp)', () => {
+    const merged = appendEvents([moved(1000, 'lb1'), lost(5000)], [ka(4000, 'lb1', 'BACKUP')]);
+    expect(merged.map((e) => e.at)).toEqual([1000, 4000, 5000]);
   });
 
   it('keeps only the newest events', () => {
     const many = Array.from({ length: 20 }, (_, i) => ({ ...ka(i * 2000, 'lb1', 'BACKUP'), message: `m${i}` }));
-    expect(mergeEvents([], many, 5).map((e) => e.message)).toEqual(['m15', 'm16', 'm17', 'm18', 'm19']);
+    expect(appendEvents([], many, 5).map((e) => e.message)).toEqual(['m15', 'm16', 'm17', 'm18', 'm19']);
   });
 });
 
@@ -94,10 +96,11 @@ describe('requests through the VIP', () => {
   });
 });
 
-describe('structural sharing of the dashboard state', () => {
+describe('deltas folded into the dashboard state', () => {
   const state = (patch: Partial<DashboardState> = {}): DashboardState => ({
     lab: 'lb-pair-minimal',
     at: 1,
+    seq: 4,
     vips: [{ ...vip, members: vip.members.map((m) => ({ ...m })) }],
     probe: { recent: [], ratePerS: 0, errorPct: 0, p50: 0, p95: 0 },
     replicas: [],
@@ -109,18 +112,31 @@ describe('structural sharing of the dashboard state', () => {
     ...patch,
   });
 
-  it('keeps the identity of unchanged parts so their cards do not re-render', () => {
+  it('replaces only the cards a delta carries; the others keep their identity', () => {
     const a = state();
-    const b = shareUnchanged(a, state({ at: 2, nodes: [{ name: 'lb1', up: true, cpuPct: 9 }] }));
+    const b = applyDelta(a, { lab: a.lab, at: 2, seq: 5, nodes: [{ name: 'lb1', up: true, cpuPct: 9 }] })!;
     expect(b.vips).toBe(a.vips);
     expect(b.probe).toBe(a.probe);
-    expect(b.nodes).not.toBe(a.nodes);
-    expect(b.at).toBe(2);
+    expect(b.events).toBe(a.events);
+    expect(b.nodes).toEqual([{ name: 'lb1', up: true, cpuPct: 9 }]);
+    expect([b.at, b.seq]).toEqual([2, 5]);
   });
 
-  it('does not share across labs', () => {
+  it('appends new probes, lines and events, keeping the newest of each', () => {
+    const a = state({ probe: { recent: Array.from({ length: 240 }, (_, i) => ({ at: i, status: 200, ms: 1 })), ratePerS: 4, errorPct: 0, p50: 1, p95: 1 } });
+    const b = applyDelta(a, { lab: a.lab, at: 2, seq: 5, probes: [{ at: 1000, status: 0, ms: 1000 }], events: [lost(900)], logs: [{ at: 950, node: 'lb1', source: 'nginx', line: 'x', error: true }] })!;
+    expect(b.probe.recent).toHaveLength(240);
+    expect(b.probe.recent.at(-1)?.at).toBe(1000);
+    expect(b.probe.recent[0]?.at).toBe(1);
+    expect(b.probe.ratePerS).toBe(4);
+    expect(b.events.map((e) => e.kind)).toEqual(['vip-lost']);
+    expect(b.logs).toHaveLength(1);
+  });
+
+  it('refuses a delta that does not follow on (missed, or of another lab)', () => {
     const a = state();
-    const b = state({ lab: 'other' });
-    expect(shareUnchanged(a, b)).toBe(b);
+    expect(applyDelta(a, { lab: a.lab, at: 2, seq: 6 })).toBeUndefined();
+    expect(applyDelta(a, { lab: a.lab, at: 2, seq: 4 })).toBeUndefined();
+    expect(applyDelta(a, { lab: 'other', at: 2, seq: 5 })).toBeUndefined();
   });
 });

@@ -1,63 +1,78 @@
+/**
+ * The dashboard's monitor store only displays: a snapshot, then deltas.
+ * The VIP card shows the holders the backend's monitor judged, the moment a
+ * delta carries them; nothing is derived or overridden here.
+ */
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { DashboardState, MonitorEvent } from '../../src-main/shared/monitor/types';
-import { effectiveHolders } from '../../src-renderer/src/lib/dashboard-model';
+import type { DashboardState, MonitorDelta, MonitorEvent, VipState } from '../../src-main/shared/monitor/types';
 import { useMonitor } from '../../src-renderer/src/stores/monitor-store';
 
 const LAB = 'lb-pair-minimal';
-const state = (at: number, holders: string[], since: number, lb1?: string): DashboardState => ({
+const vip = (holders: string[], lb2?: string): VipState => ({ name: 'web', address: '192.168.20.100', holders, known: true, members: [{ node: 'lb1', priority: 150 }, { node: 'lb2', priority: 100, state: lb2 }] });
+const snapshot = (seq: number, patch: Partial<DashboardState> = {}): DashboardState => ({
   lab: LAB,
-  at,
-  vips: [{ name: 'web', address: '192.168.20.100', holders, since, members: [{ node: 'lb1', priority: 150, state: lb1 }, { node: 'lb2', priority: 100 }] }],
-  probe: { recent: [], ratePerS: 0, errorPct: 0, p50: 0, p95: 0 },
+  at: 1000,
+  seq,
+  vips: [vip(['lb1'])],
+  probe: { recent: [{ at: 900, status: 200, ms: 3 }], ratePerS: 4, errorPct: 0, p50: 3, p95: 3 },
   replicas: [],
-  nodes: [],
+  nodes: [{ name: 'lb1', up: true }],
   alerts: [],
   logs: [],
   errorLogCount: 0,
-  events: [],
+  events: [{ at: 500, kind: 'vip-moved', subject: 'web 192.168.20.100', message: 'VIP 192.168.20.100 is now on lb1', data: { vip: 'web', from: [], to: 'lb1' } }],
+  ...patch,
 });
-const ka = (at: number, node: string, st: string): MonitorEvent & { lab: string } => ({ lab: LAB, at, kind: 'keepalived-state', subject: node, message: `${node} is ${st}`, data: { vip: 'web', state: st } });
-const lost = (at: number): MonitorEvent & { lab: string } => ({ lab: LAB, at, kind: 'vip-lost', subject: 'web 192.168.20.100', message: 'VIP held by no load balancer', data: { vip: 'web', from: ['lb1'] } });
-const shown = (now: number) => {
-  const s = useMonitor.getState();
-  return effectiveHolders(s.state!.vips[0]!, s.vipOverride.web, now);
-};
+const moved = (at: number, to: string): MonitorEvent => ({ at, kind: 'vip-moved', subject: 'web 192.168.20.100', message: `VIP 192.168.20.100 is now on ${to}`, data: { vip: 'web', from: ['lb1'], to } });
+const delta = (seq: number, patch: Partial<MonitorDelta> = {}): MonitorDelta => ({ lab: LAB, at: 1000 + seq * 100, seq, ...patch });
+const shown = () => useMonitor.getState().state?.vips[0]?.holders;
 
-describe('the VIP card follows events before the next polled state', () => {
+describe('the monitor store', () => {
   beforeEach(() => {
-    useMonitor.setState({ watching: LAB, state: undefined, events: {}, vipOverride: {}, memberOverride: {} });
-    useMonitor.getState().onState(state(1000, ['lb1'], 500));
+    useMonitor.setState({ watching: LAB, state: undefined, events: {}, probes: {}, lag: [] });
+    useMonitor.getState().onSnapshot(snapshot(7));
   });
 
-  it('shows NO OWNER on vip-lost, then the backup the moment keepalived says MASTER', () => {
-    useMonitor.getState().onEvent(lost(2000));
-    expect(shown(2001)).toEqual([]);
-    useMonitor.getState().onEvent(ka(3000, 'lb2', 'MASTER'));
-    expect(shown(3001)).toEqual(['lb2']);
-    // A poll that began before the move and reports after it does not undo it.
-    useMonitor.getState().onEvent(lost(3200));
-    useMonitor.getState().onState(state(3300, [], 3200));
-    expect(shown(3301)).toEqual(['lb2']);
-    // The poll that sees lb2 ends the override.
-    useMonitor.getState().onState(state(4000, ['lb2'], 3900));
-    expect(useMonitor.getState().vipOverride).toEqual({});
-    expect(shown(4001)).toEqual(['lb2']);
+  it('shows the snapshot, then a VIP move as soon as a delta carries it', () => {
+    expect(shown()).toEqual(['lb1']);
+    useMonitor.getState().onDelta(delta(8, { vips: [vip(['lb2'], 'MASTER')], events: [moved(1750, 'lb2')] }));
+    expect(shown()).toEqual(['lb2']);
+    expect(useMonitor.getState().state?.vips[0]?.members[1]?.state).toBe('MASTER');
+    expect(useMonitor.getState().events[LAB]?.map((e) => e.data?.to)).toEqual(['lb1', 'lb2']);
   });
 
-  it('waits for the poll when the old holder has not left MASTER (split brain or a move?)', () => {
-    useMonitor.getState().onEvent(ka(2000, 'lb2', 'MASTER'));
-    expect(shown(2001)).toEqual(['lb1']);
+  it('keeps the identity of every part a delta does not carry', () => {
+    const before = useMonitor.getState().state!;
+    useMonitor.getState().onDelta(delta(8, { probes: [{ at: 1100, status: 200, ms: 4 }] }));
+    const after = useMonitor.getState().state!;
+    expect(after.vips).toBe(before.vips);
+    expect(after.nodes).toBe(before.nodes);
+    expect(after.events).toBe(before.events);
+    expect(after.probe.recent.map((p) => p.at)).toEqual([900, 1100]);
+    expect(useMonitor.getState().probes[LAB]?.map((p) => p.at)).toEqual([900, 1100]);
   });
 
-  it('takes a resignation into account: old master BACKUP, new master MASTER', () => {
-    useMonitor.getState().onEvent(ka(2000, 'lb1', 'BACKUP'));
-    useMonitor.getState().onEvent(ka(2001, 'lb2', 'MASTER'));
-    expect(shown(2002)).toEqual(['lb2']);
+  it('ignores a delta that does not follow on, and a fresh snapshot puts it right', () => {
+    useMonitor.getState().onDelta(delta(9, { vips: [vip(['lb2'])] }));
+    expect(shown()).toEqual(['lb1']);
+    useMonitor.getState().onSnapshot(snapshot(9, { vips: [vip(['lb2'])] }));
+    expect(shown()).toEqual(['lb2']);
+    useMonitor.getState().onDelta(delta(10, { vips: [vip([])] }));
+    expect(shown()).toEqual([]);
   });
 
-  it('ignores events of a lab it does not watch for the card, but keeps them', () => {
-    useMonitor.getState().onEvent({ ...lost(2000), lab: 'other' });
-    expect(shown(2001)).toEqual(['lb1']);
-    expect(useMonitor.getState().events.other).toHaveLength(1);
+  it('keeps the events of a lab it does not watch (a drill\'s lab), once each', () => {
+    const e = { ...moved(2000, 'lb2') };
+    useMonitor.getState().onDelta({ ...delta(1, { events: [e] }), lab: 'other' });
+    expect(useMonitor.getState().events.other).toEqual([e]);
+    expect(shown()).toEqual(['lb1']);
+    // The snapshot's events are not added twice when the dashboard starts watching again.
+    useMonitor.getState().onSnapshot(snapshot(7));
+    expect(useMonitor.getState().events[LAB]).toHaveLength(1);
+  });
+
+  it('drops snapshots of a lab it does not watch', () => {
+    useMonitor.getState().onSnapshot(snapshot(1, { lab: 'other' }));
+    expect(useMonitor.getState().state?.lab).toBe(LAB);
   });
 });

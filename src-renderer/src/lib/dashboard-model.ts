@@ -1,12 +1,12 @@
 /**
  * Pure helpers behind the dashboard: VIP health (one owner, split brain, no
- * owner), the ownership timeline from monitor events, per-second request
- * series from probe samples, event de-duplication (a drill's own monitor
- * reports the same moves as the dashboard's), and structural sharing so an
- * unchanged part of the state keeps its identity and its card does not
- * re-render.
+ * owner) of the holders the monitor judged, the ownership timeline from its
+ * events, per-second request series from probe samples (the project's one
+ * nearest-rank percentile), and appending events. Nothing here decides who
+ * holds a VIP: the backend's monitor does (`holder-judge.ts`).
  */
-import type { DashboardState, MonitorEvent, ProbeSample, VipState } from '../../../src-main/shared/monitor/types';
+import { percentile } from '../../../src-main/shared/monitor/percentile';
+import type { MonitorEvent, ProbeSample, VipState } from '../../../src-main/shared/monitor/types';
 
 export type VipHealth = 'ok' | 'split' | 'none' | 'unknown';
 
@@ -27,50 +27,20 @@ export function holdersFromEvent(e: MonitorEvent): { vip: string; holders: strin
   return undefined;
 }
 
-/** A live override of the polled holders, from an event newer than the last poll. */
-export interface VipOverride {
-  holders: string[];
-  at: number;
-  /**
-   * From keepalived's own MASTER notification: a poll that started before the
-   * move and reports after it must not undo it, only a poll that sees the new
-   * holder (or age) ends it.
-   */
-  sticky?: boolean;
-}
-
-/** How long an event may speak for the VIP before the dashboard's own poll must have seen it. */
-export const OVERRIDE_MS = 3000;
+const eventKey = (e: MonitorEvent) => `${e.at}|${e.kind}|${e.subject}|${e.message}`;
 
 /**
- * The holders to show: an event-derived override wins while it is newer than
- * the monitor's last observed change and younger than OVERRIDE_MS.
+ * Append events (the monitor sends each once; a snapshot repeats the newest
+ * ones, which are dropped here by their exact time, kind, subject and
+ * message), in time order, keeping the newest `max`.
  */
-export function effectiveHolders(v: VipState, o: VipOverride | undefined, now: number): string[] {
-  if (!o || now - o.at > OVERRIDE_MS) return v.holders;
-  if ((v.since ?? 0) >= o.at && (!o.sticky || o.holders.every((h) => v.holders.includes(h)))) return v.holders;
-  return o.holders;
-}
-
-/** Whether an override still speaks for the VIP once the monitor reports `v` at `now`. */
-export function overrideAlive(v: VipState, o: VipOverride, now: number): boolean {
-  return effectiveHolders(v, o, now) === o.holders && !(o.holders.length === v.holders.length && o.holders.every((h) => v.holders.includes(h)));
-}
-
-/** Whether a polled VIP event at `at` reporting `holders` may replace the override `o`. */
-export function eventReplaces(o: VipOverride | undefined, holders: string[], at: number): boolean {
-  if (!o) return true;
-  if (at < o.at) return false;
-  return !o.sticky || at - o.at > OVERRIDE_MS || o.holders.every((h) => holders.includes(h));
-}
-
-const same = (a: MonitorEvent, b: MonitorEvent) => a.kind === b.kind && a.subject === b.subject && a.message === b.message && Math.abs(a.at - b.at) < 1500;
-
-/** Append events not seen yet (the same kind, subject and message within 1.5 s), sorted, keeping the newest `max`. */
-export function mergeEvents(list: MonitorEvent[], add: MonitorEvent[], max = 500): MonitorEvent[] {
-  const fresh = add.filter((e) => !list.some((x) => same(x, e)));
+export function appendEvents(list: MonitorEvent[], add: MonitorEvent[], max = 500): MonitorEvent[] {
+  if (!add.length) return list;
+  const known = new Set(list.slice(-add.length - 200).map(eventKey));
+  const fresh = add.filter((e) => !known.has(eventKey(e)));
   if (!fresh.length) return list;
-  const out = [...list, ...fresh].sort((a, b) => a.at - b.at);
+  const last = list[list.length - 1]?.at ?? -Infinity;
+  const out = fresh.every((e, i) => e.at >= (i ? fresh[i - 1]!.at : last)) ? list.concat(fresh) : [...list, ...fresh].sort((a, b) => a.at - b.at);
   return out.length > max ? out.slice(out.length - max) : out;
 }
 
@@ -97,7 +67,7 @@ function lane(changes: { at: number; label: string; kind: Segment['kind'] }[], f
   }
   if (cur) out.push({ from: cur.at, to, label: cur.label, kind: cur.kind });
   else out.push({ from, to, label: '', kind: 'unknown' });
-  // Two monitors (the dashboard's and a drill's) may report the same holder: one segment.
+  // Changes that repeat the current label (a member re-reporting its state) extend the segment.
   const merged: Segment[] = [];
   for (const seg of out) {
     if (seg.to <= seg.from) continue;
@@ -139,8 +109,6 @@ export interface RequestPoint {
   p95?: number;
 }
 
-const pct = (sorted: number[], q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] : undefined);
-
 /** Probe samples per second: answered, failed, latency percentiles of the answered ones. */
 export function requestSeries(samples: ProbeSample[], bucketMs = 1000): RequestPoint[] {
   if (!samples.length) return [];
@@ -157,7 +125,7 @@ export function requestSeries(samples: ProbeSample[], bucketMs = 1000): RequestP
   for (let t = first; t <= last; t += bucketMs) {
     const b = byBucket.get(t) ?? [];
     const lat = b.filter((s) => s.status === 200).map((s) => s.ms).sort((a, c) => a - c);
-    out.push({ t, ok: lat.length, errors: b.length - lat.length, p50: pct(lat, 0.5), p95: pct(lat, 0.95) });
+    out.push({ t, ok: lat.length, errors: b.length - lat.length, p50: lat.length ? percentile(lat, 0.5) : undefined, p95: lat.length ? percentile(lat, 0.95) : undefined });
   }
   return out;
 }
@@ -177,22 +145,4 @@ export function mergeSamples(list: ProbeSample[], add: ProbeSample[], keepMs = 5
 export function lastServedBy(samples: ProbeSample[]): string | undefined {
   for (let i = samples.length - 1; i >= 0; i--) if (samples[i]!.servedBy && samples[i]!.status === 200) return samples[i]!.servedBy;
   return undefined;
-}
-
-function equal(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || !a || !b) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  const ka = Object.keys(a);
-  const kb = Object.keys(b);
-  if (ka.length !== kb.length) return false;
-  return ka.every((k) => equal((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
-}
-
-/** `next` with every top-level part that equals the one in `prev` replaced by `prev`'s (same identity). */
-export function shareUnchanged(prev: DashboardState | undefined, next: DashboardState): DashboardState {
-  if (!prev || prev.lab !== next.lab) return next;
-  const out = { ...next } as Record<string, unknown>;
-  for (const k of Object.keys(next) as (keyof DashboardState)[]) if (k !== 'at' && equal(prev[k], next[k])) out[k] = prev[k];
-  return out as unknown as DashboardState;
 }

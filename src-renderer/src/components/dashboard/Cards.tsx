@@ -5,7 +5,7 @@
  */
 import { memo, type ReactNode } from 'react';
 import { useT } from '../../i18n/useT';
-import { effectiveHolders, lastServedBy, vipHealth } from '../../lib/dashboard-model';
+import { lastServedBy, vipHealth } from '../../lib/dashboard-model';
 import { useMonitor } from '../../stores/monitor-store';
 
 function Card({ title, testId, tone, children }: { title: string; testId: string; tone?: 'ok' | 'warn' | 'bad' | 'muted'; children: ReactNode }) {
@@ -49,12 +49,11 @@ export const InfraCard = memo(function InfraCard() {
 export const VipCard = memo(function VipCard({ name }: { name?: string }) {
   const t = useT();
   const vip = useMonitor((s) => s.state?.vips.find((v) => v.name === name));
-  const override = useMonitor((s) => (name ? s.vipOverride[name] : undefined));
-  const memberOverride = useMonitor((s) => s.memberOverride);
   if (!name) return <Card title={t('card.vip')} testId="card-vip" tone="muted"><p className="muted">{t('card.noVip')}</p></Card>;
   if (!vip) return <Card title={t('card.vip')} testId="card-vip" tone="muted"><div className="big muted" data-testid={`vip-holder-${name}`} data-holders="" data-health="unknown">…</div></Card>;
-  const holders = effectiveHolders(vip, override, Date.now());
-  const health = vipHealth(holders, vip.since !== undefined || override !== undefined);
+  // The monitor's judgement, shown as it is.
+  const holders = vip.holders;
+  const health = vipHealth(holders, vip.known ?? vip.since !== undefined);
   const tone = health === 'ok' ? 'ok' : health === 'unknown' ? 'muted' : 'bad';
   return (
     <Card title={t('card.vipOf', { address: vip.address })} testId="card-vip" tone={tone}>
@@ -67,7 +66,7 @@ export const VipCard = memo(function VipCard({ name }: { name?: string }) {
       <div className="card-sub">{health === 'split' ? t('card.heldByAll', { holders: holders.join(' + ') }) : health === 'ok' ? t('card.holder') : health === 'none' ? t('card.noOwnerHint') : ' '}</div>
       <ul className="members">
         {vip.members.map((m) => {
-          const st = memberOverride[`${name}/${m.node}`]?.state ?? m.state;
+          const st = m.state;
           return (
             <li key={m.node} data-testid={`vip-member-${m.node}`}>
               <span className={`dot ${holders.includes(m.node) ? 'dot-on' : ''}`} aria-hidden="true" />

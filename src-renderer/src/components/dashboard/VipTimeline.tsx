@@ -1,8 +1,8 @@
 /**
  * VIP ownership over the last minutes: one lane for who holds the address
  * (split brain and no owner in red), one lane per member for keepalived's
- * state, built from `monitor:event` (vip-moved, vip-split, vip-lost,
- * keepalived-state).
+ * state, built from the monitor's events (vip-moved, vip-split, vip-lost,
+ * keepalived-state) as snapshots and deltas bring them.
  */
 import { memo, useMemo } from 'react';
 import { useT } from '../../i18n/useT';
@@ -22,7 +22,7 @@ export const VipTimeline = memo(function VipTimeline() {
     if (!vips || !now) return [];
     // From the first event seen (or one minute back), at most WINDOW_MS.
     const first = events?.find((e) => e.kind.startsWith('vip') || e.kind === 'keepalived-state')?.at ?? now - 60_000;
-    // An event newer than the last state extends the lanes right away.
+    // Events carry their own times (keepalived's may be a little ahead of the delta's).
     const to = Math.max(now, events?.at(-1)?.at ?? 0);
     const from = Math.max(to - WINDOW_MS, Math.min(first, to - 60_000));
     return vips.map((v) => ({ vip: v, from, to, ...vipTimeline(v, events ?? [], from, to) }));
