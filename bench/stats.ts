@@ -1,4 +1,5 @@
-/** Timing helpers for benchmarks: run, collect samples, summarise. */
+/** Timing helpers for benchmarks: run, collect samples, summarise (the project's one nearest-rank percentile). */
+import { percentile } from '../src-main/shared/monitor/percentile';
 
 export interface Summary {
   n: number;
@@ -9,7 +10,7 @@ export interface Summary {
 
 export function summarize(samples: number[]): Summary {
   const s = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))] as number;
+  const at = (q: number) => percentile(s, q);
   return { n: s.length, medianMs: at(0.5), p95Ms: at(0.95), minMs: s[0] as number };
 }
 

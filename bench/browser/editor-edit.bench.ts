@@ -17,6 +17,7 @@ import os from 'node:os';
 import { ensureRendererBuilt, openSession } from '../../tests/e2e/support/harness';
 import { AppPage } from '../../tests/e2e/support/pages';
 import { bigLabYaml } from './big-lab';
+import { percentileOf } from '../../src-main/shared/monitor/percentile';
 
 const EDITS = Number(process.env.BENCH_EDITS ?? 80);
 const WARMUP = 10;
@@ -63,10 +64,7 @@ const IN_PAGE = `async ({ field, edits }) => {
   return out;
 }`;
 
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] as number;
-};
+const pct = (xs: number[], p: number) => percentileOf(xs, p / 100);
 
 async function main(): Promise<void> {
   ensureRendererBuilt();

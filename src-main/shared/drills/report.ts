@@ -5,6 +5,7 @@
  */
 import type { DrillName } from '../blueprint/schema';
 import type { MonitorEvent } from '../monitor/types';
+import { percentile } from '../monitor/percentile';
 
 /** One request of the drill's load, relative to the drill start. */
 export interface DrillRequest {
@@ -88,10 +89,8 @@ export function masterDownIntervalMs(advertSeconds: number, backupPriority: numb
   return Math.round((3 * advertSeconds + (256 - backupPriority) / 256) * 1000);
 }
 
-export function percentile(sorted: number[], q: number): number {
-  if (!sorted.length) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
-}
+/** The project's one percentile (nearest rank): see `../monitor/percentile.ts`. */
+export { percentile };
 
 /** Request-level measurements around a fault injected from `faultAt` to `faultEnd` (ms from start). */
 export function measureRequests(reqs: DrillRequest[], faultAt: number, faultEnd = faultAt): Pick<DrillMeasurements, 'firstSuccessAfterFaultMs' | 'outageMs' | 'requests' | 'failed' | 'failedPct' | 'inFlightAtFault' | 'failedAfterFault' | 'latency'> {
