@@ -15,6 +15,20 @@ export const VIP_GAUGE_PATH = '/usr/local/lib/halab/vip-gauge.sh';
 export const KEEPALIVED_STATE_LOG = '/var/log/halab/keepalived-state.log';
 /** node_exporter's textfile collector directory (Debian/Ubuntu default). */
 export const TEXTFILE_DIR = '/var/lib/prometheus/node-exporter';
+/**
+ * keepalived track_file written by nginx's systemd hooks: 0 = nginx runs, 1 =
+ * it stopped or crashed. Beside keepalived.conf, a folder that surely exists
+ * when keepalived starts (init_file does not make folders); a stale 1 is
+ * overwritten by `init_file 0 overwrite` at each keepalived start.
+ */
+export const NGINX_DOWN_FILE = '/etc/keepalived/halab-nginx-down';
+/** The nginx drop-in with those hooks (VIP members whose group sets trackScript.onStop). */
+export const NGINX_STOP_HOOK_PATH = '/etc/systemd/system/nginx.service.d/halab-vrrp.conf';
+
+/** Whether `hostname` tracks nginx stops through the track_file. */
+function nginxStopHook(ctx: RenderContext, hostname: string): boolean {
+  return vipGroupsOf(ctx, hostname).some((g) => g.track === 'nginx' && trackScriptOf(g).onStop);
+}
 
 /** The vrrp_instance name of a VIP group. */
 export function vrrpInstanceName(vipName: string): string {
@@ -61,6 +75,11 @@ export function renderKeepalivedConf(ctx: RenderContext, hostname: string): stri
       '',
     );
   }
+  if (nginxStopHook(ctx, hostname)) {
+    // weight 0: a non-zero value in the file puts the instance in FAULT at once
+    // (inotify, no polling), so the VIP leaves with a priority-0 advert.
+    out.push('vrrp_track_file nginx_down {', `    file ${confString(NGINX_DOWN_FILE, 'Track file')}`, '    weight 0', '    init_file 0 overwrite', '}', '');
+  }
   for (const g of groups) {
     const me = g.members.find((m) => m.node === hostname);
     if (!me) continue;
@@ -89,6 +108,7 @@ export function renderKeepalivedConf(ctx: RenderContext, hostname: string): stri
     if (version === 2) out.push('    authentication {', '        auth_type PASS', `        auth_pass ${confString(ctx.secrets.vrrpAuthPass.slice(0, 8), 'VRRP password')}`, '    }');
     out.push('    virtual_ipaddress {', `        ${assertIpv4(g.address)}/${net?.prefix ?? 32} dev ${nic.ifname}`, '    }');
     if (g.track === 'nginx') out.push('    track_script {', `        ${trackScriptName(g)}`, '    }');
+    if (g.track === 'nginx' && trackScriptOf(g).onStop) out.push('    track_file {', '        nginx_down', '    }');
     out.push(`    notify ${confString(KEEPALIVED_NOTIFY_PATH, 'Notify script')}`, '}', '');
   }
   return out.join('\n');
@@ -146,7 +166,20 @@ trap - EXIT
 export function renderKeepalivedFiles(ctx: RenderContext, hostname: string): RenderedFile[] {
   if (!vipGroupsOf(ctx, hostname).length) return [];
   const unit = (body: string) => managedHeader(ctx) + body;
+  const hook: RenderedFile[] = nginxStopHook(ctx, hostname)
+    ? [
+        {
+          path: NGINX_STOP_HOOK_PATH,
+          mode: '0644',
+          // ExecStopPost also runs when nginx dies on its own (crash, kill).
+          content: unit(
+            `# keepalived's track_file ${NGINX_DOWN_FILE}: 1 the moment nginx stops or dies, 0 once it runs.\n[Service]\nExecStartPost=/bin/sh -c 'echo 0 > ${NGINX_DOWN_FILE}'\nExecStopPost=/bin/sh -c 'echo 1 > ${NGINX_DOWN_FILE}'\n`,
+          ),
+        },
+      ]
+    : [];
   return [
+    ...hook,
     // 0600: it holds the VRRP auth_pass.
     { path: KEEPALIVED_CONF_PATH, mode: '0600', content: renderKeepalivedConf(ctx, hostname) },
     { path: KEEPALIVED_NOTIFY_PATH, mode: '0755', content: renderKeepalivedNotify(ctx) },

@@ -4,6 +4,36 @@
  */
 import { dbNodes, managedHeader, nodeOf, type RenderContext, type RenderedFile } from './context';
 import { assertIpv4 } from './quote';
+import { dbReplicationOf } from '../shared/blueprint/model';
+
+/**
+ * Semi-sync names per engine: MariaDB (10.3.3+) has it built in with the
+ * master/slave names; MySQL 8.0.26+ loads the semisync_source /
+ * semisync_replica plugins, whose variables say source/replica.
+ */
+export function semiSyncNames(engine: RenderContext['engine']) {
+  const [src, rep] = engine === 'mariadb' ? ['master', 'slave'] : ['source', 'replica'];
+  return {
+    sourceEnabled: `rpl_semi_sync_${src}_enabled`,
+    replicaEnabled: `rpl_semi_sync_${rep}_enabled`,
+    waitPoint: `rpl_semi_sync_${src}_wait_point`,
+    timeout: `rpl_semi_sync_${src}_timeout`,
+    /** Status: ON while commits wait for a replica, OFF after a timeout fell back to async. */
+    sourceStatus: `Rpl_semi_sync_${src}_status`,
+    clients: `Rpl_semi_sync_${src}_clients`,
+    yesTx: `Rpl_semi_sync_${src}_yes_tx`,
+    noTx: `Rpl_semi_sync_${src}_no_tx`,
+    replicaStatus: `Rpl_semi_sync_${rep}_status`,
+    /** MySQL 8 only: the plugins to load. */
+    plugins: engine === 'mysql8' ? ['semisync_source.so', 'semisync_replica.so'] : [],
+  };
+}
+
+/** Whether the lab replicates semi-synchronously. */
+export function semiSync(ctx: RenderContext): boolean {
+  const db = ctx.lab.lab.services.database;
+  return !!db && dbReplicationOf(db).mode === 'semi-sync';
+}
 
 /** The unix socket both Debian/Ubuntu packages use. */
 export const MYSQL_SOCKET = '/run/mysqld/mysqld.sock';
@@ -56,6 +86,22 @@ export function renderServerCnf(ctx: RenderContext, hostname: string): string {
     // MariaDB has GTIDs always on (no gtid_mode) and no super_read_only.
     lines.push('expire_logs_days         = 7', 'log_slave_updates        = ON', 'gtid_strict_mode         = ON', 'gtid_domain_id           = 0');
     lines.push(`read_only                = ${replica ? 'ON' : 'OFF'}`);
+  }
+  if (semiSync(ctx)) {
+    const n = semiSyncNames(ctx.engine);
+    const { semiSyncTimeoutMs } = dbReplicationOf(ctx.lab.lab.services.database!);
+    lines.push(
+      '# Semi-sync (RPO 0): a commit returns only after a replica has the',
+      '# transaction; AFTER_SYNC: nobody sees it before then either. After',
+      `# ${semiSyncTimeoutMs} ms without a replica the primary falls back to async.`,
+      '# The source side is on where the node is the primary; failover and',
+      '# failback switch both sides at runtime.',
+      ...n.plugins.map((p) => `plugin-load-add          = ${p}`),
+      `${n.sourceEnabled.padEnd(24)} = ${replica ? 'OFF' : 'ON'}`,
+      `${n.replicaEnabled.padEnd(24)} = ${replica ? 'ON' : 'OFF'}`,
+      `${n.waitPoint.padEnd(24)} = AFTER_SYNC`,
+      `${n.timeout.padEnd(24)} = ${semiSyncTimeoutMs}`,
+    );
   }
   return lines.join('\n') + '\n';
 }

@@ -5,6 +5,8 @@
  */
 import { dbNodes, reach, sourcesOf, type RenderContext } from './context';
 import { sqlAccount, sqlGrantDb, sqlIdent, sqlString } from './quote';
+import { semiSync, semiSyncNames } from './mysql-server';
+import { dbReplicationOf } from '../shared/blueprint/model';
 
 function database(ctx: RenderContext) {
   const db = ctx.lab.lab.services.database;
@@ -105,12 +107,42 @@ function readOnlyOn(ctx: RenderContext): string[] {
   return ctx.engine === 'mysql8' ? ['SET GLOBAL super_read_only = ON;'] : ['SET GLOBAL read_only = ON;'];
 }
 
+/**
+ * Semi-sync at runtime (the option file says the same for the next start):
+ * `source` for the node that takes writes (it waits AFTER_SYNC for one
+ * replica's acknowledgement, falling back to async after the timeout),
+ * `replica` for a node that acknowledges, `none` turns both sides off (a
+ * promoted node with no replica left: it would only stall each write for the
+ * timeout). Empty for an async lab. The replica side takes effect when its
+ * IO thread (re)starts.
+ */
+export function semiSyncSql(ctx: RenderContext, side: 'source' | 'replica' | 'none'): string[] {
+  if (!semiSync(ctx)) return [];
+  const n = semiSyncNames(ctx.engine);
+  const { semiSyncTimeoutMs } = dbReplicationOf(database(ctx));
+  return [
+    `SET GLOBAL ${n.waitPoint} = AFTER_SYNC;`,
+    `SET GLOBAL ${n.timeout} = ${semiSyncTimeoutMs};`,
+    `SET GLOBAL ${n.sourceEnabled} = ${side === 'source' ? 'ON' : 'OFF'};`,
+    `SET GLOBAL ${n.replicaEnabled} = ${side === 'replica' ? 'ON' : 'OFF'};`,
+  ];
+}
+
 /** Replica setup on `hostname`: read-only, pointed at the primary with GTID auto-positioning, started. */
 export function renderReplicaSetupSql(ctx: RenderContext, hostname: string): string {
   const db = database(ctx);
   if (!ctx.lab.replicas.some((r) => r.node === hostname)) throw new Error(`${hostname} is not a replica.`);
-  return [...readOnlyOn(ctx), 'STOP REPLICA;', changeSource(ctx, reach(ctx, hostname, db.primary), 'slave_pos'), 'START REPLICA;'].join('\n') + '\n';
+  return [...readOnlyOn(ctx), 'STOP REPLICA;', ...semiSyncSql(ctx, 'replica'), changeSource(ctx, reach(ctx, hostname, db.primary), 'slave_pos'), 'START REPLICA;'].join('\n') + '\n';
 }
+
+/** Semi-sync on the primary (run with the accounts; empty for an async lab). */
+export function renderPrimarySemiSyncSql(ctx: RenderContext): string {
+  const l = semiSyncSql(ctx, 'source');
+  return l.length ? l.join('\n') + '\n' : '';
+}
+
+/** Status and variables whose output {@link parseSemiSync} reads. */
+export const SEMI_SYNC_STATUS_SQL = "SHOW GLOBAL STATUS LIKE 'rpl_semi_sync_%';\nSHOW GLOBAL VARIABLES LIKE 'rpl_semi_sync_%';\n";
 
 /** The query whose output {@link parseReplicaStatus} reads (same keyword on both engines). */
 export const REPLICA_STATUS_SQL = 'SHOW REPLICA STATUS';
@@ -120,9 +152,11 @@ export const REPLICA_STATUS_SQL = 'SHOW REPLICA STATUS';
  * writes. The caller should first wait until the relay log is applied
  * (`replicaCaughtUp`) so no received transaction is lost.
  */
-export function promoteReplicaSql(ctx: RenderContext): string[] {
+export function promoteReplicaSql(ctx: RenderContext, opts: { semiSyncSource?: boolean } = {}): string[] {
   const rw = ctx.engine === 'mysql8' ? ['SET GLOBAL super_read_only = OFF;', 'SET GLOBAL read_only = OFF;'] : ['SET GLOBAL read_only = OFF;'];
-  return ['STOP REPLICA;', 'RESET REPLICA ALL;', ...rw];
+  // Semi-sync: the source side only when a replica is there to acknowledge
+  // (failback); a node promoted because the primary died has none yet.
+  return ['STOP REPLICA;', 'RESET REPLICA ALL;', ...semiSyncSql(ctx, opts.semiSyncSource ? 'source' : 'none'), ...rw];
 }
 
 /**
@@ -131,5 +165,5 @@ export function promoteReplicaSql(ctx: RenderContext): string[] {
  * and its own binlog position is the one to continue from.
  */
 export function demoteToReplicaSql(ctx: RenderContext, hostname: string, newPrimary: string): string[] {
-  return [...readOnlyOn(ctx), 'STOP REPLICA;', changeSource(ctx, reach(ctx, hostname, newPrimary), 'current_pos'), 'START REPLICA;'];
+  return [...readOnlyOn(ctx), 'STOP REPLICA;', ...semiSyncSql(ctx, 'replica'), changeSource(ctx, reach(ctx, hostname, newPrimary), 'current_pos'), 'START REPLICA;'];
 }

@@ -142,3 +142,98 @@ export function gtidCovers(applied: string, received: string): boolean {
   for (const [uuid, high] of mysql(received)) if ((a.get(uuid) ?? 0) < high) return false;
   return true;
 }
+
+/** Semi-sync as the primary reports it (MariaDB master/slave names or MySQL 8 source/replica names). */
+export interface SemiSyncStatus {
+  /** The source side is switched on (rpl_semi_sync_master_enabled / _source_enabled). */
+  enabled: boolean;
+  /** Commits really wait for a replica now (Rpl_semi_sync_master_status ON); OFF after a timeout fell back to async. */
+  active: boolean;
+  /** Replicas connected with semi-sync on. */
+  clients: number;
+  /** AFTER_SYNC or AFTER_COMMIT; '' when unknown. */
+  waitPoint: string;
+  timeoutMs?: number;
+  /** Commits acknowledged by a replica, and commits that were not (async). */
+  yesTx?: number;
+  noTx?: number;
+  /** This node acknowledges as a replica (Rpl_semi_sync_slave_status / _replica_status). */
+  replicaActive: boolean;
+}
+
+/**
+ * Read `SHOW GLOBAL STATUS/VARIABLES LIKE 'rpl_semi_sync_%'` output (batch
+ * format, one or both result sets). Undefined when the server has no
+ * semi-sync at all (MySQL 8 without the plugins).
+ */
+export function parseSemiSync(output: string): SemiSyncStatus | undefined {
+  const v = new Map<string, string>();
+  for (const line of output.replace(/\r\n/g, '\n').split('\n')) {
+    const [k, val] = line.split('\t');
+    if (k === undefined || val === undefined || k === 'Variable_name') continue;
+    v.set(k.trim().toLowerCase(), val.trim());
+  }
+  if (![...v.keys()].some((k) => k.startsWith('rpl_semi_sync_'))) return undefined;
+  const get = (...names: string[]) => names.map((n) => v.get(n)).find((x) => x !== undefined);
+  const on = (x: string | undefined) => x !== undefined && /^(ON|1|YES)$/i.test(x);
+  const int = (x: string | undefined) => (x !== undefined && /^\d+$/.test(x) ? Number(x) : undefined);
+  return {
+    enabled: on(get('rpl_semi_sync_master_enabled', 'rpl_semi_sync_source_enabled')),
+    active: on(get('rpl_semi_sync_master_status', 'rpl_semi_sync_source_status')),
+    clients: int(get('rpl_semi_sync_master_clients', 'rpl_semi_sync_source_clients')) ?? 0,
+    waitPoint: (get('rpl_semi_sync_master_wait_point', 'rpl_semi_sync_source_wait_point') ?? '').toUpperCase(),
+    timeoutMs: int(get('rpl_semi_sync_master_timeout', 'rpl_semi_sync_source_timeout')),
+    yesTx: int(get('rpl_semi_sync_master_yes_tx', 'rpl_semi_sync_source_yes_tx')),
+    noTx: int(get('rpl_semi_sync_master_no_tx', 'rpl_semi_sync_source_no_tx')),
+    replicaActive: on(get('rpl_semi_sync_slave_status', 'rpl_semi_sync_replica_status')),
+  };
+}
+
+/**
+ * How many transactions of `want` are missing from `have`: MariaDB
+ * `domain-server-seq` lists (per domain, the sequence numbers after `have`'s;
+ * sequence numbers are gap-free per domain under gtid_strict_mode), or MySQL
+ * `uuid:1-5:7` sets (exact interval arithmetic).
+ */
+export function gtidMissing(have: string, want: string): number {
+  const w = want.replace(/\s+/g, '');
+  if (!w) return 0;
+  if (/^\d+-\d+-\d+/.test(w)) {
+    const seqs = (t: string) => {
+      const m = new Map<string, number>();
+      for (const x of t.replace(/\s+/g, '').split(',').filter(Boolean)) {
+        const [d, , n] = x.split('-');
+        m.set(d ?? '', Math.max(m.get(d ?? '') ?? 0, Number(n)));
+      }
+      return m;
+    };
+    const h = seqs(have);
+    let missing = 0;
+    for (const [d, n] of seqs(w)) missing += Math.max(0, n - (h.get(d) ?? 0));
+    return missing;
+  }
+  const sets = (t: string) => {
+    const m = new Map<string, [number, number][]>();
+    for (const part of t.replace(/\s+/g, '').split(',').filter(Boolean)) {
+      const [uuid, ...ranges] = part.split(':');
+      const list = m.get((uuid ?? '').toLowerCase()) ?? [];
+      for (const r of ranges) {
+        const [a, b] = r.split('-').map(Number);
+        if (Number.isFinite(a)) list.push([a as number, Number.isFinite(b) ? (b as number) : (a as number)]);
+      }
+      m.set((uuid ?? '').toLowerCase(), list);
+    }
+    return m;
+  };
+  const h = sets(have);
+  let missing = 0;
+  for (const [uuid, ranges] of sets(w)) {
+    const got = h.get(uuid) ?? [];
+    for (const [a, b] of ranges) {
+      let count = b - a + 1;
+      for (const [c, d] of got) count -= Math.max(0, Math.min(b, d) - Math.max(a, c) + 1);
+      missing += Math.max(0, count);
+    }
+  }
+  return missing;
+}

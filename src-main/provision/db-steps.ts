@@ -4,7 +4,10 @@
  * each replica. The SQL helpers live in `lab/sql.ts`.
  */
 import { createHash } from 'node:crypto';
-import { renderAccountsSql, renderReplicaSetupSql, renderSchemaSql } from '../configs/mysql-sql';
+import { renderAccountsSql, renderPrimarySemiSyncSql, renderReplicaSetupSql, renderSchemaSql, SEMI_SYNC_STATUS_SQL } from '../configs/mysql-sql';
+import { semiSync } from '../configs/mysql-server';
+import { parseSemiSync } from '../configs/mysql-status';
+import { dbReplicationOf } from '../shared/blueprint/model';
 import { reach, type RenderContext } from '../configs/context';
 import type { GuestPool } from '../lab/guest-pool';
 import { replicaStatus, sql, waitForServer } from '../lab/sql';
@@ -18,7 +21,8 @@ const INIT_MARK = '/etc/halab/db-init.sha256';
 export async function primaryStep(pool: GuestPool, ctx: RenderContext, primary: string, s: StepContext): Promise<Result> {
   const g = await pool.get(primary, { signal: s.signal, log: s.log });
   await waitForServer(g);
-  const statements = `${renderSchemaSql(ctx)}\n${renderAccountsSql(ctx)}`;
+  // Semi-sync labs also switch the source side on at runtime (the option file says so for the next start).
+  const statements = `${renderSchemaSql(ctx)}\n${renderAccountsSql(ctx)}${renderPrimarySemiSyncSql(ctx)}`;
   const digest = createHash('sha256').update(statements).digest('hex');
   const schema = ctx.lab.lab.services.database!.schema;
   const present = await sql(g, `SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = '${schema.replace(/'/g, "''")}' AND table_name = 'reservations';\n`);
@@ -35,7 +39,8 @@ export async function replicaStep(pool: GuestPool, ctx: RenderContext, replica: 
   await waitForServer(g);
   const source = reach(ctx, replica, ctx.lab.lab.services.database!.primary);
   const now = await replicaStatus(g);
-  if (now && now.sourceHost === source && now.ioRunning === 'Yes' && now.sqlRunning === 'Yes') return 'unchanged';
+  const acking = !semiSync(ctx) || parseSemiSync(await sql(g, SEMI_SYNC_STATUS_SQL))?.replicaActive === true;
+  if (now && now.sourceHost === source && now.ioRunning === 'Yes' && now.sqlRunning === 'Yes' && acking) return 'unchanged';
   await sql(g, renderReplicaSetupSql(ctx, replica));
   const until = Date.now() + 60_000;
   for (;;) {
@@ -47,5 +52,32 @@ export async function replicaStep(pool: GuestPool, ctx: RenderContext, replica: 
     await new Promise((ok) => setTimeout(ok, 500));
   }
   s.log(`replicating from ${source}`);
+  if (semiSync(ctx)) await waitSemiSync(pool, ctx, replica, s);
   return 'changed';
+}
+
+/**
+ * Semi-sync labs: the replica acknowledges and the primary counts it as a
+ * semi-sync client with commits waiting AFTER_SYNC (bounded; says which side
+ * is off otherwise).
+ */
+async function waitSemiSync(pool: GuestPool, ctx: RenderContext, replica: string, s: StepContext): Promise<void> {
+  const primary = ctx.lab.lab.services.database!.primary;
+  const pg = await pool.get(primary, { signal: s.signal, log: s.log });
+  const rg = await pool.get(replica, { signal: s.signal, log: s.log });
+  const until = Date.now() + 30_000;
+  for (;;) {
+    const p = parseSemiSync(await sql(pg, SEMI_SYNC_STATUS_SQL));
+    const r = parseSemiSync(await sql(rg, SEMI_SYNC_STATUS_SQL));
+    if (p?.active && p.clients > 0 && p.waitPoint === 'AFTER_SYNC' && r?.replicaActive) {
+      s.log(`semi-sync on: ${primary} waits AFTER_SYNC for ${p.clients} replica(s), falls back to async after ${p.timeoutMs ?? dbReplicationOf(ctx.lab.lab.services.database!).semiSyncTimeoutMs} ms`);
+      return;
+    }
+    if (Date.now() > until) {
+      throw new Error(
+        `${replica}: semi-sync did not come on (${primary}: ${p ? `enabled ${p.enabled ? 'ON' : 'OFF'}, status ${p.active ? 'ON' : 'OFF'}, ${p.clients} client(s), wait point ${p.waitPoint || '?'}` : 'no semi-sync variables (MySQL 8 needs the semisync_source plugin)'}; ${replica}: ${r?.replicaActive ? 'acknowledging' : 'not acknowledging'}). Check the database option file and the error log, then provision again.`,
+      );
+    }
+    await new Promise((ok) => setTimeout(ok, 500));
+  }
 }

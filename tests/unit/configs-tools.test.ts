@@ -208,6 +208,15 @@ describe('systemd-analyze verify (systemd)', () => {
         const stub = join(dir, 'stub.sh');
         writeFileSync(stub, '#!/bin/sh\n', { mode: 0o755 });
         const paths = units.map((u) => {
+          // A drop-in (nginx.service.d/…) is verified with a stand-in of the unit it extends, from the same folder.
+          const dropIn = /\/([^/]+\.service)\.d\/[^/]+\.conf$/.exec(u.path);
+          if (dropIn) {
+            const base = join(dir, dropIn[1]!);
+            mkdirSync(`${base}.d`, { recursive: true });
+            writeFileSync(join(`${base}.d`, u.path.split('/').pop()!), u.content);
+            writeFileSync(base, `[Unit]\nDescription=stand-in\n[Service]\nExecStart=${stub}\n`);
+            return base;
+          }
           const p = join(dir, u.path.split('/').pop()!);
           writeFileSync(p, u.content.replace(/^ExecStart=\/usr\/local\/\S+/m, `ExecStart=${stub}`));
           return p;

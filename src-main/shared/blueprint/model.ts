@@ -182,10 +182,10 @@ export function allMembersStartBackup(v: Pick<VipGroup, 'preempt'>): boolean {
 }
 
 /** The track script's settings with defaults (interval 2 s, timeout = interval, fall 2, rise 2, weight 0). */
-export function trackScriptOf(v: Pick<VipGroup, 'trackScript'>): { interval: number; timeout: number; fall: number; rise: number; weight: number; custom: boolean } {
+export function trackScriptOf(v: Pick<VipGroup, 'trackScript'>): { interval: number; timeout: number; fall: number; rise: number; weight: number; onStop: boolean; custom: boolean } {
   const t = v.trackScript;
   const interval = t?.interval ?? 2;
-  return { interval, timeout: t?.timeout ?? interval, fall: t?.fall ?? 2, rise: t?.rise ?? 2, weight: t?.weight ?? 0, custom: t !== undefined };
+  return { interval, timeout: t?.timeout ?? interval, fall: t?.fall ?? 2, rise: t?.rise ?? 2, weight: t?.weight ?? 0, onStop: t?.onStop ?? false, custom: t !== undefined };
 }
 
 /**

@@ -158,6 +158,7 @@ export const VipSchema = z
         fall: z.number().int().min(1).max(100).optional().describe('Failed checks in a row before the member gives up (default 2).'),
         rise: z.number().int().min(1).max(100).optional().describe('Passed checks in a row before it counts as healthy again (default 2).'),
         weight: z.number().int().min(-253).max(253).optional().describe('0 (default): after `fall` failures the member goes to FAULT and releases the VIP at once. Non-zero: its priority changes by this much instead, which must exceed the priority gap (and never moves the VIP with preempt: false).'),
+        onStop: z.boolean().optional().describe('Also give up the VIP the moment systemd sees nginx stop or crash (an nginx ExecStopPost hook writes a keepalived track_file), instead of waiting up to interval × fall for the check. Default: false.'),
       })
       .optional()
       .describe('How keepalived checks the tracked service: detection takes about interval × fall.'),

@@ -11,7 +11,7 @@ import type { ResolvedLab } from '../../../../src-main/shared/blueprint/model';
 import { generateSecrets, type RenderContext } from '../../../../src-main/configs/index';
 
 export const REPO = join(import.meta.dirname, '..', '..', '..', '..');
-export const BLUEPRINTS = ['vmware-3tier-ha', 'k8s-ha-platform', 'lb-pair-minimal'] as const;
+export const BLUEPRINTS = ['vmware-3tier-ha', 'vmware-3tier-ha-fast', 'k8s-ha-platform', 'lb-pair-minimal'] as const;
 
 /** The resolved lab of a shipped blueprint (throws if it does not validate). */
 export function loadLab(name: string): ResolvedLab {
