@@ -44,6 +44,8 @@ export interface LabMonitorOptions {
   /** Append events here (JSON lines). */
   eventsFile?: string;
   onEvent?: (e: MonitorEvent) => void;
+  /** Probe this URL instead of the first VIP's (unit tests and benchmarks: a server on loopback). */
+  probeUrl?: string;
   /** Poll intervals in ms (tests and benchmarks shorten them). */
   intervals?: Partial<Record<'vip' | 'probe' | 'replication' | 'nodes' | 'alerts', number>>;
 }
@@ -94,6 +96,7 @@ export class LabMonitor {
 
   /** The URL probed through the first VIP. */
   get probeUrl(): string | undefined {
+    if (this.o.probeUrl) return this.o.probeUrl;
     const vip = this.svc.vips[0];
     const port = this.svc.loadBalancer?.listen[0];
     return vip && port ? `http://${vip.address}:${port}/` : undefined;
