@@ -15,7 +15,7 @@ export async function drillCommand(file: string | undefined, name: string | unde
     throw new UsageError(`${name ? `Unknown drill "${name}".${guess ? ` Did you mean "${guess}"?` : ''}` : 'Missing the drill NAME.'} Drills: ${DRILLS.join(', ')}.`);
   }
   const provider = providerFlag(flags.provider);
-  const { code, resolved } = await loadLab(file);
+  const { code, resolved } = await loadLab(file, provider);
   if (!resolved) return code;
   const { labs, events } = cliLabService();
   if (!(await requireUp(labs, resolved, file, provider))) return EXIT.failed;
@@ -83,7 +83,7 @@ function render(s: DashboardState): string {
 
 export async function watchCommand(file: string | undefined, flags: { provider?: string; once?: boolean }, signal: AbortSignal): Promise<number> {
   const provider = providerFlag(flags.provider);
-  const { code, resolved } = await loadLab(file);
+  const { code, resolved } = await loadLab(file, provider);
   if (!resolved) return code;
   const { labs, events } = cliLabService();
   if (!(await requireUp(labs, resolved, file, provider))) return EXIT.failed;

@@ -15,13 +15,9 @@ import type { ResolvedLab } from '../../shared/blueprint/model';
 import type { EventPayloads } from '../../shared/ipc/contract';
 import { EXIT, style, table, UsageError } from '../output';
 import { progressPrinter } from '../progress';
-import { loadAndValidate, reportIssues } from './blueprint';
+import { loadAndValidate, providerFlag, reportIssues } from './blueprint';
 
-export function providerFlag(v: string | undefined): ProviderKind | undefined {
-  if (v === undefined) return undefined;
-  if (v !== 'linux' && v !== 'vmware') throw new UsageError(`--provider must be vmware or linux, not "${v}".`);
-  return v;
-}
+export { providerFlag };
 
 /** The backend's lab service for this process, with the settings the window and web mode use. */
 export function cliLabService(): { labs: LabService; events: EventBus } {
@@ -29,9 +25,9 @@ export function cliLabService(): { labs: LabService; events: EventBus } {
   return { labs: new LabService(events, { dataDir: defaultDataDir() }), events };
 }
 
-/** The blueprint's resolved lab, or the exit code when it is invalid. */
-export async function loadLab(file: string | undefined): Promise<{ code: number; resolved?: ResolvedLab }> {
-  const l = await loadAndValidate(file);
+/** The blueprint's resolved lab, or the exit code when it is invalid. Validate with the provider's own rules as errors when one is given (else warnings for both). */
+export async function loadLab(file: string | undefined, provider?: ProviderKind): Promise<{ code: number; resolved?: ResolvedLab }> {
+  const l = await loadAndValidate(file, provider);
   const code = reportIssues(l);
   return { code, resolved: l.result.resolved };
 }
@@ -80,7 +76,7 @@ export async function upCommand(
   const concurrency = flags.concurrency === undefined ? 4 : Number(flags.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) throw new UsageError(`--concurrency must be a whole number from 1 to 32, not "${flags.concurrency}".`);
   const provider = providerFlag(flags.provider);
-  const { code, resolved } = await loadLab(file);
+  const { code, resolved } = await loadLab(file, provider);
   if (!resolved) return code;
   const { labs, events } = cliLabService();
   const { lab } = await home(labs, resolved);
@@ -123,7 +119,7 @@ export async function upCommand(
 
 export async function downCommand(file: string | undefined, flags: { provider?: string }, signal: AbortSignal): Promise<number> {
   const provider = providerFlag(flags.provider);
-  const { code, resolved } = await loadLab(file);
+  const { code, resolved } = await loadLab(file, provider);
   if (!resolved) return code;
   const { labs, events } = cliLabService();
   const { lab, state } = await home(labs, resolved);
@@ -163,7 +159,7 @@ export async function downCommand(file: string | undefined, flags: { provider?: 
 
 export async function statusCommand(file: string | undefined, flags: { provider?: string; json?: boolean }): Promise<number> {
   const provider = providerFlag(flags.provider);
-  const { code, resolved } = await loadLab(file);
+  const { code, resolved } = await loadLab(file, provider);
   if (!resolved) return code;
   const { labs } = cliLabService();
   const st = await labs.labStatus(resolved, provider);
