@@ -1,12 +1,13 @@
 /** `lab:*`, `task:*`, `monitor:*` and `drill:*` requests. */
 import type { ResolvedLab } from '../../shared/blueprint/model';
+import type { BlueprintProvider } from '../../shared/blueprint/rules-provider';
 import { validateHere } from '../blueprint-files';
 import { BackendError, type HandlerMap } from '../handler-types';
 import type { LabService } from '../lab-service';
 
-/** The resolved lab of a blueprint text, or a clear error. */
-function resolve(text: string): ResolvedLab {
-  const r = validateHere(text);
+/** The resolved lab of a blueprint text, or a clear error; with a provider, its own rules count as errors. */
+function resolve(text: string, provider?: BlueprintProvider): ResolvedLab {
+  const r = validateHere(text, provider);
   if (!r.resolved) {
     const first = r.issues.find((i) => i.severity === 'error');
     throw new BackendError(`The blueprint has errors; fix them first${first ? ` (${first.message})` : ''}.`, 'invalid-blueprint');
@@ -17,7 +18,7 @@ function resolve(text: string): ResolvedLab {
 export function labHandlers(labs: LabService): Pick<HandlerMap, 'lab:status' | 'lab:up' | 'lab:down' | 'task:cancel' | 'task:list' | 'monitor:start' | 'monitor:stop' | 'drill:run' | 'drill:reports' | 'drill:report'> {
   return {
     'lab:status': async ({ text }) => labs.status(resolve(text)),
-    'lab:up': async ({ text, provider, stage, reconfigureVmnet8 }) => ({ taskId: labs.up(resolve(text), { provider, stage, reconfigureVmnet8 }) }),
+    'lab:up': async ({ text, provider, stage, reconfigureVmnet8 }) => ({ taskId: labs.up(resolve(text, provider), { provider, stage, reconfigureVmnet8 }) }),
     'lab:down': async ({ text }) => ({ taskId: labs.down(resolve(text)) }),
     'task:cancel': async ({ id }) => ({ canceled: labs.cancel(id) }),
     'task:list': async () => labs.list(),
