@@ -125,18 +125,22 @@ export async function exportCommand(file: string | undefined, flags: { format?: 
   return code;
 }
 
-/** `halab graph FILE [--format mermaid|svg|png] [--output OUT] [--lang en|ko]`. */
-export async function graphCommand(file: string | undefined, flags: { format?: string; output?: string; lang?: string } = {}): Promise<number> {
-  const format = flags.format ?? 'mermaid';
-  if (format !== 'mermaid' && format !== 'svg' && format !== 'png') throw new UsageError(`--format must be mermaid, svg or png, not "${format}".`);
+/** `--lang` checked (else LC_ALL/LANG): a usage error for anything but en or ko. */
+export async function langFlag(value: string | undefined) {
   const { pickLanguage, LanguageError } = await import('../../report/catalog');
-  let lang;
   try {
-    lang = pickLanguage(flags.lang);
+    return pickLanguage(value);
   } catch (e) {
     if (e instanceof LanguageError) throw new UsageError(e.message);
     throw e;
   }
+}
+
+/** `halab graph FILE [--format mermaid|svg|png] [--output OUT] [--lang en|ko]`. */
+export async function graphCommand(file: string | undefined, flags: { format?: string; output?: string; lang?: string } = {}): Promise<number> {
+  const format = flags.format ?? 'mermaid';
+  if (format !== 'mermaid' && format !== 'svg' && format !== 'png') throw new UsageError(`--format must be mermaid, svg or png, not "${format}".`);
+  const lang = await langFlag(flags.lang);
   if (format === 'png' && !flags.output && process.stdout.isTTY) throw new UsageError('A PNG is a binary file: give --output FILE.png (or redirect the output to a file).');
   const l = await loadAndValidate(file);
   const code = reportIssues(l);

@@ -7,23 +7,17 @@
 import { writeFile } from 'node:fs/promises';
 import { labRef, labsRoot } from '../../lab/lab-home';
 import { ChromiumMissingError, htmlToPdf } from '../../report/chromium';
-import { LanguageError, pickLanguage, rt } from '../../report/catalog';
+import { rt } from '../../report/catalog';
 import { collectHandIn, renderHandInHtml, renderHandInMarkdown } from '../../report/hand-in';
 import { hostMemoryMiB } from '../../backend/blueprint-files';
 import { EXIT, style, UsageError } from '../output';
 import { VERSION } from '../version';
-import { loadAndValidate, reportIssues } from './blueprint';
+import { langFlag, loadAndValidate, reportIssues } from './blueprint';
 
 export async function reportCommand(file: string | undefined, flags: { lang?: string; format?: string; output?: string }, signal?: AbortSignal): Promise<number> {
   const format = flags.format ?? (flags.output?.toLowerCase().endsWith('.pdf') ? 'pdf' : flags.output?.toLowerCase().endsWith('.md') ? 'md' : 'html');
   if (format !== 'html' && format !== 'md' && format !== 'pdf') throw new UsageError(`--format must be html, md or pdf, not "${format}".`);
-  let lang;
-  try {
-    lang = pickLanguage(flags.lang);
-  } catch (e) {
-    if (e instanceof LanguageError) throw new UsageError(e.message);
-    throw e;
-  }
+  const lang = await langFlag(flags.lang);
   if (format === 'pdf' && !flags.output && process.stdout.isTTY) throw new UsageError('A PDF is a binary file: give --output FILE.pdf (or redirect the output to a file).');
   const l = await loadAndValidate(file);
   const code = reportIssues(l);
