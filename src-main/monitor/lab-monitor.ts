@@ -52,6 +52,8 @@ export interface LabMonitorOptions {
 
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((ok) => {
+    // An aborted signal never fires 'abort' again: return at once (stop() would otherwise wait out every sleep).
+    if (signal.aborted) return ok();
     const done = () => (clearTimeout(t), signal.removeEventListener('abort', done), ok());
     const t = setTimeout(done, ms);
     signal.addEventListener('abort', done, { once: true });
