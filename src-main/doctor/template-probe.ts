@@ -21,7 +21,7 @@ import { connectGuest, GuestError } from '../guest/guest';
 import { ensureLabKey, HostKeyStore } from '../guest/lab-keys';
 import { inCidr, intToIp, ipToInt } from '../hypervisor/vmware/ipv4';
 import { cloudInitGuestinfo } from '../hypervisor/vmware/vm-create';
-import type { VmrunClient } from '../hypervisor/vmware/vmrun-client';
+import { sleep, type VmrunClient } from '../hypervisor/vmware/vmrun-client';
 import { readNetworking } from '../hypervisor/vmware/vmnet-linux';
 import { newVmwareUuid, VmxFile } from '../hypervisor/vmware/vmx-file';
 import type { CheckLine } from '../shared/ipc/contract';
@@ -50,18 +50,6 @@ export interface ProbeOptions {
   /** Poll interval (default 1000 ms: at most one vmrun call per second). */
   pollMs?: number;
 }
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = () => {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const t = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 
 /** The VMnet a NIC of the .vmx is on (`nat` → 8, `hostonly` → 1, custom `vnet`). */
 function nicVnet(vmx: VmxFile, i: number): number | undefined {
