@@ -205,7 +205,7 @@ export class LabService {
   }
 
   /** Run a drill (a task) with the lab's shared monitor and SSH pool; progress lines are the task's `step`. Its result is the report and its folder. */
-  drill(r: ResolvedLab, drill: DrillName, o: { provider?: ProviderKind } = {}): string {
+  drill(r: ResolvedLab, drill: DrillName, o: { provider?: ProviderKind; forcePromotion?: boolean } = {}): string {
     return this.start('drill', r.name, `Drill ${drill} on ${r.name}`, async (t): Promise<DrillOutcome> => {
       const user = `drill:${t.id}`;
       const w = await this.acquire(r, user, o.provider, false);
@@ -221,6 +221,7 @@ export class LabService {
           monitor: w.monitor,
           signal: t.controller.signal,
           onProgress: (line) => this.update(t, { step: line }),
+          forcePromotion: o.forcePromotion,
         });
         t.result = outcome;
         this.events.emit('drill:finished', { taskId: t.id, lab: r.name, summary: summary(outcome.report) });

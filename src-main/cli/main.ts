@@ -42,7 +42,8 @@ Labs
   watch FILE [--once]               Live view: VIP owner, keepalived states, replication, VMs, events.
   drill FILE NAME [--json]          Run a failover drill under load and write a report. NAME is one of
                                     lb-master-down, lb-nginx-stop, lb-keepalived-stop, app-down,
-                                    db-primary-down, split-brain, maintenance.
+                                    db-primary-down, split-brain, maintenance. --force-promotion:
+                                    db-primary-down promotes even when rows would be lost.
 
 VMware host
   doctor [FILE] [--provider vmware|linux] [--quick] [--json]
@@ -125,10 +126,10 @@ const COMMANDS: Record<string, Command> = {
   status: { usage: 'halab status FILE [--provider vmware|linux] [--json]', options: { provider: { type: 'string' }, json: { type: 'boolean' } }, positionals: 1, run: async ([f], fl) => (await lab()).statusCommand(f, fl as { provider?: string; json?: boolean }) },
   watch: { usage: 'halab watch FILE [--provider vmware|linux] [--once]', options: { provider: { type: 'string' }, once: { type: 'boolean' } }, positionals: 1, run: async ([f], fl, signal) => (await drills()).watchCommand(f, fl as { provider?: string; once?: boolean }, signal) },
   drill: {
-    usage: 'halab drill FILE NAME [--provider vmware|linux] [--json]',
-    options: { provider: { type: 'string' }, json: { type: 'boolean' } },
+    usage: 'halab drill FILE NAME [--provider vmware|linux] [--json] [--force-promotion]',
+    options: { provider: { type: 'string' }, json: { type: 'boolean' }, 'force-promotion': { type: 'boolean' } },
     positionals: 2,
-    run: async ([f, n], fl, signal) => (await drills()).drillCommand(f, n, fl as { json?: boolean; provider?: string }, signal),
+    run: async ([f, n], fl, signal) => (await drills()).drillCommand(f, n, fl as { json?: boolean; provider?: string; 'force-promotion'?: boolean }, signal),
   },
   doctor: {
     usage: 'halab doctor [FILE] [--provider vmware|linux] [--quick] [--json]',

@@ -10,7 +10,9 @@ import type { LabMonitor } from '../monitor/lab-monitor';
 import type { GuestPool } from '../lab/guest-pool';
 import type { DrillName } from '../shared/blueprint/schema';
 import { masterDownIntervalMs, type Check, type DrillMeasurements } from '../shared/drills/report';
-import { binlogPosition, failBack, promoteReplica, repointApps } from './promotion';
+import { binlogPosition, failBack, promoteReplica, repointApps, semiSyncStatus } from './promotion';
+import { semiSync } from '../configs/mysql-server';
+import { gtidMissing } from '../configs/mysql-status';
 
 export interface DrillEnv {
   hv: Hypervisor;
@@ -30,6 +32,8 @@ export interface DrillEnv {
   refused?: string[];
   /** App servers that answered requests sent after the fault was in place. */
   servedAfterFault: Set<string>;
+  /** db-primary-down: promote despite missing transactions (`--force-promotion`). */
+  forcePromotion?: boolean;
 }
 
 export interface DrillDef {
@@ -69,7 +73,7 @@ const check = (name: string, ok: boolean, detail: string): Check => ({ name, ok,
 
 function vipMoveChecks(env: DrillEnv, m: DrillMeasurements, margin = 2000): Check[] {
   const { master, backup } = vipRoles(env.ctx);
-  const mdi = masterDownIntervalMs(vip0(env.ctx).advertInterval, backup.priority);
+  const mdi = masterDownIntervalMs(vip0(env.ctx).advertInterval, backup.priority, vip0(env.ctx).version ?? 2);
   return [
     check('VIP moved to the backup', m.vipMoveMs !== undefined, m.vipMoveMs !== undefined ? `${backup.node} took ${vip0(env.ctx).address} after ${m.vipMoveMs} ms` : `${backup.node} never held the VIP`),
     check('within the VRRP master-down interval (+2 s)', m.vipMoveMs !== undefined && m.vipMoveMs <= mdi + margin, `moved in ${m.vipMoveMs ?? '∞'} ms; master-down interval ${mdi} ms`),
@@ -145,16 +149,27 @@ export const DRILL_DEFS: Record<DrillName, DrillDef> = {
       const db = env.ctx.lab.lab.services.database!;
       const replica = env.ctx.lab.replicas[0]!.node;
       const unit = env.ctx.engine === 'mariadb' ? 'mariadb' : 'mysql';
+      // Semi-sync as the primary saw it right before the fault: on, or fallen back to async?
+      const ss = semiSync(env.ctx) ? await semiSyncStatus(env.pool, db.primary).catch(() => undefined) : undefined;
+      if (ss) {
+        env.extra.semiSyncAtFault = { enabled: ss.enabled, active: ss.active, clients: ss.clients, waitPoint: ss.waitPoint, timeoutMs: ss.timeoutMs, yesTx: ss.yesTx, noTx: ss.noTx };
+        env.log(`semi-sync at the fault: ${ss.active ? `on (${ss.waitPoint}, ${ss.clients} replica(s))` : ss.enabled ? 'fallen back to async' : 'off'}`);
+      } else if (semiSync(env.ctx)) env.notes.push(`The semi-sync status of ${db.primary} could not be read before the fault.`);
       const primaryLast = await binlogPosition(env.pool, env.ctx, db.primary).catch(() => undefined);
+      if (primaryLast !== undefined) env.extra.gtidPrimaryAtFault = primaryLast;
       // Debian's MariaDB is socket-activated: stopping only the service lets the next client start it again.
       await exec(env, db.primary, ['sh', '-c', `systemctl stop ${unit}.socket 2>/dev/null; systemctl stop ${unit}.service`]);
       env.log(`${db.primary} stopped (last seen at ${primaryLast ?? 'unknown'}); checking ${replica} before promotion`);
-      const d = await promoteReplica(env.pool, env.ctx, replica, primaryLast);
+      const d = await promoteReplica(env.pool, env.ctx, replica, primaryLast, 20_000, { force: env.forcePromotion, semiSyncAtFault: ss });
+      if (d.missingTransactions !== undefined) env.extra.transactionsLost = d.missingTransactions;
+      for (const n of d.notes ?? []) env.notes.push(`Promotion of ${replica}: ${n}.`);
       if (!d.ok) {
         env.refused = d.reasons;
         env.notes.push(`Promotion of ${replica} was refused: ${d.reasons.join('; ')}.`);
         return `systemctl stop ${unit} on ${db.primary}; promotion refused`;
       }
+      if (d.forced) env.extra.promotionForced = true;
+      if (d.appliedAtPromotion !== undefined) env.extra.gtidReplicaAtPromotion = d.appliedAtPromotion;
       await repointApps(env.pool, env.ctx, replica);
       env.extra.promotedMs = Date.now() - env.faultAt;
       env.log(`${replica} promoted and the apps repointed after ${env.extra.promotedMs} ms`);
@@ -167,13 +182,39 @@ export const DRILL_DEFS: Record<DrillName, DrillDef> = {
         await exec(env, env.ctx.lab.lab.services.database!.primary, ['sh', '-c', `systemctl start ${unit}.service; systemctl start ${unit}.socket 2>/dev/null || true`]);
         return;
       }
-      await failBack(env.pool, env.ctx, env.ctx.lab.lab.services.database!.primary, env.ctx.lab.replicas[0]!.node, env.log);
+      await failBack(env.pool, env.ctx, env.ctx.lab.lab.services.database!.primary, env.ctx.lab.replicas[0]!.node, env.log, (final) => {
+        // The old primary's real last position: count what the promoted replica never got from it.
+        env.extra.gtidPrimaryFinal = final;
+        if (env.extra.gtidReplicaAtPromotion !== undefined) env.extra.transactionsLost = gtidMissing(env.extra.gtidReplicaAtPromotion, final);
+      });
     },
     restored: async () => true,
     expectations: (env, m) => [
       check('the replica was promoted', !env.refused, env.refused ? `refused: ${env.refused.join('; ')}` : `promoted ${m.promotedMs} ms after the fault`),
       check('writes accepted after promotion', m.firstSuccessAfterFaultMs !== undefined, m.firstSuccessAfterFaultMs !== undefined ? `first success ${m.firstSuccessAfterFaultMs} ms after the fault` : 'no write succeeded'),
       check('zero acknowledged rows lost', m.rowsLost === 0, `${m.rowsLost} of ${m.rowsAcknowledged} acknowledged reservations missing`),
+      ...(m.transactionsLost !== undefined
+        ? [
+            check(
+              'no acknowledged transaction lost (GTID sets)',
+              m.transactionsLost === 0 || (!!m.semiSyncAtFault?.active && m.rowsLost === 0),
+              `${m.transactionsLost} transaction(s) of the old primary (${m.gtidPrimaryFinal ?? m.gtidPrimaryAtFault ?? '?'}) missing on the promoted replica (${m.gtidReplicaAtPromotion ?? '?'})${m.transactionsLost > 0 && m.semiSyncAtFault?.active ? '; semi-sync was on, so none of them had been acknowledged' : ''}`,
+            ),
+          ]
+        : []),
+      ...(semiSync(env.ctx)
+        ? [
+            check(
+              'semi-sync on at the fault',
+              !!m.semiSyncAtFault?.active,
+              m.semiSyncAtFault
+                ? `${m.semiSyncAtFault.active ? 'on' : m.semiSyncAtFault.enabled ? 'fallen back to async' : 'off'}: wait point ${m.semiSyncAtFault.waitPoint || '?'}, ${m.semiSyncAtFault.clients} semi-sync replica(s), timeout ${m.semiSyncAtFault.timeoutMs ?? '?'} ms, ${m.semiSyncAtFault.yesTx ?? '?'} commits acknowledged / ${m.semiSyncAtFault.noTx ?? '?'} not`
+                : 'its status could not be read',
+            ),
+            check('writes accepted again within 5 s', m.promotedMs !== undefined && m.promotedMs <= 5000, m.promotedMs !== undefined ? `the promoted replica took writes ${m.promotedMs} ms after the fault` : 'no promotion'),
+          ]
+        : []),
+      ...(m.promotionForced ? [check('promotion not forced', false, 'promoted with --force-promotion although the replica lacked transactions of the primary')] : []),
     ],
   },
   'split-brain': {
@@ -191,7 +232,7 @@ export const DRILL_DEFS: Record<DrillName, DrillDef> = {
     expectations: (env, m) => {
       const split = env.monitor.eventsSince(env.faultAt).find((e) => e.kind === 'vip-split');
       const { backup } = vipRoles(env.ctx);
-      const mdi = masterDownIntervalMs(vip0(env.ctx).advertInterval, backup.priority);
+      const mdi = masterDownIntervalMs(vip0(env.ctx).advertInterval, backup.priority, vip0(env.ctx).version ?? 2);
       return [
         check('split brain detected', !!split, split ? `${split.message} after ${split.at - env.faultAt} ms` : 'both load balancers never held the VIP at once'),
         check('detected within the master-down interval (+3 s)', !!split && split.at - env.faultAt <= mdi + 3000, `master-down interval ${mdi} ms`),

@@ -7,7 +7,8 @@
 import { reach, type RenderContext } from '../configs/context';
 import { APP_PRIMARY_OVERRIDE_FILE } from '../configs/app';
 import { demoteToReplicaSql, promoteReplicaSql } from '../configs/mysql-sql';
-import { gtidCovers, replicaCaughtUp, type ReplicaStatus } from '../configs/mysql-status';
+import { gtidCovers, gtidMissing, parseSemiSync, replicaCaughtUp, type ReplicaStatus, type SemiSyncStatus } from '../configs/mysql-status';
+import { SEMI_SYNC_STATUS_SQL } from '../configs/mysql-sql';
 import type { GuestPool } from '../lab/guest-pool';
 import { replicaStatus, sql, waitForServer } from '../lab/sql';
 
@@ -20,29 +21,71 @@ export interface PromotionFacts {
   readOnly?: boolean;
   /** The primary's own position last seen before it failed, when known. */
   primaryLast?: string;
+  /** The primary's semi-sync status read just before the fault (semi-sync labs). */
+  semiSyncAtFault?: SemiSyncStatus;
 }
 
 export interface PromotionDecision {
   ok: boolean;
   reasons: string[];
+  /** Transactions the primary had written that this replica does not have (from the GTID sets), when known. */
+  missingTransactions?: number;
+  /** Promoted although rows would be lost, because the user forced it. */
+  forced?: boolean;
+  /** Said but not refusing (e.g. unacknowledged transactions in flight under semi-sync). */
+  notes?: string[];
 }
 
-/** Can this replica become the primary without losing what it received? */
-export function promotionDecision(f: PromotionFacts): PromotionDecision {
+/**
+ * Can this replica become the primary without losing what it received, and
+ * without losing rows the primary acknowledged? A gap between the primary's
+ * last GTID and the replica's is data loss unless semi-sync was on at the
+ * fault (AFTER_SYNC: a missing transaction was never acknowledged to its
+ * client). `force` promotes despite a gap (never despite a stopped SQL
+ * thread or a node that is not a replica).
+ */
+export function promotionDecision(f: PromotionFacts, opts: { force?: boolean } = {}): PromotionDecision {
   const reasons: string[] = [];
+  const notes: string[] = [];
   const s = f.status;
   if (!s) return { ok: false, reasons: ['it is not configured as a replica (SHOW REPLICA STATUS is empty), so it may not hold the primary’s data'] };
   if (s.sqlRunning !== 'Yes') reasons.push(`its SQL thread is stopped${s.lastSqlError ? ` (${s.lastSqlError})` : ''}: transactions it received are not applied`);
   if (!s.usingGtid) reasons.push('it does not replicate with GTIDs, so nothing proves which transactions it has');
-  if (f.primaryLast && f.received !== undefined && !gtidCovers(`${f.received},${f.applied ?? ''}`, f.primaryLast)) {
-    reasons.push(`the primary had written ${f.primaryLast} but this replica only ever received ${f.received || 'nothing'}: promoting it would lose those transactions (replication was behind or stalled)`);
+  let missingTransactions: number | undefined;
+  let forced = false;
+  if (f.primaryLast && f.received !== undefined) {
+    const have = `${f.received},${f.applied ?? ''}`;
+    missingTransactions = gtidMissing(have, f.primaryLast);
+    if (!gtidCovers(have, f.primaryLast)) {
+      const ss = f.semiSyncAtFault;
+      const what = `the primary had written ${f.primaryLast} but this replica only ever received ${f.received || 'nothing'} (${missingTransactions} transaction(s) missing)`;
+      if (ss?.enabled && ss.active) {
+        notes.push(`${what}; semi-sync was on (${ss.waitPoint || 'wait point unknown'}) at the fault, so they were never acknowledged to a client`);
+      } else {
+        const why = ss?.enabled ? `semi-sync had fallen back to async before the fault (${ss.clients} semi-sync replica(s) connected; ${ss.noTx ?? '?'} commit(s) not acknowledged by a replica)` : 'replication is asynchronous';
+        const loss = `${what}: ${why}, so promoting it loses acknowledged rows`;
+        if (opts.force) {
+          forced = true;
+          notes.push(`${loss}; promoted anyway because it was forced`);
+        } else reasons.push(`${loss}. Bring the primary back, or run the drill with --force-promotion to accept the loss`);
+      }
+    }
   }
   if (f.received !== undefined && f.applied !== undefined && !gtidCovers(f.applied, f.received)) {
     reasons.push(`it has received ${f.received} but applied only ${f.applied}; wait for the relay log to be applied`);
   } else if (f.received === undefined && !replicaCaughtUp(s)) {
     reasons.push(`its SQL thread is still applying the relay log (${s.sqlState || 'state unknown'})`);
   }
-  return { ok: reasons.length === 0, reasons };
+  const d: PromotionDecision = { ok: reasons.length === 0, reasons };
+  if (missingTransactions !== undefined) d.missingTransactions = missingTransactions;
+  if (forced && d.ok) d.forced = true;
+  if (notes.length) d.notes = notes;
+  return d;
+}
+
+/** The semi-sync status variables of one database node (undefined without semi-sync). */
+export async function semiSyncStatus(pool: GuestPool, node: string): Promise<SemiSyncStatus | undefined> {
+  return parseSemiSync(await sql(await pool.get(node), SEMI_SYNC_STATUS_SQL));
 }
 
 async function facts(pool: GuestPool, ctx: RenderContext, replica: string): Promise<PromotionFacts> {
@@ -57,17 +100,29 @@ async function facts(pool: GuestPool, ctx: RenderContext, replica: string): Prom
  * Wait (bounded) until the replica may be promoted, then promote it.
  * Returns the decision; promotes only when it is ok.
  */
-export async function promoteReplica(pool: GuestPool, ctx: RenderContext, replica: string, primaryLast?: string, waitMs = 20_000): Promise<PromotionDecision> {
+export async function promoteReplica(
+  pool: GuestPool,
+  ctx: RenderContext,
+  replica: string,
+  primaryLast?: string,
+  waitMs = 20_000,
+  opts: { force?: boolean; semiSyncAtFault?: SemiSyncStatus } = {},
+): Promise<PromotionDecision & { appliedAtPromotion?: string }> {
   const until = Date.now() + waitMs;
   let d: PromotionDecision;
+  let f: PromotionFacts;
   for (;;) {
-    d = promotionDecision({ ...(await facts(pool, ctx, replica)), primaryLast });
+    f = await facts(pool, ctx, replica);
+    // Not forced while waiting: the replica may still receive the missing transactions.
+    d = promotionDecision({ ...f, primaryLast, semiSyncAtFault: opts.semiSyncAtFault });
     if (d.ok || Date.now() > until) break;
     await new Promise((ok) => setTimeout(ok, 250));
   }
+  if (!d.ok && opts.force) d = promotionDecision({ ...f, primaryLast, semiSyncAtFault: opts.semiSyncAtFault }, { force: true });
   if (!d.ok) return d;
+  // A node promoted because the primary died has no replica to acknowledge: semi-sync off until failback.
   await sql(await pool.get(replica), `${promoteReplicaSql(ctx).join('\n')}\n`);
-  return d;
+  return { ...d, appliedAtPromotion: [f.received, f.applied].filter(Boolean).join(',') };
 }
 
 /** Point every app server's writes at `primary` (the app re-reads the file on each request). */
@@ -103,18 +158,20 @@ async function waitApplied(pool: GuestPool, ctx: RenderContext, replica: string,
  * then switch the roles back (controlled, no writes lost) so the lab is as
  * the blueprint says again.
  */
-export async function failBack(pool: GuestPool, ctx: RenderContext, oldPrimary: string, newPrimary: string, log: (l: string) => void): Promise<void> {
+export async function failBack(pool: GuestPool, ctx: RenderContext, oldPrimary: string, newPrimary: string, log: (l: string) => void, onOldPrimaryBack?: (binlogPos: string) => void): Promise<void> {
   const unit = ctx.engine === 'mariadb' ? 'mariadb' : 'mysql';
   const og = await pool.get(oldPrimary);
   await og.exec(['sh', '-c', `systemctl start ${unit}.service; systemctl start ${unit}.socket 2>/dev/null || true`], { timeoutMs: 120_000 });
   await waitForServer(og);
+  // What the old primary really had written when it went down (before it replicates anything new).
+  if (onOldPrimaryBack) onOldPrimaryBack(await binlogPosition(pool, ctx, oldPrimary));
   await sql(og, `${demoteToReplicaSql(ctx, oldPrimary, newPrimary).join('\n')}\n`);
   log(`${oldPrimary} rejoined as a replica of ${newPrimary}`);
   // Switch back: freeze writes on the new primary, let the old one catch up, swap.
   const readOnly = ctx.engine === 'mysql8' ? 'SET GLOBAL super_read_only = ON;' : 'SET GLOBAL read_only = ON;';
   await sql(await pool.get(newPrimary), `${readOnly}\n`);
   await waitApplied(pool, ctx, oldPrimary, await binlogPosition(pool, ctx, newPrimary));
-  await sql(og, `${promoteReplicaSql(ctx).join('\n')}\n`);
+  await sql(og, `${promoteReplicaSql(ctx, { semiSyncSource: true }).join('\n')}\n`);
   await repointApps(pool, ctx, undefined);
   await sql(await pool.get(newPrimary), `${demoteToReplicaSql(ctx, newPrimary, oldPrimary).join('\n')}\n`);
   await waitApplied(pool, ctx, newPrimary, await binlogPosition(pool, ctx, oldPrimary));

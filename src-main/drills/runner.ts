@@ -34,6 +34,8 @@ export interface RunDrillOptions {
   onProgress?: (line: string) => void;
   /** Upper bound of the load, in seconds (default 120). */
   maxLoadSeconds?: number;
+  /** db-primary-down: promote even when the replica lacks transactions the primary had (semi-sync fell back to async, or async replication). */
+  forcePromotion?: boolean;
 }
 
 export interface DrillOutcome {
@@ -115,7 +117,7 @@ export async function runDrill(o: RunDrillOptions): Promise<DrillOutcome> {
     events: [],
     requests: [],
   };
-  const env: DrillEnv = { hv: o.hv, lab: o.lab, ctx, pool, monitor, log, notes: report.notes, faultAt: 0, restoreAt: 0, extra: {}, servedAfterFault: new Set() };
+  const env: DrillEnv = { hv: o.hv, lab: o.lab, ctx, pool, monitor, log, notes: report.notes, faultAt: 0, restoreAt: 0, extra: {}, servedAfterFault: new Set(), forcePromotion: o.forcePromotion };
   let load: LoadGenerator | undefined;
   try {
     if (!o.resolved.lab.drills.includes(o.drill)) {
@@ -224,7 +226,7 @@ export function measure(env: Pick<DrillEnv, 'ctx' | 'monitor' | 'faultAt' | 'res
   if (env.ctx.lab.lab.services.vips.length) {
     const { backup } = vipRoles(env.ctx);
     const vip = env.ctx.lab.lab.services.vips[0]!;
-    m.masterDownIntervalMs = masterDownIntervalMs(vip.advertInterval, backup.priority);
+    m.masterDownIntervalMs = masterDownIntervalMs(vip.advertInterval, backup.priority, vip.version ?? 2);
     const moved = after.find((e) => e.data?.vip === vip.name && (e.kind === 'vip-moved' || e.kind === 'vip-split') && ((e.data?.to as string | undefined) === backup.node || ((e.data?.holders as string[] | undefined) ?? []).includes(backup.node)));
     if (moved) m.vipMoveMs = moved.at - env.faultAt;
   }

@@ -9,7 +9,7 @@ import type { DashboardState, MonitorDelta } from '../../shared/monitor/types';
 import { EXIT, style, table, UsageError } from '../output';
 import { cliLabService, followTask, loadLab, providerFlag, requireUp } from './lab';
 
-export async function drillCommand(file: string | undefined, name: string | undefined, flags: { json?: boolean; provider?: string }, signal: AbortSignal): Promise<number> {
+export async function drillCommand(file: string | undefined, name: string | undefined, flags: { json?: boolean; provider?: string; 'force-promotion'?: boolean }, signal: AbortSignal): Promise<number> {
   if (!name || !(DRILLS as readonly string[]).includes(name)) {
     const guess = name ? didYouMean(name, DRILLS) : undefined;
     throw new UsageError(`${name ? `Unknown drill "${name}".${guess ? ` Did you mean "${guess}"?` : ''}` : 'Missing the drill NAME.'} Drills: ${DRILLS.join(', ')}.`);
@@ -36,7 +36,7 @@ export async function drillCommand(file: string | undefined, name: string | unde
   });
   let outcome;
   try {
-    taskId = labs.drill(resolved, name as DrillName, { provider });
+    taskId = labs.drill(resolved, name as DrillName, { provider, forcePromotion: flags['force-promotion'] });
     outcome = await followTask<DrillOutcome>(labs, taskId, signal);
   } finally {
     off();
@@ -58,6 +58,8 @@ export async function drillCommand(file: string | undefined, name: string | unde
           ['failed requests', `${m.failed} of ${m.requests} (${m.failedPct} %)`],
           ['latency p50/p95/p99', `${m.latency.p50}/${m.latency.p95}/${m.latency.p99} ms`],
           ['rows acknowledged/lost', `${m.rowsAcknowledged}/${m.rowsLost ?? '- (no database)'}`],
+          ...(m.semiSyncAtFault ? [['semi-sync at the fault', m.semiSyncAtFault.active ? `on (${m.semiSyncAtFault.waitPoint}, ${m.semiSyncAtFault.clients} replica(s))` : m.semiSyncAtFault.enabled ? 'fallen back to async' : 'off']] : []),
+          ...(m.transactionsLost !== undefined ? [['transactions lost (GTID sets)', `${m.transactionsLost}${m.promotionForced ? ' (promotion forced)' : ''}`]] : []),
         ])}\n`,
       );
     }

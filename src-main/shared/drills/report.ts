@@ -58,6 +58,34 @@ export interface DrillMeasurements {
   rowsLost?: number;
   /** db-primary-down: when the replica accepted writes, from the fault. */
   promotedMs?: number;
+  /** db-primary-down: the primary's semi-sync state read just before the fault (labs with database.replication semi-sync). */
+  semiSyncAtFault?: {
+    /** The source side was switched on. */
+    enabled: boolean;
+    /** Commits were really waiting for a replica (not fallen back to async). */
+    active: boolean;
+    /** Semi-sync replicas connected. */
+    clients: number;
+    waitPoint: string;
+    timeoutMs?: number;
+    /** Commits acknowledged by a replica / not (async) since the server started. */
+    yesTx?: number;
+    noTx?: number;
+  };
+  /** db-primary-down: the primary's GTID position just before the fault. */
+  gtidPrimaryAtFault?: string;
+  /** db-primary-down: the primary's GTID position when it came back (what it had really written). */
+  gtidPrimaryFinal?: string;
+  /** db-primary-down: what the promoted replica had received and applied when it was promoted. */
+  gtidReplicaAtPromotion?: string;
+  /**
+   * db-primary-down: transactions the old primary had written that the
+   * promoted replica never got, from the GTID sets (its final position when
+   * known, else the one read before the fault).
+   */
+  transactionsLost?: number;
+  /** db-primary-down: the promotion went ahead although rows would be lost (--force-promotion). */
+  promotionForced?: boolean;
 }
 
 export interface DrillReport {
@@ -84,9 +112,13 @@ export interface DrillReport {
   requests: DrillRequest[];
 }
 
-/** VRRPv2 master-down interval: 3 × advert + skew, skew = (256 − priority) / 256 s. */
-export function masterDownIntervalMs(advertSeconds: number, backupPriority: number): number {
-  return Math.round((3 * advertSeconds + (256 - backupPriority) / 256) * 1000);
+/**
+ * VRRP master-down interval: 3 × advert + skew. VRRPv2 (default): skew =
+ * (256 − priority) / 256 s; VRRPv3: skew = (256 − priority) × advert / 256.
+ */
+export function masterDownIntervalMs(advertSeconds: number, backupPriority: number, version: 2 | 3 = 2): number {
+  const skew = version === 3 ? ((256 - backupPriority) * advertSeconds) / 256 : (256 - backupPriority) / 256;
+  return Math.round((3 * advertSeconds + skew) * 1000);
 }
 
 /** The project's one percentile (nearest rank): see `../monitor/percentile.ts`. */
