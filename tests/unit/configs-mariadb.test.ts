@@ -13,15 +13,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Connection, MysqlError } from '../../resources/guest/app/mysql-client.mjs';
 import {
   demoteToReplicaSql,
+  gtidMissing,
   parseReplicaStatus,
+  parseSemiSync,
   promoteReplicaSql,
   renderAccountsSql,
   renderBackupScript,
+  renderPrimarySemiSyncSql,
   renderReplicaSetupSql,
   renderSchemaSql,
   renderServerCnf,
   replicaHealthy,
+  SEMI_SYNC_STATUS_SQL,
 } from '../../src-main/configs/index';
+import { promotionDecision } from '../../src-main/drills/promotion';
 import { freePort, startMariaDb, type MariaInstance } from '../golden/configs/support/mariadb';
 import { loadLab, makeCtx, REPO, requireTool, run } from '../golden/configs/support/render';
 
@@ -275,5 +280,97 @@ describe('DB failover drill SQL (runs last: it swaps the roles)', () => {
     const s = status(primary);
     expect(s[0]).toMatchObject({ ioRunning: 'Yes', sqlRunning: 'Yes', sourcePort: replica.port });
     expect(s[0]!.raw.Using_Gtid).toBe('Current_Pos');
+  });
+});
+
+/**
+ * The fast lab (database.replication: semi-sync, semiSyncTimeoutMs 1000) on
+ * its own pair: the rendered option files alone switch semi-sync on with
+ * AFTER_SYNC; a commit is acknowledged by the replica; with the replica's IO
+ * thread stopped the primary falls back to async after the timeout, and the
+ * promotion decision then refuses (unless forced) from the real status
+ * values and GTID positions; promotion/demotion switch the sides over.
+ */
+describe('semi-sync from the fast lab’s rendered configs (own primary/replica pair)', () => {
+  const fast = makeCtx(loadLab('vmware-3tier-ha-fast'), 'mariadb');
+  let p: MariaInstance;
+  let r: MariaInstance;
+  const semi = (inst: MariaInstance) => parseSemiSync(inst.sql(SEMI_SYNC_STATUS_SQL))!;
+  const write = (no: string) => p.sql(`INSERT INTO reservations.reservations (reservation_no, name, phone, issue, served_by) VALUES ('${no}', 'n', '1', 'i', 'test')`);
+
+  beforeAll(async () => {
+    [p, r] = await Promise.all([startMariaDb(renderServerCnf(fast, 'db-master')), startMariaDb(renderServerCnf(fast, 'db-slave'))]);
+    p.sql(renderSchemaSql(fast) + local(renderAccountsSql(fast)) + renderPrimarySemiSyncSql(fast));
+    r.sql(local(renderReplicaSetupSql(fast, 'db-slave'), p.port));
+    await waitFor('the primary to count a semi-sync replica', () => (semi(p).clients === 1 && semi(p).active ? true : undefined), 20_000);
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all([p?.stop(), r?.stop()]);
+  }, 60_000);
+
+  it('is on from the option files alone, waiting AFTER_SYNC with the blueprint’s timeout; the replica acknowledges', () => {
+    // The option file, not the runtime SQL, already set these at start.
+    expect(p.sql('SELECT @@global.rpl_semi_sync_master_enabled, @@global.rpl_semi_sync_master_wait_point, @@global.rpl_semi_sync_master_timeout')).toContain('1\tAFTER_SYNC\t1000');
+    expect(r.sql('SELECT @@global.rpl_semi_sync_slave_enabled, @@global.rpl_semi_sync_master_enabled')).toContain('1\t0');
+    expect(semi(p)).toMatchObject({ enabled: true, active: true, clients: 1, waitPoint: 'AFTER_SYNC', timeoutMs: 1000 });
+    expect(semi(r).replicaActive).toBe(true);
+  });
+
+  it('a commit returns acknowledged by the replica (yes_tx counts it, no wait for the timeout)', async () => {
+    const before = semi(p).yesTx!;
+    const t = Date.now();
+    write('R-SEMI-1');
+    expect(Date.now() - t).toBeLessThan(900);
+    expect(semi(p).yesTx).toBe(before + 1);
+    await waitFor('the replica to apply it', () => (r.sql("SELECT COUNT(*) FROM reservations.reservations WHERE reservation_no = 'R-SEMI-1'").includes('1') ? true : undefined));
+  });
+
+  it('without the replica a commit waits the timeout, then the primary falls back to async; promotion is refused unless forced', () => {
+    r.sql('STOP REPLICA IO_THREAD');
+    const noBefore = semi(p).noTx!;
+    const t = Date.now();
+    write('R-ASYNC-1');
+    const waited = Date.now() - t;
+    expect(waited).toBeGreaterThanOrEqual(900);
+    const atFault = semi(p);
+    expect(atFault).toMatchObject({ enabled: true, active: false });
+    expect(atFault.noTx).toBe(noBefore + 1);
+    // The facts the drill reads, from the real servers.
+    const primaryLast = p.sql('SELECT @@global.gtid_binlog_pos').trim().split('\n').at(-1)!;
+    const st = parseReplicaStatus(r.sql('SHOW REPLICA STATUS\\G'))[0]!;
+    const applied = r.sql('SELECT @@global.gtid_current_pos').trim().split('\n').at(-1)!;
+    const facts = { status: st, applied, received: st.receivedGtids, primaryLast, semiSyncAtFault: atFault };
+    expect(gtidMissing(`${st.receivedGtids},${applied}`, primaryLast)).toBe(1);
+    const refused = promotionDecision(facts);
+    expect(refused.ok).toBe(false);
+    expect(refused.missingTransactions).toBe(1);
+    expect(refused.reasons.join(' ')).toMatch(/semi-sync had fallen back to async.*--force-promotion/);
+    const forced = promotionDecision(facts, { force: true });
+    expect(forced).toMatchObject({ ok: true, forced: true, missingTransactions: 1 });
+    // With semi-sync still on, the same gap is only unacknowledged transactions in flight: promoted, with a note.
+    const onAtFault = promotionDecision({ ...facts, semiSyncAtFault: { ...atFault, active: true } });
+    expect(onAtFault.ok).toBe(true);
+    expect(onAtFault.notes?.join(' ')).toMatch(/never acknowledged/);
+  });
+
+  it('semi-sync comes back once the replica has caught up', async () => {
+    r.sql('START REPLICA IO_THREAD');
+    await waitFor('semi-sync to be on again', () => (semi(p).active && semi(p).clients === 1 ? true : undefined), 20_000);
+    const before = semi(p).yesTx!;
+    write('R-SEMI-2');
+    expect(semi(p).yesTx).toBe(before + 1);
+  });
+
+  it('promotion turns semi-sync off on the new primary (no replica left), demotion makes the old primary acknowledge, failback turns the source side on', async () => {
+    for (const q of promoteReplicaSql(fast)) r.sql(q);
+    expect(r.sql('SELECT @@global.rpl_semi_sync_master_enabled, @@global.rpl_semi_sync_slave_enabled, @@global.read_only')).toContain('0\t0\t0');
+    for (const q of demoteToReplicaSql(fast, 'db-master', 'db-slave')) p.sql(local(q, r.port));
+    expect(p.sql('SELECT @@global.rpl_semi_sync_master_enabled, @@global.rpl_semi_sync_slave_enabled, @@global.read_only')).toContain('0\t1\t1');
+    // Failback's promotion of a node with a replica: the source side on.
+    for (const q of promoteReplicaSql(fast, { semiSyncSource: true })) r.sql(q);
+    await waitFor('the demoted primary to acknowledge as a semi-sync replica', () => (semi(r).clients === 1 && semi(r).active ? true : undefined), 20_000);
+    expect(semi(r).waitPoint).toBe('AFTER_SYNC');
+    expect(semi(p).replicaActive).toBe(true);
   });
 });
