@@ -1,0 +1,140 @@
+/**
+ * db-primary-down with semi-sync, on recorded status values: the status
+ * parser (MariaDB and MySQL 8 names), lost transactions from GTID sets, the
+ * promotion decision (refuse when semi-sync had fallen back to async and
+ * rows would be lost, unless forced), and the VRRPv3 master-down interval.
+ */
+import { describe, expect, it } from 'vitest';
+import { gtidMissing, parseSemiSync, type ReplicaStatus } from '../../src-main/configs/mysql-status';
+import { promotionDecision } from '../../src-main/drills/promotion';
+import { masterDownMs } from '../../src-main/shared/blueprint/model';
+import { masterDownIntervalMs } from '../../src-main/shared/drills/report';
+
+/** `SHOW GLOBAL STATUS/VARIABLES LIKE 'rpl_semi_sync_%'` of a MariaDB 10.11 primary with semi-sync on (batch output). */
+const MARIADB_ON = `Variable_name\tValue
+Rpl_semi_sync_master_clients\t1
+Rpl_semi_sync_master_get_ack\t12
+Rpl_semi_sync_master_net_avg_wait_time\t0
+Rpl_semi_sync_master_no_times\t0
+Rpl_semi_sync_master_no_tx\t0
+Rpl_semi_sync_master_request_ack\t12
+Rpl_semi_sync_master_status\tON
+Rpl_semi_sync_master_tx_avg_wait_time\t412
+Rpl_semi_sync_master_yes_tx\t12
+Rpl_semi_sync_slave_status\tOFF
+Variable_name\tValue
+rpl_semi_sync_master_enabled\tON
+rpl_semi_sync_master_timeout\t1000
+rpl_semi_sync_master_trace_level\t32
+rpl_semi_sync_master_wait_no_slave\tON
+rpl_semi_sync_master_wait_point\tAFTER_SYNC
+rpl_semi_sync_slave_delay_master\tOFF
+rpl_semi_sync_slave_enabled\tOFF
+rpl_semi_sync_slave_kill_conn_timeout\t5
+rpl_semi_sync_slave_trace_level\t32
+`;
+/** The same primary after its replica stopped acknowledging: fallen back to async. */
+const MARIADB_FELL_BACK = MARIADB_ON.replace('Rpl_semi_sync_master_status\tON', 'Rpl_semi_sync_master_status\tOFF').replace('Rpl_semi_sync_master_clients\t1', 'Rpl_semi_sync_master_clients\t0').replace('Rpl_semi_sync_master_no_tx\t0', 'Rpl_semi_sync_master_no_tx\t3');
+/** MySQL 8.0.26+ with the semisync_source plugin (source/replica names). */
+const MYSQL8_ON = `Variable_name\tValue
+Rpl_semi_sync_source_clients\t1
+Rpl_semi_sync_source_no_tx\t0
+Rpl_semi_sync_source_status\tON
+Rpl_semi_sync_source_yes_tx\t40
+Variable_name\tValue
+rpl_semi_sync_source_enabled\tON
+rpl_semi_sync_source_timeout\t1000
+rpl_semi_sync_source_wait_point\tAFTER_SYNC
+rpl_semi_sync_replica_enabled\tOFF
+`;
+
+const st = (over: Partial<ReplicaStatus> = {}): ReplicaStatus => ({ ioRunning: 'Connecting', sqlRunning: 'Yes', secondsBehind: null, sourceHost: '10.0.0.31', sourcePort: 3306, lastIoError: 'error reconnecting to master', lastSqlError: '', sqlState: 'Slave has read all relay log; waiting for more updates', receivedGtids: '0-1-57', executedGtids: '', usingGtid: true, raw: {}, ...over });
+
+describe('semi-sync status', () => {
+  it('reads MariaDB’s names: on, AFTER_SYNC, one replica, the timeout and the counters', () => {
+    expect(parseSemiSync(MARIADB_ON)).toEqual({ enabled: true, active: true, clients: 1, waitPoint: 'AFTER_SYNC', timeoutMs: 1000, yesTx: 12, noTx: 0, replicaActive: false });
+  });
+  it('sees a fallback to async: enabled but not active', () => {
+    expect(parseSemiSync(MARIADB_FELL_BACK)).toMatchObject({ enabled: true, active: false, clients: 0, noTx: 3 });
+  });
+  it('reads MySQL 8’s source/replica names', () => {
+    expect(parseSemiSync(MYSQL8_ON)).toEqual({ enabled: true, active: true, clients: 1, waitPoint: 'AFTER_SYNC', timeoutMs: 1000, yesTx: 40, noTx: 0, replicaActive: false });
+  });
+  it('says undefined for a server without semi-sync (MySQL 8 without the plugin: empty result sets)', () => {
+    expect(parseSemiSync('')).toBeUndefined();
+    expect(parseSemiSync('Variable_name\tValue\n')).toBeUndefined();
+  });
+});
+
+describe('lost transactions from GTID sets', () => {
+  it('MariaDB: sequence numbers per domain', () => {
+    expect(gtidMissing('0-1-57', '0-1-60')).toBe(3);
+    expect(gtidMissing('0-1-60', '0-1-60')).toBe(0);
+    expect(gtidMissing('0-1-61', '0-1-60')).toBe(0);
+    expect(gtidMissing('0-1-57,1-2-4', '0-1-60,1-2-9')).toBe(8);
+    expect(gtidMissing('', '0-1-5')).toBe(5);
+    expect(gtidMissing('0-1-5', '')).toBe(0);
+  });
+  it('MySQL: exact interval arithmetic on uuid sets, gaps included', () => {
+    const u = '3E11FA47-71CA-11E1-9E33-C80AA9429562';
+    expect(gtidMissing(`${u}:1-50`, `${u}:1-60`)).toBe(10);
+    expect(gtidMissing(`${u}:1-50:55-60`, `${u}:1-60`)).toBe(4);
+    expect(gtidMissing(`${u.toLowerCase()}:1-60`, `${u}:1-60`)).toBe(0);
+    expect(gtidMissing(`${u}:1-60`, `${u}:1-60,\n4F11FA47-71CA-11E1-9E33-C80AA9429562:1-2`)).toBe(2);
+  });
+});
+
+describe('promotion decision with semi-sync', () => {
+  const facts = { status: st(), applied: '0-1-57', received: '0-1-57', primaryLast: '0-1-60' };
+
+  it('refuses when semi-sync had fallen back to async and the replica lacks transactions, saying how to force it', () => {
+    const d = promotionDecision({ ...facts, semiSyncAtFault: parseSemiSync(MARIADB_FELL_BACK) });
+    expect(d.ok).toBe(false);
+    expect(d.missingTransactions).toBe(3);
+    expect(d.reasons[0]).toMatch(/3 transaction\(s\) missing/);
+    expect(d.reasons[0]).toMatch(/semi-sync had fallen back to async before the fault \(0 semi-sync replica\(s\) connected; 3 commit\(s\) not acknowledged/);
+    expect(d.reasons[0]).toMatch(/--force-promotion/);
+  });
+
+  it('promotes when forced, marking it forced', () => {
+    const d = promotionDecision({ ...facts, semiSyncAtFault: parseSemiSync(MARIADB_FELL_BACK) }, { force: true });
+    expect(d).toMatchObject({ ok: true, forced: true, missingTransactions: 3, reasons: [] });
+    expect(d.notes?.[0]).toMatch(/promoted anyway because it was forced/);
+  });
+
+  it('force never overrides a stopped SQL thread or a node that is not a replica', () => {
+    expect(promotionDecision({ ...facts, status: st({ sqlRunning: 'No', lastSqlError: 'Duplicate entry' }) }, { force: true }).ok).toBe(false);
+    expect(promotionDecision({}, { force: true }).ok).toBe(false);
+  });
+
+  it('with semi-sync on at the fault (AFTER_SYNC) the gap is only unacknowledged transactions: promoted, with a note', () => {
+    const d = promotionDecision({ ...facts, semiSyncAtFault: parseSemiSync(MARIADB_ON) });
+    expect(d.ok).toBe(true);
+    expect(d.forced).toBeUndefined();
+    expect(d.missingTransactions).toBe(3);
+    expect(d.notes?.[0]).toMatch(/semi-sync was on \(AFTER_SYNC\) at the fault, so they were never acknowledged/);
+  });
+
+  it('async replication with a gap is refused too (and says so)', () => {
+    const d = promotionDecision(facts);
+    expect(d.ok).toBe(false);
+    expect(d.reasons[0]).toMatch(/replication is asynchronous/);
+  });
+
+  it('nothing missing: promoted, zero transactions lost', () => {
+    expect(promotionDecision({ ...facts, primaryLast: '0-1-57', semiSyncAtFault: parseSemiSync(MARIADB_FELL_BACK) })).toEqual({ ok: true, reasons: [], missingTransactions: 0 });
+  });
+});
+
+describe('VRRP master-down interval', () => {
+  it('VRRPv2: 3 × advert + (256 − priority)/256 s, whatever the advert', () => {
+    expect(masterDownIntervalMs(1, 100)).toBe(3609);
+    expect(masterDownIntervalMs(2, 100, 2)).toBe(6609);
+    expect(masterDownMs(2, 1, 100)).toBe(3609);
+  });
+  it('VRRPv3: the skew scales with the advert; 0.1 s adverts give about 0.36 s', () => {
+    expect(masterDownIntervalMs(0.1, 100, 3)).toBe(361);
+    expect(masterDownMs(3, 0.1, 100)).toBe(361);
+    expect(masterDownMs(3, 1, 100)).toBe(3609);
+  });
+});
