@@ -5,6 +5,7 @@ cd "$(dirname "$0")/.."
 npx tsx bench/validate.bench.ts
 npx tsx bench/validate-hostile.bench.ts
 npx tsx bench/browser/editor-edit.bench.ts
+npx tsx bench/vip-notify.bench.ts 20
 if [ "$(id -u)" = 0 ]; then
   npx tsx bench/base-image.bench.ts
   npx tsx bench/lab-provision.bench.ts
