@@ -18,7 +18,7 @@ import { readHostSettings, type HostSettings } from '../lab/host-settings';
 import { labRef } from '../lab/lab-home';
 import { factoryOptions, labHome, openLab, openLabTarget, refuseRootForVmware, type LabRuntime } from '../lab/runtime';
 import { LabMonitor } from '../monitor/lab-monitor';
-import { MonitorPublisher } from '../monitor/publisher';
+import { SharedMonitors, type SharedMonitor } from '../monitor/shared-monitors';
 import type { ApplyResult } from '../provision/engine';
 import { buildStepsCount, down, status, up, type LabStatus } from '../provision/provisioner';
 import type { ResolvedLab } from '../shared/blueprint/model';
@@ -59,14 +59,6 @@ export interface UpRequest {
   blueprintFile?: string;
 }
 
-/** A lab's shared monitor: the opened lab, its monitor and who uses it (`dashboard`, `drill:<task id>`). */
-interface LabWatch {
-  runtime: LabRuntime;
-  monitor: LabMonitor;
-  publisher: MonitorPublisher;
-  users: Set<string>;
-}
-
 /** Poll intervals of the shared monitor: the drills' (a VIP member every 250 ms, a probe through the VIP every 250 ms). */
 const MONITOR_INTERVALS = { vip: 250, probe: 250, replication: 1000, nodes: 3000, alerts: 5000 };
 
@@ -78,12 +70,14 @@ const info = (t: Task): TaskInfo => {
 
 export class LabService {
   private readonly tasks = new Map<string, Task>();
-  private readonly monitors = new Map<string, Promise<LabWatch>>();
+  private readonly monitors: SharedMonitors<LabRuntime>;
 
   constructor(
     private readonly events: EventBus,
     private readonly o: LabServiceOptions = {},
-  ) {}
+  ) {
+    this.monitors = new SharedMonitors<LabRuntime>({ snapshot: (s) => this.events.emit('monitor:state', s), delta: (d) => this.events.emit('monitor:delta', d) });
+  }
 
   /** Host settings in force now (the file may have changed since the last operation). */
   settings(): Promise<HostSettings> {
@@ -196,8 +190,7 @@ export class LabService {
   /** Destroy a lab (a task); each removal is a `lab:step` log line. */
   down(r: ResolvedLab, o: { provider?: ProviderKind } = {}): string {
     return this.start('down', r.name, `Destroy ${r.name}`, async (t) => {
-      const w = await this.monitors.get(r.name)?.catch(() => undefined);
-      if (w) await this.closeWatch(r.name, w);
+      await this.monitors.close(r.name);
       const target = await openLabTarget(r, { provider: o.provider, settings: await this.settings() });
       this.update(t, { provider: target.hv.kind });
       await down({ hv: target.hv, lab: target.lab, resolved: r, signal: t.controller.signal, log: (line) => this.events.emit('lab:step', { taskId: t.id, type: 'log', step: 'down', text: line, at: Date.now() }) });
@@ -245,49 +238,24 @@ export class LabService {
   }
 
   /**
-   * The lab's shared monitor, opened (and started) by its first user.
-   * `requireUp`: refuse, saying so, when the lab was never brought up here.
+   * The lab's shared monitor for `user`, opened (and started) by its first
+   * user. `requireUp`: refuse, saying so, when the lab was never brought up here.
    */
-  private async acquire(r: ResolvedLab, user: string, provider: ProviderKind | undefined, requireUp: boolean): Promise<LabWatch> {
-    let p = this.monitors.get(r.name);
-    if (!p) {
-      p = (async () => {
-        const settings = await this.settings();
-        if (requireUp) {
-          const { state } = await labHome(r.name, settings);
-          if (!state && !provider) throw new BackendError(`The lab "${r.name}" is not up on this computer; provision it first.`, 'not-up');
-        }
-        const runtime = await openLab(r, { provider, settings });
-        const monitor = new LabMonitor({ ctx: runtime.ctx, pool: runtime.pool, eventsFile: join(runtime.lab.dir, 'events.jsonl'), intervals: MONITOR_INTERVALS });
-        const publisher = new MonitorPublisher(monitor, { snapshot: (s) => this.events.emit('monitor:state', s), delta: (d) => this.events.emit('monitor:delta', d) });
-        monitor.start();
-        publisher.start();
-        return { runtime, monitor, publisher, users: new Set<string>() };
-      })();
-      this.monitors.set(r.name, p);
-      p.catch(() => {
-        if (this.monitors.get(r.name) === p) this.monitors.delete(r.name);
-      });
-    }
-    const w = await p;
-    w.users.add(user);
-    return w;
+  private acquire(r: ResolvedLab, user: string, provider: ProviderKind | undefined, requireUp: boolean): Promise<SharedMonitor<LabRuntime>> {
+    return this.monitors.acquire(r.name, user, async () => {
+      const settings = await this.settings();
+      if (requireUp) {
+        const { state } = await labHome(r.name, settings);
+        if (!state && !provider) throw new BackendError(`The lab "${r.name}" is not up on this computer; provision it first.`, 'not-up');
+      }
+      const runtime = await openLab(r, { provider, settings });
+      const monitor = new LabMonitor({ ctx: runtime.ctx, pool: runtime.pool, eventsFile: join(runtime.lab.dir, 'events.jsonl'), intervals: MONITOR_INTERVALS });
+      return { runtime, monitor, close: () => runtime.pool.closeAll() };
+    });
   }
 
-  /** `user` is done with the lab's monitor; the last one out stops it and closes its SSH pool. */
-  private async release(lab: string, user: string): Promise<boolean> {
-    const p = this.monitors.get(lab);
-    const w = p ? await p.catch(() => undefined) : undefined;
-    if (!w || !w.users.delete(user)) return false;
-    if (w.users.size === 0 && this.monitors.get(lab) === p) await this.closeWatch(lab, w);
-    return true;
-  }
-
-  private async closeWatch(lab: string, w: LabWatch): Promise<void> {
-    this.monitors.delete(lab);
-    w.publisher.stop();
-    await w.monitor.stop();
-    await w.runtime.pool.closeAll();
+  private release(lab: string, user: string): Promise<boolean> {
+    return this.monitors.release(lab, user);
   }
 
   /** Watch a lab (the dashboard, `halab watch`): one `monitor:state` snapshot now, `monitor:delta`s after. Idempotent; each call sends a fresh snapshot. */
@@ -301,9 +269,9 @@ export class LabService {
     return this.release(lab, 'dashboard');
   }
 
-  /** The shared monitor of a lab, when one runs (tests, benchmarks). */
+  /** The shared monitor of a lab, when one runs. */
   async monitorOf(lab: string): Promise<LabMonitor | undefined> {
-    return (await this.monitors.get(lab)?.catch(() => undefined))?.monitor;
+    return (await this.monitors.get(lab))?.monitor;
   }
 
   async reports(lab: string): Promise<DrillReportSummary[]> {
@@ -328,11 +296,6 @@ export class LabService {
   /** Stop every monitor and cancel running tasks (app shutdown). */
   async close(): Promise<void> {
     for (const t of this.tasks.values()) if (t.state === 'running') t.controller.abort();
-    await Promise.all(
-      [...this.monitors.entries()].map(async ([lab, p]) => {
-        const w = await p.catch(() => undefined);
-        if (w && this.monitors.get(lab) === p) await this.closeWatch(lab, w);
-      }),
-    );
+    await this.monitors.closeAll();
   }
 }

@@ -135,7 +135,9 @@ export class LabMonitor {
     return this.running;
   }
 
+  /** Stop every loop and stream (for good: a stopped monitor does not start again). */
   async stop(): Promise<void> {
+    this.running = false;
     this.ac.abort();
     this.changeListeners.clear();
     await Promise.all(this.loops);
