@@ -31,7 +31,8 @@ try {
       const m = rep.measurements!;
       const keepalived = rep.events.find((e) => e.kind === 'keepalived-state' && e.data?.state === 'MASTER' && e.t >= (rep.faultAt ?? 0));
       const moved = rep.events.find((e) => e.kind === 'vip-moved' && e.t >= (rep.faultAt ?? 0));
-      const latency = keepalived && moved ? moved.at - keepalived.at : undefined;
+      // keepalived's own timestamp is in data.keepalivedAt (the event's time is when the monitor received the line).
+      const latency = keepalived && moved ? moved.at - ((keepalived.data?.keepalivedAt as number | undefined) ?? keepalived.at) : undefined;
       console.log(`${name.padEnd(19)} ${String(i).padStart(3)}  ${String(m.vipMoveMs ?? '-').padStart(11)}  ${String(m.masterDownIntervalMs).padStart(14)}  ${(m.vipMoveMs !== undefined ? (m.vipMoveMs / m.masterDownIntervalMs!).toFixed(2) : '-').padStart(13)}  ${String(latency ?? '-').padStart(20)}  ${m.failed}/${m.requests}`);
     }
   }
