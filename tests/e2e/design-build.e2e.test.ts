@@ -65,12 +65,12 @@ describe('building the 3-tier HA lab on an empty canvas', () => {
     await design.select(design.vm('lb-slave'));
     await page.getByTestId('role-monitoring').click();
 
-    // NICs: draw a line from each VM to its networks; the first free address is filled in.
+    // NICs: draw a line from each VM to its networks; the address comes from the role plan (LB .11+, app .21+, DB .31+).
     await design.connect('vm-lb-master', 't', 'net-vmnet8', 'b');
     await design.select(design.vm('lb-master'));
-    await expect(design.field('nodes.0.nics.0.address').inputValue()).resolves.toBe('192.168.10.3');
+    await expect(design.field('nodes.0.nics.0.address').inputValue()).resolves.toBe('192.168.10.11');
     await design.connect('vm-lb-master', 'b', 'net-vmnet2', 't');
-    await expect(design.field('nodes.0.nics.1.address').inputValue()).resolves.toBe('10.0.0.2');
+    await expect(design.field('nodes.0.nics.1.address').inputValue()).resolves.toBe('10.0.0.11');
     await design.connect('vm-lb-slave', 't', 'net-vmnet8', 'b');
     await design.connect('vm-lb-slave', 'b', 'net-vmnet2', 't');
     for (const host of ['app-server-01', 'app-server-02', 'db-master', 'db-slave']) await design.connect(`vm-${host}`, 't', 'net-vmnet2', 'b');
@@ -88,12 +88,9 @@ describe('building the 3-tier HA lab on an empty canvas', () => {
       for (const [j, a] of list.entries()) await design.type(`nodes.${i}.nics.${j}.address`, a);
     }
 
-    // Load-balancer upstreams and DB replication are lines between VMs.
-    await design.connect('vm-lb-master', 'b', 'vm-app-server-01', 't');
-    await design.connect('vm-lb-master', 'b', 'vm-app-server-02', 't');
-    await design.connect('vm-lb-slave', 'b', 'vm-app-server-01', 't');
-    await design.connect('vm-db-master', 'r', 'vm-db-slave', 'l');
+    // Load-balancer upstreams and DB replication follow from the roles.
     await page.locator('[data-testid="edge-label-repl:db-slave"]').waitFor();
+    expect(await page.locator('.react-flow__edge-upstream').count()).toBe(4);
 
     // The VIP group: drop, type its address, draw lines to both load balancers.
     await design.drop('vip', 130, 60);
@@ -104,7 +101,7 @@ describe('building the 3-tier HA lab on an empty canvas', () => {
 
     // Services the canvas does not draw: monitoring, backup, firewall, drills.
     await design.selectLab();
-    await page.getByTestId('service-monitoring-add').click();
+    // The Monitoring role chip set up monitoring on lb-slave.
     await expect(design.field('services.monitoring.prometheus').inputValue()).resolves.toBe('lb-slave');
     await design.field('services.monitoring.alertmanager').selectOption('lb-slave');
     await design.field('services.monitoring.loki').selectOption('lb-slave');

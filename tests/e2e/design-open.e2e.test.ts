@@ -44,8 +44,8 @@ describe('opening the k8s blueprint', () => {
     await page.keyboard.press('Control+c');
     await page.keyboard.press('Control+v');
     await design.vm('k8s-n3').waitFor();
-    // The copy got the next free address on vmnet1, not a duplicate.
-    await expect(design.field('nodes.8.nics.0.address').inputValue()).resolves.toBe('172.16.0.10');
+    // The copy got a free address on vmnet1 by its role (workers from .21), not a duplicate.
+    await expect(design.field('nodes.8.nics.0.address').inputValue()).resolves.toBe('172.16.0.21');
     await page.keyboard.press('Control+z');
     await design.vm('k8s-n3').waitFor({ state: 'detached' });
     await page.keyboard.press('Control+Shift+z');
@@ -66,6 +66,13 @@ describe('opening the k8s blueprint', () => {
 
   it('asks before discarding unsaved changes', async () => {
     const page = s.page;
+    // Fit keeps card text readable (zoom >= 0.75), so the bottom row is reached by dragging the canvas up.
+    const c = await design.canvas.boundingBox();
+    if (!c) throw new Error('canvas not visible');
+    await page.mouse.move(c.x + c.width - 60, c.y + 200);
+    await page.mouse.down();
+    await page.mouse.move(c.x + c.width - 60, c.y + 200 - 320, { steps: 6 });
+    await page.mouse.up();
     await design.select(design.vm('nfs'));
     await design.type('nodes.2.memoryMiB', '2048');
     await page.getByTestId('file-new').click();

@@ -31,6 +31,18 @@ const FIELD: Record<string, MessageKey> = {
   mode: 'props.mode',
   track: 'props.track',
   nics: 'props.nics',
+  prometheus: 'props.prometheus',
+  alertmanager: 'props.alertmanager',
+  loki: 'props.loki',
+  runOn: 'props.runOn',
+  copyTo: 'props.copyTo',
+  primary: 'props.primary',
+  replicas: 'props.replicas',
+  adminSources: 'props.adminSources',
+  listen: 'props.listen',
+  port: 'props.port',
+  engine: 'props.engine',
+  schedule: 'props.schedule',
 };
 const SERVICE: Record<string, MessageKey> = {
   loadBalancer: 'props.loadBalancer',
@@ -63,7 +75,8 @@ export function describePath(d: Draft, path: Path, t: T): string {
     if (c === 'members' && typeof e === 'number') parts.push(d.services?.vips?.[b]?.members[e]?.node ?? t('path.memberN', { n: e + 1 }), ...field(t, rest[0]));
     else parts.push(...field(t, c));
   } else if (head === 'services' && typeof a === 'string') {
-    parts.push(SERVICE[a] ? t(SERVICE[a] as MessageKey) : a, ...[b, c].filter((x) => typeof x === 'string').flatMap((x) => field(t, x)));
+    const rest2 = b === 'upstream' && (c === 'members' || c === undefined) ? [t('props.upstreamMembers')] : [b, c].filter((x) => typeof x === 'string').flatMap((x) => field(t, x));
+    parts.push(SERVICE[a] ? t(SERVICE[a] as MessageKey) : a, ...rest2);
   } else if (head === 'metadata' || head === 'defaults' || head === 'drills') {
     parts.push(t(head === 'metadata' ? 'props.metadata' : head === 'defaults' ? 'props.defaults' : 'props.drills'), ...field(t, a));
   } else if (path.length === 0) parts.push(t('path.lab'));

@@ -187,7 +187,7 @@ export function Canvas() {
         onEdgeClick={onEdgeClick}
         onPaneClick={onPaneClick}
         connectionMode={ConnectionMode.Loose}
-        connectionRadius={36}
+        connectionRadius={14}
         deleteKeyCode={null}
         selectionKeyCode="Shift"
         multiSelectionKeyCode={null}

@@ -4,6 +4,7 @@
  */
 import { resolveNetwork, guestIfname } from '../../../../src-main/shared/blueprint/model';
 import { ROLES, type Network } from '../../../../src-main/shared/blueprint/schema';
+import { useMemo } from 'react';
 import type { MessageKey } from '../../i18n';
 import { useT } from '../../i18n/useT';
 import { roleMismatches, wireRole } from '../../lib/blueprint-edit';
@@ -52,7 +53,8 @@ function MultiProperties({ count }: { count: number }) {
 /** A line on the canvas: what it is, its two ends by name, and what deleting it does. */
 function EdgeProperties({ id }: { id: string }) {
   const t = useT();
-  const ends = useEditor((s) => describeEdge(s.data, id));
+  const data = useEditor((s) => s.data);
+  const ends = useMemo(() => describeEdge(data, id), [data, id]);
   const lbs = useEditor((s) => (s.data.services?.loadBalancer?.members ?? []).join(', '));
   const lbCount = lbs ? lbs.split(', ').length : 0;
   if (!ends) return null;
@@ -112,7 +114,8 @@ function Connections({ host }: { host: string }) {
 /** Where the VM's roles and the services disagree, with a one-click fix. */
 function RoleWarnings({ index }: { index: number }) {
   const t = useT();
-  const list = useEditor((s) => roleMismatches(s.data, index));
+  const data = useEditor((s) => s.data);
+  const list = useMemo(() => roleMismatches(data, index), [data, index]);
   const host = useEditor((s) => s.data.nodes[index]?.hostname ?? '');
   if (!list.length) return null;
   return (
@@ -280,8 +283,8 @@ function VipProperties({ index }: { index: number }) {
         <NumberField path={[...p, 'advertInterval']} label={t('props.advert')} optional placeholder="1" />
       </div>
       <div className="field-row">
-        <SelectField path={[...p, 'mode']} label={t('props.mode')} optional emptyLabel={t('props.mode.multicast')} options={[{ value: 'unicast', label: t('props.mode.unicast') }]} />
-        <SelectField path={[...p, 'track']} label={t('props.track')} optional emptyLabel={t('props.track.nginx')} options={[{ value: 'none', label: t('props.track.none') }]} />
+        <SelectField path={[...p, 'mode']} label={t('props.mode')} optional defaultValue="multicast" emptyLabel={t('props.mode.multicast')} options={[{ value: 'unicast', label: t('props.mode.unicast') }]} />
+        <SelectField path={[...p, 'track']} label={t('props.track')} optional defaultValue="nginx" emptyLabel={t('props.track.nginx')} options={[{ value: 'none', label: t('props.track.none') }]} />
       </div>
       <div className="field">
         <span className="label">{t('props.members')}</span>

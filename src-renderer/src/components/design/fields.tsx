@@ -110,7 +110,7 @@ export function NumberField({ path, label, hint, optional, placeholder }: Base &
 }
 
 /** A choice; with `optional`, the empty choice removes the key. */
-export function SelectField({ path, label, hint, options, optional, onPick, emptyLabel }: Base & { options: { value: string; label: string }[]; optional?: boolean; onPick?: (v: string | undefined) => void; emptyLabel?: string }) {
+export function SelectField({ path, label, hint, options, optional, onPick, emptyLabel, defaultValue }: Base & { options: { value: string; label: string }[]; optional?: boolean; onPick?: (v: string | undefined) => void; emptyLabel?: string; defaultValue?: string }) {
   const t = useT();
   const id = useId();
   const value = useEditor((s) => getIn(s.data, path));
@@ -130,8 +130,8 @@ export function SelectField({ path, label, hint, options, optional, onPick, empt
           else useEditor.getState().setField(path, v);
         }}
       >
-        {(optional || value === undefined) && <option value="">{emptyLabel ?? t('props.none')}</option>}
-        {!known && value !== undefined && <option value={String(value)}>{String(value)}</option>}
+        {(optional || value === undefined) && <option value={defaultValue !== undefined && value === defaultValue ? defaultValue : ''}>{emptyLabel ?? t('props.none')}</option>}
+        {!known && value !== undefined && value !== defaultValue && <option value={String(value)}>{String(value)}</option>}
         {options.map((o) => (
           <option key={o.value} value={o.value}>
             {o.label}
