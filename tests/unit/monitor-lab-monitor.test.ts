@@ -13,6 +13,7 @@ import { afterEach, beforeAll, afterAll, describe, expect, it, vi } from 'vitest
 import { nicOn } from '../../src-main/configs/context';
 import { KEEPALIVED_STATE_LOG, vrrpInstanceName } from '../../src-main/configs/keepalived';
 import type { ExecResult } from '../../src-main/guest/guest';
+import { vipHolders } from '../../src-main/lab/probes';
 import { LabMonitor } from '../../src-main/monitor/lab-monitor';
 import { MonitorPublisher } from '../../src-main/monitor/publisher';
 import { applyDelta } from '../../src-main/shared/monitor/delta';
@@ -260,5 +261,18 @@ describe('LabMonitor nodes, probes and the event log', () => {
     const calls = pool.calls.length;
     await new Promise((ok) => setTimeout(ok, 60));
     expect(pool.calls.length).toBe(calls);
+  });
+});
+
+describe('vipHolders (provisioning\'s verify): one poll of every member, the same judge', () => {
+  it('finds the one holder, both in split brain, and counts a member that does not answer as not holding', async () => {
+    const { pool, holds } = scripted();
+    expect(await vipHolders(pool, ctx, VIP.name)).toEqual(['lb1']);
+    holds.lb2 = true;
+    expect(await vipHolders(pool, ctx, VIP.name)).toEqual(['lb1', 'lb2']);
+    pool.setDown('lb1');
+    expect(await vipHolders(pool, ctx, VIP.name)).toEqual(['lb2']);
+    holds.lb2 = false;
+    expect(await vipHolders(pool, ctx, VIP.name)).toEqual([]);
   });
 });
