@@ -16,6 +16,7 @@ import type { ExecResult } from '../../src-main/guest/guest';
 import { vipHolders } from '../../src-main/lab/probes';
 import { LabMonitor } from '../../src-main/monitor/lab-monitor';
 import { MonitorPublisher } from '../../src-main/monitor/publisher';
+import { RingBuffer } from '../../src-main/monitor/ring-buffer';
 import { applyDelta } from '../../src-main/shared/monitor/delta';
 import type { DashboardState, MonitorDelta } from '../../src-main/shared/monitor/types';
 import { loadLab, makeCtx } from '../golden/configs/support/render';
@@ -274,5 +275,22 @@ describe('vipHolders (provisioning\'s verify): one poll of every member, the sam
     expect(await vipHolders(pool, ctx, VIP.name)).toEqual(['lb2']);
     holds.lb2 = false;
     expect(await vipHolders(pool, ctx, VIP.name)).toEqual([]);
+  });
+});
+
+describe('the ring buffer behind deltas', () => {
+  it('gives what was pushed after a count, within what it keeps', () => {
+    const b = new RingBuffer<number>(4);
+    for (let i = 0; i < 3; i++) b.push(i);
+    const seen = b.pushed;
+    for (let i = 3; i < 6; i++) b.push(i);
+    expect(b.after(seen)).toEqual([3, 4, 5]);
+    expect(b.all()).toEqual([2, 3, 4, 5]);
+    expect(b.after(0)).toEqual([2, 3, 4, 5]);
+    expect(b.after(b.pushed)).toEqual([]);
+    for (let i = 6; i < 20; i++) b.push(i);
+    expect(b.last(2)).toEqual([18, 19]);
+    expect(b.all()).toHaveLength(4);
+    expect(b.after(seen)).toEqual([16, 17, 18, 19]);
   });
 });
