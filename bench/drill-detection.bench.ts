@@ -4,6 +4,7 @@
  * VRRP's master-down interval, and the dashboard's detection latency (the
  * VIP really moved, per keepalived's own notify timestamp on the new master
  * → the monitor's vip-moved event, which is what the dashboard shows).
+ * Then issue 13's targets: the fast lab beside the seed lab (bench/failover-targets.ts).
  *   sudo npx tsx bench/drill-detection.bench.ts [runs]
  */
 import { readFileSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { join } from 'node:path';
 import { run } from '../src-main/exec/runner';
 import type { DrillReport } from '../src-main/shared/drills/report';
 import { halab, LABS_DIR, requireRoot, ROOT } from './lab-lib';
+import { failoverTargets } from './failover-targets';
 
 requireRoot('The drill benchmark');
 const FILE = 'lab-blueprints/lb-pair-minimal.yaml';
@@ -39,3 +41,5 @@ try {
 } finally {
   await halab('down', FILE);
 }
+
+await failoverTargets(RUNS);
