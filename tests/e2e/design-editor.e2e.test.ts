@@ -171,7 +171,10 @@ describe('building the seed lab from an empty canvas', () => {
     await page.mouse.down();
     await page.mouse.move(c.x + 120, c.y + 300, { steps: 6 });
     await page.mouse.up();
-    await page.getByTestId('toast-error').filter({ hasText: 'Release it on a VM, a network bar or a VIP' }).waitFor();
+    const toast = page.getByTestId('toast-error').filter({ hasText: 'Release it on a VM, a network bar or a VIP' });
+    await toast.waitFor();
+    // It does not cover the Properties fields.
+    expect(overlap(await box(toast), await box(page.getByTestId('properties')))).toBe(false);
     // Error toasts go away by themselves.
     await page.getByTestId('toast-error').waitFor({ state: 'detached', timeout: 15_000 });
   });
@@ -411,8 +414,19 @@ describe('Korean, small windows and Drills', () => {
     await page.getByTestId('problems-none').waitFor();
     await screenshot(page, '42-editor-ko');
 
+    // Several selected, and a connection's ends, in Korean.
+    await design.selectLab();
+    await page.keyboard.press('Control+a');
+    await page.getByTestId('props-multi').filter({ hasText: '요소 9개 선택됨' }).waitFor();
+    await design.select(design.vm('lb-master'));
+    await page.getByTestId('conn-up:lb-master:app-server-02').click();
+    await page.getByTestId('edge-ends').filter({ hasText: 'lb-master → app-server-02' }).waitFor();
+    await page.getByTestId('edge-shared').filter({ hasText: '부하 분산에서 빠집니다' }).waitFor();
+    await page.getByTestId('props-delete').filter({ hasText: 'app-server-02을(를) 부하 분산에서 빼기' }).waitFor();
+
     await design.newEmpty();
     await page.getByTestId('file-name').filter({ hasText: '제목없음.yaml' }).waitFor();
+    await page.getByTestId('problems-fresh').filter({ hasText: '아직 배치한 것이 없습니다' }).waitFor();
   });
 
   it('1024×700: the Plan tab fits the window, Properties are not cut off, table headers are whole words', async () => {
