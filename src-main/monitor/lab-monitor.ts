@@ -123,8 +123,8 @@ export class LabMonitor {
     if (this.o.ctx.lab.replicas.length) every(i.replication, () => this.pollReplication());
     every(i.nodes, () => this.pollNodes());
     if (this.svc.monitoring) every(i.alerts, () => this.pollAlerts());
-    // The last line gives each member's current state at once; it keeps its own (older) timestamp.
-    for (const v of this.svc.vips) for (const m of v.members) this.follow(m.node, ['tail', '-n', '1', '-F', KEEPALIVED_STATE_LOG], (line, first) => this.onKeepalivedLine(m.node, line, first));
+    // One stream per VRRP node (a node in two VIP groups writes both to the same log). The last line gives its current state at once.
+    for (const node of new Set(this.svc.vips.flatMap((v) => v.members.map((m) => m.node)))) this.follow(node, ['tail', '-n', '1', '-F', KEEPALIVED_STATE_LOG], (line, first) => this.onKeepalivedLine(node, line, first));
     for (const lb of this.svc.loadBalancer?.members ?? []) this.follow(lb, ['tail', '-n', '0', '-F', '/var/log/nginx/error.log'], (l) => this.onLog(lb, 'nginx', l, true));
     for (const app of this.svc.app?.members ?? []) this.follow(app, ['journalctl', '-f', '-n', '0', '-o', 'cat', '-p', 'warning', '-u', 'halab-app'], (l) => this.onLog(app, 'app', l, true));
     const db = this.svc.database;
