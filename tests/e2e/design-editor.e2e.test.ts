@@ -280,6 +280,26 @@ describe('placing, menus and layout', () => {
     await design.vm('vm-01').waitFor({ state: 'detached' });
   });
 
+  it('the lab-level address plan: by role (default) or the first free address', async () => {
+    const page = s.page;
+    await design.selectLab();
+    expect(await design.field('layout.addressPlan').inputValue()).toBe('');
+    await page.getByTestId('palette-vm-nfs').click();
+    await design.vm('nfs-01').waitFor();
+    await page.getByTestId('add-nic').selectOption('vmnet2');
+    // Others start at .51 in the role plan.
+    await expect(design.field('nodes.6.nics.0.address').inputValue()).resolves.toBe('10.0.0.51');
+    await design.selectLab();
+    await design.field('layout.addressPlan').selectOption('first-free');
+    await design.select(design.vm('nfs-01'));
+    await page.getByTestId('add-nic').selectOption('vmnet8');
+    await expect(design.field('nodes.6.nics.1.address').inputValue()).resolves.toBe('192.168.10.3');
+    for (let i = 0; i < 4; i++) await page.getByTestId('edit-undo').click();
+    await design.vm('nfs-01').waitFor({ state: 'detached' });
+    await design.selectLab();
+    expect(await design.field('layout.addressPlan').inputValue()).toBe('');
+  });
+
   it('VIP Mode and Track offer one default entry each, and the Recent menu closes on Escape and outside clicks', async () => {
     const page = s.page;
     await design.select(design.vip('web'));
