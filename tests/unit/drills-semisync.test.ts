@@ -8,7 +8,10 @@ import { describe, expect, it } from 'vitest';
 import { gtidMissing, parseSemiSync, type ReplicaStatus } from '../../src-main/configs/mysql-status';
 import { promotionDecision } from '../../src-main/drills/promotion';
 import { masterDownMs } from '../../src-main/shared/blueprint/model';
-import { masterDownIntervalMs } from '../../src-main/shared/drills/report';
+import { masterDownIntervalMs, type DrillMeasurements } from '../../src-main/shared/drills/report';
+import { DRILL_DEFS, type DrillEnv } from '../../src-main/drills/catalog';
+import type { RenderContext } from '../../src-main/configs/context';
+import { loadLab, makeCtx } from '../golden/configs/support/render';
 
 /** `SHOW GLOBAL STATUS/VARIABLES LIKE 'rpl_semi_sync_%'` of a MariaDB 10.11 primary with semi-sync on (batch output). */
 const MARIADB_ON = `Variable_name\tValue
@@ -136,5 +139,38 @@ describe('VRRP master-down interval', () => {
     expect(masterDownIntervalMs(0.1, 100, 3)).toBe(361);
     expect(masterDownMs(3, 0.1, 100)).toBe(361);
     expect(masterDownMs(3, 1, 100)).toBe(3609);
+  });
+});
+
+describe('db-primary-down expectations (the drill definition, on recorded measurements)', () => {
+  const def = DRILL_DEFS['db-primary-down'];
+  const env = (ctx: RenderContext, refused?: string[]) => ({ ctx, refused }) as unknown as DrillEnv;
+  const fast = makeCtx(loadLab('vmware-3tier-ha-fast'), 'mariadb');
+  const seed = makeCtx(loadLab('vmware-3tier-ha'), 'mariadb');
+  const base: DrillMeasurements = { outageMs: 900, requests: 240, failed: 6, failedPct: 2.5, inFlightAtFault: 1, failedAfterFault: 5, latency: { p50: 4, p95: 20, p99: 40, max: 900 }, rowsAcknowledged: 58, rowsLost: 0, promotedMs: 1800, firstSuccessAfterFaultMs: 1900 };
+  const on = { enabled: true, active: true, clients: 1, waitPoint: 'AFTER_SYNC', timeoutMs: 1000, yesTx: 120, noTx: 0 };
+
+  it('semi-sync on, nothing lost, writes back in 1.8 s: every expectation met, the GTID positions in the detail', () => {
+    const checks = def.expectations(env(fast), { ...base, semiSyncAtFault: on, transactionsLost: 0, gtidPrimaryFinal: '0-1-180', gtidReplicaAtPromotion: '0-1-180' });
+    expect(checks.filter((c) => !c.ok)).toEqual([]);
+    expect(checks.map((c) => c.name)).toEqual(['the replica was promoted', 'writes accepted after promotion', 'zero acknowledged rows lost', 'no acknowledged transaction lost (GTID sets)', 'semi-sync on at the fault', 'writes accepted again within 5 s']);
+    expect(checks[3]!.detail).toContain('0 transaction(s) of the old primary (0-1-180) missing on the promoted replica (0-1-180)');
+    expect(checks[4]!.detail).toMatch(/^on: wait point AFTER_SYNC, 1 semi-sync replica\(s\), timeout 1000 ms, 120 commits acknowledged \/ 0 not/);
+  });
+
+  it('an in-flight transaction under semi-sync is not a loss of acknowledged data', () => {
+    const checks = def.expectations(env(fast), { ...base, semiSyncAtFault: on, transactionsLost: 1 });
+    expect(checks.find((c) => c.name.startsWith('no acknowledged transaction'))).toMatchObject({ ok: true, detail: expect.stringContaining('none of them had been acknowledged') });
+  });
+
+  it('fallen back to async and forced: the semi-sync, GTID and forced checks fail', () => {
+    const checks = def.expectations(env(fast), { ...base, semiSyncAtFault: { ...on, active: false, clients: 0, noTx: 3 }, transactionsLost: 3, rowsLost: 2, promotionForced: true });
+    expect(checks.filter((c) => !c.ok).map((c) => c.name)).toEqual(['zero acknowledged rows lost', 'no acknowledged transaction lost (GTID sets)', 'semi-sync on at the fault', 'promotion not forced']);
+    expect(checks.find((c) => c.name === 'semi-sync on at the fault')!.detail).toMatch(/^fallen back to async/);
+  });
+
+  it('the async seed lab has no semi-sync checks', () => {
+    const names = def.expectations(env(seed), base).map((c) => c.name);
+    expect(names).toEqual(['the replica was promoted', 'writes accepted after promotion', 'zero acknowledged rows lost']);
   });
 });
