@@ -76,8 +76,10 @@ export function renderKeepalivedConf(ctx: RenderContext, hostname: string): stri
     );
   }
   if (nginxStopHook(ctx, hostname)) {
-    // weight 0: a non-zero value in the file puts the instance in FAULT at once
-    // (inotify, no polling), so the VIP leaves with a priority-0 advert.
+    // `vrrp_track_file`, the older spelling every keepalived 2.x accepts (2.2.7's
+    // man page: a deprecated synonym of `track_file`). weight 0: a non-zero
+    // value in the file puts the instance in FAULT at once (inotify, no
+    // polling), so the VIP leaves with a priority-0 advert.
     out.push('vrrp_track_file nginx_down {', `    file ${confString(NGINX_DOWN_FILE, 'Track file')}`, '    weight 0', '    init_file 0 overwrite', '}', '');
   }
   for (const g of groups) {
