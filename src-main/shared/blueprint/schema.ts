@@ -143,7 +143,7 @@ export const VipSchema = z
     address: ipv4.describe('The virtual IP address.'),
     network: name().describe('Network the VIP lives on; every member needs a NIC there.'),
     virtualRouterId: z.number().int().min(1).max(255).describe('VRRP virtual router id (1–255), unique on the network.'),
-    version: z.union([z.literal(2), z.literal(3)]).optional().describe('VRRP version: 2 (adverts in whole seconds) or 3 (centisecond adverts, 0.01–40.95 s, for sub-second failover). Default: 2.'),
+    version: z.literal([2, 3]).optional().describe('VRRP version: 2 (adverts in whole seconds) or 3 (centisecond adverts, 0.01–40.95 s, for sub-second failover). Default: 2.'),
     advertInterval: z.number().min(0.01).max(255).default(1).describe('Seconds between VRRP adverts: VRRPv2 whole seconds 1–255, VRRPv3 0.01–40.95 in steps of 0.01. The backup takes over after 3 × this plus a skew.'),
     mode: z.enum(['multicast', 'unicast']).default('multicast').describe('How peers find each other.'),
     preempt: z
