@@ -38,6 +38,12 @@ function measurementRows(r: DrillReport, lang: ReportLanguage): [string, string]
   ];
   if (m.promotedMs !== undefined) rows.push([t('m.promoted'), ms(m.promotedMs)]);
   if (m.vipBackMs !== undefined) rows.push([t('m.vipBack'), ms(m.vipBackMs)]);
+  const ss = m.semiSyncAtFault;
+  if (ss) {
+    const state = ss.active ? rt(lang, 'm.semiSyncOn', { waitPoint: ss.waitPoint || '?', clients: ss.clients, timeout: ss.timeoutMs ?? '?' }) : ss.enabled ? rt(lang, 'm.semiSyncFellBack', { noTx: ss.noTx ?? '?' }) : t('m.semiSyncOff');
+    rows.push([t('m.semiSync'), state]);
+  }
+  if (m.transactionsLost !== undefined) rows.push([t('m.gtidLost'), `${m.transactionsLost} (${m.gtidPrimaryFinal ?? m.gtidPrimaryAtFault ?? '?'} / ${m.gtidReplicaAtPromotion ?? '?'})${m.promotionForced ? `, ${t('m.forced')}` : ''}`]);
   return rows;
 }
 

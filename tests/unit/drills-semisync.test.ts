@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { gtidMissing, parseSemiSync, type ReplicaStatus } from '../../src-main/configs/mysql-status';
 import { promotionDecision } from '../../src-main/drills/promotion';
 import { masterDownMs } from '../../src-main/shared/blueprint/model';
-import { masterDownIntervalMs, type DrillMeasurements } from '../../src-main/shared/drills/report';
+import { masterDownIntervalMs, type DrillMeasurements, type DrillReport } from '../../src-main/shared/drills/report';
+import { renderMarkdownReport } from '../../src-main/drills/report-render';
 import { DRILL_DEFS, type DrillEnv } from '../../src-main/drills/catalog';
 import type { RenderContext } from '../../src-main/configs/context';
 import { loadLab, makeCtx } from '../golden/configs/support/render';
@@ -172,5 +173,21 @@ describe('db-primary-down expectations (the drill definition, on recorded measur
   it('the async seed lab has no semi-sync checks', () => {
     const names = def.expectations(env(seed), base).map((c) => c.name);
     expect(names).toEqual(['the replica was promoted', 'writes accepted after promotion', 'zero acknowledged rows lost']);
+  });
+});
+
+describe('the report shows semi-sync and the GTID count', () => {
+  const report = (m: Partial<DrillMeasurements>): DrillReport => ({
+    id: 'x', lab: 'vmware-3tier-ha-fast', drill: 'db-primary-down', title: 'Database primary fails; the replica is promoted', provider: 'linux', hypothesis: 'h', startedAt: '2026-11-30T23:00:00.000Z', endAt: 1, steadyState: [], expectations: [], verdict: 'passed', verdictText: 'ok', notes: [], events: [], requests: [],
+    measurements: { outageMs: 0, requests: 0, failed: 0, failedPct: 0, inFlightAtFault: 0, failedAfterFault: 0, latency: { p50: 0, p95: 0, p99: 0, max: 0 }, rowsAcknowledged: 58, rowsLost: 0, ...m },
+  });
+  it('in English and Korean', () => {
+    const on = report({ semiSyncAtFault: { enabled: true, active: true, clients: 1, waitPoint: 'AFTER_SYNC', timeoutMs: 1000 }, transactionsLost: 0, gtidPrimaryFinal: '0-1-180', gtidReplicaAtPromotion: '0-1-180' });
+    const en = renderMarkdownReport(on, { lang: 'en' });
+    expect(en).toContain('| Semi-sync at the fault | on (AFTER_SYNC, 1 replica(s), timeout 1000 ms) |');
+    expect(en).toContain('| Transactions lost (GTID sets: old primary / promoted replica) | 0 (0-1-180 / 0-1-180) |');
+    const ko = renderMarkdownReport(report({ semiSyncAtFault: { enabled: true, active: false, clients: 0, waitPoint: 'AFTER_SYNC', noTx: 3 }, transactionsLost: 3, gtidPrimaryAtFault: '0-1-60', gtidReplicaAtPromotion: '0-1-57', promotionForced: true }), { lang: 'ko' });
+    expect(ko).toContain('| 장애 시점의 반동기 복제 | 비동기로 전환됨 (확인받지 못한 커밋 3건) |');
+    expect(ko).toContain('3 (0-1-60 / 0-1-57), 승격 강제됨');
   });
 });
