@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { validateLab } from '../../src-main/shared/blueprint/validate';
-import { addNetwork, addVip, addVm, deleteElement, roleMismatches, setField } from '../../src-renderer/src/lib/blueprint-edit';
+import { NEXT_UPSTREAM_CONDITIONS } from '../../src-main/shared/blueprint/schema';
+import { DEFAULT_NEXT_UPSTREAM } from '../../src-main/shared/blueprint/model';
+import { addNetwork, addVip, addVm, deleteElement, masterDownOf, preemptChoice, preemptValue, roleMismatches, setField, toggleCondition } from '../../src-renderer/src/lib/blueprint-edit';
 import { connect, deleteEdge } from '../../src-renderer/src/lib/connect';
 import { emptyDraft, type Draft } from '../../src-renderer/src/lib/draft';
 import { semantic } from '../e2e/support/semantic';
@@ -144,5 +146,78 @@ describe('editing operations', () => {
     ]);
     d = { ...d, nodes: d.nodes.map((n, k) => (k === a ? { ...n, roles: ['monitoring'] } : n)) };
     expect(roleMismatches(d, a)).toEqual([{ role: 'monitoring', service: 'monitoring', kind: 'missing' }]);
+  });
+});
+
+describe('fast-failover fields (issue 13)', () => {
+  const read = (file: string): Draft => parse(readFileSync(join(__dirname, '../../lab-blueprints', file), 'utf8')) as Draft;
+  const V = ['services', 'vips', 0];
+  const LB = ['services', 'loadBalancer'];
+  const P = [...LB, 'proxy'];
+  const NU = [...P, 'nextUpstream'];
+
+  it('the Properties edits on the seed lab give the fast lab, which validates without errors', () => {
+    let d = read('vmware-3tier-ha.yaml');
+    // What the fields write, in the order a student fills them in.
+    d = setField(d, [...V, 'version'], 3);
+    d = setField(d, [...V, 'advertInterval'], 0.1);
+    d = setField(d, [...V, 'preempt'], preemptValue('delay', d.services?.vips?.[0]?.preempt));
+    for (const [k, v] of [['interval', 1], ['timeout', 1], ['fall', 1], ['rise', 2], ['weight', 0], ['onStop', true]] as const) d = setField(d, [...V, 'trackScript', k], v);
+    d = setField(d, [...LB, 'passiveHealth', 'maxFails'], 1);
+    d = setField(d, [...LB, 'passiveHealth', 'failTimeoutSeconds'], 3);
+    d = setField(d, [...P, 'connectTimeoutSeconds'], 0.2);
+    d = setField(d, [...P, 'readTimeoutSeconds'], 10);
+    // Unticking and ticking a default condition writes the default list.
+    const cur = () => d.services?.loadBalancer?.proxy?.nextUpstream?.on;
+    d = setField(d, [...NU, 'on'], toggleCondition(cur(), DEFAULT_NEXT_UPSTREAM, NEXT_UPSTREAM_CONDITIONS, 'timeout', false));
+    expect(cur()).toEqual(['error', 'http_502', 'http_503', 'http_504']);
+    d = setField(d, [...NU, 'on'], toggleCondition(cur(), DEFAULT_NEXT_UPSTREAM, NEXT_UPSTREAM_CONDITIONS, 'timeout', true));
+    d = setField(d, [...NU, 'nonIdempotent'], false);
+    d = setField(d, [...NU, 'tries'], 2);
+    d = setField(d, [...NU, 'timeoutSeconds'], 1);
+    d = setField(d, ['services', 'database', 'replication'], 'semi-sync');
+    d = setField(d, ['services', 'database', 'semiSyncTimeoutMs'], 1000);
+    const fast = read('vmware-3tier-ha-fast.yaml');
+    d = { ...d, metadata: fast.metadata };
+    expect(semantic(stringify(d))).toEqual(semantic(stringify(fast)));
+    expect(d.services?.vips?.[0]).toEqual(fast.services?.vips?.[0]);
+    expect(d.services?.loadBalancer).toEqual(fast.services?.loadBalancer);
+    const r = validateLab(d);
+    expect(r.issues.filter((i) => i.severity === 'error')).toEqual([]);
+    expect(masterDownOf(d.services!.vips![0]!)).toMatchObject({ version: 3, advert: 0.1, priority: 100, ms: 361 });
+  });
+
+  it('clearing the last field of trackScript, nextUpstream or proxy removes the group; preempt choices', () => {
+    let d = read('vmware-3tier-ha.yaml');
+    d = setField(d, [...V, 'trackScript', 'fall'], 1);
+    expect(d.services?.vips?.[0]?.trackScript).toEqual({ fall: 1 });
+    d = setField(d, [...V, 'trackScript', 'fall'], undefined);
+    expect(d.services?.vips?.[0]).not.toHaveProperty('trackScript');
+    d = setField(d, [...NU, 'tries'], 3);
+    d = setField(d, [...NU, 'tries'], undefined);
+    expect(d.services?.loadBalancer).not.toHaveProperty('proxy');
+    d = setField(d, [...P, 'readTimeoutSeconds'], 5);
+    d = setField(d, [...NU, 'tries'], 3);
+    d = setField(d, [...NU, 'tries'], undefined);
+    expect(d.services?.loadBalancer?.proxy).toEqual({ readTimeoutSeconds: 5 });
+    // A field outside those groups leaves its parent alone.
+    d = setField(d, [...LB, 'passiveHealth', 'maxFails'], undefined);
+    expect(d.services?.loadBalancer?.passiveHealth).toEqual({ failTimeoutSeconds: 5 });
+
+    expect([undefined, true, false, { delay: 2 }].map(preemptChoice)).toEqual(['default', 'true', 'false', 'delay']);
+    expect(preemptValue('delay', { delay: 2 })).toEqual({ delay: 2 });
+    expect(preemptValue('delay', false)).toEqual({ delay: 5 });
+    expect(preemptValue('false', { delay: 2 })).toBe(false);
+    expect(preemptValue('default', true)).toBeUndefined();
+    // Retries off is an explicit empty list.
+    expect(toggleCondition(['error'], DEFAULT_NEXT_UPSTREAM, NEXT_UPSTREAM_CONDITIONS, 'error', false)).toEqual([]);
+  });
+
+  it('master-down interval as the student types: VRRPv2 skew in seconds, VRRPv3 scaled by the advert', () => {
+    const vip = (x: object) => ({ name: 'web', address: '192.168.10.100', network: 'vmnet8', virtualRouterId: 51, members: [{ node: 'a', priority: 150 }, { node: 'b', priority: 100 }], ...x });
+    expect(masterDownOf(vip({}))).toMatchObject({ version: 2, advert: 1, ms: 3609 });
+    expect(masterDownOf(vip({ advertInterval: 2 }))).toMatchObject({ ms: 6609 });
+    expect(masterDownOf(vip({ version: 3, advertInterval: 1 }))).toMatchObject({ ms: 3609 });
+    expect(masterDownOf(vip({ version: 3, advertInterval: 0.05 }))).toMatchObject({ ms: 180 });
   });
 });

@@ -3,9 +3,10 @@
  * groups, delete them, and rename with every reference following. Pure:
  * each returns a new draft. Wiring (edges) lives in `connect.ts`.
  */
+import { masterDownMs } from '../../../src-main/shared/blueprint/model';
 import type { Role } from '../../../src-main/shared/blueprint/schema';
 import { nextName, nextSubnet, nextVmnetName, nextVrid, planAddress } from './allocate';
-import { netKey, positionsOf, setIn, vipKey, type Draft, type DraftNode, type DraftServices, type Path, type Point } from './draft';
+import { getIn, netKey, positionsOf, setIn, vipKey, type Draft, type DraftNode, type DraftServices, type DraftVip, type Path, type Point } from './draft';
 import { primaryRole, ROLE_META } from './roles';
 
 /** One element on the canvas. */
@@ -301,5 +302,78 @@ export function setField(d: Draft, path: Path, value: unknown): Draft {
     const draft = setIn(d, path, value);
     return from === undefined ? draft : moveLayoutKey(draft, vipKey(from), vipKey(value));
   }
-  return setIn(d, path, value);
+  const next = setIn(d, path, value);
+  return value === undefined ? pruneEmptyGroups(next, path) : next;
+}
+
+/**
+ * Optional groups of settings that mean nothing when empty: a VIP group's
+ * `trackScript`, the load balancer's `proxy` and its `nextUpstream`. Clearing
+ * their last field removes them, so the YAML does not keep `proxy: {}`.
+ */
+const OPTIONAL_GROUPS = new Set(['trackScript', 'proxy', 'nextUpstream']);
+
+/** Removes the emptied optional groups on `path`'s way up (innermost first). */
+export function pruneEmptyGroups(d: Draft, path: Path): Draft {
+  let out = d;
+  for (let k = path.length - 1; k >= 1; k--) {
+    const key = path[k - 1];
+    if (typeof key !== 'string' || !OPTIONAL_GROUPS.has(key)) continue;
+    const group = getIn(out, path.slice(0, k));
+    if (group === null || typeof group !== 'object' || Array.isArray(group) || Object.keys(group).length > 0) break;
+    out = setIn(out, path.slice(0, k), undefined);
+  }
+  return out;
+}
+
+/** How a VIP group takes the VIP back: at once (default), never (nopreempt), or after a delay. */
+export type PreemptChoice = 'default' | 'true' | 'false' | 'delay';
+
+/** The Properties choice for a group's `preempt` value. */
+export function preemptChoice(p: unknown): PreemptChoice {
+  if (p === undefined) return 'default';
+  if (p === true) return 'true';
+  if (p === false) return 'false';
+  return 'delay';
+}
+
+/** The `preempt` value a choice writes; picking "delay" keeps a delay already set, else starts at `delay` seconds. */
+export function preemptValue(choice: PreemptChoice, current: unknown, delay = 5): unknown {
+  if (choice === 'default') return undefined;
+  if (choice === 'true') return true;
+  if (choice === 'false') return false;
+  return current !== null && typeof current === 'object' && 'delay' in current ? current : { delay };
+}
+
+/**
+ * `nextUpstream.on` after ticking or unticking one condition. While unset the
+ * effective list is the default (`defaults`); a change writes the whole list
+ * in the schema's order, so unticking then ticking a default condition writes
+ * the default list explicitly.
+ */
+export function toggleCondition<T extends string>(current: readonly T[] | undefined, defaults: readonly T[], all: readonly T[], which: T, on: boolean): T[] {
+  const set = new Set<T>(current ?? defaults);
+  if (on) set.add(which);
+  else set.delete(which);
+  return all.filter((c) => set.has(c));
+}
+
+/** Seconds as short text: 0.1, 2, 0.361. */
+export const secs = (s: number): string => String(Math.round(s * 1000) / 1000);
+
+const num = (x: unknown, fallback: number): number => (typeof x === 'number' && Number.isFinite(x) ? x : fallback);
+
+/** The backup's priority: the second highest member's (100 while there is no second member). */
+function backupPriority(v: DraftVip): number {
+  const prios = v.members.map((m) => m.priority).filter((p): p is number => typeof p === 'number').sort((a, b) => b - a);
+  return prios[1] ?? 100;
+}
+
+/** Master-down interval of a group as the draft stands: 3 × advert + skew (model.masterDownMs). */
+export function masterDownOf(v: DraftVip): { version: 2 | 3; advert: number; skew: number; ms: number; priority: number } {
+  const version = v.version === 3 ? 3 : 2;
+  const advert = num(v.advertInterval, 1);
+  const priority = backupPriority(v);
+  const skew = version === 3 ? ((256 - priority) * advert) / 256 : (256 - priority) / 256;
+  return { version, advert, skew, ms: masterDownMs(version, advert, priority), priority };
 }

@@ -6,6 +6,7 @@ import { DB_ENGINES, DRILLS, type Role } from '../../../../src-main/shared/bluep
 import { useT } from '../../i18n/useT';
 import type { Draft, DraftServices } from '../../lib/draft';
 import { useEditor } from '../../stores/editor-store';
+import { DbReplicationFields, LbProxyFields } from './FailoverFields';
 import { CheckField, FieldIssues, ListField, NumberField, Section, SelectField, TextField } from './fields';
 
 type ServiceName = 'loadBalancer' | 'app' | 'database' | 'monitoring' | 'backup';
@@ -94,6 +95,7 @@ export function LabProperties() {
               <NumberField path={[...S, 'loadBalancer', 'passiveHealth', 'maxFails']} label={t('props.maxFails')} optional placeholder="2" />
               <NumberField path={[...S, 'loadBalancer', 'passiveHealth', 'failTimeoutSeconds']} label={t('props.failTimeout')} optional placeholder="5" />
             </div>
+            <LbProxyFields />
           </>
         ) : (
           <p className="muted">{t('props.notSet')}</p>
@@ -118,6 +120,7 @@ export function LabProperties() {
               <SelectField path={[...S, 'database', 'primary']} label={t('props.primary')} options={options} />
             </div>
             <ListField path={[...S, 'database', 'replicas']} label={t('props.replicas')} hint={t('props.listHint')} />
+            <DbReplicationFields />
             <TextField path={[...S, 'database', 'schema']} label={t('props.schema')} optional placeholder="reservations" mono />
           </>
         ) : (

@@ -12,6 +12,7 @@ import { describeEdge, ordinal } from '../../lib/describe';
 import type { Draft } from '../../lib/draft';
 import { useEditor } from '../../stores/editor-store';
 import { FieldIssues, NumberField, Section, SelectField, TextField } from './fields';
+import { TrackScriptFields, VipTiming } from './FailoverFields';
 import { LabProperties } from './LabProperties';
 
 export function PropertiesPanel() {
@@ -278,14 +279,13 @@ function VipProperties({ index }: { index: number }) {
       <TextField path={[...p, 'name']} label={t('props.name')} mono />
       <TextField path={[...p, 'address']} label={t('props.address')} mono />
       <SelectField path={[...p, 'network']} label={t('props.nicNetwork')} options={networks.map((n) => ({ value: n.name, label: n.name }))} />
-      <div className="field-row">
-        <NumberField path={[...p, 'virtualRouterId']} label={t('props.vrid')} />
-        <NumberField path={[...p, 'advertInterval']} label={t('props.advert')} optional placeholder="1" />
-      </div>
+      <NumberField path={[...p, 'virtualRouterId']} label={t('props.vrid')} />
+      <VipTiming index={index} />
       <div className="field-row">
         <SelectField path={[...p, 'mode']} label={t('props.mode')} optional defaultValue="multicast" emptyLabel={t('props.mode.multicast')} options={[{ value: 'unicast', label: t('props.mode.unicast') }]} />
         <SelectField path={[...p, 'track']} label={t('props.track')} optional defaultValue="nginx" emptyLabel={t('props.track.nginx')} options={[{ value: 'none', label: t('props.track.none') }]} />
       </div>
+      <TrackScriptFields index={index} />
       <div className="field">
         <span className="label">{t('props.members')}</span>
         {vip.members.length === 0 && <p className="muted">{t('props.noMembers')}</p>}

@@ -76,8 +76,15 @@ export function TextField({ path, label, hint, optional, placeholder, mono }: Ba
   );
 }
 
-/** An integer field; text that is not a number stays in the box with a hint and is not written. */
-export function NumberField({ path, label, hint, optional, placeholder }: Base & { optional?: boolean; placeholder?: string }) {
+/** Whole numbers, or with `decimal` also 0.1, .5 and 2. (a number being typed). */
+const INTEGER = /^-?\d+$/;
+const DECIMAL = /^-?(\d+\.?\d*|\.\d+)$/;
+
+/**
+ * A number field (integers; with `decimal`, fractions like 0.1 too); text
+ * that is not a number stays in the box with a hint and is not written.
+ */
+export function NumberField({ path, label, hint, optional, placeholder, decimal }: Base & { optional?: boolean; placeholder?: string; decimal?: boolean }) {
   const t = useT();
   const id = useId();
   const value = useEditor((s) => getIn(s.data, path));
@@ -87,12 +94,13 @@ export function NumberField({ path, label, hint, optional, placeholder }: Base &
     setText((cur) => (Number(cur) === value && cur.trim() !== '' ? cur : value === undefined ? '' : String(value)));
   }, [value]);
   const key = pathKey(path);
-  const invalid = text.trim() !== '' && !/^-?\d+$/.test(text.trim());
+  const re = decimal ? DECIMAL : INTEGER;
+  const invalid = text.trim() !== '' && !re.test(text.trim());
   return (
-    <Row id={id} label={label} hint={hint} path={path} bad={bad || invalid} extra={invalid ? t('props.notNumber') : undefined}>
+    <Row id={id} label={label} hint={hint} path={path} bad={bad || invalid} extra={invalid ? t(decimal ? 'props.notDecimal' : 'props.notNumber') : undefined}>
       <input
         id={id}
-        inputMode="numeric"
+        inputMode={decimal ? 'decimal' : 'numeric'}
         data-testid={`field-${key}`}
         data-path={key}
         value={text}
@@ -102,7 +110,7 @@ export function NumberField({ path, label, hint, optional, placeholder }: Base &
           setText(v);
           if (v.trim() === '') {
             if (optional) useEditor.getState().setField(path, undefined);
-          } else if (/^-?\d+$/.test(v.trim())) useEditor.getState().setField(path, Number(v.trim()));
+          } else if (re.test(v.trim())) useEditor.getState().setField(path, Number(v.trim()));
         }}
       />
     </Row>
@@ -116,7 +124,7 @@ export function SelectField({ path, label, hint, options, optional, onPick, empt
   const value = useEditor((s) => getIn(s.data, path));
   const bad = useIssues(path).some((i) => i.severity === 'error');
   const key = pathKey(path);
-  const known = options.some((o) => o.value === value);
+  const known = options.some((o) => o.value === String(value));
   return (
     <Row id={id} label={label} hint={hint} path={path} bad={bad}>
       <select
@@ -143,14 +151,17 @@ export function SelectField({ path, label, hint, options, optional, onPick, empt
 }
 
 /** A yes/no switch. */
-export function CheckField({ path, label, defaultValue = false }: Base & { defaultValue?: boolean }) {
+export function CheckField({ path, label, hint, defaultValue = false }: Base & { defaultValue?: boolean }) {
   const id = useId();
   const value = useEditor((s) => getIn(s.data, path));
   const key = pathKey(path);
   return (
     <div className="field field-check">
       <input id={id} type="checkbox" data-testid={`field-${key}`} data-path={key} checked={value === undefined ? defaultValue : value === true} onChange={(e) => useEditor.getState().setField(path, e.target.checked)} />
-      <label htmlFor={id}>{label}</label>
+      <label htmlFor={id}>
+        {label}
+        {hint && <span className="field-hint"> {hint}</span>}
+      </label>
       <FieldIssues path={path} />
     </div>
   );
