@@ -158,10 +158,8 @@ export function CheckField({ path, label, hint, defaultValue = false }: Base & {
   return (
     <div className="field field-check">
       <input id={id} type="checkbox" data-testid={`field-${key}`} data-path={key} checked={value === undefined ? defaultValue : value === true} onChange={(e) => useEditor.getState().setField(path, e.target.checked)} />
-      <label htmlFor={id}>
-        {label}
-        {hint && <span className="field-hint"> {hint}</span>}
-      </label>
+      <label htmlFor={id}>{label}</label>
+      {hint && <span className="field-hint field-check-hint">{hint}</span>}
       <FieldIssues path={path} />
     </div>
   );
