@@ -9,6 +9,15 @@
  * calls, address discovery, VMnet handling), since the guests are the same.
  *   sudo npx tsx bench/vmware-provision.bench.ts [--vms-only]
  * The seed lab runs with engine MariaDB on both (the guests are Debian).
+ * Note: the "gap" also holds the fake's own cost: each vmrun call is a new
+ * node process, and the ones that change a guest load the Linux-lab code
+ * through tsx (~0.5–1 s on this machine), which real vmrun does not pay.
+ *
+ * One run here (2 shared cores, 2026-11-30), linux / vmware / gap:
+ *   VMs parallel (4) 25.0 / 24.2 s; one at a time 27.4 / 41.3 s (+51 %);
+ *   first provision parallel 59.8 / 56.5 s; one at a time 137.2 / 127.7 s;
+ *   no-op re-apply 5.6 / 6.0 s; lb-master-down VIP moved after
+ *   3273 / 4317 ms (master-down interval 3609 ms on both).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
