@@ -98,4 +98,10 @@ export const enDesign = {
   'props.semiSyncTimeout': 'Semi-sync timeout (ms)',
   'props.replicationNote.async': 'A commit is acknowledged before the replica has it: a crash of the primary can lose the last rows.',
   'props.replicationNote.semi': 'A commit is acknowledged only once a replica has it; if none answers within {timeout} s the primary falls back to async.',
+  'saveAs.title': 'Save as',
+  'saveAs.name': 'File name',
+  'saveAs.hint': 'Your browser saves the file in its downloads folder; .yaml is added if missing.',
+  'saveAs.save': 'Save',
+  'saveAs.empty': 'Type a file name, e.g. my-lab.yaml.',
+  'saveAs.badName': 'A file name cannot contain / \\ : * ? " < > or |: type just the name, e.g. my-lab.yaml.',
 } as const;

@@ -100,4 +100,10 @@ export const koDesign: Record<keyof typeof enDesign, string> = {
   'props.semiSyncTimeout': '반동기 대기 시간 (ms)',
   'props.replicationNote.async': '레플리카가 받기 전에 커밋을 확인하므로, 프라이머리가 죽으면 마지막 데이터가 사라질 수 있습니다.',
   'props.replicationNote.semi': '레플리카가 받은 뒤에야 커밋을 확인합니다. {timeout}초 안에 응답하는 레플리카가 없으면 프라이머리는 비동기로 돌아갑니다.',
+  'saveAs.title': '다른 이름으로 저장',
+  'saveAs.name': '파일 이름',
+  'saveAs.hint': '브라우저의 다운로드 폴더에 저장됩니다. 확장자가 없으면 .yaml이 붙습니다.',
+  'saveAs.save': '저장',
+  'saveAs.empty': '파일 이름을 입력하세요 (예: my-lab.yaml).',
+  'saveAs.badName': '파일 이름에는 / \\ : * ? " < > | 를 쓸 수 없습니다. 이름만 입력하세요 (예: my-lab.yaml).',
 };

@@ -5,6 +5,7 @@
  * downloads through the browser, keeping recent documents in localStorage.
  */
 import { parseBlueprintYaml } from '../../../src-main/shared/blueprint/yaml-doc';
+import { create } from 'zustand';
 import { call, transportMode } from '../api/client';
 import { translate } from '../i18n';
 import { emptyDraft, toDraft } from '../lib/draft';
@@ -123,13 +124,52 @@ function defaultName(file: { name: string; path?: string }): string {
   return file.name === 'untitled.yaml' && !file.path ? translate(useApp.getState().language, 'file.untitled') : file.name;
 }
 
-/** Save to the current file (desktop), or ask where (save as). Web mode downloads. */
+/** Web mode's "Save as…" prompt: the name proposed, and who is waiting for the answer. */
+interface SaveAsPrompt {
+  proposed?: string;
+  answer?: (name: string | null) => void;
+}
+export const useSaveAsPrompt = create<SaveAsPrompt>()(() => ({}));
+
+/** Ask for a file name (web "Save as…"); null when the student cancels. */
+export function askFileName(proposed: string): Promise<string | null> {
+  useSaveAsPrompt.getState().answer?.(null);
+  return new Promise((resolve) => {
+    useSaveAsPrompt.setState({
+      proposed,
+      answer: (name) => {
+        useSaveAsPrompt.setState({ proposed: undefined, answer: undefined });
+        resolve(name);
+      },
+    });
+  });
+}
+
+/**
+ * A typed file name made a download name: trimmed, ".yaml" added unless it
+ * ends in .yaml/.yml. An i18n key instead when it is empty or names a folder
+ * (a browser saves into its downloads folder and would mangle "/" or "\\").
+ */
+export function fileNameFrom(typed: string): { name: string } | { error: 'saveAs.empty' | 'saveAs.badName' } {
+  const n = typed.trim();
+  if (n === '' || /^\.+(ya?ml)?$/i.test(n)) return { error: 'saveAs.empty' };
+  if (/[\\/:*?"<>|]/.test(n)) return { error: 'saveAs.badName' };
+  return { name: /\.ya?ml$/i.test(n) ? n : `${n}.yaml` };
+}
+
+/** Save to the current file (desktop), or ask where (save as). Web mode downloads; its "Save as…" asks for a name first. */
 export async function save(saveAs = false): Promise<boolean> {
   const ed = useEditor.getState();
   const app = useApp.getState();
-  const text = ed.serialize();
-  const name = defaultName(ed.file);
+  let text = ed.serialize();
+  let name = defaultName(ed.file);
   if (transportMode() === 'web') {
+    if (saveAs) {
+      const typed = await askFileName(name);
+      if (typed === null) return false;
+      name = typed;
+      text = useEditor.getState().serialize();
+    }
     download(name, text, 'application/yaml');
     rememberWeb(name, text);
     ed.markSaved({ name });

@@ -7,11 +7,12 @@ import { parseElementId } from '../../lib/issue-map';
 import { useEffect } from 'react';
 import { useApp } from '../../stores/app-store';
 import { useEditor } from '../../stores/editor-store';
-import { guardUnsaved, save } from '../../stores/file-actions';
+import { guardUnsaved, save, useSaveAsPrompt } from '../../stores/file-actions';
 import { Canvas } from './Canvas';
 import { Palette } from './Palette';
 import { PlanView } from './PlanView';
 import { ProblemsPanel } from './ProblemsPanel';
+import { SaveAsDialog } from './SaveAsDialog';
 import { PropertiesPanel } from './PropertiesPanel';
 import { Toolbar } from './Toolbar';
 import { YamlView } from './YamlView';
@@ -21,7 +22,7 @@ const typing = (el: EventTarget | null) => el instanceof HTMLElement && (el.tagN
 function useShortcuts() {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (useApp.getState().screen !== 'design' || useApp.getState().dialog) return;
+      if (useApp.getState().screen !== 'design' || useApp.getState().dialog || useSaveAsPrompt.getState().proposed !== undefined) return;
       const ed = useEditor.getState();
       const mod = e.ctrlKey || e.metaKey;
       const k = e.key.toLowerCase();
@@ -102,6 +103,7 @@ function DesignBody() {
         </div>
         <PropertiesPanel />
       </div>
+      <SaveAsDialog />
     </div>
   );
 }
