@@ -1,12 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { translate } from '../../src-renderer/src/i18n';
-import type { MessageKey, Params } from '../../src-renderer/src/i18n';
 import { freeSpot, occupied, VM_WIDTH, vmHeight } from '../../src-renderer/src/lib/auto-layout';
 import { describeEdge, describePath } from '../../src-renderer/src/lib/describe';
 import { emptyDraft, type Draft } from '../../src-renderer/src/lib/draft';
 
-const en = (k: MessageKey, p?: Params) => translate('en', k, p);
-const ko = (k: MessageKey, p?: Params) => translate('ko', k, p);
 
 const lab: Draft = {
   ...emptyDraft(),
@@ -21,14 +17,14 @@ const lab: Draft = {
 
 describe('names in the student\'s words', () => {
   it('turns blueprint paths into "lb-master\'s first NIC" in English and Korean', () => {
-    expect(describePath(lab, ['nodes', 0, 'nics', 0], en)).toBe("lb-master's first NIC");
-    expect(describePath(lab, ['nodes', 0, 'nics', 1, 'address'], en)).toBe("lb-master's second NIC · Address");
-    expect(describePath(lab, ['nodes', 0, 'nics', 0], ko)).toBe('lb-master의 첫 번째 NIC');
-    expect(describePath(lab, ['nodes', 1, 'hostname'], en)).toBe('app-server-01 · Hostname');
-    expect(describePath(lab, ['networks', 1, 'subnet'], en)).toBe('network vmnet2 · Subnet');
-    expect(describePath(lab, ['services', 'vips', 0, 'members', 0, 'priority'], en)).toBe('VIP group web · lb-master · Priority');
-    expect(describePath(lab, ['services', 'loadBalancer', 'upstream', 'members'], en)).toBe('Load balancer (nginx) · Upstream app servers');
-    for (const p of [['nodes', 0, 'nics', 0], ['networks', 0], ['services', 'vips', 0, 'address']]) expect(describePath(lab, p, ko)).not.toMatch(/\[|\]|nodes|nics/);
+    expect(describePath(lab, ['nodes', 0, 'nics', 0], 'en')).toBe("lb-master's first NIC");
+    expect(describePath(lab, ['nodes', 0, 'nics', 1, 'address'], 'en')).toBe("lb-master's second NIC · Address");
+    expect(describePath(lab, ['nodes', 0, 'nics', 0], 'ko')).toBe('lb-master의 첫 번째 NIC');
+    expect(describePath(lab, ['nodes', 1, 'hostname'], 'en')).toBe('app-server-01 · Hostname');
+    expect(describePath(lab, ['networks', 1, 'subnet'], 'en')).toBe('network vmnet2 · Subnet');
+    expect(describePath(lab, ['services', 'vips', 0, 'members', 0, 'priority'], 'en')).toBe('VIP group web · lb-master · Priority');
+    expect(describePath(lab, ['services', 'loadBalancer', 'upstream', 'members'], 'en')).toBe('Load balancer (nginx) · Upstream app servers');
+    for (const p of [['nodes', 0, 'nics', 0], ['networks', 0], ['services', 'vips', 0, 'address']]) expect(describePath(lab, p, 'ko')).not.toMatch(/\[|\]|nodes|nics/);
   });
 
   it('names both ends of every kind of line', () => {

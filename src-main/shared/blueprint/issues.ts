@@ -3,6 +3,8 @@
  * warnings, shown the same way by the CLI, the editor and web mode.
  */
 
+import { render, type Lang, type Message } from '../i18n';
+
 export type IssuePath = (string | number)[];
 
 export interface Issue {
@@ -13,14 +15,36 @@ export interface Issue {
   path: IssuePath;
   /** With unknown-key errors: the offending key (the location points at it). */
   key?: string;
-  /** What is wrong, in plain words. */
+  /** What is wrong, in plain words (English; kept for `--json` and older readers). */
   message: string;
-  /** How to fix it. */
+  /** How to fix it (English). */
   fix?: string;
+  /** `message` as a catalog message (code + args), for rendering in the reader's language. */
+  msg?: Message;
+  /** `fix` as a catalog message. */
+  fixMsg?: Message;
   /** 1-based line and column in the YAML text, when known. */
   line?: number;
   col?: number;
 }
+
+/** An issue whose message and fix come from the catalog (English text filled in for compatibility). */
+export function issue(severity: Issue['severity'], code: string, path: IssuePath, m: Message, f?: Message): Issue {
+  const out: Issue = { severity, code, path, message: render('en', m), msg: m };
+  if (f) {
+    out.fix = render('en', f);
+    out.fixMsg = f;
+  }
+  return out;
+}
+
+/** The message and fix of an issue in `lang` (English text when it carries no catalog message). */
+export function issueText(i: Issue, lang: Lang): { message: string; fix?: string } {
+  const message = i.msg ? render(lang, i.msg) : i.message;
+  const fix = i.fixMsg ? render(lang, i.fixMsg) : i.fix;
+  return fix === undefined ? { message } : { message, fix };
+}
+
 
 /** `nodes[0].nics[1].address` */
 export function formatPath(path: IssuePath): string {

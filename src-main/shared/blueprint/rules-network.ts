@@ -3,7 +3,9 @@
  * Each rule pushes issues with a path; positions are added later.
  */
 import { cidrOverlap, formatIpv4, isPrivateCidr, isVmwareStaticMac, parseCidr, parseIpv4, parseMac } from './ip';
-import type { Issue } from './issues';
+import { list, msg, type Message } from '../i18n';
+import { nicName, ordinal as ord } from '../i18n/describe';
+import { issue, type Issue } from './issues';
 import { defaultDhcp, resolveNetwork, type ResolvedNetwork } from './model';
 import type { Lab } from './schema';
 
@@ -15,53 +17,54 @@ export interface NetContext {
   issues: Issue[];
 }
 
-const err = (ctx: NetContext, code: string, path: Issue['path'], message: string, fix?: string) =>
-  ctx.issues.push({ severity: 'error', code, path, message, fix });
+const err = (ctx: NetContext, code: string, path: Issue['path'], m: Message, f?: Message) => ctx.issues.push(issue('error', code, path, m, f));
+
 
 export function checkNetworks(ctx: NetContext): void {
   const seen = new Map<string, number>();
   ctx.lab.networks.forEach((n, i) => {
     const at = ['networks', i];
-    if (!/^[A-Za-z0-9_-]{1,32}$/.test(n.name)) err(ctx, 'network-name', [...at, 'name'], `Network name "${n.name}" may only use letters, digits, "-" and "_" (up to 32).`, 'Use a VMnet name such as vmnet2.');
-    if (seen.has(n.name)) err(ctx, 'duplicate-network', [...at, 'name'], `Network "${n.name}" is defined twice (also networks[${seen.get(n.name)}]).`, 'Give each network its own name.');
+    if (!/^[A-Za-z0-9_-]{1,32}$/.test(n.name)) err(ctx, 'network-name', [...at, 'name'], msg('v.networkName', { name: n.name }), msg('v.networkName.fix'));
+    if (seen.has(n.name)) err(ctx, 'duplicate-network', [...at, 'name'], msg('v.duplicateNetwork', { name: n.name, ordinal: ord(seen.get(n.name) as number) }), msg('v.duplicateNetwork.fix'));
     else seen.set(n.name, i);
     const parsed = parseCidr(n.subnet);
     if (!parsed.ok) {
-      err(ctx, 'cidr-syntax', [...at, 'subnet'], `Subnet "${n.subnet}" is not valid: ${parsed.reason}.`, 'Write it like 192.168.10.0/24.');
+      err(ctx, 'cidr-syntax', [...at, 'subnet'], msg('v.cidrSyntax', { subnet: n.subnet, reason: parsed.reason }), msg('v.cidrSyntax.fix'));
       return;
     }
     if (!isPrivateCidr(parsed.cidr)) {
-      err(ctx, 'subnet-not-private', [...at, 'subnet'], `Subnet ${n.subnet} is not a private range; lab traffic must stay on this PC.`, 'Use a subnet inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16.');
+      err(ctx, 'subnet-not-private', [...at, 'subnet'], msg('v.subnetNotPrivate', { subnet: n.subnet }), msg('v.subnetNotPrivate.fix'));
     }
-    if (parsed.cidr.prefix > 29) err(ctx, 'subnet-too-small', [...at, 'subnet'], `Subnet ${n.subnet} is too small for a lab network.`, 'Use a /24 (or at most a /29).');
+    if (parsed.cidr.prefix > 29) err(ctx, 'subnet-too-small', [...at, 'subnet'], msg('v.subnetTooSmall', { subnet: n.subnet }), msg('v.subnetTooSmall.fix'));
     const r = resolveNetwork(n);
     if (!r) return;
-    for (const [other, j] of seen) {
+    for (const other of seen.keys()) {
       const o = ctx.nets.get(other);
-      if (o && other !== n.name && cidrOverlap(o.cidr, r.cidr)) err(ctx, 'subnet-overlap', [...at, 'subnet'], `Subnet ${n.subnet} overlaps ${o.subnet} of network "${other}" (networks[${j}]).`, 'Give every network its own subnet.');
+      if (o && other !== n.name && cidrOverlap(o.cidr, r.cidr)) err(ctx, 'subnet-overlap', [...at, 'subnet'], msg('v.subnetOverlap', { subnet: n.subnet, other: o.subnet, network: other }), msg('v.subnetOverlap.fix'));
     }
     if (!ctx.nets.has(n.name)) ctx.nets.set(n.name, r);
-    const addrRule = (field: 'hostAddress' | 'natGateway', value: string | undefined, what: string) => {
+    const addrRule = (field: 'hostAddress' | 'natGateway', value: string | undefined) => {
       if (value === undefined) return;
+      const what = msg(field === 'hostAddress' ? 'field.hostAddress' : 'field.natGateway');
       const ip = parseIpv4(value);
-      if (ip === undefined) return err(ctx, 'ip-syntax', [...at, field], `${what} "${value}" is not an IPv4 address.`, `Write it like ${formatIpv4(r.cidr.network + (field === 'hostAddress' ? 1 : 2))}, or remove it to use the default.`);
-      if (ip <= r.cidr.network || ip >= r.cidr.broadcast || ((ip & r.cidr.mask) >>> 0) !== r.cidr.network) err(ctx, 'address-outside-subnet', [...at, field], `${what} ${value} is not a usable address of ${n.subnet}.`, `Use an address between ${formatIpv4(r.cidr.network + 1)} and ${formatIpv4(r.cidr.broadcast - 1)}.`);
+      if (ip === undefined) return err(ctx, 'ip-syntax', [...at, field], msg('v.fieldIpSyntax', { what, value }), msg('v.fieldIpSyntax.fix', { example: formatIpv4(r.cidr.network + (field === 'hostAddress' ? 1 : 2)) }));
+      if (ip <= r.cidr.network || ip >= r.cidr.broadcast || ((ip & r.cidr.mask) >>> 0) !== r.cidr.network) err(ctx, 'address-outside-subnet', [...at, field], msg('v.fieldOutsideSubnet', { what, value, subnet: n.subnet }), msg('v.fieldOutsideSubnet.fix', { first: formatIpv4(r.cidr.network + 1), last: formatIpv4(r.cidr.broadcast - 1) }));
     };
-    addrRule('hostAddress', n.hostAddress, 'Host address');
-    if (n.natGateway !== undefined && n.type !== 'nat') err(ctx, 'gateway-not-nat', [...at, 'natGateway'], `Network "${n.name}" is ${n.type}; only a nat network has a NAT gateway.`, 'Remove natGateway or set type: nat.');
-    else addrRule('natGateway', n.natGateway, 'NAT gateway');
+    addrRule('hostAddress', n.hostAddress);
+    if (n.natGateway !== undefined && n.type !== 'nat') err(ctx, 'gateway-not-nat', [...at, 'natGateway'], msg('v.gatewayNotNat', { name: n.name, type: n.type }), msg('v.gatewayNotNat.fix'));
+    else addrRule('natGateway', n.natGateway);
     if (n.dhcp && n.dhcp !== 'none') {
       const s = parseIpv4(n.dhcp.start);
       const e = parseIpv4(n.dhcp.end);
-      if (s === undefined) err(ctx, 'ip-syntax', [...at, 'dhcp', 'start'], `DHCP start "${n.dhcp.start}" is not an IPv4 address.`, `Write it like ${formatIpv4(r.cidr.network + 128)}.`);
-      if (e === undefined) err(ctx, 'ip-syntax', [...at, 'dhcp', 'end'], `DHCP end "${n.dhcp.end}" is not an IPv4 address.`, `Write it like ${formatIpv4(r.cidr.broadcast - 1)}.`);
+      if (s === undefined) err(ctx, 'ip-syntax', [...at, 'dhcp', 'start'], msg('v.fieldIpSyntax', { what: msg('field.dhcpStart'), value: n.dhcp.start }), msg('fix.writeLike', { example: formatIpv4(r.cidr.network + 128) }));
+      if (e === undefined) err(ctx, 'ip-syntax', [...at, 'dhcp', 'end'], msg('v.fieldIpSyntax', { what: msg('field.dhcpEnd'), value: n.dhcp.end }), msg('fix.writeLike', { example: formatIpv4(r.cidr.broadcast - 1) }));
       if (s !== undefined && e !== undefined) {
-        if (((s & r.cidr.mask) >>> 0) !== r.cidr.network || ((e & r.cidr.mask) >>> 0) !== r.cidr.network) err(ctx, 'dhcp-outside-subnet', [...at, 'dhcp'], `DHCP pool ${n.dhcp.start}–${n.dhcp.end} is not inside ${n.subnet}.`, defaultDhcp(r.cidr) ? `Use ${defaultDhcp(r.cidr)!.start}–${defaultDhcp(r.cidr)!.end}, or remove dhcp for the default.` : 'Set dhcp: none; this subnet is too small for a pool.');
-        else if (s > e) err(ctx, 'dhcp-range-order', [...at, 'dhcp'], `DHCP pool starts (${n.dhcp.start}) after it ends (${n.dhcp.end}).`, 'Swap start and end.');
+        if (((s & r.cidr.mask) >>> 0) !== r.cidr.network || ((e & r.cidr.mask) >>> 0) !== r.cidr.network) err(ctx, 'dhcp-outside-subnet', [...at, 'dhcp'], msg('v.dhcpOutsideSubnet', { start: n.dhcp.start, end: n.dhcp.end, subnet: n.subnet }), defaultDhcp(r.cidr) ? msg('v.dhcpOutsideSubnet.fix', { start: defaultDhcp(r.cidr)!.start, end: defaultDhcp(r.cidr)!.end }) : msg('v.dhcpOutsideSubnet.fixNone'));
+        else if (s > e) err(ctx, 'dhcp-range-order', [...at, 'dhcp'], msg('v.dhcpRangeOrder', { start: n.dhcp.start, end: n.dhcp.end }), msg('v.dhcpRangeOrder.fix'));
         else {
-          for (const [label, a] of [['host address', r.hostAddress], ['NAT gateway', r.natGateway]] as const) {
+          for (const [label, a] of [[msg('field.hostAddress'), r.hostAddress], [msg('field.natGateway'), r.natGateway]] as const) {
             const ip = a ? parseIpv4(a) : undefined;
-            if (ip !== undefined && ip >= s && ip <= e) err(ctx, 'dhcp-covers-reserved', [...at, 'dhcp'], `DHCP pool ${n.dhcp.start}–${n.dhcp.end} includes the ${label} ${a}.`, 'Start the pool above it (VMware uses .128–.254).');
+            if (ip !== undefined && ip >= s && ip <= e) err(ctx, 'dhcp-covers-reserved', [...at, 'dhcp'], msg('v.dhcpCoversReserved', { start: n.dhcp.start, end: n.dhcp.end, address: a as string, what: label }), msg('v.dhcpCoversReserved.fix'));
           }
         }
       }
@@ -70,18 +73,19 @@ export function checkNetworks(ctx: NetContext): void {
 }
 
 /** Where an address may not go on a network; undefined when it is fine there. */
-function reservedReason(net: ResolvedNetwork, ip: number, text: string): { code: string; message: string; fix: string } | undefined {
+function reservedReason(net: ResolvedNetwork, ip: number, text: string, who: Message): { code: string; message: Message; fix: Message } | undefined {
   const c = net.cidr;
   const range = `${formatIpv4(c.network + 3)}–${net.dhcp ? formatIpv4((parseIpv4(net.dhcp.start) as number) - 1) : formatIpv4(c.broadcast - 1)}`;
-  if (((ip & c.mask) >>> 0) !== c.network) return { code: 'address-outside-subnet', message: `${text} is outside ${net.name}'s subnet ${net.subnet}.`, fix: `Use an address of ${net.subnet}, e.g. in ${range}.` };
-  if (ip === c.network) return { code: 'network-address', message: `${text} is the network address of ${net.subnet}.`, fix: `Use a host address such as ${range}.` };
-  if (ip === c.broadcast) return { code: 'broadcast-address', message: `${text} is the broadcast address of ${net.subnet}.`, fix: `Use a host address such as ${range}.` };
-  if (text === net.hostAddress) return { code: 'host-address', message: `${text} belongs to the host PC on ${net.name}.`, fix: `Pick another address in ${range}.` };
-  if (net.natGateway && text === net.natGateway) return { code: 'gateway-address', message: `${text} is ${net.name}'s NAT gateway.`, fix: `Pick another address in ${range}.` };
+  const a = { who, address: text, subnet: net.subnet, network: net.name };
+  if (((ip & c.mask) >>> 0) !== c.network) return { code: 'address-outside-subnet', message: msg('v.addressOutsideSubnet', a), fix: msg('v.addressOutsideSubnet.fix', { subnet: net.subnet, range }) };
+  if (ip === c.network) return { code: 'network-address', message: msg('v.networkAddress', a), fix: msg('fix.useHostAddress', { range }) };
+  if (ip === c.broadcast) return { code: 'broadcast-address', message: msg('v.broadcastAddress', a), fix: msg('fix.useHostAddress', { range }) };
+  if (text === net.hostAddress) return { code: 'host-address', message: msg('v.hostAddress', a), fix: msg('fix.pickOtherIn', { range }) };
+  if (net.natGateway && text === net.natGateway) return { code: 'gateway-address', message: msg('v.gatewayAddress', a), fix: msg('fix.pickOtherIn', { range }) };
   if (net.dhcp) {
     const s = parseIpv4(net.dhcp.start);
     const e = parseIpv4(net.dhcp.end);
-    if (s !== undefined && e !== undefined && ip >= s && ip <= e) return { code: 'address-in-dhcp', message: `${text} is inside ${net.name}'s DHCP pool ${net.dhcp.start}–${net.dhcp.end}; DHCP could hand it to another VM.`, fix: `Use a static address outside the pool, e.g. in ${range}.` };
+    if (s !== undefined && e !== undefined && ip >= s && ip <= e) return { code: 'address-in-dhcp', message: msg('v.addressInDhcp', { ...a, start: net.dhcp.start, end: net.dhcp.end }), fix: msg('v.addressInDhcp.fix', { range }) };
   }
   return undefined;
 }
@@ -89,77 +93,79 @@ function reservedReason(net: ResolvedNetwork, ip: number, text: string): { code:
 export function checkNodesAndVips(ctx: NetContext): void {
   const { lab } = ctx;
   const hostnames = new Map<string, number>();
-  const addresses = new Map<string, string>(); // "ip" -> description
-  const macs = new Map<number, string>();
+  const addresses = new Map<string, Message>(); // "ip" -> who has it
+  const macs = new Map<number, Message>();
 
   lab.nodes.forEach((node, i) => {
     const at = ['nodes', i];
-    if (!HOSTNAME_RE.test(node.hostname)) err(ctx, 'hostname-rfc1123', [...at, 'hostname'], `Hostname "${node.hostname}" is not valid (RFC 1123): use 1–63 lowercase letters, digits and "-", not starting or ending with "-".`, `Try "${node.hostname.toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^-+|-+$/g, '').slice(0, 63) || 'node-1'}".`);
-    if (hostnames.has(node.hostname)) err(ctx, 'duplicate-hostname', [...at, 'hostname'], `Hostname "${node.hostname}" is used twice (also nodes[${hostnames.get(node.hostname)}]).`, 'Give every VM its own hostname.');
+    if (!HOSTNAME_RE.test(node.hostname)) err(ctx, 'hostname-rfc1123', [...at, 'hostname'], msg('v.hostnameRfc1123', { name: node.hostname }), msg('v.hostnameRfc1123.fix', { suggestion: node.hostname.toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^-+|-+$/g, '').slice(0, 63) || 'node-1' }));
+    if (hostnames.has(node.hostname)) err(ctx, 'duplicate-hostname', [...at, 'hostname'], msg('v.duplicateHostname', { name: node.hostname, ordinal: ord(hostnames.get(node.hostname) as number) }), msg('v.duplicateHostname.fix'));
     else hostnames.set(node.hostname, i);
     const netsOfNode = new Set<string>();
     node.nics.forEach((nic, j) => {
       const nat = [...at, 'nics', j];
       const net = ctx.nets.get(nic.network);
+      const who = nicName(node.hostname, j);
       if (!net) {
-        if (!lab.networks.some((n) => n.name === nic.network)) err(ctx, 'unknown-network', [...nat, 'network'], `NIC ${j} of ${node.hostname} is wired to "${nic.network}", which is not a network of this lab.`, `Use one of: ${lab.networks.map((n) => n.name).join(', ')}.`);
+        if (!lab.networks.some((n) => n.name === nic.network)) err(ctx, 'unknown-network', [...nat, 'network'], msg('v.nicUnknownNetwork', { nic: who, network: nic.network }), msg('fix.useOneOf', { choices: list(lab.networks.map((n) => n.name)) }));
       } else {
-        if (netsOfNode.has(nic.network)) err(ctx, 'duplicate-nic-network', [...nat, 'network'], `${node.hostname} has two NICs on ${nic.network}.`, 'Give it one NIC per network.');
+        if (netsOfNode.has(nic.network)) err(ctx, 'duplicate-nic-network', [...nat, 'network'], msg('v.duplicateNicNetwork', { host: node.hostname, network: nic.network }), msg('v.duplicateNicNetwork.fix'));
         netsOfNode.add(nic.network);
         const ip = parseIpv4(nic.address);
-        if (ip === undefined) err(ctx, 'ip-syntax', [...nat, 'address'], `"${nic.address}" is not an IPv4 address.`, 'Write it like 192.168.10.11.');
+        if (ip === undefined) err(ctx, 'ip-syntax', [...nat, 'address'], msg('v.nicIpSyntax', { nic: who, value: nic.address }), msg('fix.writeLike', { example: '192.168.10.11' }));
         else {
-          const bad = reservedReason(net, ip, nic.address);
-          if (bad) err(ctx, bad.code, [...nat, 'address'], `${node.hostname}: ${bad.message}`, bad.fix);
+          const bad = reservedReason(net, ip, nic.address, who);
+          if (bad) err(ctx, bad.code, [...nat, 'address'], bad.message, bad.fix);
           const key = nic.address;
-          if (addresses.has(key)) err(ctx, 'duplicate-address', [...nat, 'address'], `${nic.address} is already used by ${addresses.get(key)}.`, 'Give every NIC and VIP its own address.');
-          else addresses.set(key, `${node.hostname} (nodes[${i}].nics[${j}])`);
+          if (addresses.has(key)) err(ctx, 'duplicate-address', [...nat, 'address'], msg('v.duplicateAddress', { who, address: nic.address, other: addresses.get(key) as Message }), msg('v.duplicateAddress.fix'));
+          else addresses.set(key, who);
         }
       }
       if (nic.mac !== undefined) {
         const m = parseMac(nic.mac);
-        if (m === undefined) err(ctx, 'mac-syntax', [...nat, 'mac'], `"${nic.mac}" is not a MAC address.`, 'Write it like 00:50:56:00:10:11.');
+        if (m === undefined) err(ctx, 'mac-syntax', [...nat, 'mac'], msg('v.macSyntax', { nic: who, value: nic.mac }), msg('v.macSyntax.fix'));
         else {
-          if (!isVmwareStaticMac(m)) err(ctx, 'mac-range', [...nat, 'mac'], `MAC ${nic.mac} is outside VMware's static range 00:50:56:00:00:00–00:50:56:3F:FF:FF; VMware refuses to power the VM on.`, 'Use a MAC starting 00:50:56 with the fourth byte 00–3F, or remove it to have one generated.');
-          if (macs.has(m)) err(ctx, 'duplicate-mac', [...nat, 'mac'], `MAC ${nic.mac} is also used by ${macs.get(m)}.`, 'Give every NIC its own MAC, or remove it to have one generated.');
-          else macs.set(m, `${node.hostname} NIC ${j}`);
+          if (!isVmwareStaticMac(m)) err(ctx, 'mac-range', [...nat, 'mac'], msg('v.macRange', { nic: who, mac: nic.mac }), msg('v.macRange.fix'));
+          if (macs.has(m)) err(ctx, 'duplicate-mac', [...nat, 'mac'], msg('v.duplicateMac', { nic: who, mac: nic.mac, other: macs.get(m) as Message }), msg('v.duplicateMac.fix'));
+          else macs.set(m, who);
         }
       }
     });
   });
 
-  const vrids = new Map<string, number>();
+  const vrids = new Map<string, string>();
   const vipNames = new Set<string>();
   lab.services.vips.forEach((vip, i) => {
     const at = ['services', 'vips', i];
-    if (vipNames.has(vip.name)) err(ctx, 'duplicate-vip-name', [...at, 'name'], `VIP group name "${vip.name}" is used twice.`, 'Give every VIP group its own name.');
+    if (vipNames.has(vip.name)) err(ctx, 'duplicate-vip-name', [...at, 'name'], msg('v.duplicateVipName', { name: vip.name }), msg('v.duplicateVipName.fix'));
     vipNames.add(vip.name);
     const net = ctx.nets.get(vip.network);
     if (!net) {
-      if (!lab.networks.some((n) => n.name === vip.network)) err(ctx, 'unknown-network', [...at, 'network'], `VIP "${vip.name}" is on "${vip.network}", which is not a network of this lab.`, `Use one of: ${lab.networks.map((n) => n.name).join(', ')}.`);
+      if (!lab.networks.some((n) => n.name === vip.network)) err(ctx, 'unknown-network', [...at, 'network'], msg('v.vipUnknownNetwork', { name: vip.name, network: vip.network }), msg('fix.useOneOf', { choices: list(lab.networks.map((n) => n.name)) }));
     } else {
       const ip = parseIpv4(vip.address);
-      if (ip === undefined) err(ctx, 'ip-syntax', [...at, 'address'], `VIP "${vip.address}" is not an IPv4 address.`, `Write it like ${formatIpv4(net.cidr.network + 100)}.`);
+      const who = msg('name.vipShort', { name: vip.name });
+      if (ip === undefined) err(ctx, 'ip-syntax', [...at, 'address'], msg('v.vipIpSyntax', { value: vip.address }), msg('fix.writeLike', { example: formatIpv4(net.cidr.network + 100) }));
       else {
-        const bad = reservedReason(net, ip, vip.address);
-        if (bad) err(ctx, bad.code, [...at, 'address'], `VIP ${bad.message}`, bad.fix);
-        if (addresses.has(vip.address)) err(ctx, 'duplicate-address', [...at, 'address'], `VIP ${vip.address} is already used by ${addresses.get(vip.address)}.`, 'The VIP must be an address no VM has.');
-        else addresses.set(vip.address, `VIP "${vip.name}"`);
+        const bad = reservedReason(net, ip, vip.address, who);
+        if (bad) err(ctx, bad.code, [...at, 'address'], bad.message, bad.fix);
+        if (addresses.has(vip.address)) err(ctx, 'duplicate-address', [...at, 'address'], msg('v.duplicateAddress', { who, address: vip.address, other: addresses.get(vip.address) as Message }), msg('v.duplicateAddress.fixVip'));
+        else addresses.set(vip.address, who);
       }
       const key = `${vip.network}/${vip.virtualRouterId}`;
-      if (vrids.has(key)) err(ctx, 'duplicate-vrid', [...at, 'virtualRouterId'], `Virtual router id ${vip.virtualRouterId} is already used on ${vip.network} by services.vips[${vrids.get(key)}].`, 'Use a different virtualRouterId (1–255) for each VIP group on one network.');
-      else vrids.set(key, i);
+      if (vrids.has(key)) err(ctx, 'duplicate-vrid', [...at, 'virtualRouterId'], msg('v.duplicateVrid', { vrid: vip.virtualRouterId, network: vip.network, other: vrids.get(key) as string }), msg('v.duplicateVrid.fix'));
+      else vrids.set(key, vip.name);
     }
     const members = new Set<string>();
     const prios = new Map<number, string>();
     vip.members.forEach((m, j) => {
       const mat = [...at, 'members', j];
       const node = lab.nodes.find((n) => n.hostname === m.node);
-      if (!node) return err(ctx, 'unknown-node', [...mat, 'node'], `VIP "${vip.name}" member "${m.node}" is not a node of this lab.`, `Use one of: ${lab.nodes.map((n) => n.hostname).join(', ')}.`);
-      if (members.has(m.node)) err(ctx, 'duplicate-member', [...mat, 'node'], `"${m.node}" is listed twice in VIP "${vip.name}".`, 'Remove the second entry.');
+      if (!node) return err(ctx, 'unknown-node', [...mat, 'node'], msg('v.vipUnknownMember', { name: vip.name, node: m.node }), msg('fix.useOneOf', { choices: list(lab.nodes.map((n) => n.hostname)) }));
+      if (members.has(m.node)) err(ctx, 'duplicate-member', [...mat, 'node'], msg('v.vipDuplicateMember', { node: m.node, name: vip.name }), msg('fix.removeSecond'));
       members.add(m.node);
-      if (net && !node.nics.some((nic) => nic.network === vip.network)) err(ctx, 'vip-member-network', [...mat, 'node'], `${m.node} has no NIC on ${vip.network}, so it cannot hold VIP ${vip.address} (a VIP and its members must share one L2 network).`, `Add a NIC on ${vip.network} to ${m.node}.`);
-      if (prios.has(m.priority)) ctx.issues.push({ severity: 'warning', code: 'vip-priority-tie', path: [...mat, 'priority'], message: `${m.node} and ${prios.get(m.priority)} both have priority ${m.priority}; the winner then depends on their addresses.`, fix: 'Give the intended master a clearly higher priority (e.g. 150 vs 100).' });
+      if (net && !node.nics.some((nic) => nic.network === vip.network)) err(ctx, 'vip-member-network', [...mat, 'node'], msg('v.vipMemberNetwork', { node: m.node, network: vip.network, address: vip.address }), msg('v.vipMemberNetwork.fix', { network: vip.network, node: m.node }));
+      if (prios.has(m.priority)) ctx.issues.push(issue('warning', 'vip-priority-tie', [...mat, 'priority'], msg('v.vipPriorityTie', { node: m.node, other: prios.get(m.priority) as string, priority: m.priority }), msg('v.vipPriorityTie.fix')));
       prios.set(m.priority, m.node);
     });
   });

@@ -4,7 +4,8 @@
  * editor in the browser. Browser-safe.
  */
 import type { Document } from 'yaml';
-import { formatIssue, type Issue } from './issues';
+import { msg } from '../i18n';
+import { formatIssue, issue, type Issue } from './issues';
 import { resolveLab, type ResolvedLab, type ResolvedNetwork } from './model';
 import { checkNetworks, checkNodesAndVips, HOSTNAME_RE } from './rules-network';
 import { checkProviderRules, type BlueprintProvider } from './rules-provider';
@@ -60,7 +61,7 @@ export function validateLab(data: unknown, opts: ValidateOptions = {}): Validati
   }
   const lab = parsed.data;
   if (!HOSTNAME_RE.test(lab.metadata.name)) {
-    issues.push({ severity: 'error', code: 'lab-name', path: ['metadata', 'name'], message: `Lab name "${lab.metadata.name}" must be 1–63 lowercase letters, digits and "-".`, fix: 'It names VM folders and networks; use something like my-ha-lab.' });
+    issues.push(issue('error', 'lab-name', ['metadata', 'name'], msg('v.labName', { name: lab.metadata.name }), msg('v.labName.fix')));
   }
   const nets = new Map<string, ResolvedNetwork>();
   checkNetworks({ lab, nets, issues });
@@ -85,7 +86,7 @@ export function validateBlueprintText(text: string, opts: ValidateOptions & { ke
     const parsed = parseBlueprintYaml(text);
     if (parsed.syntaxIssues.length) return { ok: false, issues: capIssues(parsed.syntaxIssues.sort(order)), doc: parsed.doc };
     if (parsed.data === null || typeof parsed.data !== 'object' || Array.isArray(parsed.data)) {
-      return { ok: false, doc: parsed.doc, issues: [{ severity: 'error', code: 'not-a-blueprint', path: [], line: 1, col: 1, message: 'This file is not a blueprint: it should be a YAML mapping starting with "apiVersion: halab/v1".', fix: 'Start from one of the files in lab-blueprints/.' }] };
+      return { ok: false, doc: parsed.doc, issues: [{ ...issue('error', 'not-a-blueprint', [], msg('v.notABlueprint'), msg('v.notABlueprint.fix')), line: 1, col: 1 }] };
     }
     const result = validateLab(parsed.data, opts);
     const issues = capIssues(locateIssues(parsed, result.issues).sort(order));
@@ -93,7 +94,7 @@ export function validateBlueprintText(text: string, opts: ValidateOptions & { ke
   } catch (e) {
     return {
       ok: false,
-      issues: [{ severity: 'error', code: 'validation-crash', path: [], line: 1, col: 1, message: `The validator failed on this file (${(e as Error)?.message ?? String(e)}); this is a bug in HA Lab Studio.`, fix: 'Report it with the file; meanwhile undo the last change to the file.' }],
+      issues: [{ ...issue('error', 'validation-crash', [], msg('v.crash', { error: (e as Error)?.message ?? String(e) }), msg('v.crash.fix')), line: 1, col: 1 }],
     };
   }
 }
@@ -106,7 +107,7 @@ function capIssues(issues: Issue[]): Issue[] {
   const rest = issues.length - kept.length;
   const keptSet = new Set(kept);
   const first = issues.find((i) => !keptSet.has(i));
-  return [...kept, { severity: errors.length > kept.length ? 'error' : 'warning', code: 'more-issues', path: [], line: first?.line ?? 1, col: first?.col ?? 1, message: `${rest} more problem(s) are not listed.`, fix: 'Fix the ones above and validate again.' }];
+  return [...kept, { ...issue(errors.length > kept.length ? 'error' : 'warning', 'more-issues', [], msg('v.moreIssues', { count: rest }), msg('v.moreIssues.fix')), line: first?.line ?? 1, col: first?.col ?? 1 }];
 }
 
 /** All issues as text lines, errors first by position. */

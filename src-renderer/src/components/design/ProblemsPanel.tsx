@@ -2,11 +2,12 @@
  * Every error and warning of the shared validator; clicking one selects
  * the element it is about, centres it and focuses the field.
  */
-import type { Issue } from '../../../../src-main/shared/blueprint/issues';
+import { issueText, type Issue } from '../../../../src-main/shared/blueprint/issues';
 import { describePath } from '../../lib/describe';
 import { useT } from '../../i18n/useT';
 import { pathKey } from '../../lib/draft';
 import { issueElement } from '../../lib/issue-map';
+import { useApp } from '../../stores/app-store';
 import { useEditor } from '../../stores/editor-store';
 
 /** Select and reveal what an issue is about. */
@@ -28,6 +29,7 @@ export function focusIssue(issue: Issue): void {
 
 export function ProblemsPanel() {
   const t = useT();
+  const lang = useApp((s) => s.language);
   const issues = useEditor((s) => s.validation.issues);
   const counts = useEditor((s) => s.issues);
   const data = useEditor((s) => s.data);
@@ -58,16 +60,20 @@ export function ProblemsPanel() {
         </p>
       ) : (
         <ul>
-          {issues.map((i, k) => (
+          {issues.map((i, k) => {
+            // The validator's catalog message in the UI's language (English text only for an issue without one).
+            const text = issueText(i, lang);
+            return (
             <li key={k}>
               <button type="button" className={`problem problem-${i.severity}`} data-testid="problem" data-code={i.code} data-path={undefined} onClick={() => focusIssue(i)}>
                 <span className="problem-sev">{t(i.severity === 'error' ? 'problems.error' : 'problems.warning')}</span>
-                <span className="problem-msg">{i.message}</span>
-                {i.fix && <span className="problem-fix">{t('problems.fix', { fix: i.fix })}</span>}
-                <span className="problem-path">{describePath(data, i.key ? [...i.path, i.key] : i.path, t)}</span>
+                <span className="problem-msg">{text.message}</span>
+                {text.fix && <span className="problem-fix">{t('problems.fix', { fix: text.fix })}</span>}
+                <span className="problem-path">{describePath(data, i.key ? [...i.path, i.key] : i.path, lang)}</span>
               </button>
             </li>
-          ))}
+            );
+          })}
         </ul>
       )}
     </section>

@@ -1,0 +1,17 @@
+/**
+ * All domains' texts merged. Add a domain: write `messages-<domain>.ts` with
+ * `<domain>En` (`as const`) and `<domain>Ko: Record<keyof typeof <domain>En, string>`,
+ * then spread both here. Codes must be unique across domains (the unit test checks).
+ */
+import { namesEn, namesKo } from './messages-names';
+import { validateEn, validateKo } from './messages-validate';
+
+export const CATALOG_EN = { ...namesEn, ...validateEn } as const;
+export type CatalogEn = typeof CATALOG_EN;
+export const CATALOG_KO: Record<keyof CatalogEn, string> = { ...namesKo, ...validateKo };
+
+/** Each domain's code list, to check that no two domains define the same code. */
+export const DOMAIN_CODES: Record<string, readonly string[]> = {
+  names: Object.keys(namesEn),
+  validate: Object.keys(validateEn),
+};
