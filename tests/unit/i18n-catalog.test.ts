@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { catalogs, LanguageError, msg, pickLang, placeholdersOf, render, t } from '../../src-main/shared/i18n';
@@ -112,5 +112,21 @@ describe('validation messages', () => {
     expect(issueText(dup, 'ko').message).toBe('lb-slave의 첫 번째 NIC: 192.168.10.200 주소는 이미 lb-master의 첫 번째 NIC에서 쓰고 있습니다.');
     expect(issueText(r.issues.find((i) => i.code === 'address-in-dhcp')!, 'ko').message).toContain('lb-master의 첫 번째 NIC: 192.168.10.200 주소가 vmnet8의 DHCP 범위');
     expect(issueText(r.issues.find((i) => i.code === 'host-memory')!, 'ko').fix).toBe('일부 VM의 memoryMiB를 줄이거나, 한 번에 켜는 VM 수를 줄이세요.');
+  });
+});
+
+describe('every invalid blueprint of tests/blueprints', () => {
+  const files = ['invalid', 'warnings'].flatMap((d) => readdirSync(new URL(`../blueprints/${d}/`, import.meta.url)).filter((f) => f.endsWith('.yaml')).map((f) => `${d}/${f}`));
+  it('are there', () => expect(files.length).toBeGreaterThan(40));
+  it.each(files)('%s: each issue has a catalog message and reads in Korean', (f) => {
+    const r = validateBlueprintText(readFileSync(new URL(`../blueprints/${f}`, import.meta.url), 'utf8'), { hostMemoryMiB: 24 * 1024 });
+    expect(r.issues.length).toBeGreaterThan(0);
+    for (const i of r.issues) {
+      expect(i.msg, `${f}: ${i.code}`).toBeDefined();
+      const k = issueText(i, 'ko');
+      expect(k.message, `${f}: ${i.message}`).toMatch(HANGUL);
+      expect(k.message).not.toMatch(/\{\w+\}|nodes\[|nics\[/);
+      if (i.fix) expect(k.fix, `${f}: ${i.fix}`).toBeDefined();
+    }
   });
 });

@@ -5,6 +5,8 @@
  * validated again, so an export always validates. Browser-safe.
  */
 import { Document } from 'yaml';
+import { msg } from '../i18n';
+import { issue as makeIssue } from './issues';
 import { validateBlueprintText, type ValidateOptions, type ValidationResult } from './validate';
 import { stringifyBlueprint } from './yaml-doc';
 
@@ -37,6 +39,6 @@ export function exportBlueprintText(text: string, format: ExportFormat, opts: Va
   } catch {
     // reported below
   }
-  const issue = { severity: 'error' as const, code: 'export-failed', path: [], line: 1, col: 1, message: `This blueprint validates, but its ${format.toUpperCase()} export does not read back the same; this is a bug in HA Lab Studio.`, fix: 'Report it with the file; meanwhile copy the file as it is.' };
+  const issue = { ...makeIssue('error', 'export-failed', [], msg('v.exportFailed', { format: format.toUpperCase() }), msg('v.exportFailed.fix')), line: 1, col: 1 };
   return { ok: false, validation: { ...validation, ok: false, issues: [...validation.issues, issue] } };
 }

@@ -3,7 +3,8 @@
  * "did you mean" for unknown keys and misspelled choices.
  */
 import type { z } from 'zod';
-import { didYouMean, quote, type Issue, type IssuePath } from './issues';
+import { list, msg, type Message } from '../i18n';
+import { didYouMean, issue, quote, type Issue, type IssuePath } from './issues';
 import { formatRuleFor } from './schema';
 
 type AnySchema = z.ZodType;
@@ -41,14 +42,14 @@ function objectsAt(schema: AnySchema, path: IssuePath): Def[] {
   return current.filter((d) => d.type === 'object');
 }
 
-function describeValue(v: unknown): string {
-  if (v === undefined) return 'nothing';
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'object') return 'a mapping';
-  if (typeof v === 'string') return `the text ${quote(v)}`;
-  if (typeof v === 'number' && !Number.isFinite(v)) return Number.isNaN(v) ? 'not a number (.nan)' : 'a number too large to hold (it reads as infinity)';
-  return `${typeof v} ${String(v)}`;
+function describeValue(v: unknown): Message {
+  if (v === undefined) return msg('value.nothing');
+  if (v === null) return msg('value.null');
+  if (Array.isArray(v)) return msg('value.list');
+  if (typeof v === 'object') return msg('value.mapping');
+  if (typeof v === 'string') return msg('value.text', { text: quote(v) });
+  if (typeof v === 'number' && !Number.isFinite(v)) return Number.isNaN(v) ? msg('value.nan') : msg('value.infinity');
+  return msg('value.other', { type: typeof v, value: String(v) });
 }
 
 function valueAt(data: unknown, path: IssuePath): unknown {
@@ -60,13 +61,16 @@ function valueAt(data: unknown, path: IssuePath): unknown {
   return cur;
 }
 
-const TYPE_WORDS: Record<string, string> = {
-  number: 'a number',
-  string: 'text',
-  boolean: 'true or false',
-  array: 'a list',
-  object: 'a mapping (key: value lines)',
+const TYPE_WORDS: Record<string, Message> = {
+  number: msg('type.number'),
+  string: msg('type.string'),
+  boolean: msg('type.boolean'),
+  array: msg('type.array'),
+  object: msg('type.object'),
 };
+const typeWord = (t: string): Message | string => TYPE_WORDS[t] ?? t;
+const choicesOf = (choices: string[]): Message => (choices.length === 1 ? msg('choices.one', { value: choices[0] as string }) : msg('choices.many', { list: list(choices.map((c) => `"${c}"`)) }));
+const err = (code: string, path: IssuePath, m: Message, f: Message): Issue => issue('error', code, path, m, f);
 
 /** Translate zod issues to blueprint issues. */
 export function schemaIssues(schema: AnySchema, error: z.ZodError, data: unknown): Issue[] {
@@ -74,19 +78,17 @@ export function schemaIssues(schema: AnySchema, error: z.ZodError, data: unknown
   const walk = (issues: z.core.$ZodIssue[], base: IssuePath) => {
     for (const zi of issues) {
       const path = [...base, ...(zi.path as (string | number)[])];
-      const field = path.length ? String(path[path.length - 1]) : 'the blueprint';
+      const field: Message | string = path.length ? String(path[path.length - 1]) : msg('name.blueprint');
       switch (zi.code) {
         case 'unrecognized_keys': {
           const known = [...new Set(objectsAt(schema, path).flatMap((d) => Object.keys(d.shape ?? {})))];
           for (const key of zi.keys) {
             const guess = didYouMean(key, known);
             out.push({
-              severity: 'error',
-              code: 'unknown-key',
-              path,
+              ...(guess
+                ? err('unknown-key', path, msg('v.unknownKeyGuess', { key: quote(key), guess }), msg('v.unknownKey.fixGuess', { guess }))
+                : err('unknown-key', path, msg('v.unknownKey', { key: quote(key) }), msg('v.unknownKey.fix', { known: list(known) }))),
               key,
-              message: `Unknown key ${quote(key)}${guess ? `. Did you mean "${guess}"?` : '.'}`,
-              fix: guess ? `Rename it to "${guess}".` : `Remove it. Allowed here: ${known.join(', ')}.`,
             });
           }
           break;
@@ -94,20 +96,20 @@ export function schemaIssues(schema: AnySchema, error: z.ZodError, data: unknown
         case 'invalid_type': {
           const got = valueAt(data, path);
           if (got === undefined) {
-            out.push({ severity: 'error', code: 'missing-key', path, message: `"${field}" is required.`, fix: `Add "${field}" (${TYPE_WORDS[zi.expected] ?? zi.expected}).` });
+            out.push(err('missing-key', path, msg('v.missingKey', { field }), msg('v.missingKey.fix', { field, type: typeWord(zi.expected) })));
           } else {
-            out.push({
-              severity: 'error',
-              code: 'wrong-type',
-              path,
-              message: `"${field}" must be ${TYPE_WORDS[zi.expected] ?? zi.expected}, not ${describeValue(got)}.`,
-              fix:
+            out.push(
+              err(
+                'wrong-type',
+                path,
+                msg('v.wrongType', { field, expected: typeWord(zi.expected), got: describeValue(got) }),
                 zi.expected === 'number'
-                  ? 'Write the number without quotes or units.'
+                  ? msg('v.wrongType.fixNumber')
                   : zi.expected === 'string' && (typeof got === 'number' || typeof got === 'boolean' || got === null)
-                    ? `Put the value in quotes, e.g. ${field}: "…", so it reads as text.`
-                    : `Write ${TYPE_WORDS[zi.expected] ?? zi.expected} here.`,
-            });
+                    ? msg('v.wrongType.fixQuote', { field })
+                    : msg('v.wrongType.fix', { expected: typeWord(zi.expected) }),
+              ),
+            );
           }
           break;
         }
@@ -115,13 +117,8 @@ export function schemaIssues(schema: AnySchema, error: z.ZodError, data: unknown
           const got = valueAt(data, path);
           const choices = zi.values.map(String);
           const guess = typeof got === 'string' ? didYouMean(got, choices) : undefined;
-          out.push({
-            severity: 'error',
-            code: 'invalid-choice',
-            path,
-            message: `"${field}" is ${describeValue(got)}; it must be ${choices.length === 1 ? `"${choices[0]}"` : `one of ${choices.map((c) => `"${c}"`).join(', ')}`}.${guess ? ` Did you mean "${guess}"?` : ''}`,
-            fix: guess ? `Use "${guess}".` : `Use ${choices.length === 1 ? `"${choices[0]}"` : `one of ${choices.map((c) => `"${c}"`).join(', ')}`}.`,
-          });
+          const a = { field, got: describeValue(got), choices: choicesOf(choices) };
+          out.push(err('invalid-choice', path, guess ? msg('v.invalidChoiceGuess', { ...a, guess }) : msg('v.invalidChoice', a), guess ? msg('fix.use', { value: guess }) : msg('v.invalidChoice.fix', { choices: choicesOf(choices) })));
           break;
         }
         case 'too_small':
@@ -131,11 +128,13 @@ export function schemaIssues(schema: AnySchema, error: z.ZodError, data: unknown
           const bound = String(big ? zi.maximum : zi.minimum);
           const code = zi.code.replace('_', '-');
           if (Array.isArray(got)) {
-            out.push({ severity: 'error', code, path, message: `"${field}" has ${got.length} item(s); ${big ? `at most ${bound} are` : `at least ${bound} ${bound === '1' ? 'is' : 'are'}`} allowed.`, fix: big ? `Keep at most ${bound} (a lab beyond that is more than one PC can run or check).` : `Add ${bound === '1' ? 'one' : 'more'}.` });
+            out.push(big ? err(code, path, msg('v.tooManyItems', { field, count: got.length, bound }), msg('v.tooManyItems.fix', { bound })) : err(code, path, msg('v.tooFewItems', { field, count: got.length, bound }), msg('v.tooFewItems.fix')));
           } else if (typeof got === 'string') {
-            out.push({ severity: 'error', code, path, message: `"${field}" is ${got.length} characters long (${quote(got)}); ${big ? `at most ${bound}` : `at least ${bound}`} are allowed.`, fix: big ? `Shorten it to ${bound} characters or fewer.` : 'Write a value.' });
+            const a = { field, length: got.length, text: quote(got), bound };
+            out.push(big ? err(code, path, msg('v.textTooLong', a), msg('v.textTooLong.fix', { bound })) : err(code, path, msg('v.textTooShort', a), msg('v.textTooShort.fix')));
           } else {
-            out.push({ severity: 'error', code, path, message: `"${field}" must be ${big ? 'at most' : 'at least'} ${bound}; it is ${describeValue(got)}.`, fix: `Use a value ${big ? 'up to' : 'from'} ${bound}.` });
+            const a = { field, bound, got: describeValue(got) };
+            out.push(big ? err(code, path, msg('v.numberTooBig', a), msg('v.numberTooBig.fix', { bound })) : err(code, path, msg('v.numberTooSmall', a), msg('v.numberTooSmall.fix', { bound })));
           }
           break;
         }
@@ -144,23 +143,19 @@ export function schemaIssues(schema: AnySchema, error: z.ZodError, data: unknown
           const branches = zi.errors.filter((b) => b.length > 0);
           const best = branches.sort((a, b) => Math.max(...b.map((i) => i.path.length)) - Math.max(...a.map((i) => i.path.length)))[0];
           if (best && Math.max(...best.map((i) => i.path.length)) > 0) walk(best, path);
-          else out.push({ severity: 'error', code: 'invalid-value', path, message: `"${field}" is ${describeValue(valueAt(data, path))}, which is not allowed here.`, fix: 'Use one of the forms lab-blueprints/schema.json describes for this key.' });
+          else out.push(err('invalid-value', path, msg('v.notAllowedHere', { field, got: describeValue(valueAt(data, path)) }), msg('v.notAllowedHere.fix')));
           break;
         }
         case 'invalid_format': {
           const got = valueAt(data, path);
           const rule = zi.format === 'regex' ? formatRuleFor(zi.pattern) : undefined;
-          out.push({
-            severity: 'error',
-            code: 'invalid-format',
-            path,
-            message: `"${field}" is ${describeValue(got)}; it must be ${rule?.expect ?? zi.message}.`,
-            fix: rule && typeof got === 'string' ? rule.fix(got) : `Write ${rule?.expect ?? 'a valid value'}.`,
-          });
+          // The format rules' own words (schema.ts) are still English only.
+          const expect = rule?.expect ?? zi.message ?? '';
+          out.push(err('invalid-format', path, msg('v.invalidFormat', { field, got: describeValue(got), expect }), rule && typeof got === 'string' ? msg('raw.english', { text: rule.fix(got) }) : msg('v.invalidFormat.fix', { expect })));
           break;
         }
         default:
-          out.push({ severity: 'error', code: 'invalid-value', path, message: `"${field}" is ${describeValue(valueAt(data, path))}: ${zi.message}.`, fix: 'Correct or remove this value.' });
+          out.push(err('invalid-value', path, msg('v.invalidValue', { field, got: describeValue(valueAt(data, path)), reason: zi.message }), msg('v.invalidValue.fix')));
       }
     }
   };

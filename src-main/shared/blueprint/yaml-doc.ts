@@ -4,7 +4,8 @@
  * (the `yaml` package's document API). Browser-safe.
  */
 import { Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Alias, type Node as YamlNode, type Pair } from 'yaml';
-import { quote, type Issue, type IssuePath } from './issues';
+import { msg, type Message } from '../i18n';
+import { issue, quote, type Issue, type IssuePath } from './issues';
 import { LIMITS } from './schema';
 
 export interface ParsedBlueprint {
@@ -20,9 +21,9 @@ export interface ParsedBlueprint {
   syntaxIssues: Issue[];
 }
 
-const at = (lc: LineCounter, offset: number | undefined, code: string, message: string, fix: string): Issue => {
+const at = (lc: LineCounter, offset: number | undefined, code: string, m: Message, f: Message): Issue => {
   const pos = offset === undefined ? { line: 1, col: 1 } : lc.linePos(offset);
-  return { severity: 'error', code, path: [], message, fix, line: pos.line, col: pos.col };
+  return { ...issue('error', code, [], m, f), line: pos.line, col: pos.col };
 };
 
 /**
@@ -36,7 +37,7 @@ const at = (lc: LineCounter, offset: number | undefined, code: string, message: 
 export function parseBlueprintYaml(text: string): ParsedBlueprint {
   const lineCounter = new LineCounter();
   if (text.length > LIMITS.textChars) {
-    const issue = at(lineCounter, undefined, 'too-large', `The blueprint is ${Math.round(text.length / 1024)} KiB; at most ${LIMITS.textChars / 1024} KiB is read.`, 'Remove what the lab does not need; even a 200-VM lab fits in far less.');
+    const issue = at(lineCounter, undefined, 'too-large', msg('v.textTooLarge', { kib: Math.round(text.length / 1024), max: LIMITS.textChars / 1024 }), msg('v.textTooLarge.fix'));
     return { doc: new Document(null), lineCounter, data: undefined, syntaxIssues: [issue] };
   }
   const src = text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
@@ -45,13 +46,13 @@ export function parseBlueprintYaml(text: string): ParsedBlueprint {
     // Duplicate keys are found in checkStructure: the parser's own check compares every key with every other (quadratic).
     doc = parseDocument(src, { lineCounter, uniqueKeys: false, prettyErrors: false, resolveKnownTags: false, logLevel: 'error', strict: true });
   } catch (e) {
-    const issue = at(lineCounter, undefined, 'yaml-syntax', `YAML syntax: the file cannot be read (${(e as Error).message}).`, 'Check the file is a YAML text file.');
+    const issue = at(lineCounter, undefined, 'yaml-syntax', msg('v.yamlCannotRead', { detail: (e as Error).message }), msg('v.yamlCannotRead.fix'));
     return { doc: new Document(null), lineCounter, data: undefined, syntaxIssues: [issue] };
   }
-  const issues: Issue[] = doc.errors.map((e) => at(lineCounter, e.pos[0], 'yaml-syntax', `YAML syntax: ${e.message.split('\n')[0]}`, 'Check the indentation and quoting on that line.'));
+  const issues: Issue[] = doc.errors.map((e) => at(lineCounter, e.pos[0], 'yaml-syntax', msg('v.yamlSyntax', { detail: e.message.split('\n')[0] ?? '' }), msg('v.yamlSyntax.fixIndent')));
   for (const w of doc.warnings) {
     const tag = w.code === 'TAG_RESOLVE_FAILED';
-    issues.push(at(lineCounter, w.pos[0], tag ? 'yaml-tag' : 'yaml-syntax', `YAML ${tag ? 'tag' : 'syntax'}: ${w.message.split('\n')[0]}`, tag ? 'Remove the tag (the word starting with "!"); blueprints use plain values.' : 'Check that line.'));
+    issues.push(at(lineCounter, w.pos[0], tag ? 'yaml-tag' : 'yaml-syntax', msg(tag ? 'v.yamlTag' : 'v.yamlSyntax', { detail: w.message.split('\n')[0] ?? '' }), msg(tag ? 'v.yamlTag.fix' : 'v.yamlSyntax.fix')));
   }
   if (!issues.length) issues.push(...checkStructure(doc, lineCounter));
   let data: unknown;
@@ -61,7 +62,7 @@ export function parseBlueprintYaml(text: string): ParsedBlueprint {
       // also refuses a file with many harmless aliases) is not needed.
       data = doc.toJS({ maxAliasCount: -1 });
     } catch (e) {
-      issues.push(at(lineCounter, doc.contents?.range?.[0], 'yaml-syntax', `YAML: the document cannot be read (${(e as Error).message}).`, 'Remove anchors (&name), aliases (*name) and tags (!tag) around that line.'));
+      issues.push(at(lineCounter, doc.contents?.range?.[0], 'yaml-syntax', msg('v.yamlUnreadable', { detail: (e as Error).message }), msg('v.yamlUnreadable.fix')));
     }
   }
   return { doc, lineCounter, data, syntaxIssues: issues };
@@ -80,7 +81,7 @@ function checkStructure(doc: Document, lc: LineCounter): Issue[] {
   const size = new Map<YamlNode, number>();
   const open = new Set<YamlNode>();
   let aliases = 0;
-  const fail = (node: { range?: [number, number, number] | null } | undefined, code: string, message: string, fix: string): number => {
+  const fail = (node: { range?: [number, number, number] | null } | undefined, code: string, message: Message, fix: Message): number => {
     issues.push(at(lc, node?.range?.[0], code, message, fix));
     return Infinity;
   };
@@ -89,7 +90,7 @@ function checkStructure(doc: Document, lc: LineCounter): Issue[] {
     if (node === null || node === undefined) return 1;
     if (isAlias(node)) return alias(node);
     const n = node as YamlNode;
-    if (depth > LIMITS.depth) return fail(n, 'yaml-too-deep', `The YAML is nested more than ${LIMITS.depth} levels deep here.`, 'A blueprint needs at most a few levels; check the indentation.');
+    if (depth > LIMITS.depth) return fail(n, 'yaml-too-deep', msg('v.yamlTooDeep', { max: LIMITS.depth }), msg('v.yamlTooDeep.fix'));
     if (n.anchor) anchors.set(n.anchor, n);
     let sz = 1;
     if (isMap(n) || isSeq(n)) {
@@ -99,10 +100,10 @@ function checkStructure(doc: Document, lc: LineCounter): Issue[] {
       for (const item of n.items as unknown[]) {
         if (isPair(item)) {
           const p = item as Pair;
-          if (p.key !== null && !isScalar(p.key)) return fail(p.key as YamlNode, 'yaml-complex-key', 'A key here is a list, a mapping or an alias; blueprint keys are plain words.', 'Write the key as a plain word followed by ":".');
+          if (p.key !== null && !isScalar(p.key)) return fail(p.key as YamlNode, 'yaml-complex-key', msg('v.yamlComplexKey'), msg('v.yamlComplexKey.fix'));
           const k = isScalar(p.key) && p.key.value !== null && p.key.value !== undefined ? String(p.key.value) : '';
-          if (k === '__proto__') return fail(p.key as YamlNode, 'yaml-bad-key', 'The key "__proto__" is not allowed.', 'Remove it.');
-          if (keys?.has(k)) return fail((p.key as YamlNode | null) ?? n, 'yaml-duplicate-key', `The key ${quote(k)} appears twice in this mapping.`, 'Keep one of them (YAML does not allow a key twice).');
+          if (k === '__proto__') return fail(p.key as YamlNode, 'yaml-bad-key', msg('v.yamlProtoKey'), msg('v.yamlProtoKey.fix'));
+          if (keys?.has(k)) return fail((p.key as YamlNode | null) ?? n, 'yaml-duplicate-key', msg('v.yamlDuplicateKey', { key: quote(k) }), msg('v.yamlDuplicateKey.fix'));
           keys?.add(k);
           if (isScalar(p.key) && p.key.anchor) anchors.set(p.key.anchor, p.key);
           sz += 1 + walk(p.value, depth + 1);
@@ -117,18 +118,18 @@ function checkStructure(doc: Document, lc: LineCounter): Issue[] {
   };
   const alias = (a: Alias): number => {
     aliases++;
-    if (aliases > LIMITS.aliases) return fail(a, 'yaml-too-many-aliases', `More than ${LIMITS.aliases} aliases (*name) in one blueprint.`, 'Write the values out instead of repeating them with aliases.');
+    if (aliases > LIMITS.aliases) return fail(a, 'yaml-too-many-aliases', msg('v.yamlTooManyAliases', { max: LIMITS.aliases }), msg('v.yamlTooManyAliases.fix'));
     const target = anchors.get(a.source);
-    if (!target) return fail(a, 'yaml-unresolved-alias', `The alias *${quote(a.source).slice(1, -1)} has no anchor &${quote(a.source).slice(1, -1)} before it.`, 'Define the anchor (&name) above its first use, or write the value out.');
-    if (open.has(target)) return fail(a, 'yaml-alias-cycle', `The alias *${quote(a.source).slice(1, -1)} refers to a value it is inside of.`, 'Remove the alias or write the value out.');
+    if (!target) return fail(a, 'yaml-unresolved-alias', msg('v.yamlUnresolvedAlias', { name: quote(a.source).slice(1, -1) }), msg('v.yamlUnresolvedAlias.fix'));
+    if (open.has(target)) return fail(a, 'yaml-alias-cycle', msg('v.yamlAliasCycle', { name: quote(a.source).slice(1, -1) }), msg('v.yamlAliasCycle.fix'));
     const sz = size.get(target) ?? 1;
-    if (sz > LIMITS.expandedNodes) return fail(a, 'yaml-alias-bomb', `The alias *${quote(a.source).slice(1, -1)} expands to more than ${LIMITS.expandedNodes} values (an "alias bomb").`, 'Write the values out instead of nesting aliases.');
+    if (sz > LIMITS.expandedNodes) return fail(a, 'yaml-alias-bomb', msg('v.yamlAliasBomb', { name: quote(a.source).slice(1, -1), max: LIMITS.expandedNodes }), msg('v.yamlAliasBomb.fix'));
     return sz;
   };
   const tooBig = (node: YamlNode | null | undefined): number =>
     aliases > 0
-      ? fail(node ?? undefined, 'yaml-alias-bomb', `With its aliases expanded the blueprint reaches more than ${LIMITS.expandedNodes} values here (an "alias bomb").`, 'Write the values out instead of nesting aliases.')
-      : fail(node ?? undefined, 'too-large', `The blueprint reaches more than ${LIMITS.expandedNodes} values here.`, 'Remove what the lab does not need.');
+      ? fail(node ?? undefined, 'yaml-alias-bomb', msg('v.yamlExpandedBomb', { max: LIMITS.expandedNodes }), msg('v.yamlAliasBomb.fix'))
+      : fail(node ?? undefined, 'too-large', msg('v.tooLarge', { max: LIMITS.expandedNodes }), msg('v.tooLarge.fix'));
   walk(doc.contents, 0);
   return issues;
 }
