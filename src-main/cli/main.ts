@@ -6,74 +6,11 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { upCommand } from './commands/lab';
 import type { serveCommand } from './commands/serve';
+import { LanguageError, pickLang } from '../shared/i18n';
+import { extractLangFlag, say, setCliLang } from './lang';
 import { EXIT, style, UsageError } from './output';
 import { VERSION } from './version';
 
-export const HELP = `halab ${VERSION} — design, provision, watch and drill high-availability labs
-
-Usage: halab <command> [options]
-
-Blueprints
-  validate FILE [--provider vmware|linux] [--json]
-                                    Check a blueprint; every problem with line:column and a fix.
-                                    The provider's own rules are errors (else warnings).
-  plan FILE [--provider P] [--json] What would be built: VMs, VMnets, NICs, addresses, services, totals.
-  export FILE [--format yaml|json] [--output OUT]
-                                    Write the blueprint as YAML (comments kept) or JSON.
-  graph FILE [--format mermaid|svg|png] [--output OUT] [--lang en|ko]
-                                    The topology as a Mermaid flowchart, or as a picture (SVG, or PNG
-                                    through headless Chromium) with VMs, addresses, VMnets, VIP, replication.
-  report FILE [--lang en|ko] [--format html|md|pdf] [--output OUT]
-                                    The document to hand in: topology, plan (IP table, resources), the last
-                                    provisioning result and every drill report of the lab. PDF through
-                                    headless Chromium (says so where there is none). Language: --lang,
-                                    else LANG/LC_ALL.
-
-Labs
-  up FILE [--provider vmware|linux] [--stage vms|all] [--concurrency N] [--reconfigure-vmnet8]
-         [--verbose] [--json]       Create the VMs and VMnets and provision the whole lab; idempotent,
-                                    resumes after a crash; Ctrl-C cancels cleanly. --reconfigure-vmnet8:
-                                    change the host's vmnet8 to the blueprint's NAT subnet (other VMs on
-                                    vmnet8 are affected; "down" restores it). Run as your own user.
-  down FILE [--provider vmware|linux]
-                                    Destroy every VM and network the lab created.
-  status FILE [--provider vmware|linux] [--json]
-                                    VMs with power state and addresses.
-  watch FILE [--once]               Live view: VIP owner, keepalived states, replication, VMs, events.
-  drill FILE NAME [--json]          Run a failover drill under load and write a report. NAME is one of
-                                    lb-master-down, lb-nginx-stop, lb-keepalived-stop, app-down,
-                                    db-primary-down, split-brain, maintenance. --force-promotion:
-                                    db-primary-down promotes even when rows would be lost.
-
-VMware host
-  doctor [FILE] [--provider vmware|linux] [--quick] [--json]
-                                    Check this computer for labs, one line each (ok, warning, error) with
-                                    what to do: vmrun, templates (a throwaway clone is booted to test
-                                    open-vm-tools, cloud-init and SSH; --quick skips it), the right to
-                                    change VMnets, and with FILE the lab's RAM and VMnet subnets.
-                                    Exit code 0 when every line is ok, 1 otherwise.
-  template create OS [--from FILE.ova|URL] [--json]
-                                    Make a VMware template from Ubuntu's cloud image OVA (downloaded,
-                                    or the file you give), convert it with ovftool, take its snapshot
-                                    and record it in Settings. OS: ubuntu-22.04.
-
-App
-  serve [--port N] [--host ADDR] [--allow-remote]
-                                    Run the app in a browser (127.0.0.1, random port, access token).
-
-Options
-  -h, --help                        This help (also: halab <command> --help).
-  -v, --version                     Print the version.
-
-Exit codes: 0 ok, 1 invalid blueprint, 2 usage error, 3 failed.
-The provider is the one given, else the one the lab was created with, else VMware
-if it is installed, else the Linux lab (Linux, as root).
-
-Examples:
-  halab validate lab-blueprints/vmware-3tier-ha.yaml
-  halab plan lab-blueprints/vmware-3tier-ha.yaml --json
-  sudo halab up lab-blueprints/vmware-3tier-ha.yaml --provider linux
-`;
 
 type Flags = Record<string, string | boolean | undefined>;
 
@@ -160,9 +97,19 @@ export function registerCommand(name: string, cmd: Command): void {
 
 /** Run the CLI; returns the exit code. */
 export async function runCli(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
+  // --lang is global: taken out wherever it stands, before the command is parsed (graph and report get it back as their own flag).
+  const { rest: args, flag: langFlag } = extractLangFlag(argv);
+  try {
+    setCliLang(pickLang(langFlag, process.env));
+  } catch (e) {
+    if (!(e instanceof LanguageError)) throw e;
+    setCliLang(pickLang(undefined, process.env));
+    process.stderr.write(`${style.red(say('cli.errorPrefix'))} ${say('lang.invalid', { value: JSON.stringify(langFlag) })}\n`);
+    return EXIT.usage;
+  }
+  const [name, ...rest] = args;
   if (!name || name === '-h' || name === '--help' || name === 'help') {
-    process.stdout.write(HELP);
+    process.stdout.write(say('cli.help', { version: VERSION }));
     return name ? EXIT.ok : EXIT.usage;
   }
   if (name === '-v' || name === '--version') {
@@ -173,36 +120,39 @@ export async function runCli(argv: string[]): Promise<number> {
   const controller = new AbortController();
   const onSignal = () => {
     if (controller.signal.aborted) process.exit(130);
-    process.stderr.write('\nCanceling… (press Ctrl-C again to force)\n');
+    process.stderr.write(`\n${say('cli.canceling')}\n`);
     controller.abort();
   };
   try {
     if (!cmd) {
       const known = Object.keys(COMMANDS);
       const guess = known.find((k) => k.startsWith(name.slice(0, 3)));
-      throw new UsageError(`Unknown command "${name}".${guess ? ` Did you mean "${guess}"?` : ''} Run "halab --help" for the list.`);
+      throw new UsageError(guess ? say('cli.unknownCommandGuess', { name, guess }) : say('cli.unknownCommand', { name }));
     }
+    const usage = say('cli.usage', { usage: cmd.usage });
     if (rest.includes('--help') || rest.includes('-h')) {
-      process.stdout.write(`Usage: ${cmd.usage}\n`);
+      process.stdout.write(`${usage}\n`);
       return EXIT.ok;
     }
     let parsed;
     try {
       parsed = parseArgs({ args: rest, options: cmd.options, allowPositionals: true, strict: true });
     } catch (e) {
-      throw new UsageError(`${(e as Error).message.replace(/\. To specify.*$/s, '')}.\nUsage: ${cmd.usage}`);
+      // Node's own parseArgs message (English) names the option; the usage line follows in the chosen language.
+      throw new UsageError(`${(e as Error).message.replace(/\. To specify.*$/s, '')}.\n${usage}`);
     }
-    if (parsed.positionals.length > cmd.positionals) throw new UsageError(`Too many arguments: ${parsed.positionals.slice(cmd.positionals).join(' ')}.\nUsage: ${cmd.usage}`);
-    if (parsed.positionals.length < (cmd.minPositionals ?? cmd.positionals)) throw new UsageError(`Missing ${parsed.positionals.length === 0 ? 'FILE' : 'NAME'}.\nUsage: ${cmd.usage}`);
+    if (parsed.positionals.length > cmd.positionals) throw new UsageError(`${say('cli.tooManyArgs', { args: parsed.positionals.slice(cmd.positionals).join(' ') })}\n${usage}`);
+    if (parsed.positionals.length < (cmd.minPositionals ?? cmd.positionals)) throw new UsageError(`${say(parsed.positionals.length === 0 ? 'cli.missingFile' : 'cli.missingName')}\n${usage}`);
+    if (langFlag !== undefined && 'lang' in cmd.options) (parsed.values as Flags).lang = langFlag;
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     return await cmd.run(parsed.positionals, parsed.values as Flags, controller.signal);
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`${style.red('error:')} ${e.message}\n`);
+      process.stderr.write(`${style.red(say('cli.errorPrefix'))} ${e.message}\n`);
       return EXIT.usage;
     }
-    process.stderr.write(`${style.red('failed:')} ${(e as Error).message}\n`);
+    process.stderr.write(`${style.red(say('cli.failedPrefix'))} ${(e as Error).message}\n`);
     if (process.env.HALAB_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
     return EXIT.failed;
   } finally {

@@ -3,6 +3,7 @@
  * drill report), in English and Korean. Every key exists in both (the type
  * and a unit test check). `{name}` marks a parameter. Browser-safe.
  */
+import { LanguageError, pickLang } from '../shared/i18n';
 import { TOPOLOGY_LABELS_EN, TOPOLOGY_LABELS_KO, type TopologyLabels } from '../shared/blueprint/topology-svg';
 
 export type ReportLanguage = 'en' | 'ko';
@@ -258,16 +259,10 @@ export function topologyLabels(lang: ReportLanguage): TopologyLabels {
 /**
  * The language asked for with `--lang`, else the one of `LC_ALL`, `LC_MESSAGES`
  * or `LANG` (ko_KR.UTF-8 → ko), else English. An unknown `--lang` is refused.
+ * The one rule lives in the message catalog (`shared/i18n`); this is it with the process's environment.
  */
 export function pickLanguage(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): ReportLanguage {
-  if (flag !== undefined) {
-    if (flag === 'en' || flag === 'ko') return flag;
-    throw new LanguageError(`--lang must be en or ko, not ${JSON.stringify(flag)}.`);
-  }
-  const locale = env.LC_ALL || env.LC_MESSAGES || env.LANG || '';
-  return /^ko(\b|_|$)/i.test(locale) ? 'ko' : 'en';
+  return pickLang(flag, env);
 }
 
-export class LanguageError extends Error {
-  override readonly name = 'LanguageError';
-}
+export { LanguageError };

@@ -3,6 +3,8 @@ import { writeFile } from 'node:fs/promises';
 import { exportBlueprintText } from '../../shared/blueprint/export';
 import { toMermaid } from '../../shared/blueprint/graph';
 import { formatIssue } from '../../shared/blueprint/issues';
+import { describePath } from '../../shared/i18n/describe';
+import { cliLang, say } from '../lang';
 import { computePlan, type LabPlan } from '../../shared/blueprint/plan';
 import { BLUEPRINT_PROVIDERS, type BlueprintProvider } from '../../shared/blueprint/rules-provider';
 import type { ValidationResult } from '../../shared/blueprint/validate';
@@ -18,7 +20,7 @@ export interface Loaded {
 /** `--provider` checked: vmware, linux, or not given. */
 export function providerFlag(value: string | undefined): BlueprintProvider | undefined {
   if (value === undefined) return undefined;
-  if (!(BLUEPRINT_PROVIDERS as readonly string[]).includes(value)) throw new UsageError(`--provider must be vmware or linux, not ${JSON.stringify(value)}.`);
+  if (!(BLUEPRINT_PROVIDERS as readonly string[]).includes(value)) throw new UsageError(say('cli.providerFlag', { value: JSON.stringify(value) }));
   return value as BlueprintProvider;
 }
 
@@ -27,7 +29,7 @@ export function providerFlag(value: string | undefined): BlueprintProvider | und
  * provider, its rules are errors (the other provider's are warnings).
  */
 export async function loadAndValidate(file: string | undefined, provider?: BlueprintProvider): Promise<Loaded> {
-  if (!file) throw new UsageError('Missing FILE: give the path of a blueprint, e.g. lab-blueprints/vmware-3tier-ha.yaml.');
+  if (!file) throw new UsageError(say('cli.missingFileHint'));
   try {
     const text = await readBlueprintFile(file);
     return { file, text, result: validateHere(text, provider) };
@@ -39,8 +41,11 @@ export async function loadAndValidate(file: string | undefined, provider?: Bluep
 
 /** Print issues to stderr; returns the exit code for them. */
 export function reportIssues(l: Loaded): number {
+  const lang = cliLang();
+  const lab = l.result.lab;
   for (const i of l.result.issues) {
-    const text = formatIssue(i, l.file);
+    // In the run's language, naming the place as a student does when the lab could be read ("lb-master's first NIC · Address").
+    const text = formatIssue(i, l.file, { lang, where: lab ? (p) => describePath(lab, p, lang) : undefined });
     process.stderr.write(`${i.severity === 'error' ? style.red(text) : style.yellow(text)}\n`);
   }
   return l.result.ok ? EXIT.ok : EXIT.invalid;
@@ -51,7 +56,7 @@ function summaryLine(l: Loaded): string {
   if (!lab) return '';
   const vips = lab.services.vips.map((v) => `${v.address} (${v.name}, ${v.members.map((m) => m.node).join('/')})`).join(', ');
   const mem = lab.nodes.reduce((a, n) => a + (n.memoryMiB ?? lab.defaults.memoryMiB), 0);
-  return `${lab.metadata.name}: ${lab.nodes.length} VMs, ${lab.networks.length} networks (${lab.networks.map((n) => `${n.name} ${n.subnet}`).join(', ')}), VIP ${vips || 'none'}, ${(mem / 1024).toFixed(1)} GiB RAM`;
+  return say('cli.summary', { lab: lab.metadata.name, vms: lab.nodes.length, networks: lab.networks.length, list: lab.networks.map((n) => `${n.name} ${n.subnet}`).join(', '), vips: vips || say('cli.none'), ram: (mem / 1024).toFixed(1) });
 }
 
 export async function validateCommand(file: string | undefined, flags: { json?: boolean; provider?: string }): Promise<number> {
@@ -63,8 +68,10 @@ export async function validateCommand(file: string | undefined, flags: { json?: 
   const code = reportIssues(l);
   const errors = l.result.issues.filter((i) => i.severity === 'error').length;
   const warnings = l.result.issues.length - errors;
-  if (code === EXIT.ok) process.stdout.write(`${style.green('✓')} ${l.file} is valid${warnings ? ` (${warnings} warning${warnings > 1 ? 's' : ''})` : ''}\n  ${summaryLine(l)}\n`);
-  else process.stderr.write(`✗ ${l.file}: ${errors} error${errors > 1 ? 's' : ''}${warnings ? `, ${warnings} warning${warnings > 1 ? 's' : ''}` : ''}\n`);
+  const nErr = errors === 1 ? say('cli.oneError') : say('cli.nErrors', { n: errors });
+  const nWarn = warnings === 1 ? say('cli.oneWarning') : say('cli.nWarnings', { n: warnings });
+  if (code === EXIT.ok) process.stdout.write(`${style.green('✓')} ${warnings ? say('cli.validWarnings', { file: l.file, warnings: nWarn }) : say('cli.valid', { file: l.file })}\n  ${summaryLine(l)}\n`);
+  else process.stderr.write(`✗ ${warnings ? say('cli.invalidWarnings', { file: l.file, errors: nErr, warnings: nWarn }) : say('cli.invalid', { file: l.file, errors: nErr })}\n`);
   return code;
 }
 
@@ -108,7 +115,7 @@ export async function planCommand(file: string | undefined, flags: { json?: bool
 export async function exportCommand(file: string | undefined, flags: { format?: string; output?: string }): Promise<number> {
   const format = flags.format ?? 'yaml';
   if (format !== 'yaml' && format !== 'json') throw new UsageError(`--format must be yaml or json, not "${format}".`);
-  if (!file) throw new UsageError('Missing FILE: give the path of a blueprint, e.g. lab-blueprints/vmware-3tier-ha.yaml.');
+  if (!file) throw new UsageError(say('cli.missingFileHint'));
   let text: string;
   try {
     text = await readBlueprintFile(file);

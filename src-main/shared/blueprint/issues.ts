@@ -53,11 +53,21 @@ export function formatPath(path: IssuePath): string {
   return out || '(top level)';
 }
 
-/** `file:3:7: error: message (nodes[0].hostname) — fix` */
-export function formatIssue(issue: Issue, file?: string): string {
-  const where = issue.line !== undefined ? `${file ?? '<input>'}:${issue.line}:${issue.col ?? 1}` : (file ?? '<input>');
-  const fix = issue.fix ? `\n    fix: ${issue.fix}` : '';
-  return `${where}: ${issue.severity}: ${issue.message} [${formatPath(issue.key ? [...issue.path, issue.key] : issue.path)}]${fix}`;
+/**
+ * `file:3:7: error: message [nodes[0].hostname]` and an indented `fix:` line.
+ * With `lang`, the severity, message and fix are in that language; with
+ * `where`, the place is named by it (e.g. "lb-master's first NIC · Address")
+ * instead of the raw path.
+ */
+export function formatIssue(issue: Issue, file?: string, opts: { lang?: Lang; where?: (path: IssuePath) => string } = {}): string {
+  const lang = opts.lang ?? 'en';
+  const at = issue.line !== undefined ? `${file ?? '<input>'}:${issue.line}:${issue.col ?? 1}` : (file ?? '<input>');
+  const text = issueText(issue, lang);
+  const path = issue.key ? [...issue.path, issue.key] : issue.path;
+  const place = opts.where && path.length > 0 ? opts.where(path) : formatPath(path);
+  const fix = text.fix ? `\n    ${render(lang, { code: 'cli.issueFix', args: { fix: text.fix } })}` : '';
+  const sev = render(lang, { code: issue.severity === 'error' ? 'cli.issueError' : 'cli.issueWarning' });
+  return `${at}: ${sev}: ${text.message} [${place}]${fix}`;
 }
 
 /** Longest text quoted in full in a message; longer values are shortened. */

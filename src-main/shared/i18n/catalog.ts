@@ -3,15 +3,17 @@
  * `<domain>En` (`as const`) and `<domain>Ko: Record<keyof typeof <domain>En, string>`,
  * then spread both here. Codes must be unique across domains (the unit test checks).
  */
+import { cliEn, cliKo } from './messages-cli';
 import { namesEn, namesKo } from './messages-names';
 import { validateEn, validateKo } from './messages-validate';
 
-export const CATALOG_EN = { ...namesEn, ...validateEn } as const;
+export const CATALOG_EN = { ...namesEn, ...validateEn, ...cliEn } as const;
 export type CatalogEn = typeof CATALOG_EN;
-export const CATALOG_KO: Record<keyof CatalogEn, string> = { ...namesKo, ...validateKo };
+export const CATALOG_KO: Record<keyof CatalogEn, string> = { ...namesKo, ...validateKo, ...cliKo };
 
 /** Each domain's code list, to check that no two domains define the same code. */
 export const DOMAIN_CODES: Record<string, readonly string[]> = {
   names: Object.keys(namesEn),
   validate: Object.keys(validateEn),
+  cli: Object.keys(cliEn),
 };
