@@ -32,6 +32,8 @@ import { VmxFile } from '../hypervisor/vmware/vmx-file';
 import type { HostSettings } from '../lab/host-settings';
 import { labHome } from '../lab/runtime';
 import type { ResolvedLab } from '../shared/blueprint/model';
+import { checkLine } from '../shared/i18n/check-line';
+import { msg } from '../shared/i18n';
 import type { CheckLine, DoctorReport } from '../shared/ipc/contract';
 import { probeTemplate } from './template-probe';
 
@@ -87,30 +89,29 @@ export const doctorExitCode = (r: DoctorReport): number => (r.ok ? 0 : 1);
 
 // ------------------------------------------------------------------ VMware
 
-const INSTALL_FIX = 'Install VMware Workstation Pro 17 (free for all use). If it is installed in an unusual place, set the vmrun path in Settings (or HALAB_VMRUN).';
+// From here on the lines come from the message catalog (doc.*); the rest of the file is still English only.
 
 async function vmrunLines(o: DoctorOptions, platform: NodeJS.Platform, env: NodeJS.ProcessEnv): Promise<{ lines: CheckLine[]; client?: VmrunClient; where?: VmrunLocation }> {
   const where = await findVmrun({ setting: o.settings.vmrunPath, env, platform });
   if (!where) {
-    const linux = platform === 'linux' ? ' To check the Linux lab provider instead: sudo halab doctor --provider linux.' : '';
-    return { lines: [L('vmrun', 'error', 'vmrun not found', 'VMware Workstation was not found in its install folder, and no vmrun path is set.', `${INSTALL_FIX}${linux}`)] };
+    return { lines: [checkLine('vmrun', 'error', msg('doc.vmrunNotFound'), msg('doc.vmrunNotFound.detail'), msg(platform === 'linux' ? 'doc.installFixLinux' : 'doc.installFix'))] };
   }
   const client = new VmrunClient({ vmrunPath: where.path, hostType: where.hostType, platform });
   const v = await client.version({ quiet: true, signal: o.signal }).catch(() => undefined);
   if (!v) {
-    return { lines: [L('vmrun', 'error', 'vmrun does not answer', `The program at ${where.path} (found via ${where.source}) did not print VMware's "vmrun version" banner.`, 'Set the vmrun path to the vmrun inside the VMware Workstation folder, or reinstall Workstation.')] };
+    return { lines: [checkLine('vmrun', 'error', msg('doc.vmrunSilent'), msg('doc.vmrunSilent.detail', { path: where.path, source: where.source }), msg('doc.vmrunSilent.fix'))] };
   }
-  const lines = [L('vmrun', 'ok', `vmrun ${v.version}`, `${where.path} (found via ${where.source}): ${v.banner}`)];
+  const lines = [checkLine('vmrun', 'ok', msg('doc.vmrunOk', { version: v.version }), msg('doc.vmrunOk.detail', { path: where.path, source: where.source, banner: v.banner }))];
   try {
     const running = await client.list({ quiet: true, signal: o.signal });
-    lines.push(L('vmrun-list', 'ok', 'vmrun -T ws list works', `${running.length} VM${running.length === 1 ? '' : 's'} running for this user.`));
+    lines.push(checkLine('vmrun-list', 'ok', msg('doc.listOk'), running.length === 1 ? msg('doc.listOkOne.detail') : msg('doc.listOk.detail', { count: running.length })));
     return { lines, client, where };
   } catch (e) {
     const stale = e instanceof VmrunError && e.kind === 'vix-not-installed';
     lines.push(
       stale
-        ? L('vmrun-list', 'error', 'vmrun belongs to an old VMware VIX install', `vmrun -T ws list: ${(e as Error).message}`, 'Uninstall VMware VIX, or set the vmrun path to the vmrun inside the VMware Workstation folder.')
-        : L('vmrun-list', 'error', 'vmrun -T ws list fails', `vmrun could not talk to VMware Workstation: ${(e as Error).message}`, 'Start VMware Workstation once as this user (not as root/Administrator), close any dialog it shows, then run "halab doctor" again.'),
+        ? checkLine('vmrun-list', 'error', msg('doc.vix'), msg('doc.vix.detail', { error: (e as Error).message }), msg('doc.vix.fix'))
+        : checkLine('vmrun-list', 'error', msg('doc.listFails'), msg('doc.listFails.detail', { error: (e as Error).message }), msg('doc.listFails.fix')),
     );
     return { lines, where };
   }

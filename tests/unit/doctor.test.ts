@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { formatDoctorReport } from '../../src-main/cli/commands/doctor';
+import { setCliLang } from '../../src-main/cli/lang';
 import { doctorExitCode, runDoctor, type DoctorOptions } from '../../src-main/doctor';
 import { run } from '../../src-main/exec/runner';
 import { debianArch, loadRecipe, recipeHash } from '../../src-main/hypervisor/linux/recipe';
@@ -17,6 +18,7 @@ import { VmrunClient } from '../../src-main/hypervisor/vmware/vmrun-client';
 import type { HostSettings } from '../../src-main/lab/host-settings';
 import { validateBlueprintText } from '../../src-main/shared/blueprint/validate';
 import type { ResolvedLab } from '../../src-main/shared/blueprint/model';
+import { checkLineText } from '../../src-main/shared/i18n/check-line';
 import type { DoctorReport } from '../../src-main/shared/ipc/contract';
 import { createFakeVmwareHost, DEFAULT_NETWORKING, FAKE_VMRUN, type FakeVmwareHost } from '../fake-vmrun/fake-env';
 import { BLUEPRINTS, ROOT } from '../helpers/paths';
@@ -75,6 +77,16 @@ describe('doctor: vmrun', () => {
     const r = await doctor({ settings: { ...settings, vmrunPath: undefined }, env: {}, platform: 'darwin' });
     expect(lineOf(r, 'vmrun')).toMatchObject({ level: 'error', title: 'vmrun not found' });
     expect(lineOf(r, 'vmrun').fix).toMatch(/Install VMware Workstation Pro 17/);
+    // The same line in Korean, from the catalog codes the line carries (the Settings screen in Korean shows this).
+    expect(checkLineText(lineOf(r, 'vmrun'), 'ko')).toEqual({
+      title: 'vmrun을 찾지 못했습니다',
+      detail: '설치 폴더에서 VMware Workstation을 찾지 못했고, vmrun 경로도 지정되어 있지 않습니다.',
+      fix: 'VMware Workstation Pro 17을 설치하세요(모든 용도에 무료). 특이한 위치에 설치했다면 설정에서 vmrun 경로를 지정하세요(또는 HALAB_VMRUN).',
+    });
+    setCliLang('ko');
+    expect(formatDoctorReport(r)).toContain('✗ 오류: vmrun을 찾지 못했습니다\n    설치 폴더에서');
+    setCliLang('en');
+    expect(formatDoctorReport(r)).toContain('✗ error: vmrun not found\n    VMware Workstation was not found');
     expect(r.ok).toBe(false);
     expect(doctorExitCode(r)).toBe(1);
   });

@@ -130,3 +130,15 @@ describe('every invalid blueprint of tests/blueprints', () => {
     }
   });
 });
+
+describe('check lines (preflight, doctor, settings)', () => {
+  it('carry catalog messages that render in Korean; English stays in title/detail/fix', async () => {
+    const { networkPreflight } = await import('../../src-main/hypervisor/vmware/preflight');
+    const { checkLineText } = await import('../../src-main/shared/i18n/check-line');
+    const p = await networkPreflight('linux', []);
+    expect(p.lines[0]).toMatchObject({ id: 'networks', title: 'Lab networks', titleMsg: { code: 'pre.linuxNetworks' } });
+    expect(checkLineText(p.lines[0]!, 'ko')).toEqual({ title: '랩 네트워크', detail: 'Linux 랩은 블루프린트의 네트워크마다 자체 브리지를 만듭니다. 호스트 설정은 바꾸지 않습니다.' });
+    // A line without catalog messages (not converted yet) shows its English text.
+    expect(checkLineText({ id: 'x', level: 'warning', title: 'T', detail: 'D', fix: 'F' }, 'ko')).toEqual({ title: 'T', detail: 'D', fix: 'F' });
+  });
+});

@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { exportBlueprintText } from '../../shared/blueprint/export';
 import { toMermaid } from '../../shared/blueprint/graph';
 import { formatIssue } from '../../shared/blueprint/issues';
+import { checkLineText } from '../../shared/i18n/check-line';
 import { describePath } from '../../shared/i18n/describe';
 import { cliLang, say } from '../lang';
 import { computePlan, type LabPlan } from '../../shared/blueprint/plan';
@@ -107,8 +108,11 @@ export async function planCommand(file: string | undefined, flags: { json?: bool
   }
   process.stdout.write(formatPlan(plan));
   const mark = { ok: style.green('✓'), warning: '!', error: style.red('✗', process.stdout) } as const;
-  process.stdout.write(`\nOn this computer (${host.provider ?? 'no provider usable'})\n`);
-  for (const line of host.lines) process.stdout.write(`  ${mark[line.level]} ${line.title}${line.level === 'ok' ? '' : `\n      ${line.detail}${line.fix ? `\n      → ${line.fix}` : ''}`}\n`);
+  process.stdout.write(`\n${say('pre.onThisComputer', { provider: host.provider ?? say('pre.noProvider') })}\n`);
+  for (const l of host.lines) {
+    const w = checkLineText(l, cliLang());
+    process.stdout.write(`  ${mark[l.level]} ${w.title}${l.level === 'ok' ? '' : `\n      ${w.detail}${w.fix ? `\n      → ${w.fix}` : ''}`}\n`);
+  }
   return code;
 }
 

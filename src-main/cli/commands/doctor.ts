@@ -1,7 +1,9 @@
 /** `halab doctor [FILE] [--provider vmware|linux] [--quick] [--json]`: is this computer ready for a lab? */
 import { runDoctor } from '../../doctor';
 import { readHostSettings } from '../../lab/host-settings';
+import { checkLineText } from '../../shared/i18n/check-line';
 import type { CheckLine, DoctorReport } from '../../shared/ipc/contract';
+import { cliLang, say } from '../lang';
 import { style, UsageError } from '../output';
 import { loadAndValidate, reportIssues } from './blueprint';
 
@@ -14,10 +16,12 @@ const MARK: Record<CheckLine['level'], string> = { ok: '✓', warning: '!', erro
 export function formatDoctorReport(r: DoctorReport, color = false): string {
   const paint = (level: CheckLine['level'], s: string) => (!color ? s : level === 'ok' ? style.green(s) : level === 'warning' ? style.yellow(s, process.stdout) : style.red(s, process.stdout));
   const out: string[] = [`halab doctor (${r.provider})`];
+  const lang = cliLang();
   for (const l of r.lines) {
-    out.push(`${paint(l.level, `${MARK[l.level]} ${l.level === 'ok' ? '' : `${l.level}: `}${l.title}`)}`);
-    out.push(`    ${l.detail}`);
-    if (l.fix && l.level !== 'ok') out.push(`    → ${l.fix}`);
+    const w = checkLineText(l, lang);
+    out.push(`${paint(l.level, `${MARK[l.level]} ${l.level === 'ok' ? '' : `${say(l.level === 'error' ? 'cli.issueError' : 'cli.issueWarning')}: `}${w.title}`)}`);
+    out.push(`    ${w.detail}`);
+    if (w.fix && l.level !== 'ok') out.push(`    → ${w.fix}`);
   }
   const bad = r.lines.filter((l) => l.level !== 'ok');
   const errors = bad.filter((l) => l.level === 'error').length;

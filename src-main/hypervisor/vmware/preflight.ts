@@ -5,6 +5,8 @@
  * shown with the choice `up` will ask for: reconfigure vmnet8, or edit the
  * blueprint. The Linux lab makes its own networks, so it has no clashes.
  */
+import { msg } from '../../shared/i18n/index.js';
+import { checkLine } from '../../shared/i18n/check-line.js';
 import type { CheckLine } from '../../shared/ipc/contract.js';
 import type { LabRef, NetworkSpec, ProviderKind, VmnetClash } from '../types.js';
 import { createHypervisor } from '../factory.js';
@@ -29,7 +31,7 @@ export interface Preflight {
 /** The preflight of a blueprint's networks on one provider. Never throws for host problems: they become lines. */
 export async function networkPreflight(provider: ProviderKind, nets: NetworkSpec[], o: PreflightOptions = {}): Promise<Preflight> {
   if (provider === 'linux') {
-    return { provider, clashes: [], lines: [{ id: 'networks', level: 'ok', title: 'Lab networks', detail: 'The Linux lab makes its own bridges for the blueprint\'s networks; nothing on the host is changed.' }] };
+    return { provider, clashes: [], lines: [checkLine('networks', 'ok', msg('pre.linuxNetworks'), msg('pre.linuxNetworks.detail'))] };
   }
   const hv = new VmwareDriver({
     ...(o.vmwareEtcDir ? { vmwareEtcDir: o.vmwareEtcDir } : {}),
@@ -44,21 +46,22 @@ export async function networkPreflight(provider: ProviderKind, nets: NetworkSpec
     return {
       provider,
       clashes: [],
-      lines: [{ id: 'vmnets', level: 'warning', title: 'VMware networks', detail: `The host's VMware networks could not be read: ${(e as Error).message}`, fix: 'Check the VMware config folder in Settings (Linux: /etc/vmware), or run halab doctor.' }],
+      lines: [checkLine('vmnets', 'warning', msg('pre.vmnets'), msg('pre.vmnetsUnreadable', { error: (e as Error).message }), msg('pre.vmnetsUnreadable.fix'))],
     };
   }
   const lines: CheckLine[] = nets
     .filter((n) => n.type !== 'bridged')
     .map((n): CheckLine => {
       const clash = clashes.find((c) => c.vmnet === n.name);
-      if (!clash) return { id: `vmnet:${n.name}`, level: 'ok', title: `${n.name} (${n.subnet})`, detail: `${n.name} is free or already has the blueprint's settings.` };
-      return {
-        id: n.name === 'vmnet8' ? 'vmnet8-subnet' : `vmnet:${n.name}`,
-        level: 'error',
-        title: `${n.name}: the host has ${clash.hostSubnet}, the blueprint wants ${clash.blueprintSubnet}`,
-        detail: clash.message,
-        fix: n.name === 'vmnet8' ? `Reconfigure vmnet8 (halab up --reconfigure-vmnet8, or confirm on the Provision screen), or set vmnet8's subnet to ${clash.hostSubnet} in the blueprint.` : `Pick a free VMnet number for ${n.name} in the blueprint.`,
-      };
+      if (!clash) return checkLine(`vmnet:${n.name}`, 'ok', msg('pre.vmnetOk', { name: n.name, subnet: n.subnet }), msg('pre.vmnetOk.detail', { name: n.name }));
+      // clash.message comes from the VMnet manager and is still English only (raw.english).
+      return checkLine(
+        n.name === 'vmnet8' ? 'vmnet8-subnet' : `vmnet:${n.name}`,
+        'error',
+        msg('pre.vmnetClash', { name: n.name, host: clash.hostSubnet, wanted: clash.blueprintSubnet }),
+        msg('raw.english', { text: clash.message }),
+        n.name === 'vmnet8' ? msg('pre.vmnet8Clash.fix', { host: clash.hostSubnet }) : msg('pre.vmnetClash.fix', { name: n.name }),
+      );
     });
   return { provider, clashes, lines };
 }

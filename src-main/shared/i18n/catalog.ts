@@ -4,16 +4,18 @@
  * then spread both here. Codes must be unique across domains (the unit test checks).
  */
 import { cliEn, cliKo } from './messages-cli';
+import { hostEn, hostKo } from './messages-host';
 import { namesEn, namesKo } from './messages-names';
 import { validateEn, validateKo } from './messages-validate';
 
-export const CATALOG_EN = { ...namesEn, ...validateEn, ...cliEn } as const;
+export const CATALOG_EN = { ...namesEn, ...validateEn, ...cliEn, ...hostEn } as const;
 export type CatalogEn = typeof CATALOG_EN;
-export const CATALOG_KO: Record<keyof CatalogEn, string> = { ...namesKo, ...validateKo, ...cliKo };
+export const CATALOG_KO: Record<keyof CatalogEn, string> = { ...namesKo, ...validateKo, ...cliKo, ...hostKo };
 
 /** Each domain's code list, to check that no two domains define the same code. */
 export const DOMAIN_CODES: Record<string, readonly string[]> = {
   names: Object.keys(namesEn),
   validate: Object.keys(validateEn),
   cli: Object.keys(cliEn),
+  host: Object.keys(hostEn),
 };

@@ -12,6 +12,7 @@
  */
 import { z } from 'zod';
 import type { Issue } from '../blueprint/issues';
+import type { Message } from '../i18n';
 import type { LabPlan } from '../blueprint/plan';
 import { DRILLS } from '../blueprint/schema';
 import type { DrillReport } from '../drills/report';
@@ -130,6 +131,10 @@ export interface CheckLine {
   title: string;
   detail: string;
   fix?: string;
+  /** The same as catalog messages (code + args), for each front end to render in its own language; absent on lines not yet in the catalog. */
+  titleMsg?: Message;
+  detailMsg?: Message;
+  fixMsg?: Message;
 }
 
 export interface SettingsCheck {

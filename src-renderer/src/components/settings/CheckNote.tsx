@@ -2,8 +2,10 @@
  * One check line (settings, doctor, preflight) as the screens show it: an
  * ok/warning/error icon, the title and detail, and what to do.
  */
+import { checkLineText } from '../../../../src-main/shared/i18n/check-line';
 import type { CheckLine } from '../../../../src-main/shared/ipc/contract';
 import { useT } from '../../i18n/useT';
+import { useApp } from '../../stores/app-store';
 
 export function LevelIcon({ level }: { level: CheckLine['level'] }) {
   const t = useT();
@@ -18,13 +20,15 @@ export function LevelIcon({ level }: { level: CheckLine['level'] }) {
 /** A check line; `compact` leaves out the title (beside a field whose label says it). */
 export function CheckNote({ line, testId, compact }: { line: CheckLine; testId?: string; compact?: boolean }) {
   const t = useT();
+  // The backend's catalog messages in the UI's language (English only for lines not yet in the catalog).
+  const w = checkLineText(line, useApp((s) => s.language));
   return (
     <div className={`check-note check-note-${line.level}`} data-testid={testId} data-level={line.level}>
       <LevelIcon level={line.level} />
       <div className="check-note-text">
-        {!compact && <b>{line.title} </b>}
-        <span>{compact && line.level === 'ok' ? line.detail || line.title : line.detail}</span>
-        {line.fix && line.level !== 'ok' && <div className="check-note-fix">{t('problems.fix', { fix: line.fix })}</div>}
+        {!compact && <b>{w.title} </b>}
+        <span>{compact && line.level === 'ok' ? w.detail || w.title : w.detail}</span>
+        {w.fix && line.level !== 'ok' && <div className="check-note-fix">{t('problems.fix', { fix: w.fix })}</div>}
       </div>
     </div>
   );
