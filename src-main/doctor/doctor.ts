@@ -247,14 +247,14 @@ function ramLine(o: DoctorOptions, r: ResolvedLab): CheckLine {
   const need = r.nodes.reduce((a, n) => a + n.memoryMiB, 0);
   const host = o.hostMemoryMiB ?? Math.round(totalmem() / 1024 / 1024);
   const free = o.freeMemoryMiB ?? Math.round(freemem() / 1024 / 1024);
-  const detail = `The lab's ${r.nodes.length} VMs need ${need} MiB; this computer has ${host} MiB (${free} MiB free now).`;
+  const detail = msg('doc.ram.detail', { vms: r.nodes.length, need, host, free });
   if (need > host - 1024) {
-    return L('host-ram', 'error', 'Not enough RAM for this lab', `${detail} The host itself needs at least 1 GiB.`, `Lower memoryMiB in the blueprint (defaults or per VM) so the total stays under ${Math.max(host - 2048, 0)} MiB, or remove VMs.`);
+    return checkLine('host-ram', 'error', msg('doc.ramShort'), msg('doc.ramShort.detail', { detail }), msg('doc.ramShort.fix', { max: Math.max(host - 2048, 0) }));
   }
   if (need > host - 2048 || need > free) {
-    return L('host-ram', 'warning', 'RAM is tight for this lab', `${detail} VMware will swap and the lab will be slow.`, 'Close other programs before "halab up", or lower memoryMiB in the blueprint.');
+    return checkLine('host-ram', 'warning', msg('doc.ramTight'), msg('doc.ramTight.detail', { detail }), msg('doc.ramTight.fix'));
   }
-  return L('host-ram', 'ok', 'Enough RAM', detail);
+  return checkLine('host-ram', 'ok', msg('doc.ramOk'), detail);
 }
 
 function networkSpecsOf(r: ResolvedLab): NetworkSpec[] {
@@ -265,29 +265,24 @@ async function vmnetLines(o: DoctorOptions, r: ResolvedLab, client: VmrunClient 
   const nets = networkSpecsOf(r).filter((n) => n.type !== 'bridged');
   if (nets.length === 0) return [];
   if (platform === 'win32' && !client) {
-    return [L('vmnet-subnets', 'warning', 'Host VMnets not checked', 'Without a working vmrun the host\'s VMnets cannot be listed.', 'Fix the vmrun lines above, then run "halab doctor" again.')];
+    return [checkLine('vmnet-subnets', 'warning', msg('doc.vmnetsUnchecked'), msg('doc.vmnetsUnchecked.detail'), msg('doc.vmnetsUnchecked.fix'))];
   }
   const lab = { id: r.name, dir: join(o.settings.labsDir, r.name) };
   let clashes;
   try {
     clashes = await vmnetClashes(nets, { platform, etcDir, lab, ...(client ? { listHostNetworks: () => client.listHostNetworks({ quiet: true }) } : {}) });
   } catch (e) {
-    return [L('vmnet-subnets', 'warning', 'Host VMnets could not be read', `${platform === 'win32' ? 'vmrun listHostNetworks' : join(etcDir, 'networking')}: ${(e as Error).message}`, platform === 'win32' ? 'Start VMware Workstation once as this user, then run "halab doctor" again.' : `Check that ${etcDir} is VMware's config folder (Settings → VMware config folder), then run "halab doctor" again.`)];
+    return [checkLine('vmnet-subnets', 'warning', msg('doc.vmnetsUnreadable'), msg('doc.vmnetsUnreadable.detail', { source: platform === 'win32' ? 'vmrun listHostNetworks' : join(etcDir, 'networking'), error: (e as Error).message }), platform === 'win32' ? msg('doc.vmnetsUnreadable.fixWin') : msg('doc.vmnetsUnreadable.fix', { dir: etcDir }))];
   }
   return nets.map((n) => {
     const id = `${n.name}-subnet`;
     const c = clashes.find((x) => x.vmnet === n.name);
-    if (!c) return L(id, 'ok', `${n.name}: no clash`, `The blueprint's ${n.name} (${n.subnet}) matches the host, is the lab's own, or will be created.`);
+    if (!c) return checkLine(id, 'ok', msg('doc.vmnetOk', { name: n.name }), msg('doc.vmnetOk.detail', { name: n.name, subnet: n.subnet }));
+    // c.message comes from the VMnet manager, still English only.
     if (n.name === 'vmnet8') {
-      return L(
-        id,
-        'warning',
-        `vmnet8 is ${c.hostSubnet} here, the blueprint wants ${c.blueprintSubnet}`,
-        c.message,
-        `Either run "halab up FILE --reconfigure-vmnet8" (or confirm in the Provision screen): vmnet8 becomes ${c.blueprintSubnet}, other VMs on vmnet8 (NAT) move with it, and "halab down" puts ${c.hostSubnet} back. Or change the blueprint's vmnet8 subnet to ${c.hostSubnet}.`,
-      );
+      return checkLine(id, 'warning', msg('doc.vmnet8Clash', { host: c.hostSubnet, wanted: c.blueprintSubnet }), msg('raw.english', { text: c.message }), msg('doc.vmnet8Clash.fix', { host: c.hostSubnet, wanted: c.blueprintSubnet }));
     }
-    return L(id, 'error', `${n.name} is ${c.hostSubnet} here, the blueprint wants ${c.blueprintSubnet}`, c.message, `Pick a VMnet number this host does not use for that network in the blueprint, or change the blueprint's subnet to ${c.hostSubnet}.`);
+    return checkLine(id, 'error', msg('doc.vmnetClash', { name: n.name, host: c.hostSubnet, wanted: c.blueprintSubnet }), msg('raw.english', { text: c.message }), msg('doc.vmnetClash.fix', { host: c.hostSubnet }));
   });
 }
 
@@ -318,14 +313,14 @@ const LINUX_PROGRAMS: [program: string, pkg: string, what: string][] = [
 async function linuxChecks(o: DoctorOptions): Promise<CheckLine[]> {
   const platform = o.platform ?? process.platform;
   if (platform !== 'linux') {
-    return [L('linux-host', 'error', 'The Linux lab runs only on Linux', `This computer runs ${platform}.`, 'Use the VMware provider here: halab doctor --provider vmware.')];
+    return [checkLine('linux-host', 'error', msg('doc.linuxOnly'), msg('doc.linuxOnly.detail', { platform }), msg('doc.linuxOnly.fix'))];
   }
   const lines: CheckLine[] = [];
   const uid = o.uid ?? process.getuid?.();
   lines.push(
     uid === 0
-      ? L('root', 'ok', 'Running as root', 'The Linux lab creates namespaces, bridges, mounts and containers, which needs root.')
-      : L('root', 'error', 'Not running as root', 'The Linux lab creates network namespaces, bridges, mounts and containers, which needs root.', 'Run it as root: sudo halab doctor --provider linux (and sudo halab up FILE --provider linux).'),
+      ? checkLine('root', 'ok', msg('doc.root'), msg('doc.root.detail'))
+      : checkLine('root', 'error', msg('doc.notRoot'), msg('doc.notRoot.detail'), msg('doc.notRoot.fix')),
   );
   const missing: string[] = [];
   for (const [program, pkg, what] of LINUX_PROGRAMS) {
@@ -339,8 +334,8 @@ async function linuxChecks(o: DoctorOptions): Promise<CheckLine[]> {
   const fs = await readFile('/proc/filesystems', 'utf8').catch(() => '');
   lines.push(
     /\boverlay\b/.test(fs)
-      ? L('overlayfs', 'ok', 'overlay filesystem', 'The kernel has overlayfs (linked clones of the base image).')
-      : L('overlayfs', 'error', 'No overlay filesystem', 'This kernel has no overlayfs, which the Linux lab uses for linked clones.', 'sudo modprobe overlay (or use a kernel with CONFIG_OVERLAY_FS).'),
+      ? checkLine('overlayfs', 'ok', msg('doc.overlay'), msg('doc.overlay.detail'))
+      : checkLine('overlayfs', 'error', msg('doc.noOverlay'), msg('doc.noOverlay.detail'), msg('doc.noOverlay.fix')),
   );
   lines.push(await baseImageLine(o, uid, missing));
   return lines;
@@ -353,13 +348,13 @@ async function baseImageLine(o: DoctorOptions, uid: number | undefined, missing:
     const recipe = await loadRecipe();
     path = join(cache, `base-${recipeHash(recipe.files, debianArch())}`);
   } catch (e) {
-    return L('base-image', 'error', 'Base image recipe missing', `The Linux lab's recipe could not be read: ${(e as Error).message}`, 'Reinstall HA Lab Studio (resources/linux-lab is part of it).');
+    return checkLine('base-image', 'error', msg('doc.recipeMissing'), msg('doc.recipeMissing.detail', { error: (e as Error).message }), msg('doc.recipeMissing.fix'));
   }
   const complete = await stat(join(path, 'etc', 'halab-base.json')).then(() => true, () => false);
-  if (complete) return L('base-image', 'ok', 'Base image cached', path);
+  if (complete) return checkLine('base-image', 'ok', msg('doc.baseCached'), msg('raw.english', { text: path }));
   const canBuild = uid === 0 && !missing.includes('debootstrap') && (await access(cache, constants.W_OK).then(() => true, (e: NodeJS.ErrnoException) => e.code === 'ENOENT'));
   if (canBuild) {
-    return L('base-image', 'ok', 'Base image will be built', `${path} is not built yet; the first "halab up --provider linux" builds it with debootstrap (a few minutes, needs the Debian mirror apt uses).`);
+    return checkLine('base-image', 'ok', msg('doc.baseWillBuild'), msg('doc.baseWillBuild.detail', { path }));
   }
   return L(
     'base-image',

@@ -212,6 +212,10 @@ describe('doctor: the lab against this host', () => {
     const tooLittle = lineOf(await doctor({ resolved: r0, hostMemoryMiB: need }), 'host-ram');
     expect(tooLittle.level).toBe('error');
     expect(tooLittle.detail).toContain(`need ${need} MiB`);
+    const ko = checkLineText(tooLittle, 'ko');
+    expect(ko.title).toBe('이 랩을 돌리기에 RAM이 부족합니다');
+    expect(ko.detail).toContain(`이 랩의 VM ${r0.nodes.length}대에 ${need} MiB가 필요합니다. 이 컴퓨터의 메모리는 ${need} MiB이고`);
+    expect(ko.fix).toContain('블루프린트의 memoryMiB');
   });
 
   it('vmnet8: the host\'s subnet against the blueprint\'s, with the reconfigure choice; a match is ok', async () => {
