@@ -54,7 +54,7 @@ describe('the fast lab', () => {
     const fast = computePlan(validateBlueprintText(FAST, HOST).resolved!).services.join('\n');
     expect(fast).toContain('VRRPv3, adverts every 0.1 s, master-down interval 361 ms');
     expect(fast).toContain('takes the VIP back 5 s after recovering');
-    expect(fast).toContain('connect timeout 0.2 s, retries on error timeout http_502 http_503 http_504, at most 2 server(s) within 1 s');
+    expect(fast).toContain('connect timeout 0.2 s, retries on error timeout http_502 http_503 http_504, at most 2 servers within 1 s');
     expect(fast).toContain('after 1000 ms without one the primary falls back to async');
     const seed = computePlan(validateBlueprintText(SEED, HOST).resolved!).services;
     expect(seed[0]).toBe('VIP 192.168.10.100 (web) on vmnet8, VRID 51, multicast, held by lb-master(150) > lb-slave(100)');

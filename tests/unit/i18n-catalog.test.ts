@@ -142,3 +142,20 @@ describe('check lines (preflight, doctor, settings)', () => {
     expect(checkLineText({ id: 'x', level: 'warning', title: 'T', detail: 'D', fix: 'F' }, 'ko')).toEqual({ title: 'T', detail: 'D', fix: 'F' });
   });
 });
+
+describe('plan lines', () => {
+  it('render in Korean from the same messages the English lines come from', async () => {
+    const { computePlan } = await import('../../src-main/shared/blueprint/plan');
+    for (const file of SHIPPED) {
+      const plan = computePlan(validateBlueprintText(readFileSync(file, 'utf8'), { hostMemoryMiB: 24 * 1024 }).resolved!);
+      expect(plan.serviceMsgs.map((m) => render('en', m))).toEqual(plan.services);
+      for (const m of plan.serviceMsgs) {
+        const k = render('ko', m);
+        expect(k, file).toMatch(HANGUL);
+        expect(k).not.toMatch(/\{\w+\}| on | every | held by /);
+      }
+    }
+    const seed = computePlan(validateBlueprintText(readFileSync(SHIPPED[0] as string, 'utf8'), { hostMemoryMiB: 24 * 1024 }).resolved!);
+    expect(render('ko', seed.serviceMsgs[0]!)).toBe('VIP 192.168.10.100 (web): 네트워크 vmnet8, VRID 51, multicast, 우선순위 lb-master(150) > lb-slave(100)');
+  });
+});

@@ -3,6 +3,7 @@
  * resource totals. `halab plan` prints it; the editor's Plan view renders it.
  * Browser-safe.
  */
+import { list, msg, render, type Message } from '../i18n';
 import { dbReplicationOf, lbProxyOf, masterDownMs, preemptOf, trackScriptOf, vrrpVersion, type ResolvedLab } from './model';
 
 export interface PlanVm {
@@ -31,26 +32,29 @@ export interface LabPlan {
   vms: PlanVm[];
   networks: PlanNetwork[];
   vips: { name: string; address: string; network: string; virtualRouterId: number; members: { node: string; priority: number }[] }[];
-  /** One line per configured service, in plain words. */
+  /** One line per configured service, in plain words (English). */
   services: string[];
+  /** The same lines as catalog messages, for each front end to render in its own language. */
+  serviceMsgs: Message[];
   drills: string[];
   totals: { vms: number; vcpus: number; memoryMiB: number; diskGiB: number; hostMemoryMiB?: number };
 }
 
 export function computePlan(r: ResolvedLab, hostMemoryMiB?: number): LabPlan {
   const s = r.lab.services;
-  const services: string[] = [];
-  for (const v of s.vips) services.push(`VIP ${v.address} (${v.name}) on ${v.network}, VRID ${v.virtualRouterId}, ${v.mode}, held by ${[...v.members].sort((a, b) => b.priority - a.priority).map((m) => `${m.node}(${m.priority})`).join(' > ')}${vipTiming(v)}`);
-  if (s.loadBalancer) services.push(`nginx on ${s.loadBalancer.members.join(', ')} :${s.loadBalancer.listen.join(',')} → ${s.loadBalancer.upstream.members.join(', ')} :${s.loadBalancer.upstream.port ?? s.app?.port ?? '?'}${lbRetries(s.loadBalancer)}`);
-  if (s.app) services.push(`app (reservations) on ${s.app.members.join(', ')} :${s.app.port}`);
+  const serviceMsgs: Message[] = [];
+  for (const v of s.vips) serviceMsgs.push(msg('plan.vip', { address: v.address, name: v.name, network: v.network, vrid: v.virtualRouterId, mode: v.mode, members: [...v.members].sort((a, b) => b.priority - a.priority).map((m) => `${m.node}(${m.priority})`).join(' > '), timing: vipTiming(v) }));
+  if (s.loadBalancer) serviceMsgs.push(msg('plan.nginx', { members: list(s.loadBalancer.members), listen: s.loadBalancer.listen.join(','), upstream: list(s.loadBalancer.upstream.members), port: s.loadBalancer.upstream.port ?? s.app?.port ?? '?', retries: lbRetries(s.loadBalancer) }));
+  if (s.app) serviceMsgs.push(msg('plan.app', { members: list(s.app.members), port: s.app.port }));
   if (s.database) {
     const rep = dbReplicationOf(s.database);
-    const semi = rep.mode === 'semi-sync' ? `, semi-sync replication (a commit waits AFTER_SYNC for a replica; after ${rep.semiSyncTimeoutMs} ms without one the primary falls back to async)` : '';
-    services.push(`${s.database.engine} primary ${s.database.primary}${r.replicas.length ? ` → replicas ${r.replicas.map((x) => x.node).join(', ')}` : ''}, schema ${s.database.schema}${semi}`);
+    const semi = rep.mode === 'semi-sync' ? msg('plan.dbSemi', { ms: rep.semiSyncTimeoutMs }) : '';
+    serviceMsgs.push(msg('plan.db', { engine: s.database.engine, primary: s.database.primary, replicas: r.replicas.length ? msg('plan.dbReplicas', { replicas: list(r.replicas.map((x) => x.node)) }) : '', schema: s.database.schema, semi }));
   }
-  if (s.monitoring) services.push(`Prometheus on ${s.monitoring.prometheus}, Alertmanager on ${s.monitoring.alertmanager ?? s.monitoring.prometheus}; node_exporter on every VM; no Loki${s.monitoring.loki ? ` (monitoring.loki ${s.monitoring.loki} is ignored)` : ''}: Debian 12 packages neither Loki nor promtail and lab VMs have no internet, so logs stay in each VM's journal`);
-  if (s.backup) services.push(`backup on ${s.backup.runOn} at ${s.backup.schedule}, keep ${s.backup.retentionDays} days in ${s.backup.targetDir}${s.backup.copyTo ? `, copy to ${s.backup.copyTo}` : ''}`);
-  services.push(s.firewall.enabled ? `UFW on every VM; SSH only from ${(s.firewall.adminSources ?? r.networks.map((n) => n.hostAddress)).join(', ')}` : 'UFW disabled');
+  if (s.monitoring) serviceMsgs.push(msg('plan.monitoring', { prometheus: s.monitoring.prometheus, alertmanager: s.monitoring.alertmanager ?? s.monitoring.prometheus, loki: s.monitoring.loki ? msg('plan.monitoringLoki', { node: s.monitoring.loki }) : '' }));
+  if (s.backup) serviceMsgs.push(msg('plan.backup', { node: s.backup.runOn, schedule: s.backup.schedule, days: s.backup.retentionDays, dir: s.backup.targetDir, copy: s.backup.copyTo ? msg('plan.backupCopy', { node: s.backup.copyTo }) : '' }));
+  serviceMsgs.push(s.firewall.enabled ? msg('plan.ufw', { sources: list(s.firewall.adminSources ?? r.networks.map((n) => n.hostAddress)) }) : msg('plan.ufwOff'));
+  const services = serviceMsgs.map((m) => render('en', m));
   const vms: PlanVm[] = r.nodes.map((n) => ({
     hostname: n.hostname,
     roles: n.roles,
@@ -68,6 +72,7 @@ export function computePlan(r: ResolvedLab, hostMemoryMiB?: number): LabPlan {
     networks: r.networks.map((n) => ({ name: n.name, type: n.type, subnet: n.subnet, hostAddress: n.hostAddress, natGateway: n.natGateway, dhcp: n.dhcp ? `${n.dhcp.start}–${n.dhcp.end}` : undefined })),
     vips: s.vips.map((v) => ({ name: v.name, address: v.address, network: v.network, virtualRouterId: v.virtualRouterId, members: v.members })),
     services,
+    serviceMsgs,
     drills: r.lab.drills,
     totals: {
       vms: vms.length,
@@ -82,25 +87,34 @@ export function computePlan(r: ResolvedLab, hostMemoryMiB?: number): LabPlan {
 type PlanVip = ResolvedLab['lab']['services']['vips'][number];
 
 /** The failover options of a VIP group, in words; empty with the seed's defaults (VRRPv2, preempt, default check). */
-function vipTiming(v: PlanVip): string {
-  const parts: string[] = [];
+function vipTiming(v: PlanVip): Message | string {
+  const parts: Message[] = [];
   const version = vrrpVersion(v);
   if (version === 3 || v.preempt !== undefined || v.trackScript !== undefined) {
     const backup = [...v.members].sort((a, b) => b.priority - a.priority)[1];
-    parts.push(`VRRPv${version}, adverts every ${v.advertInterval} s${backup ? `, master-down interval ${masterDownMs(version, v.advertInterval, backup.priority)} ms` : ''}`);
+    parts.push(backup ? msg('plan.vrrpDown', { version, advert: v.advertInterval, ms: masterDownMs(version, v.advertInterval, backup.priority) }) : msg('plan.vrrp', { version, advert: v.advertInterval }));
     const p = preemptOf(v);
-    parts.push(!p.preempt ? 'no preemption (the VIP stays where it is after a failover)' : p.delaySeconds > 0 ? `takes the VIP back ${p.delaySeconds} s after recovering` : 'takes the VIP back at once');
+    parts.push(!p.preempt ? msg('plan.noPreempt') : p.delaySeconds > 0 ? msg('plan.preemptDelay', { delay: p.delaySeconds }) : msg('plan.preemptNow'));
     if (v.track === 'nginx') {
       const t = trackScriptOf(v);
-      parts.push(`nginx checked every ${t.interval} s, ${t.fall} failure(s) to give up, ${t.rise} success(es) to come back${t.weight ? `, weight ${t.weight}` : ''}${t.onStop ? ', an nginx stop moves the VIP at once' : ''}`);
+      parts.push(msg('plan.track', { interval: t.interval, fall: t.fall, rise: t.rise, weight: t.weight ? msg('plan.trackWeight', { weight: t.weight }) : '', onStop: t.onStop ? msg('plan.trackOnStop') : '' }));
     }
   }
-  return parts.length ? `; ${parts.join('; ')}` : '';
+  const [a, b, c] = parts;
+  if (a && b && c) return msg('plan.parts3', { a, b, c });
+  if (a && b) return msg('plan.parts2', { a, b });
+  return a ? msg('plan.parts1', { a }) : '';
 }
 
 /** nginx retries in words; empty with the seed's defaults. */
-function lbRetries(lb: NonNullable<ResolvedLab['lab']['services']['loadBalancer']>): string {
+function lbRetries(lb: NonNullable<ResolvedLab['lab']['services']['loadBalancer']>): Message | string {
   if (!lb.proxy) return '';
   const p = lbProxyOf(lb);
-  return `; connect timeout ${p.connectTimeoutSeconds} s, retries on ${p.nextUpstream.length ? p.nextUpstream.join(' ') : 'nothing'}${p.nonIdempotent ? ' (POST too)' : ''}, at most ${p.tries || 'any number of'} server(s) within ${p.nextUpstreamTimeoutSeconds || 'unlimited'} s`;
+  return msg('plan.retries', {
+    connect: p.connectTimeoutSeconds,
+    on: p.nextUpstream.length ? p.nextUpstream.join(' ') : msg('plan.retriesNothing'),
+    post: p.nonIdempotent ? msg('plan.retriesPost') : '',
+    tries: p.tries || msg('plan.retriesAnyNumber'),
+    within: p.nextUpstreamTimeoutSeconds || msg('plan.retriesUnlimited'),
+  });
 }

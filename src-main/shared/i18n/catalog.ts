@@ -6,11 +6,12 @@
 import { cliEn, cliKo } from './messages-cli';
 import { hostEn, hostKo } from './messages-host';
 import { namesEn, namesKo } from './messages-names';
+import { planEn, planKo } from './messages-plan';
 import { validateEn, validateKo } from './messages-validate';
 
-export const CATALOG_EN = { ...namesEn, ...validateEn, ...cliEn, ...hostEn } as const;
+export const CATALOG_EN = { ...namesEn, ...validateEn, ...cliEn, ...hostEn, ...planEn } as const;
 export type CatalogEn = typeof CATALOG_EN;
-export const CATALOG_KO: Record<keyof CatalogEn, string> = { ...namesKo, ...validateKo, ...cliKo, ...hostKo };
+export const CATALOG_KO: Record<keyof CatalogEn, string> = { ...namesKo, ...validateKo, ...cliKo, ...hostKo, ...planKo };
 
 /** Each domain's code list, to check that no two domains define the same code. */
 export const DOMAIN_CODES: Record<string, readonly string[]> = {
@@ -18,4 +19,5 @@ export const DOMAIN_CODES: Record<string, readonly string[]> = {
   validate: Object.keys(validateEn),
   cli: Object.keys(cliEn),
   host: Object.keys(hostEn),
+  plan: Object.keys(planEn),
 };

@@ -4,13 +4,16 @@
  */
 import { useMemo } from 'react';
 import { computePlan } from '../../../../src-main/shared/blueprint/plan';
+import { render } from '../../../../src-main/shared/i18n';
 import { useT } from '../../i18n/useT';
+import { useApp } from '../../stores/app-store';
 import { useEditor } from '../../stores/editor-store';
 
 const gib = (mib: number) => Math.round((mib / 1024) * 10) / 10;
 
 export function PlanView() {
   const t = useT();
+  const lang = useApp((s) => s.language);
   const resolved = useEditor((s) => s.validation.resolved);
   const host = useEditor((s) => s.hostMemoryMiB);
   const plan = useMemo(() => (resolved ? computePlan(resolved, host) : undefined), [resolved, host]);
@@ -128,7 +131,8 @@ export function PlanView() {
       </table>
       <h3>{t('plan.services')}</h3>
       <ul className="plan-services">
-        {plan.services.map((s) => (
+        {/* The plan's catalog messages in the UI's language. */}
+        {plan.serviceMsgs.map((m) => render(lang, m)).map((s) => (
           <li key={s}>{s}</li>
         ))}
       </ul>
