@@ -13,6 +13,8 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { findVmrun } from '../hypervisor/vmware/find-vmrun';
 import { VmrunClient } from '../hypervisor/vmware/vmrun-client';
+import { msg, type Message } from '../shared/i18n';
+import { checkLine } from '../shared/i18n/check-line';
 import type { CheckLine, Settings, SettingsCheck } from '../shared/ipc/contract';
 
 export interface HostSettings {
@@ -197,7 +199,8 @@ export const LINUX_USER_RE = /^[a-z_][a-z0-9_-]{0,30}\$?$/;
 
 type FieldLine = CheckLine & { field: string };
 
-const line = (field: string, level: CheckLine['level'], title: string, detail: string, fix?: string): FieldLine => ({ field, id: field, level, title, detail, ...(fix ? { fix } : {}) });
+/** A field's check line from catalog messages (English text kept beside them). */
+const line = (field: string, level: CheckLine['level'], title: Message, detail: Message, fix?: Message): FieldLine => ({ field, ...checkLine(field, level, title, detail, fix) });
 
 async function canAccess(path: string, mode: number): Promise<boolean> {
   try {
@@ -212,7 +215,7 @@ async function statOf(path: string) {
   return stat(path).catch(() => undefined);
 }
 
-const overriddenNote = (envVar: string, env: NodeJS.ProcessEnv): string => (env[envVar] ? ` Note: ${envVar} is set in the environment and wins over the settings file while it is set.` : '');
+const overriddenNote = (envVar: string, env: NodeJS.ProcessEnv): Message | string => (env[envVar] ? msg('set.overridden', { envVar }) : '');
 
 async function checkVmrun(value: string | null | undefined, current: HostSettings, o: CheckOptions, env: NodeJS.ProcessEnv): Promise<{ vmrun: SettingsCheck['vmrun']; line: FieldLine }> {
   // A value typed by the user is checked as it is; otherwise the one in force (env, file) or discovery.
@@ -223,69 +226,69 @@ async function checkVmrun(value: string | null | undefined, current: HostSetting
   if (!where) {
     return {
       vmrun: { source: 'none' },
-      line: line('vmrunPath', 'warning', 'vmrun not found', 'VMware Workstation was not found in its usual install folder, and no vmrun path is set. VMware labs cannot run until it is found (the Linux lab does not need it).', 'Install VMware Workstation Pro 17 (free), or enter the full path of vmrun (Windows: vmrun.exe in the Workstation folder).'),
+      line: line('vmrunPath', 'warning', msg('set.vmrunMissing'), msg('set.vmrunMissing.detail'), msg('set.vmrunMissing.fix')),
     };
   }
   if (typed !== undefined && !isAbsolute(typed)) {
-    return { vmrun: { path: typed, source }, line: line('vmrunPath', 'error', 'vmrun path is not absolute', `"${typed}" is a relative path.`, 'Enter the full path of vmrun, e.g. /usr/bin/vmrun or C:\\Program Files (x86)\\VMware\\VMware Workstation\\vmrun.exe.') };
+    return { vmrun: { path: typed, source }, line: line('vmrunPath', 'error', msg('set.vmrunRelative'), msg('set.relative.detail', { value: typed }), msg('set.vmrunRelative.fix')) };
   }
   const st = await statOf(where.path);
   if (!st?.isFile()) {
-    return { vmrun: { path: where.path, source }, line: line('vmrunPath', 'error', 'vmrun not found there', `There is no file at ${where.path}.${overriddenNote('HALAB_VMRUN', env)}`, 'Enter the path of the vmrun program inside the VMware Workstation install folder, or clear the value to find it automatically.') };
+    return { vmrun: { path: where.path, source }, line: line('vmrunPath', 'error', msg('set.vmrunNotThere'), msg('set.vmrunNotThere.detail', { path: where.path, note: overriddenNote('HALAB_VMRUN', env) }), msg('set.vmrunNotThere.fix')) };
   }
   const client = new VmrunClient({ vmrunPath: where.path, hostType: where.hostType, platform: o.platform });
   const v = await client.version({ quiet: true, timeoutMs: 15_000, signal: o.signal }).catch(() => undefined);
   if (!v) {
-    return { vmrun: { path: where.path, source }, line: line('vmrunPath', 'error', 'not VMware\'s vmrun', `The program at ${where.path} did not print a "vmrun version" banner when run.`, 'Choose the vmrun that comes with VMware Workstation Pro 17.') };
+    return { vmrun: { path: where.path, source }, line: line('vmrunPath', 'error', msg('set.notVmrun'), msg('set.notVmrun.detail', { path: where.path }), msg('set.notVmrun.fix')) };
   }
-  const how = source === 'discovered' ? 'found automatically' : source === 'env' ? 'from HALAB_VMRUN' : 'from the settings';
-  return { vmrun: { path: where.path, version: v.version, source }, line: line('vmrunPath', 'ok', `vmrun ${v.version}`, `${where.path} (${how}): ${v.banner}.${typed !== undefined ? overriddenNote('HALAB_VMRUN', env) : ''}`) };
+  const how = msg(source === 'discovered' ? 'set.howDiscovered' : source === 'env' ? 'set.howEnv' : 'set.howSetting');
+  return { vmrun: { path: where.path, version: v.version, source }, line: line('vmrunPath', 'ok', msg('set.vmrunOk', { version: v.version }), msg('set.vmrunOk.detail', { path: where.path, how, banner: v.banner, note: typed !== undefined ? overriddenNote('HALAB_VMRUN', env) : '' })) };
 }
 
 async function checkTemplate(os: string, path: string): Promise<FieldLine> {
   const field = `template:${os}`;
-  if (!path) return line(field, 'error', `Template for ${os} is empty`, 'No path is given.', 'Choose the template VM\'s .vmx file.');
-  if (!isAbsolute(path)) return line(field, 'error', `Template for ${os}: not an absolute path`, `"${path}" is a relative path.`, 'Enter the full path of the template VM\'s .vmx file.');
-  if (!/\.vmx$/i.test(path)) return line(field, 'error', `Template for ${os} is not a .vmx file`, `${path} does not end in .vmx.`, 'Choose the .vmx file inside the template VM\'s folder (not its .vmdk or folder).');
+  if (!path) return line(field, 'error', msg('set.tplEmpty', { os }), msg('set.tplEmpty.detail'), msg('set.tplEmpty.fix'));
+  if (!isAbsolute(path)) return line(field, 'error', msg('set.tplRelative', { os }), msg('set.relative.detail', { value: path }), msg('set.tplRelative.fix'));
+  if (!/\.vmx$/i.test(path)) return line(field, 'error', msg('set.tplNotVmx', { os }), msg('set.tplNotVmx.detail', { path }), msg('set.tplNotVmx.fix'));
   const st = await statOf(path);
-  if (!st) return line(field, 'error', `Template for ${os} not found`, `There is no file at ${path}.`, 'Check the path, or create a template with "halab template create".');
-  if (!st.isFile()) return line(field, 'error', `Template for ${os} is not a file`, `${path} is a folder.`, 'Choose the .vmx file inside it.');
-  if (!(await canAccess(path, constants.R_OK))) return line(field, 'error', `Template for ${os} cannot be read`, `${path} is not readable by this user.`, 'Give your user read access to the template VM\'s folder.');
+  if (!st) return line(field, 'error', msg('set.tplMissing', { os }), msg('set.noFileAt', { path }), msg('set.tplMissing.fix'));
+  if (!st.isFile()) return line(field, 'error', msg('set.tplFolder', { os }), msg('set.tplFolder.detail', { path }), msg('set.tplFolder.fix'));
+  if (!(await canAccess(path, constants.R_OK))) return line(field, 'error', msg('set.tplUnreadable', { os }), msg('set.tplUnreadable.detail', { path }), msg('set.tplUnreadable.fix'));
   const head = await readFile(path, 'utf8').then((t) => t.slice(0, 64 * 1024)).catch(() => '');
-  if (!/^\s*[A-Za-z0-9_.:]+\s*=\s*"/m.test(head)) return line(field, 'error', `Template for ${os} is not a VMware VM`, `${path} does not contain .vmx settings (key = "value" lines).`, 'Choose the .vmx file VMware Workstation made for the template VM.');
-  return line(field, 'ok', `Template for ${os}`, path);
+  if (!/^\s*[A-Za-z0-9_.:]+\s*=\s*"/m.test(head)) return line(field, 'error', msg('set.tplNotVm', { os }), msg('set.tplNotVm.detail', { path }), msg('set.tplNotVm.fix'));
+  return line(field, 'ok', msg('set.tplOk', { os }), msg('raw.english', { text: path }));
 }
 
 function checkSshUser(value: string): FieldLine {
-  if (value === 'root') return line('sshUser', 'ok', 'SSH user root', 'Provisioning logs in as root with the lab key (the template must allow it; cloud-init keeps root login on).');
-  if (LINUX_USER_RE.test(value)) return line('sshUser', 'ok', `SSH user ${value}`, `Provisioning logs in as ${value} with the lab key and uses sudo without a password.`);
-  return line('sshUser', 'error', 'Not a valid Linux user name', `"${value}" is not a Linux user name.`, 'Use lower-case letters, digits, "-" and "_", starting with a letter or "_", at most 32 characters (e.g. halab).');
+  if (value === 'root') return line('sshUser', 'ok', msg('set.sshRoot'), msg('set.sshRoot.detail'));
+  if (LINUX_USER_RE.test(value)) return line('sshUser', 'ok', msg('set.sshUser', { user: value }), msg('set.sshUser.detail', { user: value }));
+  return line('sshUser', 'error', msg('set.sshBad'), msg('set.sshBad.detail', { value }), msg('set.sshBad.fix'));
 }
 
 async function checkLabsDir(value: string): Promise<FieldLine> {
-  if (!isAbsolute(value)) return line('labsDir', 'error', 'Labs folder is not an absolute path', `"${value}" is a relative path.`, 'Enter a full path, e.g. ~/halab-labs written out as /home/<you>/halab-labs.');
+  if (!isAbsolute(value)) return line('labsDir', 'error', msg('set.labsRelative'), msg('set.relative.detail', { value }), msg('set.labsRelative.fix'));
   const st = await statOf(value);
   if (st) {
-    if (!st.isDirectory()) return line('labsDir', 'error', 'Labs folder is a file', `${value} exists and is not a folder.`, 'Choose a folder (or a path that does not exist yet).');
-    if (!(await canAccess(value, constants.W_OK | constants.X_OK))) return line('labsDir', 'error', 'Labs folder is not writable', `${value} cannot be written by this user.`, `Choose a folder you own, or give yourself write access (e.g. sudo chown -R $USER ${value}).`);
-    return line('labsDir', 'ok', 'Labs folder', value);
+    if (!st.isDirectory()) return line('labsDir', 'error', msg('set.labsFile'), msg('set.labsFile.detail', { path: value }), msg('set.labsFile.fix'));
+    if (!(await canAccess(value, constants.W_OK | constants.X_OK))) return line('labsDir', 'error', msg('set.labsReadOnly'), msg('set.labsReadOnly.detail', { path: value }), msg('set.labsReadOnly.fix', { path: value }));
+    return line('labsDir', 'ok', msg('set.labsOk'), msg('raw.english', { text: value }));
   }
   // Not there yet: the nearest existing parent must let us create it.
   let parent = dirname(value);
   while (!(await statOf(parent)) && dirname(parent) !== parent) parent = dirname(parent);
   const pst = await statOf(parent);
-  if (!pst?.isDirectory()) return line('labsDir', 'error', 'Labs folder cannot be created', `${parent} is not a folder.`, 'Choose another path.');
-  if (!(await canAccess(parent, constants.W_OK | constants.X_OK))) return line('labsDir', 'error', 'Labs folder cannot be created', `${value} does not exist and ${parent} is not writable by this user.`, 'Choose a folder under your home folder, or create it and give yourself write access.');
-  return line('labsDir', 'ok', 'Labs folder (will be created)', `${value} does not exist yet; it is created on the first "up".`);
+  if (!pst?.isDirectory()) return line('labsDir', 'error', msg('set.labsCannot'), msg('set.labsParentNotFolder.detail', { parent }), msg('set.labsCannot.fixOther'));
+  if (!(await canAccess(parent, constants.W_OK | constants.X_OK))) return line('labsDir', 'error', msg('set.labsCannot'), msg('set.labsParentReadOnly.detail', { path: value, parent }), msg('set.labsParentReadOnly.fix'));
+  return line('labsDir', 'ok', msg('set.labsWillCreate'), msg('set.labsWillCreate.detail', { path: value }));
 }
 
 async function checkEtcDir(value: string): Promise<FieldLine> {
-  if (!isAbsolute(value)) return line('vmwareEtcDir', 'error', 'VMware config folder is not an absolute path', `"${value}" is a relative path.`, 'Enter a full path (the default is /etc/vmware).');
+  if (!isAbsolute(value)) return line('vmwareEtcDir', 'error', msg('set.etcRelative'), msg('set.relative.detail', { value }), msg('set.etcRelative.fix'));
   const st = await statOf(value);
-  if (!st?.isDirectory()) return line('vmwareEtcDir', 'error', 'VMware config folder not found', `There is no folder at ${value}.`, 'Enter the folder holding VMware\'s "networking" file (default /etc/vmware), or clear the value.');
+  if (!st?.isDirectory()) return line('vmwareEtcDir', 'error', msg('set.etcMissing'), msg('set.etcMissing.detail', { path: value }), msg('set.etcMissing.fix'));
   const net = await statOf(join(value, 'networking'));
-  if (!net?.isFile()) return line('vmwareEtcDir', 'error', 'No "networking" file', `${value} has no "networking" file, so it is not VMware's config folder.`, 'Choose the folder holding VMware\'s "networking" file (default /etc/vmware), or clear the value.');
-  return line('vmwareEtcDir', 'ok', 'VMware config folder', `${join(value, 'networking')} found.`);
+  if (!net?.isFile()) return line('vmwareEtcDir', 'error', msg('set.etcNoNetworking'), msg('set.etcNoNetworking.detail', { path: value }), msg('set.etcNoNetworking.fix'));
+  return line('vmwareEtcDir', 'ok', msg('set.etcOk'), msg('set.etcOk.detail', { file: join(value, 'networking') }));
 }
 
 /**

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createBackend } from '../../src-main/backend/backend';
 import { SettingsStore } from '../../src-main/backend/settings-store';
 import { checkHostSettings, DEFAULT_SSH_USER, defaultLabsDir, normalizeSettings, osFromTemplateVar, readHostSettings, readHostSettingsSync, templateVarFor } from '../../src-main/lab/host-settings';
+import { checkLineText } from '../../src-main/shared/i18n/check-line';
 import { FAKE_VMRUN, TEMPLATE_VMX } from '../fake-vmrun/fake-env';
 
 let dir: string;
@@ -139,6 +140,9 @@ describe('checkHostSettings', () => {
     expect(field(c, 'template:alma-9')!.level).toBe('error');
     expect(field(c, 'template:suse-15')).toMatchObject({ level: 'error', title: 'Template for suse-15 is not a VMware VM' });
     for (const f of c.fields.filter((l) => l.level === 'error')) expect(f.fix, f.field).toBeTruthy();
+    // In Korean (the Settings screen in Korean renders these from the catalog codes).
+    expect(checkLineText(field(c, 'template:rocky-9')!, 'ko')).toMatchObject({ title: 'rocky-9 템플릿이 .vmx 파일이 아닙니다', fix: '템플릿 VM 폴더 안의 .vmx 파일을 고르세요(.vmdk나 폴더 말고).' });
+    for (const f of c.fields.filter((l) => l.level === 'error')) expect(checkLineText(f, 'ko').fix, f.field).toMatch(/[\uac00-\ud7a3]/);
   });
 
   it('sshUser: Linux user names pass, others fail with the rule', async () => {

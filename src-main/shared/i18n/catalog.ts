@@ -7,11 +7,12 @@ import { cliEn, cliKo } from './messages-cli';
 import { hostEn, hostKo } from './messages-host';
 import { namesEn, namesKo } from './messages-names';
 import { planEn, planKo } from './messages-plan';
+import { settingsEn, settingsKo } from './messages-settings';
 import { validateEn, validateKo } from './messages-validate';
 
-export const CATALOG_EN = { ...namesEn, ...validateEn, ...cliEn, ...hostEn, ...planEn } as const;
+export const CATALOG_EN = { ...namesEn, ...validateEn, ...cliEn, ...hostEn, ...planEn, ...settingsEn } as const;
 export type CatalogEn = typeof CATALOG_EN;
-export const CATALOG_KO: Record<keyof CatalogEn, string> = { ...namesKo, ...validateKo, ...cliKo, ...hostKo, ...planKo };
+export const CATALOG_KO: Record<keyof CatalogEn, string> = { ...namesKo, ...validateKo, ...cliKo, ...hostKo, ...planKo, ...settingsKo };
 
 /** Each domain's code list, to check that no two domains define the same code. */
 export const DOMAIN_CODES: Record<string, readonly string[]> = {
@@ -20,4 +21,5 @@ export const DOMAIN_CODES: Record<string, readonly string[]> = {
   cli: Object.keys(cliEn),
   host: Object.keys(hostEn),
   plan: Object.keys(planEn),
+  settings: Object.keys(settingsEn),
 };
