@@ -53,6 +53,15 @@ describe('halab --lang', () => {
     expect(de.stderr).toContain('--lang must be en or ko, not "de".');
   });
 
+  it('plan in Korean: headings, aligned columns, service lines and the host lines', { timeout: 60_000 }, async () => {
+    const r = await halab({}, 'plan', 'lab-blueprints/vmware-3tier-ha.yaml', '--lang', 'ko', '--provider', 'linux');
+    expect(r.stdout).toContain('네트워크 (VMnet)\n이름    종류    서브넷');
+    expect(r.stdout).toContain('  - VIP 192.168.10.100 (web): 네트워크 vmnet8, VRID 51, multicast, 우선순위 lb-master(150) > lb-slave(100)');
+    expect(r.stdout).toMatch(/합계: VM 6대, vCPU 10개, RAM 10\.0 GiB/);
+    expect(r.stdout).toContain('이 컴퓨터에서 (linux)\n  ✓ 랩 네트워크');
+    expect(r.stdout).not.toMatch(/Virtual machines|Totals:|held by/);
+  });
+
   it('graph and report still take --lang (the global flag is handed to them)', { timeout: 60_000 }, async () => {
     const svg = await halab({}, 'graph', 'lab-blueprints/vmware-3tier-ha.yaml', '--format', 'svg', '--lang', 'ko');
     expect(svg.exitCode).toBe(0);

@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { exportBlueprintText } from '../../shared/blueprint/export';
 import { toMermaid } from '../../shared/blueprint/graph';
 import { formatIssue } from '../../shared/blueprint/issues';
+import { render } from '../../shared/i18n';
 import { checkLineText } from '../../shared/i18n/check-line';
 import { describePath } from '../../shared/i18n/describe';
 import { cliLang, say } from '../lang';
@@ -78,18 +79,19 @@ export async function validateCommand(file: string | undefined, flags: { json?: 
 
 export function formatPlan(p: LabPlan): string {
   const out: string[] = [];
-  out.push(`Lab ${p.lab}${p.title ? ` — ${p.title}` : ''}`, '');
-  out.push('Networks (VMnets)');
-  out.push(table(['NAME', 'TYPE', 'SUBNET', 'HOST', 'NAT GW', 'DHCP'], p.networks.map((n) => [n.name, n.type, n.subnet, n.hostAddress, n.natGateway ?? '-', n.dhcp ?? 'none'])), '');
-  out.push('Virtual machines');
-  out.push(table(['HOSTNAME', 'ROLES', 'vCPU', 'RAM', 'DISK', 'TEMPLATE', 'NIC', 'NETWORK', 'ADDRESS', 'MAC'],
+  const lang = cliLang();
+  out.push(`${say('cli.planLab', { lab: p.lab })}${p.title ? ` — ${p.title}` : ''}`, '');
+  out.push(say('cli.planNetworks'));
+  out.push(table([say('cli.colName'), say('cli.colType'), say('cli.colSubnet'), say('cli.colHost'), say('cli.colNatGw'), say('cli.colDhcp')], p.networks.map((n) => [n.name, n.type, n.subnet, n.hostAddress, n.natGateway ?? '-', n.dhcp ?? say('cli.none')])), '');
+  out.push(say('cli.planVms'));
+  out.push(table([say('cli.colHostname'), say('cli.colRoles'), 'vCPU', say('cli.colRam'), say('cli.colDisk'), say('cli.colTemplate'), 'NIC', say('cli.colNetwork'), say('cli.colAddress'), 'MAC'],
     p.vms.flatMap((v) => v.nics.map((n, i) => (i === 0
       ? [v.hostname, v.roles.join(','), String(v.vcpus), `${v.memoryMiB / 1024} GiB`, `${v.diskGiB} GiB`, `${v.template} (${v.clone})`, n.ifname, n.network, n.address, n.mac]
       : ['', '', '', '', '', '', n.ifname, n.network, n.address, n.mac])))), '');
-  if (p.services.length) out.push('Services', ...p.services.map((s) => `  - ${s}`), '');
-  if (p.drills.length) out.push(`Drills: ${p.drills.join(', ')}`, '');
+  if (p.serviceMsgs.length) out.push(say('cli.planServices'), ...p.serviceMsgs.map((m) => `  - ${render(lang, m)}`), '');
+  if (p.drills.length) out.push(say('cli.planDrills', { drills: p.drills.join(', ') }), '');
   const t = p.totals;
-  out.push(`Totals: ${t.vms} VMs, ${t.vcpus} vCPU, ${(t.memoryMiB / 1024).toFixed(1)} GiB RAM${t.hostMemoryMiB ? ` of ${(t.hostMemoryMiB / 1024).toFixed(1)} GiB on this host` : ''}, ${t.diskGiB} GiB disk (linked clones use far less)`);
+  out.push(say('cli.planTotals', { vms: t.vms, vcpus: t.vcpus, ram: (t.memoryMiB / 1024).toFixed(1), host: t.hostMemoryMiB ? say('cli.planHostRam', { ram: (t.hostMemoryMiB / 1024).toFixed(1) }) : '', disk: t.diskGiB }));
   return `${out.join('\n')}\n`;
 }
 
