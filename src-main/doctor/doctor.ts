@@ -33,7 +33,7 @@ import type { HostSettings } from '../lab/host-settings';
 import { labHome } from '../lab/runtime';
 import type { ResolvedLab } from '../shared/blueprint/model';
 import { checkLine } from '../shared/i18n/check-line';
-import { msg } from '../shared/i18n';
+import { msg, type Message } from '../shared/i18n';
 import type { CheckLine, DoctorReport } from '../shared/ipc/contract';
 import { probeTemplate } from './template-probe';
 
@@ -131,59 +131,54 @@ async function templateLines(o: DoctorOptions, client: VmrunClient | undefined, 
   const out: CheckLine[] = [];
   const wanted = templatesToCheck(o);
   // `halab template create` needs ovftool: say so where it is suggested and ovftool is missing.
-  const ovftoolNote = async () => ((await findOvftool({ env, platform, ...(where ? { vmrun: where } : {}) })) ? '' : ' (It needs ovftool, which was not found: repair VMware Workstation with its OVF Tool, or set HALAB_OVFTOOL.)');
+  const ovftoolNote = async (): Promise<Message | string> => ((await findOvftool({ env, platform, ...(where ? { vmrun: where } : {}) })) ? '' : msg('doc.ovftoolNote'));
   if (wanted.length === 0) {
-    out.push(L('templates', 'warning', 'No template set', 'Settings name no template VM, so VMware labs cannot create VMs yet.', `Run "halab template create ubuntu-22.04" (or choose a template .vmx in Settings).${await ovftoolNote()}`));
+    out.push(checkLine('templates', 'warning', msg('doc.noTemplates'), msg('doc.noTemplates.detail'), msg('doc.noTemplates.fix', { note: await ovftoolNote() })));
     return out;
   }
   for (const { os, users } of wanted) {
     const id = `template:${os}`;
-    const usedBy = users.length ? ` (used by ${users.join(', ')})` : '';
+    const usedBy: Message | string = users.length ? msg('doc.usedBy', { vms: users.join(', ') }) : '';
     const vmx = o.settings.templates[os];
     if (!vmx) {
-      out.push(L(id, 'error', `No template for ${os}`, `The blueprint needs a ${os} template${usedBy}, and none is set.`, `Run "halab template create ${os}", or choose the template's .vmx for ${os} in Settings.${await ovftoolNote()}`));
+      out.push(checkLine(id, 'error', msg('doc.tplNone', { os }), msg('doc.tplNone.detail', { os, usedBy }), msg('doc.tplNone.fix', { os, note: await ovftoolNote() })));
       continue;
     }
     const st = await stat(vmx).catch(() => undefined);
     if (!st?.isFile()) {
-      out.push(L(id, 'error', `Template ${os} not found`, `There is no file at ${vmx}${usedBy}.`, `Fix the path in Settings, or run "halab template create ${os}".`));
+      out.push(checkLine(id, 'error', msg('doc.tplMissing', { os }), msg('doc.tplMissing.detail', { vmx, usedBy }), msg('doc.tplMissing.fix', { os })));
       continue;
     }
     const file = await VmxFile.read(vmx).catch(() => undefined);
     if (!file) {
-      out.push(L(id, 'error', `Template ${os} cannot be read`, `${vmx} could not be read as a .vmx file.`, 'Choose the .vmx file VMware Workstation made for the template VM.'));
+      out.push(checkLine(id, 'error', msg('doc.tplUnreadable', { os }), msg('doc.tplUnreadable.detail', { vmx }), msg('doc.tplUnreadable.fix')));
       continue;
     }
     if (file.get('encryption.keySafe') || file.get('encryption.data')) {
-      out.push(L(id, 'error', `Template ${os} is encrypted`, `${vmx} is an encrypted VM; vmrun cannot snapshot or clone it without its password.`, 'Remove the encryption (and any vTPM) in the VM settings, or make a new template with "halab template create".'));
+      out.push(checkLine(id, 'error', msg('doc.tplEncrypted', { os }), msg('doc.tplEncrypted.detail', { vmx }), msg('doc.tplEncrypted.fix')));
       continue;
     }
     if (!client) {
-      out.push(L(id, 'warning', `Template ${os}: found, not checked further`, `${vmx} exists, but without a working vmrun its power state and snapshots cannot be checked.`, 'Fix the vmrun lines above, then run "halab doctor" again.'));
+      out.push(checkLine(id, 'warning', msg('doc.tplUnchecked', { os }), msg('doc.tplUnchecked.detail', { vmx }), msg('doc.vmnetsUnchecked.fix')));
       continue;
     }
     const running = await client.isRunning(vmx, { quiet: true, signal: o.signal }).catch(() => false);
     const files = await readdir(join(vmx, '..')).catch(() => [] as string[]);
     const suspended = !running && files.some((f) => /\.vmss$/i.test(f) && !/-Snapshot\d+/i.test(f));
     if (running || suspended) {
-      out.push(L(id, 'error', `Template ${os} is ${running ? 'powered on' : 'suspended'}`, `${vmx} must be powered off: lab VMs are linked clones of its disks.`, 'Shut the template down (not suspend) in VMware Workstation, and do not boot it again once labs use it.'));
+      out.push(checkLine(id, 'error', msg(running ? 'doc.tplOn' : 'doc.tplSuspended', { os }), msg('doc.tplOn.detail', { vmx }), msg('doc.tplOn.fix')));
       continue;
     }
     let snaps: string[];
     try {
       snaps = await client.listSnapshots(vmx, { quiet: true, signal: o.signal });
     } catch (e) {
-      out.push(L(id, 'error', `Template ${os}: snapshots cannot be read`, `vmrun listSnapshots ${vmx}: ${(e as Error).message}`, 'Close the template in VMware Workstation and any dialog it shows, then run "halab doctor" again.'));
+      out.push(checkLine(id, 'error', msg('doc.tplSnapshots', { os }), msg('doc.tplSnapshots.detail', { vmx, error: (e as Error).message }), msg('doc.tplSnapshots.fix')));
       continue;
     }
     const has = snaps.includes(BASE_SNAPSHOT);
     out.push(
-      L(
-        id,
-        'ok',
-        `Template ${os}`,
-        `${vmx}${usedBy}: powered off, ${has ? `has the "${BASE_SNAPSHOT}" snapshot` : `no "${BASE_SNAPSHOT}" snapshot yet (the first "halab up" takes it; the template is off, so it can)`}.`,
-      ),
+      checkLine(id, 'ok', msg('doc.tplOk', { os }), msg(has ? 'doc.tplOkSnap.detail' : 'doc.tplOkNoSnap.detail', { vmx, usedBy, snapshot: BASE_SNAPSHOT })),
     );
     if (!o.quick) {
       o.onProgress?.(`Booting a throwaway clone of the ${os} template (takes a minute or two; --quick skips this)…`);
@@ -216,30 +211,24 @@ async function vmnetRightsLine(o: DoctorOptions, platform: NodeJS.Platform, env:
   if (platform === 'win32') {
     const admin = await (o.isAdmin ?? defaultIsAdmin)();
     return admin
-      ? L(id, 'ok', 'VMnet changes: running as Administrator', 'vnetlib64.exe can change VMware networks directly.')
-      : L(id, 'ok', 'VMnet changes: one Windows prompt', 'This app is not elevated; when a lab needs a VMnet created or changed, Windows asks once (UAC) for the vnetlib step only. Have an administrator password ready.');
+      ? checkLine(id, 'ok', msg('doc.rightsAdmin'), msg('doc.rightsAdmin.detail'))
+      : checkLine(id, 'ok', msg('doc.rightsUac'), msg('doc.rightsUac.detail'));
   }
   if (platform !== 'linux') {
-    return L(id, 'warning', 'VMnets cannot be changed on this OS', `HA Lab Studio creates VMnets only on Windows and Linux hosts (this is ${platform}).`, 'Create the blueprint\'s VMnets yourself in VMware\'s network settings with the subnets the plan shows.');
+    return checkLine(id, 'warning', msg('doc.rightsOs'), msg('doc.rightsOs.detail', { platform }), msg('doc.rightsOs.fix'));
   }
   const networking = join(etcDir, 'networking');
   const vmwareNetworks = where ? vmwareNetworksPathFor(where, env) : '/usr/bin/vmware-networks';
   const e = await detectElevation({ etcDir, vmwareNetworks }, { env, ...(o.uid !== undefined ? { uid: o.uid } : {}), ...(o.elevation ?? {}) });
   switch (e.kind) {
     case 'direct':
-      return L(id, 'ok', 'VMnet changes: allowed', `This user may write ${networking} (or is root), so VMnets are changed directly.`);
+      return checkLine(id, 'ok', msg('doc.rightsDirect'), msg('doc.rightsDirect.detail', { file: networking }));
     case 'sudo':
-      return L(id, 'ok', 'VMnet changes: through sudo', `Only the VMnet step runs as root, through "sudo -n" (it works without a password prompt right now).`);
+      return checkLine(id, 'ok', msg('doc.rightsSudo'), msg('doc.rightsSudo.detail'));
     case 'pkexec':
-      return L(id, 'ok', 'VMnet changes: through pkexec', 'Only the VMnet step runs as root; pkexec shows a password dialog when a lab needs a VMnet created or changed.');
+      return checkLine(id, 'ok', msg('doc.rightsPkexec'), msg('doc.rightsPkexec.detail'));
     default:
-      return L(
-        id,
-        'warning',
-        'VMnet changes need root, and no way to get it was found',
-        `${networking} is not writable by this user, "sudo -n true" needs a password, and pkexec needs a desktop session. A lab whose VMnets already exist still works; one that must create or change a VMnet stops and prints the exact command to run as root.`,
-        'Run "sudo -v" in this terminal before "halab up" (sudo then works without a prompt for a few minutes), or start the desktop app from a desktop session (pkexec asks for the password). Do not run halab itself as root.',
-      );
+      return checkLine(id, 'warning', msg('doc.rightsNone'), msg('doc.rightsNone.detail', { file: networking }), msg('doc.rightsNone.fix'));
   }
 }
 

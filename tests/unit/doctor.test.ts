@@ -112,6 +112,8 @@ describe('doctor: templates', () => {
     r = await doctor();
     expect(lineOf(r, 'template:ubuntu-22.04')).toMatchObject({ level: 'ok' });
     expect(lineOf(r, 'template:ubuntu-22.04').detail).toContain('has the "halab-base" snapshot');
+    expect(checkLineText(lineOf(r, 'template:ubuntu-22.04'), 'ko')).toMatchObject({ title: 'ubuntu-22.04 템플릿', detail: `${host.template}: 꺼져 있고, "halab-base" 스냅숏이 있습니다.` });
+    expect(checkLineText(lineOf(r, 'vmnet-rights'), 'ko').title).toMatch(/^VMnet 변경: /);
   });
 
   it('a running template, a missing file, an encrypted VM and no template at all are reported', async () => {
