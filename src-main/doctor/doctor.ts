@@ -64,8 +64,6 @@ export interface DoctorOptions {
   cacheDir?: string;
 }
 
-const L = (id: string, level: CheckLine['level'], title: string, detail: string, fix?: string): CheckLine => ({ id, level, title, detail, ...(fix ? { fix } : {}) });
-
 /** Run every check of the provider; never throws for a failed check. */
 export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
   const provider = o.provider ?? (await defaultProvider(o));
@@ -292,11 +290,11 @@ async function vmwareChecks(o: DoctorOptions): Promise<CheckLine[]> {
 // ------------------------------------------------------------------ Linux lab
 
 /** A program the Linux lab runs, and the Debian package that brings it. */
-const LINUX_PROGRAMS: [program: string, pkg: string, what: string][] = [
-  ['systemd-nspawn', 'systemd-container', 'boots each lab VM'],
-  ['debootstrap', 'debootstrap', 'builds the Debian base image once'],
-  ['ip', 'iproute2', 'creates namespaces, bridges and virtual cables'],
-  ['dnsmasq', 'dnsmasq-base', 'hands out DHCP addresses on lab networks'],
+const LINUX_PROGRAMS: [program: string, pkg: string, what: Message][] = [
+  ['systemd-nspawn', 'systemd-container', msg('doc.prog.nspawn')],
+  ['debootstrap', 'debootstrap', msg('doc.prog.debootstrap')],
+  ['ip', 'iproute2', msg('doc.prog.ip')],
+  ['dnsmasq', 'dnsmasq-base', msg('doc.prog.dnsmasq')],
 ];
 
 async function linuxChecks(o: DoctorOptions): Promise<CheckLine[]> {
@@ -314,10 +312,10 @@ async function linuxChecks(o: DoctorOptions): Promise<CheckLine[]> {
   const missing: string[] = [];
   for (const [program, pkg, what] of LINUX_PROGRAMS) {
     const path = await which(program);
-    if (path) lines.push(L(`program:${program}`, 'ok', program, `${path} (${what})`));
+    if (path) lines.push(checkLine(`program:${program}`, 'ok', msg('doc.progOk', { program }), msg('doc.progOk.detail', { path, what })));
     else {
       missing.push(program);
-      lines.push(L(`program:${program}`, 'error', `${program} is missing`, `${program} ${what}, and it is not installed.`, `sudo apt-get install ${pkg}`));
+      lines.push(checkLine(`program:${program}`, 'error', msg('doc.progMissing', { program }), msg('doc.progMissing.detail', { program, what }), msg('doc.progMissing.fix', { pkg })));
     }
   }
   const fs = await readFile('/proc/filesystems', 'utf8').catch(() => '');
@@ -345,11 +343,6 @@ async function baseImageLine(o: DoctorOptions, uid: number | undefined, missing:
   if (canBuild) {
     return checkLine('base-image', 'ok', msg('doc.baseWillBuild'), msg('doc.baseWillBuild.detail', { path }));
   }
-  return L(
-    'base-image',
-    'error',
-    'Base image missing and cannot be built',
-    `${path} is not built, and it cannot be built here${uid !== 0 ? ' (not root)' : ''}${missing.includes('debootstrap') ? ' (debootstrap is missing)' : ''}.`,
-    'Fix the lines above, then run "sudo bash scripts/setup-machine.sh" (it builds the base image) or the first "sudo halab up FILE --provider linux".',
-  );
+  const why = msg('doc.baseWhy', { root: uid !== 0 ? msg('doc.baseNotRoot') : '', debootstrap: missing.includes('debootstrap') ? msg('doc.baseNoDebootstrap') : '' });
+  return checkLine('base-image', 'error', msg('doc.baseMissing'), msg('doc.baseMissing.detail', { path, why }), msg('doc.baseMissing.fix'));
 }
