@@ -122,7 +122,7 @@ describe('building the 3-tier HA lab on an empty canvas', () => {
     await design.select(design.vm('app-server-01'));
     await design.type('nodes.2.nics.0.address', '10.0.1.21');
     const inline = design.fieldError('nodes.2.nics.0.address');
-    await inline.filter({ hasText: "outside vmnet2's subnet 10.0.0.0/24" }).waitFor();
+    await inline.filter({ hasText: 'is outside the subnet 10.0.0.0/24 of vmnet2' }).waitFor();
     await design.problems().filter({ hasText: 'app-server-01' }).first().waitFor();
     expect(await design.problems().first().getAttribute('data-code')).toBe('address-outside-subnet');
     await page.locator('.vm-node.has-errors').filter({ hasText: 'app-server-01' }).waitFor();

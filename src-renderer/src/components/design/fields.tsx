@@ -4,9 +4,10 @@
  * issues for that path inline, with the fix.
  */
 import { useEffect, useId, useState, type ReactNode } from 'react';
-import type { Issue } from '../../../../src-main/shared/blueprint/issues';
+import { issueText, type Issue } from '../../../../src-main/shared/blueprint/issues';
 import { useT } from '../../i18n/useT';
 import { getIn, pathKey, type Path } from '../../lib/draft';
+import { useApp } from '../../stores/app-store';
 import { useEditor } from '../../stores/editor-store';
 
 const NO_ISSUES: Issue[] = [];
@@ -20,17 +21,22 @@ export function useIssues(path: Path): Issue[] {
 /** The inline list of problems under a field. */
 export function FieldIssues({ path, extra }: { path: Path; extra?: string }) {
   const t = useT();
+  const lang = useApp((s) => s.language);
   const issues = useIssues(path);
   if (!issues.length && !extra) return null;
   return (
     <div className="field-issues" data-testid={`error-${pathKey(path)}`}>
       {extra && <div className="field-error">{extra}</div>}
-      {issues.map((i, k) => (
-        <div key={k} className={i.severity === 'error' ? 'field-error' : 'field-warning'}>
-          {i.message}
-          {i.fix && <div className="field-fix">{t('problems.fix', { fix: i.fix })}</div>}
-        </div>
-      ))}
+      {issues.map((i, k) => {
+        // The validator's catalog message in the UI's language.
+        const text = issueText(i, lang);
+        return (
+          <div key={k} className={i.severity === 'error' ? 'field-error' : 'field-warning'}>
+            {text.message}
+            {text.fix && <div className="field-fix">{t('problems.fix', { fix: text.fix })}</div>}
+          </div>
+        );
+      })}
     </div>
   );
 }
