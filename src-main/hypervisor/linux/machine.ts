@@ -205,10 +205,19 @@ export async function stopMachine(dir: string, mode: 'soft' | 'hard', opts: OpOp
   if (!(await waitGone(ref, 10_000))) throw new Error(`systemd-nspawn (PID ${ref.pid}) did not die after SIGKILL.`);
 }
 
-/** Freeze (suspend) or thaw the VM's whole process tree. */
+/**
+ * Freeze (suspend) or thaw the VM's whole process tree. Returns once the
+ * kernel shows nspawn stopped (or running again): signals are delivered
+ * asynchronously, so the state read right after the kill may still be the old one.
+ */
 export async function freezeMachine(dir: string, frozen: boolean): Promise<boolean> {
   const ref = await runningMachine(dir);
   if (!ref) return false;
   await signalTree(ref.pid, frozen ? 'SIGSTOP' : 'SIGCONT');
+  for (let i = 0; i < 100; i++) {
+    const st = await procStat(ref.pid);
+    if (!st || (st.state === 'T') === frozen) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
   return true;
 }
