@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Adds up vitest JSON reports and prints one closing line: "Tests: N passed, N failed".
+// Adds up vitest JSON reports: each test file's duration (slowest first), then
+// one closing line: "Tests: N passed, N failed".
 // Exits 1 when a report is missing, a test failed, or nothing ran.
 import { existsSync, readFileSync } from 'node:fs';
 
@@ -7,6 +8,7 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 let missing = 0;
+const durations = [];
 for (const file of process.argv.slice(2)) {
   if (!existsSync(file)) {
     console.log(`missing report: ${file} (that run crashed before reporting)`);
@@ -18,11 +20,15 @@ for (const file of process.argv.slice(2)) {
   failed += r.numFailedTests + (r.numRuntimeErrorTestSuites ?? 0);
   skipped += r.numPendingTests + r.numTodoTests;
   for (const suite of r.testResults) {
+    durations.push({ name: suite.name.replace(`${process.cwd()}/`, ''), s: ((suite.endTime ?? 0) - (suite.startTime ?? 0)) / 1000 });
     if (suite.status === 'failed' && suite.assertionResults.length === 0) {
       console.log(`suite failed to run: ${suite.name}: ${suite.message.split('\n')[0]}`);
       failed++;
     }
   }
 }
+console.log('Time in each test file (s, its tests; the console report above adds set-up hooks):');
+for (const d of durations.sort((a, b) => b.s - a.s)) console.log(`${d.s.toFixed(1).padStart(8)}  ${d.name}`);
+console.log(`Total: ${durations.reduce((t, d) => t + d.s, 0).toFixed(0)} s in test files`);
 console.log(`Tests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(failed || missing || passed === 0 || skipped ? 1 : 0);
