@@ -3,6 +3,7 @@
  * Replica_IO_Running, Seconds_Behind_Source…; MariaDB: Slave_IO_Running,
  * Seconds_Behind_Master…) and both client formats (`\G` and `--batch` tabs).
  */
+import type { SemiSyncState } from '../shared/drills/report';
 
 /** The normalised status of one replication channel. */
 export interface ReplicaStatus {
@@ -143,20 +144,8 @@ export function gtidCovers(applied: string, received: string): boolean {
   return true;
 }
 
-/** Semi-sync as the primary reports it (MariaDB master/slave names or MySQL 8 source/replica names). */
-export interface SemiSyncStatus {
-  /** The source side is switched on (rpl_semi_sync_master_enabled / _source_enabled). */
-  enabled: boolean;
-  /** Commits really wait for a replica now (Rpl_semi_sync_master_status ON); OFF after a timeout fell back to async. */
-  active: boolean;
-  /** Replicas connected with semi-sync on. */
-  clients: number;
-  /** AFTER_SYNC or AFTER_COMMIT; '' when unknown. */
-  waitPoint: string;
-  timeoutMs?: number;
-  /** Commits acknowledged by a replica, and commits that were not (async). */
-  yesTx?: number;
-  noTx?: number;
+/** Semi-sync as a node reports it: the primary's side (shared with drill reports), and its own replica side. */
+export interface SemiSyncStatus extends SemiSyncState {
   /** This node acknowledges as a replica (Rpl_semi_sync_slave_status / _replica_status). */
   replicaActive: boolean;
 }

@@ -8,6 +8,22 @@ import type { MonitorEvent } from '../monitor/types';
 import { percentile } from '../monitor/percentile';
 
 /** One request of the drill's load, relative to the drill start. */
+/** Semi-sync on a primary, as its status variables report it (MariaDB master or MySQL 8 source names). */
+export interface SemiSyncState {
+  /** The source side is switched on (rpl_semi_sync_master_enabled / _source_enabled). */
+  enabled: boolean;
+  /** Commits really wait for a replica now (Rpl_semi_sync_master_status ON); OFF after a timeout fell back to async. */
+  active: boolean;
+  /** Replicas connected with semi-sync on. */
+  clients: number;
+  /** AFTER_SYNC or AFTER_COMMIT; '' when unknown. */
+  waitPoint: string;
+  timeoutMs?: number;
+  /** Commits acknowledged by a replica, and commits that were not (async), since the server started. */
+  yesTx?: number;
+  noTx?: number;
+}
+
 export interface DrillRequest {
   /** ms from drill start when it was sent. */
   t: number;
@@ -59,19 +75,7 @@ export interface DrillMeasurements {
   /** db-primary-down: when the replica accepted writes, from the fault. */
   promotedMs?: number;
   /** db-primary-down: the primary's semi-sync state read just before the fault (labs with database.replication semi-sync). */
-  semiSyncAtFault?: {
-    /** The source side was switched on. */
-    enabled: boolean;
-    /** Commits were really waiting for a replica (not fallen back to async). */
-    active: boolean;
-    /** Semi-sync replicas connected. */
-    clients: number;
-    waitPoint: string;
-    timeoutMs?: number;
-    /** Commits acknowledged by a replica / not (async) since the server started. */
-    yesTx?: number;
-    noTx?: number;
-  };
+  semiSyncAtFault?: SemiSyncState;
   /** db-primary-down: the primary's GTID position just before the fault. */
   gtidPrimaryAtFault?: string;
   /** db-primary-down: the primary's GTID position when it came back (what it had really written). */
