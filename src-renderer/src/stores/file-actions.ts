@@ -9,6 +9,7 @@ import { create } from 'zustand';
 import { call, transportMode } from '../api/client';
 import { translate } from '../i18n';
 import { emptyDraft, toDraft } from '../lib/draft';
+import { downloadBlob } from '../lib/picture-export';
 import { useApp } from './app-store';
 import { useEditor } from './editor-store';
 
@@ -108,15 +109,7 @@ export async function openShipped(id: string): Promise<void> {
 
 /** Hand text to the browser as a file download (web mode). */
 export function download(name: string, text: string, type: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.rel = 'noopener';
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  downloadBlob(name, new Blob([text], { type }));
 }
 
 /** The file's name; a new lab's is "untitled.yaml" in the UI's language (제목없음.yaml in Korean). */
