@@ -5,15 +5,8 @@
  * CLI), and a canvas line names its two ends. Pure.
  */
 import { describePath as describeShared } from '../../../src-main/shared/i18n/describe';
-import type { Language, MessageKey, Params } from '../i18n';
+import type { Language } from '../i18n';
 import type { Draft, Path } from './draft';
-
-type T = (key: MessageKey, params?: Params) => string;
-
-/** "first", "second", … (to the eighth), else "#n". */
-export function ordinal(t: T, index: number): string {
-  return index >= 0 && index < 8 ? t(`ordinal.${index}` as MessageKey) : `#${index + 1}`;
-}
 
 /** A blueprint path in the student's words, in `lang` (the shared describer, also used by the CLI). */
 export function describePath(d: Draft, path: Path, lang: Language): string {

@@ -8,8 +8,11 @@ import { useMemo } from 'react';
 import type { MessageKey } from '../../i18n';
 import { useT } from '../../i18n/useT';
 import { roleMismatches, wireRole } from '../../lib/blueprint-edit';
-import { describeEdge, ordinal } from '../../lib/describe';
+import { describeEdge } from '../../lib/describe';
 import type { Draft } from '../../lib/draft';
+import { nicName } from '../../../../src-main/shared/i18n/describe';
+import { render } from '../../../../src-main/shared/i18n';
+import { useApp } from '../../stores/app-store';
 import { useEditor } from '../../stores/editor-store';
 import { FieldIssues, NumberField, Section, SelectField, TextField } from './fields';
 import { TrackScriptFields, VipTiming } from './FailoverFields';
@@ -146,6 +149,7 @@ function DeleteButton() {
 
 function VmProperties({ index }: { index: number }) {
   const t = useT();
+  const lang = useApp((s) => s.language);
   const node = useEditor((s) => s.data.nodes[index]);
   const networks = useEditor((s) => s.data.networks);
   const defaults = useEditor((s) => s.data.defaults);
@@ -186,7 +190,7 @@ function VmProperties({ index }: { index: number }) {
           <div className="nic-card" key={j} data-testid={`nic-${j}`}>
             <div className="nic-card-head">
               <span>
-                {t('path.nic', { host: node.hostname, ordinal: ordinal(t, j) })} ({guestIfname(j)})
+                {render(lang, nicName(node.hostname, j))} ({guestIfname(j)})
               </span>
               <button type="button" className="link danger" data-testid={`nic-remove-${j}`} onClick={() => useEditor.getState().edit((d) => ({ ...d, nodes: d.nodes.map((n, i) => (i === index ? { ...n, nics: n.nics.filter((_, k) => k !== j) } : n)) }))}>
                 {t('props.removeNic')}
