@@ -66,6 +66,25 @@ async function home(labs: LabService, resolved: ResolvedLab) {
   return labHome(resolved.name, await labs.settings());
 }
 
+/** One task's events on the bus: the provider it runs on (reported once), and its step events. */
+function followEvents(events: EventBus, onProvider: (provider: string) => void, onStep: (s: EventPayloads['lab:step']) => void) {
+  let taskId: string | undefined;
+  let announced = false;
+  const off = events.subscribe((channel, payload) => {
+    if (channel === 'task:update') {
+      const t = payload as EventPayloads['task:update'];
+      if (t.id === taskId && t.provider && !announced) {
+        announced = true;
+        onProvider(t.provider);
+      }
+    } else if (channel === 'lab:step') {
+      const s = payload as EventPayloads['lab:step'];
+      if (s.taskId === taskId) onStep(s);
+    }
+  });
+  return { track: (id: string) => (taskId = id), off };
+}
+
 export async function upCommand(
   file: string | undefined,
   flags: { provider?: string; stage?: string; concurrency?: string; verbose?: boolean; json?: boolean; 'reconfigure-vmnet8'?: boolean },
@@ -81,22 +100,13 @@ export async function upCommand(
   const { labs, events } = cliLabService();
   const { lab } = await home(labs, resolved);
   const print = progressPrinter(buildStepsCount(resolved, stage), flags);
-  let taskId: string | undefined;
-  let announced = false;
-  const off = events.subscribe((channel, payload) => {
-    if (channel === 'task:update') {
-      const t = payload as EventPayloads['task:update'];
-      if (t.id === taskId && t.provider && !announced) {
-        announced = true;
-        if (!flags.json) process.stderr.write(`Bringing up ${lab.id} on ${t.provider} (${resolved.nodes.length} VMs, ${stage === 'vms' ? 'VMs only' : 'full lab'}), state in ${lab.dir}\n`);
-      }
-    } else if (channel === 'lab:step') {
-      const s = payload as EventPayloads['lab:step'];
-      if (s.taskId === taskId) print(stepEventOf(s));
-    }
-  });
+  const task = followEvents(
+    events,
+    (p) => !flags.json && process.stderr.write(`Bringing up ${lab.id} on ${p} (${resolved.nodes.length} VMs, ${stage === 'vms' ? 'VMs only' : 'full lab'}), state in ${lab.dir}\n`),
+    (s) => print(stepEventOf(s)),
+  );
   try {
-    taskId = labs.up(resolved, { provider, stage, concurrency, reconfigureVmnet8: flags['reconfigure-vmnet8'], blueprintFile: file });
+    const taskId = task.track(labs.up(resolved, { provider, stage, concurrency, reconfigureVmnet8: flags['reconfigure-vmnet8'], blueprintFile: file }));
     const { info, result } = await followTask<ApplyResult>(labs, taskId, signal);
     if (!result) {
       if (info.state === 'canceled') {
@@ -112,7 +122,7 @@ export async function upCommand(
     else process.stderr.write(`${style.red('Lab is not complete')}: ${summary}. Fix the first failure above and run the same command again; finished steps are kept.\n`);
     return result.ok ? EXIT.ok : EXIT.failed;
   } finally {
-    off();
+    task.off();
     await labs.close();
   }
 }
@@ -127,22 +137,13 @@ export async function downCommand(file: string | undefined, flags: { provider?: 
     process.stderr.write(`Nothing to do: the lab "${lab.id}" has not been brought up on this computer (no ${lab.dir}).\n`);
     return EXIT.ok;
   }
-  let taskId: string | undefined;
-  let announced = false;
-  const off = events.subscribe((channel, payload) => {
-    if (channel === 'task:update') {
-      const t = payload as EventPayloads['task:update'];
-      if (t.id === taskId && t.provider && !announced) {
-        announced = true;
-        process.stderr.write(`Destroying ${lab.id} on ${t.provider}…\n`);
-      }
-    } else if (channel === 'lab:step') {
-      const s = payload as EventPayloads['lab:step'];
-      if (s.taskId === taskId) process.stderr.write(`  ${s.text}\n`);
-    }
-  });
+  const task = followEvents(
+    events,
+    (p) => process.stderr.write(`Destroying ${lab.id} on ${p}…\n`),
+    (s) => process.stderr.write(`  ${s.text}\n`),
+  );
   try {
-    taskId = labs.down(resolved, { provider });
+    const taskId = task.track(labs.down(resolved, { provider }));
     const { info } = await followTask(labs, taskId, signal);
     if (info.state === 'canceled') {
       process.stderr.write(`Canceled: ${lab.id} is only partly destroyed. Run the same command again to finish.\n`);
@@ -152,7 +153,7 @@ export async function downCommand(file: string | undefined, flags: { provider?: 
     process.stderr.write(`Lab ${lab.id} destroyed: its VMs, networks and their files are gone (keys and secrets stay in ${lab.dir}).\n`);
     return EXIT.ok;
   } finally {
-    off();
+    task.off();
     await labs.close();
   }
 }
