@@ -9,6 +9,7 @@
  */
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import type { Message } from '../shared/i18n';
 
 export interface StepContext {
   signal: AbortSignal;
@@ -17,7 +18,10 @@ export interface StepContext {
 
 export interface Step {
   id: string;
+  /** English title, for logs and the journal. */
   title: string;
+  /** The same title from the message catalog, rendered in the reader's language (CLI, window). */
+  titleMsg?: Message;
   /** The VM this step works on, for per-VM progress. */
   vm?: string;
   deps: string[];
@@ -26,7 +30,7 @@ export interface Step {
 }
 
 export type StepEvent =
-  | { type: 'start'; step: string; title: string; vm?: string; at: number }
+  | { type: 'start'; step: string; title: string; titleMsg?: Message; vm?: string; at: number }
   | { type: 'log'; step: string; vm?: string; line: string; at: number }
   | { type: 'done'; step: string; vm?: string; changed: boolean; ms: number; at: number }
   | { type: 'failed'; step: string; vm?: string; error: string; at: number }
@@ -114,7 +118,7 @@ export async function applySteps(steps: Step[], opts: ApplyOptions = {}): Promis
         status.set(s.id, 'running');
         running++;
         const t0 = Date.now();
-        emit({ type: 'start', step: s.id, title: s.title, vm: s.vm, at: t0 });
+        emit({ type: 'start', step: s.id, title: s.title, titleMsg: s.titleMsg, vm: s.vm, at: t0 });
         s.run({ signal, log: (line) => emit({ type: 'log', step: s.id, vm: s.vm, line, at: Date.now() }) })
           .then((r) => {
             status.set(s.id, 'ok');

@@ -9,10 +9,21 @@ import { namesEn, namesKo } from './messages-names';
 import { planEn, planKo } from './messages-plan';
 import { settingsEn, settingsKo } from './messages-settings';
 import { validateEn, validateKo } from './messages-validate';
+import { provisionEn, provisionKo } from './messages-provision';
+import { errorsEn, errorsKo } from './messages-errors';
+import { drillEn, drillKo } from './messages-drill';
+import { incusEn, incusKo } from './messages-incus';
+import { postgresEn, postgresKo } from './messages-postgres';
+import { zonesEn, zonesKo } from './messages-zones';
+import { cacheEn, cacheKo } from './messages-cache';
 
-export const CATALOG_EN = { ...namesEn, ...validateEn, ...cliEn, ...hostEn, ...planEn, ...settingsEn } as const;
+export const CATALOG_EN = { ...namesEn, ...validateEn, ...cliEn, ...hostEn, ...planEn, ...settingsEn,
+  ...provisionEn, ...errorsEn, ...drillEn, ...incusEn, ...postgresEn, ...zonesEn, ...cacheEn,
+} as const;
 export type CatalogEn = typeof CATALOG_EN;
-export const CATALOG_KO: Record<keyof CatalogEn, string> = { ...namesKo, ...validateKo, ...cliKo, ...hostKo, ...planKo, ...settingsKo };
+export const CATALOG_KO: Record<keyof CatalogEn, string> = { ...namesKo, ...validateKo, ...cliKo, ...hostKo, ...planKo, ...settingsKo,
+  ...provisionKo, ...errorsKo, ...drillKo, ...incusKo, ...postgresKo, ...zonesKo, ...cacheKo,
+};
 
 /** Each domain's code list, to check that no two domains define the same code. */
 export const DOMAIN_CODES: Record<string, readonly string[]> = {
@@ -22,4 +33,11 @@ export const DOMAIN_CODES: Record<string, readonly string[]> = {
   host: Object.keys(hostEn),
   plan: Object.keys(planEn),
   settings: Object.keys(settingsEn),
+  provision: Object.keys(provisionEn),
+  errors: Object.keys(errorsEn),
+  drill: Object.keys(drillEn),
+  incus: Object.keys(incusEn),
+  postgres: Object.keys(postgresEn),
+  zones: Object.keys(zonesEn),
+  cache: Object.keys(cacheEn),
 };
