@@ -11,6 +11,8 @@ import { gtidCovers, gtidMissing, parseSemiSync, replicaCaughtUp, type ReplicaSt
 import { SEMI_SYNC_STATUS_SQL } from '../configs/mysql-sql';
 import type { GuestPool } from '../lab/guest-pool';
 import { replicaStatus, sql, waitForServer } from '../lab/sql';
+import { msg, type Message } from '../shared/i18n';
+import { DrillError } from './drill-kit';
 
 export interface PromotionFacts {
   status?: ReplicaStatus;
@@ -27,13 +29,14 @@ export interface PromotionFacts {
 
 export interface PromotionDecision {
   ok: boolean;
-  reasons: string[];
+  /** Why it is refused (catalog messages; `render('en', …)` for the English). */
+  reasons: Message[];
   /** Transactions the primary had written that this replica does not have (from the GTID sets), when known. */
   missingTransactions?: number;
   /** Promoted although rows would be lost, because the user forced it. */
   forced?: boolean;
   /** Said but not refusing (e.g. unacknowledged transactions in flight under semi-sync). */
-  notes?: string[];
+  notes?: Message[];
 }
 
 /**
@@ -45,12 +48,12 @@ export interface PromotionDecision {
  * thread or a node that is not a replica).
  */
 export function promotionDecision(f: PromotionFacts, opts: { force?: boolean } = {}): PromotionDecision {
-  const reasons: string[] = [];
-  const notes: string[] = [];
+  const reasons: Message[] = [];
+  const notes: Message[] = [];
   const s = f.status;
-  if (!s) return { ok: false, reasons: ['it is not configured as a replica (SHOW REPLICA STATUS is empty), so it may not hold the primary’s data'] };
-  if (s.sqlRunning !== 'Yes') reasons.push(`its SQL thread is stopped${s.lastSqlError ? ` (${s.lastSqlError})` : ''}: transactions it received are not applied`);
-  if (!s.usingGtid) reasons.push('it does not replicate with GTIDs, so nothing proves which transactions it has');
+  if (!s) return { ok: false, reasons: [msg('drill.promo.notReplica')] };
+  if (s.sqlRunning !== 'Yes') reasons.push(msg('drill.promo.sqlStopped', { error: s.lastSqlError ? msg('drill.promo.paren', { text: s.lastSqlError }) : '' }));
+  if (!s.usingGtid) reasons.push(msg('drill.promo.noGtid'));
   let missingTransactions: number | undefined;
   let forced = false;
   if (f.primaryLast && f.received !== undefined) {
@@ -58,23 +61,23 @@ export function promotionDecision(f: PromotionFacts, opts: { force?: boolean } =
     missingTransactions = gtidMissing(have, f.primaryLast);
     if (!gtidCovers(have, f.primaryLast)) {
       const ss = f.semiSyncAtFault;
-      const what = `the primary had written ${f.primaryLast} but this replica only ever received ${f.received || 'nothing'} (${missingTransactions} transaction(s) missing)`;
+      const what = msg('drill.promo.gap', { primary: f.primaryLast, received: f.received || msg('drill.nothing'), missing: missingTransactions });
       if (ss?.enabled && ss.active) {
-        notes.push(`${what}; semi-sync was on (${ss.waitPoint || 'wait point unknown'}) at the fault, so they were never acknowledged to a client`);
+        notes.push(msg('drill.promo.gapSemiOn', { gap: what, waitPoint: ss.waitPoint || msg('drill.promo.waitPointUnknown') }));
       } else {
-        const why = ss?.enabled ? `semi-sync had fallen back to async before the fault (${ss.clients} semi-sync replica(s) connected; ${ss.noTx ?? '?'} commit(s) not acknowledged by a replica)` : 'replication is asynchronous';
-        const loss = `${what}: ${why}, so promoting it loses acknowledged rows`;
+        const why = ss?.enabled ? msg('drill.promo.whyFellBack', { clients: ss.clients, noTx: ss.noTx ?? '?' }) : msg('drill.promo.whyAsync');
+        const loss = msg('drill.promo.loss', { gap: what, why });
         if (opts.force) {
           forced = true;
-          notes.push(`${loss}; promoted anyway because it was forced`);
-        } else reasons.push(`${loss}. Bring the primary back, or run the drill with --force-promotion to accept the loss`);
+          notes.push(msg('drill.promo.forced', { loss }));
+        } else reasons.push(msg('drill.promo.refuseLoss', { loss }));
       }
     }
   }
   if (f.received !== undefined && f.applied !== undefined && !gtidCovers(f.applied, f.received)) {
-    reasons.push(`it has received ${f.received} but applied only ${f.applied}; wait for the relay log to be applied`);
+    reasons.push(msg('drill.promo.notApplied', { received: f.received, applied: f.applied }));
   } else if (f.received === undefined && !replicaCaughtUp(s)) {
-    reasons.push(`its SQL thread is still applying the relay log (${s.sqlState || 'state unknown'})`);
+    reasons.push(msg('drill.promo.applying', { state: s.sqlState || msg('drill.promo.stateUnknown') }));
   }
   const d: PromotionDecision = { ok: reasons.length === 0, reasons };
   if (missingTransactions !== undefined) d.missingTransactions = missingTransactions;
@@ -148,7 +151,7 @@ async function waitApplied(pool: GuestPool, ctx: RenderContext, replica: string,
   for (;;) {
     const f = await facts(pool, ctx, replica);
     if (f.status?.sqlRunning === 'Yes' && gtidCovers(f.applied ?? '', target)) return;
-    if (Date.now() > until) throw new Error(`${replica} did not catch up to ${target} (applied ${f.applied}; IO ${f.status?.ioRunning}, SQL ${f.status?.sqlRunning}${f.status?.lastIoError ? `: ${f.status.lastIoError}` : ''}).`);
+    if (Date.now() > until) throw new DrillError(msg('drill.promo.notCaughtUp', { node: replica, target, applied: f.applied ?? '?', io: f.status?.ioRunning ?? '?', sql: f.status?.sqlRunning ?? '?', error: f.status?.lastIoError ? msg('drill.promo.paren', { text: f.status.lastIoError }) : '' }));
     await new Promise((ok) => setTimeout(ok, 300));
   }
 }
@@ -158,7 +161,7 @@ async function waitApplied(pool: GuestPool, ctx: RenderContext, replica: string,
  * then switch the roles back (controlled, no writes lost) so the lab is as
  * the blueprint says again.
  */
-export async function failBack(pool: GuestPool, ctx: RenderContext, oldPrimary: string, newPrimary: string, log: (l: string) => void, onOldPrimaryBack?: (binlogPos: string) => void): Promise<void> {
+export async function failBack(pool: GuestPool, ctx: RenderContext, oldPrimary: string, newPrimary: string, log: (l: Message) => void, onOldPrimaryBack?: (binlogPos: string) => void): Promise<void> {
   const unit = ctx.engine === 'mariadb' ? 'mariadb' : 'mysql';
   const og = await pool.get(oldPrimary);
   await og.exec(['sh', '-c', `systemctl start ${unit}.service; systemctl start ${unit}.socket 2>/dev/null || true`], { timeoutMs: 120_000 });
@@ -166,7 +169,7 @@ export async function failBack(pool: GuestPool, ctx: RenderContext, oldPrimary: 
   // What the old primary really had written when it went down (before it replicates anything new).
   if (onOldPrimaryBack) onOldPrimaryBack(await binlogPosition(pool, ctx, oldPrimary));
   await sql(og, `${demoteToReplicaSql(ctx, oldPrimary, newPrimary).join('\n')}\n`);
-  log(`${oldPrimary} rejoined as a replica of ${newPrimary}`);
+  log(msg('drill.log.rejoined', { old: oldPrimary, new: newPrimary }));
   // Switch back: freeze writes on the new primary, let the old one catch up, swap.
   const readOnly = ctx.engine === 'mysql8' ? 'SET GLOBAL super_read_only = ON;' : 'SET GLOBAL read_only = ON;';
   await sql(await pool.get(newPrimary), `${readOnly}\n`);
@@ -175,5 +178,5 @@ export async function failBack(pool: GuestPool, ctx: RenderContext, oldPrimary: 
   await repointApps(pool, ctx, undefined);
   await sql(await pool.get(newPrimary), `${demoteToReplicaSql(ctx, newPrimary, oldPrimary).join('\n')}\n`);
   await waitApplied(pool, ctx, newPrimary, await binlogPosition(pool, ctx, oldPrimary));
-  log(`${oldPrimary} is the primary again; ${newPrimary} replicates from it`);
+  log(msg('drill.log.primaryAgain', { old: oldPrimary, new: newPrimary }));
 }

@@ -15,8 +15,10 @@ import type { GuestPool } from '../lab/guest-pool';
 import { sql } from '../lab/sql';
 import type { ResolvedLab } from '../shared/blueprint/model';
 import type { DrillName } from '../shared/blueprint/schema';
-import { masterDownIntervalMs, measureRequests, type Check, type DrillMeasurements, type DrillReport } from '../shared/drills/report';
-import { DRILL_DEFS, vipRoles, type DrillEnv } from './catalog';
+import { check, judgeObjectives, masterDownIntervalMs, measureRequests, type Check, type DrillMeasurements, type DrillReport } from '../shared/drills/report';
+import { msg, render, type Message } from '../shared/i18n';
+import { DRILL_DEFS } from './catalog';
+import { DrillError, firstSuccessRecovery, joinMsgs, rowsLostLoss, vipRoles, type DrillDef, type DrillEnv } from './drill-kit';
 import { LoadGenerator } from './load';
 import { renderHtmlReport, renderMarkdownReport } from './report-render';
 import { toTopologySvg } from '../shared/blueprint/topology-svg';
@@ -31,7 +33,8 @@ export interface RunDrillOptions {
   pool: GuestPool;
   monitor: LabMonitor;
   signal?: AbortSignal;
-  onProgress?: (line: string) => void;
+  /** A progress line: in English, and as the catalog message the CLI and the UI render in their language. */
+  onProgress?: (line: string, lineMsg: Message) => void;
   /** Upper bound of the load, in seconds (default 120). */
   maxLoadSeconds?: number;
   /** db-primary-down: promote even when the replica lacks transactions the primary had (semi-sync fell back to async, or async replication). */
@@ -59,22 +62,30 @@ export async function steadyState(o: Pick<RunDrillOptions, 'hv' | 'lab' | 'resol
   const checks: Check[] = [];
   const vms = await o.hv.list(o.lab);
   const notRunning = o.resolved.nodes.filter((n) => vms.find((v) => v.name === n.hostname)?.state !== 'running').map((n) => n.hostname);
-  checks.push({ name: 'every VM is running', ok: notRunning.length === 0, detail: notRunning.length ? `not running: ${notRunning.join(', ')} (run "halab up")` : `${vms.length} VMs running` });
+  checks.push(check(msg('drill.check.vmsRunning'), notRunning.length === 0, notRunning.length ? msg('drill.detail.notRunning', { nodes: notRunning.join(', ') }) : msg('drill.detail.vmsRunning', { count: vms.length })));
   if (ctx.lab.lab.services.vips.length) {
     await monitor.pollVips();
     const { master } = vipRoles(ctx);
     const vip = ctx.lab.lab.services.vips[0]!;
     const holders = monitor.holders(vip.name);
-    checks.push({ name: 'the VIP is on its master', ok: holders.length === 1 && holders[0] === master.node, detail: holders.length ? `${vip.address} held by ${holders.join(' and ')}` : `${vip.address} is held by nobody` });
+    checks.push(check(msg('drill.check.vipOnMaster'), holders.length === 1 && holders[0] === master.node, holders.length ? msg('drill.detail.vipHeldBy', { vip: vip.address, nodes: holders.join(', ') }) : msg('drill.detail.vipNobody', { vip: vip.address })));
     if (monitor.probeUrl) {
       const samples = monitor.probesBetween(Date.now() - 3000);
       const ok = samples.filter((s) => s.status === 200).length;
-      checks.push({ name: 'requests through the VIP succeed', ok: samples.length > 0 && ok === samples.length, detail: `${ok} of ${samples.length} recent probes answered 200` });
+      checks.push(check(msg('drill.check.vipRequests'), samples.length > 0 && ok === samples.length, msg('drill.detail.probes', { ok, total: samples.length })));
     }
   }
   for (const r of ctx.lab.replicas) {
     const st = monitor.state().replicas.find((x) => x.node === r.node);
-    checks.push({ name: `${r.node} replicates`, ok: !!st?.healthy && st.inSync !== false, detail: st ? `IO ${st.ioRunning}, SQL ${st.sqlRunning}, ${st.secondsBehind ?? '?'} s behind${st.inSync === false ? `, has not received all of the primary's ${st.primaryGtid}` : ''}${st.lastError ? `, ${st.lastError}` : ''}` : 'no status yet' });
+    checks.push(
+      check(
+        msg('drill.check.replicates', { node: r.node }),
+        !!st?.healthy && st.inSync !== false,
+        st
+          ? msg('drill.detail.replica', { io: st.ioRunning, sql: st.sqlRunning, behind: st.secondsBehind ?? '?', gtid: st.inSync === false ? msg('drill.detail.replicaGtid', { gtid: st.primaryGtid ?? '?' }) : '', error: st.lastError ? msg('drill.detail.replicaError', { error: st.lastError }) : '' })
+          : msg('drill.detail.noStatus'),
+      ),
+    );
   }
   return checks;
 }
@@ -93,9 +104,12 @@ async function rowsLost(pool: GuestPool, ctx: RenderContext, acked: string[]): P
   return acked.filter((n) => !found.has(n)).length;
 }
 
+/** An error's text for a message argument: a drill's own message, else what the program said. */
+const errorMsg = (e: unknown): string | Message => (e instanceof DrillError ? e.msg : (e as Error).message);
+
 export async function runDrill(o: RunDrillOptions): Promise<DrillOutcome> {
-  const def = DRILL_DEFS[o.drill];
-  const log = (l: string) => o.onProgress?.(l);
+  const def: DrillDef = DRILL_DEFS[o.drill];
+  const log = (l: Message) => o.onProgress?.(render('en', l), l);
   const id = `${new Date().toISOString().replace(/[:.]/g, '-')}-${o.drill}`;
   const dir = join(o.lab.dir, 'reports', id);
   const { ctx, pool, monitor } = o;
@@ -104,9 +118,10 @@ export async function runDrill(o: RunDrillOptions): Promise<DrillOutcome> {
     id,
     lab: o.resolved.name,
     drill: o.drill,
-    title: def.title,
+    title: render('en', def.title),
+    titleMsg: def.title,
     provider: o.hv.kind,
-    hypothesis: def.hypothesis(ctx),
+    hypothesis: '',
     startedAt: new Date(t0).toISOString(),
     endAt: 0,
     steadyState: [],
@@ -117,23 +132,30 @@ export async function runDrill(o: RunDrillOptions): Promise<DrillOutcome> {
     events: [],
     requests: [],
   };
-  const env: DrillEnv = { hv: o.hv, lab: o.lab, ctx, pool, monitor, log, notes: report.notes, faultAt: 0, restoreAt: 0, extra: {}, servedAfterFault: new Set(), forcePromotion: o.forcePromotion };
+  const notes: Message[] = [];
+  const env: DrillEnv = { hv: o.hv, lab: o.lab, ctx, pool, monitor, log, notes, faultAt: 0, restoreAt: 0, extra: {}, servedAfterFault: new Set(), forcePromotion: o.forcePromotion };
+  const verdict = (v: DrillReport['verdict'], m: Message) => {
+    report.verdict = v;
+    report.verdictMsg = m;
+    report.verdictText = render('en', m);
+  };
   let load: LoadGenerator | undefined;
   try {
     if (!o.resolved.lab.drills.includes(o.drill)) {
-      throw Object.assign(new Error(`The drill "${o.drill}" is not listed in this blueprint's drills (${o.resolved.lab.drills.join(', ') || 'none'}). Add it there first.`), { refused: true });
+      throw new DrillError(msg('drill.verdict.notListed', { drill: o.drill, drills: o.resolved.lab.drills.join(', ') || msg('drill.none') }), true);
     }
+    report.hypothesisMsg = def.hypothesis(ctx);
+    report.hypothesis = render('en', report.hypothesisMsg);
     monitor.start();
-    log('checking the steady state');
+    log(msg('drill.log.steady'));
     await sleep(1500);
     report.steadyState = await steadyState(o, ctx, monitor);
     const bad = report.steadyState.filter((c) => !c.ok);
     if (bad.length) {
-      report.verdict = 'refused';
-      report.verdictText = `The drill did not start: the lab is not in its steady state (${bad.map((c) => `${c.name}: ${c.detail}`).join('; ')}).`;
+      verdict('refused', msg('drill.verdict.refusedSteady', { checks: joinMsgs(bad.map((c) => msg('drill.itemColon', { name: c.nameMsg ?? c.name, detail: c.detailMsg ?? c.detail }))) }));
       return await finish();
     }
-    monitor.record({ kind: 'drill', subject: o.drill, message: `Drill ${o.drill} started` });
+    record(msg('drill.ev.started', { drill: o.drill }));
     const runId = randomBytes(3).toString('hex');
     let injectedAt = 0;
     const phase = (t: number): 'before' | 'transition' | 'after' => (!env.faultAt || t < env.faultAt - t0 ? 'before' : injectedAt && t >= injectedAt - t0 ? 'after' : 'transition');
@@ -153,52 +175,66 @@ export async function runDrill(o: RunDrillOptions): Promise<DrillOutcome> {
     await sleep(3000);
     env.faultAt = Date.now();
     report.faultAt = env.faultAt - t0;
-    monitor.record({ kind: 'drill', subject: o.drill, message: `Fault injected` });
-    log('injecting the fault');
-    report.fault = await def.inject(env);
+    record(msg('drill.ev.fault'));
+    log(msg('drill.log.inject'));
+    report.faultMsg = await def.inject(env);
+    report.fault = render('en', report.faultMsg);
     injectedAt = Date.now();
-    log(report.fault);
-    const recovered = await waitUntil(() => def.recovered(env), o.drill === 'db-primary-down' ? 60_000 : 30_000, o.signal);
-    if (recovered === undefined) report.notes.push('The lab did not recover from the fault within the drill’s time limit.');
+    log(report.faultMsg);
+    const recoveryTimeoutMs = def.recoveryTimeoutMs ?? 30_000;
+    const recovered = await waitUntil(() => def.recovered(env), recoveryTimeoutMs, o.signal);
+    if (recovered === undefined) notes.push(msg('drill.note.notRecovered', { seconds: recoveryTimeoutMs / 1000 }));
     await sleep(3000);
     const requests = load ? await load.stop() : [];
     report.requests = requests;
     for (const r of requests) if (r.t >= injectedAt - t0 && r.servedBy && r.ok) env.servedAfterFault.add(r.servedBy);
     env.restoreAt = Date.now();
     report.restoreAt = env.restoreAt - t0;
-    monitor.record({ kind: 'drill', subject: o.drill, message: 'Restoring the lab' });
-    log('restoring the lab');
+    record(msg('drill.ev.restoring'));
+    log(msg('drill.log.restore'));
     let restoreCheck: Check;
     try {
       await def.restore(env);
       const back = await waitUntil(() => def.restored(env), 120_000, o.signal);
-      restoreCheck = { name: 'lab restored', ok: back !== undefined, detail: back !== undefined ? `restored in ${back - env.restoreAt} ms` : 'not back to its steady state within 120 s' };
-      if (back !== undefined && ctx.lab.lab.services.vips.length && o.drill !== 'app-down' && o.drill !== 'maintenance' && o.drill !== 'db-primary-down') env.extra.vipBackMs = back - env.restoreAt;
+      restoreCheck = check(msg('drill.check.restored'), back !== undefined, back !== undefined ? msg('drill.detail.restoredIn', { ms: back - env.restoreAt }) : msg('drill.detail.notRestored'));
+      if (back !== undefined && ctx.lab.lab.services.vips.length && def.vipBack) env.extra.vipBackMs = back - env.restoreAt;
     } catch (e) {
-      restoreCheck = { name: 'lab restored', ok: false, detail: (e as Error).message };
+      restoreCheck = check(msg('drill.check.restored'), false, msg('drill.detail.restoreFailed', { error: errorMsg(e) }));
     }
     report.restore = restoreCheck;
-    const lost = await rowsLost(pool, ctx, load?.acknowledged() ?? []).catch((e: unknown) => {
-      report.notes.push(`Could not count the acknowledged rows on the primary: ${(e as Error).message}`);
+    const acked = load?.acknowledged() ?? [];
+    const lost = await (def.countLost ? def.countLost(env, acked) : rowsLost(pool, ctx, acked)).catch((e: unknown) => {
+      notes.push(msg('drill.note.countFailed', { error: errorMsg(e) }));
       return undefined;
     });
-    if (lost === undefined && !ctx.lab.lab.services.database) report.notes.push('This lab has no database: the app keeps reservations in memory, so lost rows are not counted.');
-    const m = measure(env, requests, t0, lost, load?.acknowledged().length ?? 0, injectedAt - t0);
+    if (lost === undefined && !ctx.lab.lab.services.database) notes.push(msg('drill.note.noDatabase'));
+    const m = measure(env, requests, t0, lost, acked.length, injectedAt - t0);
     report.measurements = m;
     report.expectations = [...def.expectations(env, m), restoreCheck];
+    // RTO and RPO against the blueprint's objectives; the write rate turns writes lost into seconds.
+    const loadSeconds = requests.length ? (Math.max(...requests.map((r) => r.t + r.ms)) - Math.min(...requests.map((r) => r.t))) / 1000 : 0;
+    const writesPerSecond = loadSeconds > 0 ? Math.round((acked.length / loadSeconds) * 100) / 100 : undefined;
+    report.objectives = judgeObjectives(o.resolved.lab.objectives ?? {}, (def.recoveryTime ?? ((_e, mm) => firstSuccessRecovery(mm)))(env, m), (def.dataLoss ?? ((_e, mm) => rowsLostLoss(mm)))(env, m), writesPerSecond, def.planned);
     const failed = report.expectations.filter((c) => !c.ok);
-    report.verdict = failed.length ? 'failed' : 'passed';
-    report.verdictText = failed.length ? `The hypothesis did not hold: ${failed.map((c) => `${c.name} (${c.detail})`).join('; ')}.` : 'The hypothesis held: every expectation was met.';
-    monitor.record({ kind: 'drill', subject: o.drill, message: `Drill ${o.drill} ${report.verdict}` });
+    if (failed.length) verdict('failed', msg('drill.verdict.failed', { checks: joinMsgs(failed.map((c) => msg('drill.item', { name: c.nameMsg ?? c.name, detail: c.detailMsg ?? c.detail }))) }));
+    else verdict('passed', msg('drill.verdict.passed'));
+    record(msg('drill.ev.finished', { drill: o.drill, verdict: report.verdict }));
     return await finish();
   } catch (e) {
     await load?.stop();
-    report.verdict = (e as { refused?: boolean }).refused ? 'refused' : 'error';
-    report.verdictText = (e as Error).message;
+    if (e instanceof DrillError) verdict(e.refused ? 'refused' : 'error', e.refused ? e.msg : msg('drill.verdict.error', { error: e.msg }));
+    else verdict((e as { refused?: boolean }).refused ? 'refused' : 'error', msg('drill.verdict.error', { error: (e as Error).message }));
     return await finish();
   }
 
+  /** A drill event in the shared monitor: English text for the dashboard, the message for the report. */
+  function record(m: Message): void {
+    monitor.record({ kind: 'drill', subject: o.drill, message: render('en', m), data: { msg: m } });
+  }
+
   async function finish(): Promise<DrillOutcome> {
+    report.noteMsgs = notes;
+    report.notes = notes.map((n) => render('en', n));
     report.endAt = Date.now() - t0;
     report.events = monitor.eventsSince(t0).map((e) => ({ ...e, t: e.at - t0 }));
     await mkdir(dir, { recursive: true });
@@ -206,7 +242,7 @@ export async function runDrill(o: RunDrillOptions): Promise<DrillOutcome> {
     const topologySvg = toTopologySvg(o.resolved);
     await writeFile(join(dir, 'report.md'), renderMarkdownReport(report, { topologySvg }));
     await writeFile(join(dir, 'report.html'), renderHtmlReport(report, { topologySvg }));
-    log(`report written to ${dir}`);
+    log(msg('drill.log.wrote', { dir }));
     return { report, dir };
   }
 }

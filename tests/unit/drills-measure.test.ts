@@ -6,6 +6,11 @@ import { derive, parseNodeStats } from '../../src-main/monitor/node-stats';
 import { RingBuffer } from '../../src-main/monitor/ring-buffer';
 import type { ReplicaStatus } from '../../src-main/configs/mysql-status';
 import { bucketize, masterDownIntervalMs, measureRequests, type DrillReport, type DrillRequest } from '../../src-main/shared/drills/report';
+import { render, type Message } from '../../src-main/shared/i18n';
+
+/** A decision's message in English (what these tests read). */
+const en = (m: Message | undefined) => (m ? render('en', m) : '');
+
 
 const req = (t: number, ok: boolean, ms = 10, kind: 'read' | 'write' = 'read'): DrillRequest => ({ t, kind, status: ok ? 200 : 0, ms, ok });
 
@@ -66,20 +71,20 @@ describe('promotion decision', () => {
   it('refuses, saying why, when received transactions are not applied', () => {
     const d = promotionDecision({ status: st({}), applied: '0-1-40', received: '0-1-42' });
     expect(d.ok).toBe(false);
-    expect(d.reasons[0]).toMatch(/received 0-1-42 but applied only 0-1-40/);
+    expect(en(d.reasons[0])).toMatch(/received 0-1-42 but applied only 0-1-40/);
   });
 
   it('refuses when the primary had written more than the replica ever received (stalled replication)', () => {
     const d = promotionDecision({ status: st({}), applied: '0-1-42', received: '0-1-42', primaryLast: '0-1-57' });
     expect(d.ok).toBe(false);
-    expect(d.reasons[0]).toMatch(/primary had written 0-1-57 but this replica only ever received 0-1-42/);
+    expect(en(d.reasons[0])).toMatch(/primary had written 0-1-57 but this replica only ever received 0-1-42/);
     expect(promotionDecision({ status: st({}), applied: '0-1-58', received: '0-1-58', primaryLast: '0-1-57' }).ok).toBe(true);
   });
 
   it('refuses when the SQL thread is stopped, without GTIDs, or when it is no replica', () => {
-    expect(promotionDecision({ status: st({ sqlRunning: 'No', lastSqlError: 'Duplicate entry' }), applied: '0-1-42', received: '0-1-42' }).reasons[0]).toMatch(/SQL thread is stopped \(Duplicate entry\)/);
-    expect(promotionDecision({ status: st({ usingGtid: false }), applied: '0-1-42', received: '0-1-42' }).reasons[0]).toMatch(/GTID/);
-    expect(promotionDecision({}).reasons[0]).toMatch(/not configured as a replica/);
+    expect(en(promotionDecision({ status: st({ sqlRunning: 'No', lastSqlError: 'Duplicate entry' }), applied: '0-1-42', received: '0-1-42' }).reasons[0])).toMatch(/SQL thread is stopped \(Duplicate entry\)/);
+    expect(en(promotionDecision({ status: st({ usingGtid: false }), applied: '0-1-42', received: '0-1-42' }).reasons[0])).toMatch(/GTID/);
+    expect(en(promotionDecision({}).reasons[0])).toMatch(/not configured as a replica/);
   });
 
   it('compares GTID positions in both dialects', () => {

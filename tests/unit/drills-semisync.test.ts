@@ -13,6 +13,11 @@ import { renderMarkdownReport } from '../../src-main/drills/report-render';
 import { DRILL_DEFS, type DrillEnv } from '../../src-main/drills/catalog';
 import type { RenderContext } from '../../src-main/configs/context';
 import { loadLab, makeCtx } from '../golden/configs/support/render';
+import { render, type Message } from '../../src-main/shared/i18n';
+
+/** A decision's message in English (what these tests read). */
+const en = (m: Message | undefined) => (m ? render('en', m) : '');
+
 
 /** `SHOW GLOBAL STATUS/VARIABLES LIKE 'rpl_semi_sync_%'` of a MariaDB 10.11 primary with semi-sync on (batch output). */
 const MARIADB_ON = `Variable_name\tValue
@@ -95,15 +100,15 @@ describe('promotion decision with semi-sync', () => {
     const d = promotionDecision({ ...facts, semiSyncAtFault: parseSemiSync(MARIADB_FELL_BACK) });
     expect(d.ok).toBe(false);
     expect(d.missingTransactions).toBe(3);
-    expect(d.reasons[0]).toMatch(/3 transaction\(s\) missing/);
-    expect(d.reasons[0]).toMatch(/semi-sync had fallen back to async before the fault \(0 semi-sync replica\(s\) connected; 3 commit\(s\) not acknowledged/);
-    expect(d.reasons[0]).toMatch(/--force-promotion/);
+    expect(en(d.reasons[0])).toMatch(/3 transaction\(s\) missing/);
+    expect(en(d.reasons[0])).toMatch(/semi-sync had fallen back to async before the fault \(0 semi-sync replica\(s\) connected; 3 commit\(s\) not acknowledged/);
+    expect(en(d.reasons[0])).toMatch(/--force-promotion/);
   });
 
   it('promotes when forced, marking it forced', () => {
     const d = promotionDecision({ ...facts, semiSyncAtFault: parseSemiSync(MARIADB_FELL_BACK) }, { force: true });
     expect(d).toMatchObject({ ok: true, forced: true, missingTransactions: 3, reasons: [] });
-    expect(d.notes?.[0]).toMatch(/promoted anyway because it was forced/);
+    expect(en(d.notes?.[0])).toMatch(/promoted anyway because it was forced/);
   });
 
   it('force never overrides a stopped SQL thread or a node that is not a replica', () => {
@@ -116,13 +121,13 @@ describe('promotion decision with semi-sync', () => {
     expect(d.ok).toBe(true);
     expect(d.forced).toBeUndefined();
     expect(d.missingTransactions).toBe(3);
-    expect(d.notes?.[0]).toMatch(/semi-sync was on \(AFTER_SYNC\) at the fault, so they were never acknowledged/);
+    expect(en(d.notes?.[0])).toMatch(/semi-sync was on \(AFTER_SYNC\) at the fault, so they were never acknowledged/);
   });
 
   it('async replication with a gap is refused too (and says so)', () => {
     const d = promotionDecision(facts);
     expect(d.ok).toBe(false);
-    expect(d.reasons[0]).toMatch(/replication is asynchronous/);
+    expect(en(d.reasons[0])).toMatch(/replication is asynchronous/);
   });
 
   it('nothing missing: promoted, zero transactions lost', () => {

@@ -16,7 +16,8 @@ import { renderHtmlReport, renderMarkdownReport } from '../../src-main/drills/re
 import { applySteps, type Step } from '../../src-main/provision/engine';
 import { pickLanguage, REPORT_CATALOG, rt, type ReportKey } from '../../src-main/report/catalog';
 import { collectHandIn, readJournal, renderHandInHtml, renderHandInMarkdown } from '../../src-main/report/hand-in';
-import { bucketize, masterDownIntervalMs, measureRequests, type DrillReport, type DrillRequest } from '../../src-main/shared/drills/report';
+import { bucketize, check, judgeObjectives, masterDownIntervalMs, measureRequests, type DrillReport, type DrillRequest } from '../../src-main/shared/drills/report';
+import { msg, render } from '../../src-main/shared/i18n';
 import type { MonitorEvent } from '../../src-main/shared/monitor/types';
 import { loadLab, makeCtx, REPO } from '../golden/configs/support/render';
 
@@ -91,21 +92,27 @@ function measuredDrill(startedAt = '2026-11-30T09:00:00.000Z'): DrillReport {
     id: `${startedAt.replace(/[:.]/g, '-')}-lb-master-down`,
     lab: lab.name,
     drill: 'lb-master-down',
-    title: def.title,
+    title: render('en', def.title),
+    titleMsg: def.title,
     provider: 'linux',
-    hypothesis: def.hypothesis(ctx),
+    hypothesis: render('en', def.hypothesis(ctx)),
+    hypothesisMsg: def.hypothesis(ctx),
     startedAt,
     faultAt,
     restoreAt,
     endAt: 15_000,
-    steadyState: [{ name: 'every VM is running', ok: true, detail: '3 VMs running' }, { name: 'one VIP holder', ok: true, detail: 'lb1 holds 192.168.20.100' }],
-    fault: 'hard power-off of lb1',
+    steadyState: [check(msg('drill.check.vmsRunning'), true, msg('drill.detail.vmsRunning', { count: 3 })), check(msg('drill.check.vipOnMaster'), true, msg('drill.detail.vipHeldBy', { vip: '192.168.20.100', nodes: 'lb1' }))],
+    fault: 'hard power-off of lb1 through the linux hypervisor',
+    faultMsg: msg('drill.fault.powerOff', { node: 'lb1', hypervisor: 'linux' }),
     measurements,
+    objectives: judgeObjectives({ availability: 99.9, rtoSeconds: 1800, rpoSeconds: 3600 }, { ms: measurements.firstSuccessAfterFaultMs, basis: msg('drill.rto.firstSuccess') }, { basis: msg('drill.rpo.noDatabase') }, 15),
     expectations,
-    restore: { name: 'lab restored', ok: true, detail: 'lb1 started again' },
+    restore: check(msg('drill.check.restored'), true, msg('drill.detail.restoredIn', { ms: 2400 })),
     verdict: failed.length ? 'failed' : 'passed',
     verdictText: failed.length ? 'The hypothesis did not hold.' : 'The hypothesis held: every expectation was met.',
-    notes: [],
+    verdictMsg: failed.length ? msg('drill.verdict.failed', { checks: '' }) : msg('drill.verdict.passed'),
+    notes: ['This lab has no database: the app keeps reservations in memory, so lost rows are not counted.'],
+    noteMsgs: [msg('drill.note.noDatabase')],
     events,
     requests,
   };

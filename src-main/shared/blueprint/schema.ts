@@ -306,6 +306,20 @@ export const DefaultsSchema = z.strictObject({
   diskGiB: z.number().int().min(4).max(4096).default(20),
 });
 
+/**
+ * Service objectives (issue 14, seed 002: availability 99.9 %, RTO 30 min,
+ * RPO 1 h). Every drill report judges its measured RTO and RPO against
+ * them; the lab report estimates availability from the drills.
+ */
+export const ObjectivesSchema = z
+  .strictObject({
+    availability: z.number().gt(0).lt(100).optional().describe('Availability objective in percent of the time, e.g. 99.9.'),
+    rtoSeconds: z.number().int().min(0).max(31_536_000).optional().describe('Recovery time objective: longest tolerated time, in seconds, until the service answers again after a failure.'),
+    rpoSeconds: z.number().int().min(0).max(31_536_000).optional().describe('Recovery point objective: most data a failure may lose, in seconds of writes.'),
+    failuresPerYear: z.number().gt(0).max(100_000).optional().describe('Failures a year you assume, for the availability estimate of the lab report (optional).'),
+  })
+  .describe('Objectives the drills are judged against.');
+
 export const LabSchema = z
   .strictObject({
     apiVersion: z.literal('halab/v1'),
@@ -320,6 +334,7 @@ export const LabSchema = z
     nodes: z.array(NodeSchema).max(LIMITS.nodes),
     services: ServicesSchema.default({ vips: [], firewall: { enabled: true } }),
     drills: z.array(z.enum(DRILLS)).max(LIMITS.drills).default([]).describe('Failover drills that apply to this lab.'),
+    objectives: ObjectivesSchema.optional(),
     layout: LayoutSchema.optional(),
   })
   .describe('An HA Lab Studio blueprint.');

@@ -6,6 +6,7 @@
 import type { DrillName } from '../blueprint/schema';
 import type { MonitorEvent } from '../monitor/types';
 import { percentile } from '../monitor/percentile';
+import { render, type Lang, type Message } from '../i18n';
 
 /** One request of the drill's load, relative to the drill start. */
 /** Semi-sync on a primary, as its status variables report it (MariaDB master or MySQL 8 source names). */
@@ -38,10 +39,108 @@ export interface DrillRequest {
   ok: boolean;
 }
 
+/**
+ * One check of a drill (steady state, expectation, restore). `nameMsg` and
+ * `detailMsg` are the catalog messages every reader renders in its own
+ * language; `name`/`detail` are the same in English, kept for JSON readers
+ * and for reports written before the catalog. Make one with `check()`.
+ */
 export interface Check {
   name: string;
   ok: boolean;
   detail: string;
+  nameMsg?: Message;
+  detailMsg?: Message;
+}
+
+/** A check from catalog messages (its English text filled in for JSON readers). */
+export function check(name: Message, ok: boolean, detail: Message): Check {
+  return { name: render('en', name), ok, detail: render('en', detail), nameMsg: name, detailMsg: detail };
+}
+
+/** A message's text in `lang`, or the recorded English text when the report predates the catalog. */
+export function textOf(lang: Lang, m: Message | undefined, english: string): string {
+  return m ? render(lang, m) : english;
+}
+
+/** Objectives as the blueprint states them (`objectives:`; seed 002: 99.9 %, RTO 30 min, RPO 1 h). */
+export interface Objectives {
+  /** Percent of the time the service answers, e.g. 99.9. */
+  availability?: number;
+  /** Recovery time objective: longest tolerated time until the service is back after a failure. */
+  rtoSeconds?: number;
+  /** Recovery point objective: most data (in seconds of writes) a failure may lose. */
+  rpoSeconds?: number;
+  /** Failures a year the student assumes, for the availability estimate of the lab report (optional). */
+  failuresPerYear?: number;
+}
+
+/** One measured figure against its objective. */
+export interface ObjectiveResult {
+  /** The measured value in ms; undefined when the drill could not measure it. */
+  measuredMs?: number;
+  /** How it was measured (what "back" or "lost" means for this drill). */
+  basis: Message;
+  /** The objective in seconds, when the blueprint states one. */
+  objectiveSeconds?: number;
+  /** Met or missed; undefined without an objective or without a measurement. */
+  met?: boolean;
+}
+
+/** RTO and RPO of one drill against the lab's objectives. */
+export interface DrillObjectives {
+  objectives: Objectives;
+  rto: ObjectiveResult;
+  rpo: ObjectiveResult & {
+    /** Acknowledged writes lost (rows, transactions or keys, as `basis` says). */
+    lost?: number;
+    /** Acknowledged writes per second during the load (to turn `lost` into seconds). */
+    writesPerSecond?: number;
+  };
+  /** The failure is planned (maintenance): not counted in the availability estimate. */
+  planned?: boolean;
+}
+
+/** A drill's recovery time as it measures it: ms from the fault, and how. */
+export interface RecoveryTime {
+  ms?: number;
+  basis: Message;
+}
+
+/** A drill's data loss: acknowledged writes lost and how they were counted. */
+export interface DataLoss {
+  lost?: number;
+  basis: Message;
+}
+
+/** Met when measured and within the objective; undefined when either is missing. */
+export function judgeObjective(measuredMs: number | undefined, objectiveSeconds: number | undefined): boolean | undefined {
+  if (measuredMs === undefined || objectiveSeconds === undefined) return undefined;
+  return measuredMs <= objectiveSeconds * 1000;
+}
+
+/**
+ * Writes lost expressed as time: `lost` writes at the drill's write rate
+ * (acknowledged writes per second of load). 0 lost is 0 s whatever the rate;
+ * without a rate a loss cannot be converted (undefined).
+ */
+export function lossToMs(lost: number | undefined, writesPerSecond: number | undefined): number | undefined {
+  if (lost === undefined) return undefined;
+  if (lost === 0) return 0;
+  if (!writesPerSecond || writesPerSecond <= 0) return undefined;
+  return Math.round((lost / writesPerSecond) * 1000);
+}
+
+/** The drill's RTO and RPO against the objectives. */
+export function judgeObjectives(objectives: Objectives, rto: RecoveryTime, loss: DataLoss, writesPerSecond: number | undefined, planned = false): DrillObjectives {
+  const rpoMs = lossToMs(loss.lost, writesPerSecond);
+  const out: DrillObjectives = {
+    objectives,
+    rto: { measuredMs: rto.ms, basis: rto.basis, objectiveSeconds: objectives.rtoSeconds, met: judgeObjective(rto.ms, objectives.rtoSeconds) },
+    rpo: { measuredMs: rpoMs, basis: loss.basis, objectiveSeconds: objectives.rpoSeconds, met: judgeObjective(rpoMs, objectives.rpoSeconds), lost: loss.lost, writesPerSecond },
+  };
+  if (planned) out.planned = true;
+  return out;
 }
 
 export interface DrillMeasurements {
@@ -92,13 +191,20 @@ export interface DrillMeasurements {
   promotionForced?: boolean;
 }
 
+/**
+ * A drill's report. Texts are catalog messages (`*Msg`, `noteMsgs`) that
+ * every reader renders in its language (`textOf`); the plain strings beside
+ * them are the same texts in English, for JSON readers and old reports.
+ */
 export interface DrillReport {
   id: string;
   lab: string;
   drill: DrillName;
   title: string;
+  titleMsg?: Message;
   provider: string;
   hypothesis: string;
+  hypothesisMsg?: Message;
   startedAt: string;
   /** ms from start: fault injected, fault ended (restore started), drill ended. */
   faultAt?: number;
@@ -106,12 +212,17 @@ export interface DrillReport {
   endAt: number;
   steadyState: Check[];
   fault?: string;
+  faultMsg?: Message;
   measurements?: DrillMeasurements;
+  /** RTO and RPO against the blueprint's objectives (reports since issue 14). */
+  objectives?: DrillObjectives;
   expectations: Check[];
   restore?: Check;
   verdict: 'passed' | 'failed' | 'refused' | 'error';
   verdictText: string;
+  verdictMsg?: Message;
   notes: string[];
+  noteMsgs?: Message[];
   events: (MonitorEvent & { t: number })[];
   requests: DrillRequest[];
 }
