@@ -27,6 +27,9 @@ import type { DrillReport } from '../shared/drills/report';
 import type { DrillReportSummary, LabStatusResult, TaskInfo } from '../shared/ipc/contract';
 import type { EventBus } from './events';
 import { BackendError } from './handler-types';
+import { msg, render, type Message } from '../shared/i18n';
+import { MessageError, messageOf } from '../shared/i18n/message-error';
+import { joinMessages } from '../shared/i18n/message-list';
 
 interface Task extends TaskInfo {
   controller: AbortController;
@@ -94,10 +97,11 @@ export class LabService {
   }
 
   /** Start a task; refuse a second one on the same lab. */
-  private start(kind: TaskInfo['kind'], lab: string, title: string, work: (t: Task) => Promise<unknown>, extra: Partial<TaskInfo> = {}): string {
+  private start(kind: TaskInfo['kind'], lab: string, title: string | Message, work: (t: Task) => Promise<unknown>, extra: Partial<TaskInfo> = {}): string {
     const running = this.busy(lab);
     if (running) throw new BackendError(`"${running.title}" is still running on ${lab}; wait for it or cancel it first.`, 'busy');
-    const t = { id: randomUUID(), title, kind, lab, state: 'running', progress: 0, ...extra, controller: new AbortController() } as Task;
+    const titleText = typeof title === 'string' ? { title } : { title: render('en', title), titleMsg: title };
+    const t = { id: randomUUID(), ...titleText, kind, lab, state: 'running', progress: 0, ...extra, controller: new AbortController() } as Task;
     this.tasks.set(t.id, t);
     this.update(t, {});
     t.ended = work(t)
@@ -106,7 +110,8 @@ export class LabService {
         if (t.state === 'running') this.update(t, { state: t.controller.signal.aborted ? 'canceled' : 'done', progress: 1 });
       })
       .catch((e: unknown) => {
-        if (t.state === 'running') this.update(t, { state: t.controller.signal.aborted ? 'canceled' : 'failed', error: (e as Error).message });
+        const errorMsg = messageOf(e);
+        if (t.state === 'running') this.update(t, { state: t.controller.signal.aborted ? 'canceled' : 'failed', error: (e as Error).message, ...(errorMsg ? { errorMsg } : {}) });
       });
     return t.id;
   }
@@ -155,12 +160,13 @@ export class LabService {
   up(r: ResolvedLab, o: UpRequest = {}): string {
     const stage = o.stage ?? 'all';
     const total = buildStepsCount(r, stage);
-    return this.start('up', r.name, `Provision ${r.name}`, async (t): Promise<ApplyResult> => {
+    return this.start('up', r.name, msg('prov.task.up', { lab: r.name }), async (t): Promise<ApplyResult> => {
       const settings = await this.settings();
       const target = await openLabTarget(r, { provider: o.provider, settings });
       refuseRootForVmware(target.hv.kind, { uid: this.o.uid });
       this.update(t, { provider: target.hv.kind });
       let done = 0;
+      const titles = new Map<string, Message>();
       const result = await up({
         hv: target.hv,
         lab: target.lab,
@@ -175,21 +181,30 @@ export class LabService {
         usableChecked: true,
         onEvent: (e) => {
           const text = e.type === 'start' ? e.title : e.type === 'log' ? e.line : e.type === 'done' ? (e.changed ? 'changed' : 'no change') : e.type === 'failed' ? e.error : e.reason;
-          this.events.emit('lab:step', { taskId: t.id, type: e.type, step: e.step, vm: e.vm, text, at: e.at, ...(e.type === 'done' ? { changed: e.changed, ms: e.ms } : {}) });
-          if (e.type === 'done' || e.type === 'failed' || e.type === 'skipped') this.update(t, { progress: ++done / total, step: e.step });
-          else if (e.type === 'start') this.update(t, { step: e.title });
+          const m =
+            e.type === 'start' ? e.titleMsg : e.type === 'log' ? e.lineMsg : e.type === 'done' ? msg(e.changed ? 'prov.done.changed' : 'prov.done.unchanged') : e.type === 'failed' ? e.errorMsg : e.reasonMsg;
+          if (e.type === 'start' && e.titleMsg) titles.set(e.step, e.titleMsg);
+          this.events.emit('lab:step', { taskId: t.id, type: e.type, step: e.step, vm: e.vm, text, at: e.at, ...(e.type === 'done' ? { changed: e.changed, ms: e.ms } : {}), ...(m ? { msg: m } : {}) });
+          if (e.type === 'done' || e.type === 'failed' || e.type === 'skipped') this.update(t, { progress: ++done / total, step: e.step, stepMsg: titles.get(e.step) });
+          else if (e.type === 'start') this.update(t, { step: e.title, stepMsg: e.titleMsg });
         },
       });
       t.result = result;
       if (result.canceled) this.update(t, { state: 'canceled' });
-      else if (!result.ok) throw new Error(result.failed.map((f) => `${f.step}: ${f.error}`).join('\n') || 'some steps did not complete');
+      else if (!result.ok) {
+        if (!result.failed.length) throw new MessageError(msg('prov.err.incomplete'));
+        // English as before (step id: error); the message names each step by its title, in the reader's language.
+        const error = result.failed.map((f) => `${f.step}: ${f.error}`).join('\n');
+        const lines = result.failed.map((f) => msg('prov.err.stepFailed', { step: titles.get(f.step) ?? f.step, error: f.errorMsg ?? f.error }));
+        throw Object.assign(new Error(error), { msg: msg('prov.err.stepsFailed', { list: joinMessages(lines, 'lines') }) });
+      }
       return result;
     });
   }
 
   /** Destroy a lab (a task); each removal is a `lab:step` log line. */
   down(r: ResolvedLab, o: { provider?: ProviderKind } = {}): string {
-    return this.start('down', r.name, `Destroy ${r.name}`, async (t) => {
+    return this.start('down', r.name, msg('prov.task.down', { lab: r.name }), async (t) => {
       await this.monitors.close(r.name);
       const target = await openLabTarget(r, { provider: o.provider, settings: await this.settings() });
       this.update(t, { provider: target.hv.kind });
@@ -199,7 +214,7 @@ export class LabService {
 
   /** Run a drill (a task) with the lab's shared monitor and SSH pool; progress lines are the task's `step`. Its result is the report and its folder. */
   drill(r: ResolvedLab, drill: DrillName, o: { provider?: ProviderKind; forcePromotion?: boolean } = {}): string {
-    return this.start('drill', r.name, `Drill ${drill} on ${r.name}`, async (t): Promise<DrillOutcome> => {
+    return this.start('drill', r.name, msg('prov.task.drill', { lab: r.name, drill }), async (t): Promise<DrillOutcome> => {
       const user = `drill:${t.id}`;
       const w = await this.acquire(r, user, o.provider, false);
       try {

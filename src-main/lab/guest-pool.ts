@@ -7,6 +7,8 @@ import { connectGuest, type Guest } from '../guest/guest';
 import { HostKeyStore, type LabKey } from '../guest/lab-keys';
 import type { Hypervisor, LabRef } from '../hypervisor/types';
 import type { ResolvedLab } from '../shared/blueprint/model';
+import { msg } from '../shared/i18n';
+import { MessageError } from '../shared/i18n/message-error';
 
 export interface GuestPoolOptions {
   hv: Hypervisor;
@@ -42,7 +44,7 @@ export class GuestPool {
   staticAddress(vm: string): string {
     const node = this.o.resolved.nodes.find((n) => n.hostname === vm);
     const nic = node?.nics[0];
-    if (!nic) throw new Error(`${vm} is not a VM of this lab.`);
+    if (!nic) throw new MessageError(msg('lab.err.notAVm', { vm }));
     return nic.address;
   }
 

@@ -16,6 +16,7 @@ import { VmrunClient } from '../hypervisor/vmware/vmrun-client';
 import { msg, type Message } from '../shared/i18n';
 import { checkLine } from '../shared/i18n/check-line';
 import type { CheckLine, Settings, SettingsCheck } from '../shared/ipc/contract';
+import { MessageError } from '../shared/i18n/message-error';
 
 export interface HostSettings {
   /** vmrun from the environment or the file; unset means auto-discovery. */
@@ -104,7 +105,7 @@ function parseSettingsText(text: string | undefined, file: string): Settings {
   try {
     return normalizeSettings(JSON.parse(text));
   } catch (e) {
-    throw new Error(`The settings file ${file} is damaged (${(e as Error).message}). Fix it or move it away; the defaults are used without it.`);
+    throw new MessageError(msg('lab.err.settingsDamaged', { file, error: (e as Error).message }), { cause: e });
   }
 }
 

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { generateSecrets, type LabSecrets } from '../configs/context';
 import type { LabRef, ProviderKind } from '../hypervisor/types';
 import { readHostSettingsSync } from './host-settings';
+import { msg } from '../shared/i18n';
+import { MessageError } from '../shared/i18n/message-error';
 
 /**
  * Root of all labs: the labs folder setting (HALAB_LABS_DIR wins over the
@@ -37,7 +39,7 @@ async function readJson<T>(file: string): Promise<T | undefined> {
     return JSON.parse(await readFile(file, 'utf8')) as T;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new Error(`${file} is damaged (${(e as Error).message}); move it away to start that lab afresh.`);
+    throw new MessageError(msg('lab.err.stateDamaged', { file, error: (e as Error).message }), { cause: e });
   }
 }
 

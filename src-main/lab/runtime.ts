@@ -13,6 +13,8 @@ import { GuestPool } from './guest-pool';
 import { readHostSettings, type HostSettings } from './host-settings';
 import { labRef, readLabState, type LabState } from './lab-home';
 import { renderContext } from './render-context';
+import { msg } from '../shared/i18n';
+import { MessageError } from '../shared/i18n/message-error';
 
 export interface OpenLabOptions {
   /** The provider asked for (`--provider`, the Provision screen). */
@@ -97,12 +99,10 @@ export function refuseRootForVmware(kind: ProviderKind, o: { uid?: number; env?:
   const env = o.env ?? process.env;
   if (kind !== 'vmware' || uid !== 0 || env.HALAB_ALLOW_ROOT === '1') return;
   const sudoUser = env.SUDO_USER && env.SUDO_USER !== 'root' ? env.SUDO_USER : undefined;
-  throw new RootRefusedError(
-    `Refusing to bring up a VMware lab as root${sudoUser ? ` (started with sudo by ${sudoUser})` : ''}: the VMs, the lab folder and its keys would belong to root, and your own VMware Workstation would not show the VMs. Run halab as your own user; only the VMnet step asks for elevation. (The Linux lab, which needs root, is --provider linux. Set HALAB_ALLOW_ROOT=1 to bring up the VMware lab as root anyway.)`,
-  );
+  throw new RootRefusedError(sudoUser ? msg('lab.err.rootRefusedSudo', { user: sudoUser }) : msg('lab.err.rootRefused'));
 }
 
-export class RootRefusedError extends Error {
+export class RootRefusedError extends MessageError {
   override readonly name = 'RootRefusedError';
   readonly code = 'root-refused';
 }

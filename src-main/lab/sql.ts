@@ -6,6 +6,8 @@
 import { REPLICA_STATUS_SQL } from '../configs/mysql-sql';
 import { parseReplicaStatus, type ReplicaStatus } from '../configs/mysql-status';
 import type { Guest } from '../guest/guest';
+import { msg } from '../shared/i18n';
+import { MessageError } from '../shared/i18n/message-error';
 
 /** Run SQL (fed on stdin) as the server's root over the socket; tab-separated output. */
 export async function sql(g: Pick<Guest, 'exec'>, statements: string, opts: { okCodes?: number[] } = {}): Promise<string> {
@@ -20,7 +22,7 @@ export async function waitForServer(g: Guest, ms = 60_000): Promise<void> {
   for (;;) {
     const r = await g.exec(['sh', '-c', 'mysqladmin --protocol=socket -uroot ping 2>/dev/null || mariadb-admin --protocol=socket -uroot ping'], { okCodes: [0, 1] });
     if (r.code === 0) return;
-    if (Date.now() > until) throw new Error(`${g.name}: the database server did not answer within ${ms / 1000} s.`);
+    if (Date.now() > until) throw new MessageError(msg('lab.err.dbSilent', { vm: g.name, seconds: ms / 1000 }));
     await new Promise((ok) => setTimeout(ok, 500));
   }
 }

@@ -20,6 +20,8 @@ import {
 import { reach, type RenderContext } from '../configs/context';
 import { GuestError, type Guest } from '../guest/guest';
 import type { StepContext } from './engine';
+import { msg } from '../shared/i18n';
+import { MessageError } from '../shared/i18n/message-error';
 import type { GuestPool } from '../lab/guest-pool';
 
 /** The file in a backup folder that says the lab made it. */
@@ -54,9 +56,7 @@ export async function ensureLabDir(g: Guest, ctx: RenderContext, dir: string): P
   } catch (e) {
     const code = e instanceof GuestError ? e.result?.code : undefined;
     if (code === 4 || code === 5) {
-      throw new Error(
-        `${g.name}: ${dir} ${code === 4 ? 'already exists and was not made by this lab' : 'is not a plain folder (a symbolic link or a file)'}, so the backup will not take it over. Set services.backup.targetDir to a new folder under /var/backups/ or /srv/, or remove ${dir} on ${g.name} if it is a leftover.`,
-      );
+      throw new MessageError(msg(code === 4 ? 'prov.err.backupDirTaken' : 'prov.err.backupDirNotPlain', { vm: g.name, dir }), { cause: e });
     }
     throw e;
   }
@@ -108,6 +108,6 @@ export async function backupCopyStep(pool: GuestPool, ctx: RenderContext, s: Ste
 
   const known = await src.exec(['sh', '-c', 'f=/root/.ssh/known_hosts; ssh-keygen -F "$1" -f "$f" >/dev/null 2>&1 && echo have || { ssh-keyscan -T 5 -t ed25519 "$1" >> "$f" 2>/dev/null && echo made; }', 'sh', targetAddr]);
   changed ||= known.stdout.includes('made');
-  if (changed) s.log(`${b.runOn} may copy dumps by SFTP to ${BACKUP_COPY_USER}@${target}:${dir} (chrooted to ${b.targetDir}, no shell)`);
+  if (changed) s.log(msg('prov.log.backupCopy', { from: b.runOn, account: `${BACKUP_COPY_USER}@${target}:${dir}`, dir: b.targetDir }));
   return changed ? 'changed' : 'unchanged';
 }

@@ -12,6 +12,8 @@ import { reach, type RenderContext } from '../configs/context';
 import type { GuestPool } from '../lab/guest-pool';
 import { replicaStatus, sql, waitForServer } from '../lab/sql';
 import type { StepContext } from './engine';
+import { msg } from '../shared/i18n';
+import { MessageError } from '../shared/i18n/message-error';
 
 type Result = 'changed' | 'unchanged';
 
@@ -29,7 +31,7 @@ export async function primaryStep(pool: GuestPool, ctx: RenderContext, primary: 
   if ((await g.readFile(INIT_MARK))?.trim() === digest && present.trim().endsWith('1')) return 'unchanged';
   await sql(g, statements);
   await g.writeFile(INIT_MARK, `${digest}\n`);
-  s.log('schema and accounts in place');
+  s.log(msg('prov.log.schemaReady'));
   return 'changed';
 }
 
@@ -47,11 +49,11 @@ export async function replicaStep(pool: GuestPool, ctx: RenderContext, replica: 
     const st = await replicaStatus(g);
     if (st?.ioRunning === 'Yes' && st.sqlRunning === 'Yes') break;
     if (Date.now() > until) {
-      throw new Error(`${replica}: replication from ${source} did not start (IO ${st?.ioRunning ?? '?'}, SQL ${st?.sqlRunning ?? '?'}${st?.lastIoError ? `, ${st.lastIoError}` : ''}${st?.lastSqlError ? `, ${st.lastSqlError}` : ''}).`);
+      throw new MessageError(msg('prov.err.replicationNotStarted', { vm: replica, source, io: st?.ioRunning ?? '?', sql: st?.sqlRunning ?? '?', errors: `${st?.lastIoError ? `, ${st.lastIoError}` : ''}${st?.lastSqlError ? `, ${st.lastSqlError}` : ''}` }));
     }
     await new Promise((ok) => setTimeout(ok, 500));
   }
-  s.log(`replicating from ${source}`);
+  s.log(msg('prov.log.replicating', { source }));
   if (semiSync(ctx)) await waitSemiSync(pool, ctx, replica, s);
   return 'changed';
 }
@@ -70,13 +72,12 @@ async function waitSemiSync(pool: GuestPool, ctx: RenderContext, replica: string
     const p = parseSemiSync(await sql(pg, SEMI_SYNC_STATUS_SQL));
     const r = parseSemiSync(await sql(rg, SEMI_SYNC_STATUS_SQL));
     if (p?.active && p.clients > 0 && p.waitPoint === 'AFTER_SYNC' && r?.replicaActive) {
-      s.log(`semi-sync on: ${primary} waits AFTER_SYNC for ${p.clients} replica(s), falls back to async after ${p.timeoutMs ?? dbReplicationOf(ctx.lab.lab.services.database!).semiSyncTimeoutMs} ms`);
+      s.log(msg('prov.log.semiSyncOn', { primary, clients: p.clients, ms: p.timeoutMs ?? dbReplicationOf(ctx.lab.lab.services.database!).semiSyncTimeoutMs }));
       return;
     }
     if (Date.now() > until) {
-      throw new Error(
-        `${replica}: semi-sync did not come on (${primary}: ${p ? `enabled ${p.enabled ? 'ON' : 'OFF'}, status ${p.active ? 'ON' : 'OFF'}, ${p.clients} client(s), wait point ${p.waitPoint || '?'}` : 'no semi-sync variables (MySQL 8 needs the semisync_source plugin)'}; ${replica}: ${r?.replicaActive ? 'acknowledging' : 'not acknowledging'}). Check the database option file and the error log, then provision again.`,
-      );
+      const primaryState = p ? msg('prov.semi.primaryState', { enabled: p.enabled ? 'ON' : 'OFF', active: p.active ? 'ON' : 'OFF', clients: p.clients, waitPoint: p.waitPoint || '?' }) : msg('prov.semi.noVariables');
+      throw new MessageError(msg('prov.err.semiSyncOff', { vm: replica, primary, primaryState, replicaState: msg(r?.replicaActive ? 'prov.semi.acking' : 'prov.semi.notAcking') }));
     }
     await new Promise((ok) => setTimeout(ok, 500));
   }

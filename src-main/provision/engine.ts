@@ -9,11 +9,13 @@
  */
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { Message } from '../shared/i18n';
+import { msg, render, type Message } from '../shared/i18n';
+import { messageOf } from '../shared/i18n/message-error';
 
 export interface StepContext {
   signal: AbortSignal;
-  log(line: string): void;
+  /** A log line: plain text (a command, a program's output) or a catalog message (rendered in the reader's language). */
+  log(line: string | Message): void;
 }
 
 export interface Step {
@@ -31,10 +33,12 @@ export interface Step {
 
 export type StepEvent =
   | { type: 'start'; step: string; title: string; titleMsg?: Message; vm?: string; at: number }
-  | { type: 'log'; step: string; vm?: string; line: string; at: number }
+  | { type: 'log'; step: string; vm?: string; line: string; lineMsg?: Message; at: number }
   | { type: 'done'; step: string; vm?: string; changed: boolean; ms: number; at: number }
-  | { type: 'failed'; step: string; vm?: string; error: string; at: number }
-  | { type: 'skipped'; step: string; vm?: string; reason: string; at: number };
+  /** `errorMsg`: the error's catalog message when it carries one (a `MessageError`); `error` stays English. */
+  | { type: 'failed'; step: string; vm?: string; error: string; errorMsg?: Message; at: number }
+  /** `reasonMsg`: the reason from the catalog, naming the step that did not complete by its title. */
+  | { type: 'skipped'; step: string; vm?: string; reason: string; reasonMsg?: Message; at: number };
 
 export interface ApplyOptions {
   concurrency?: number;
@@ -49,7 +53,7 @@ export interface ApplyResult {
   canceled: boolean;
   changed: string[];
   unchanged: string[];
-  failed: { step: string; error: string }[];
+  failed: { step: string; error: string; errorMsg?: Message }[];
   /** Steps not run because a dependency failed or the run was canceled. */
   skipped: string[];
   ms: number;
@@ -82,6 +86,7 @@ export async function applySteps(steps: Step[], opts: ApplyOptions = {}): Promis
   const signal = opts.signal ?? new AbortController().signal;
   const result: ApplyResult = { ok: true, canceled: false, changed: [], unchanged: [], failed: [], skipped: [], ms: 0 };
   const status = new Map<string, 'pending' | 'running' | 'ok' | 'failed' | 'skipped'>(steps.map((s) => [s.id, 'pending']));
+  const byId = new Map(steps.map((s) => [s.id, s]));
   let journal = Promise.resolve();
   if (opts.journalPath) await mkdir(dirname(opts.journalPath), { recursive: true });
 
@@ -107,7 +112,8 @@ export async function applySteps(steps: Step[], opts: ApplyOptions = {}): Promis
           if (bad || result.canceled) {
             status.set(s.id, 'skipped');
             result.skipped.push(s.id);
-            emit({ type: 'skipped', step: s.id, vm: s.vm, reason: result.canceled ? 'canceled' : `${bad} did not complete`, at: Date.now() });
+            const reasonMsg = result.canceled || !bad ? msg('prov.skip.canceled') : msg('prov.skip.dependency', { step: byId.get(bad)?.titleMsg ?? bad });
+            emit({ type: 'skipped', step: s.id, vm: s.vm, reason: result.canceled ? 'canceled' : `${bad} did not complete`, reasonMsg, at: Date.now() });
             progressed = true;
           }
         }
@@ -119,7 +125,9 @@ export async function applySteps(steps: Step[], opts: ApplyOptions = {}): Promis
         running++;
         const t0 = Date.now();
         emit({ type: 'start', step: s.id, title: s.title, titleMsg: s.titleMsg, vm: s.vm, at: t0 });
-        s.run({ signal, log: (line) => emit({ type: 'log', step: s.id, vm: s.vm, line, at: Date.now() }) })
+        const log = (line: string | Message) =>
+          emit(typeof line === 'string' ? { type: 'log', step: s.id, vm: s.vm, line, at: Date.now() } : { type: 'log', step: s.id, vm: s.vm, line: render('en', line), lineMsg: line, at: Date.now() });
+        s.run({ signal, log })
           .then((r) => {
             status.set(s.id, 'ok');
             (r === 'changed' ? result.changed : result.unchanged).push(s.id);
@@ -128,8 +136,9 @@ export async function applySteps(steps: Step[], opts: ApplyOptions = {}): Promis
           .catch((e: unknown) => {
             status.set(s.id, 'failed');
             const error = (e as Error)?.message ?? String(e);
-            result.failed.push({ step: s.id, error });
-            emit({ type: 'failed', step: s.id, vm: s.vm, error, at: Date.now() });
+            const errorMsg = messageOf(e);
+            result.failed.push(errorMsg ? { step: s.id, error, errorMsg } : { step: s.id, error });
+            emit(errorMsg ? { type: 'failed', step: s.id, vm: s.vm, error, errorMsg, at: Date.now() } : { type: 'failed', step: s.id, vm: s.vm, error, at: Date.now() });
           })
           .finally(() => {
             running--;

@@ -13,11 +13,14 @@ import { ensureLabDir } from './backup-steps';
 import type { StepContext } from './engine';
 import type { GuestPool } from '../lab/guest-pool';
 import { replicaStatus, sql } from '../lab/sql';
+import { msg, list, type Message } from '../shared/i18n';
+import { MessageError } from '../shared/i18n/message-error';
+import { joinMessages } from '../shared/i18n/message-list';
 
 type Result = 'changed' | 'unchanged';
 
 /** Upload the files whose content, mode or owner differ (one round trip to compare). Returns the changed paths. */
-export async function syncFiles(g: Guest, files: RenderedFile[], log: (l: string) => void): Promise<string[]> {
+export async function syncFiles(g: Guest, files: RenderedFile[], log: (l: string | Message) => void): Promise<string[]> {
   if (!files.length) return [];
   const probe = await g.exec(['sh', '-c', 'for f; do if [ -f "$f" ]; then printf "%s %s\\n" "$(sha256sum < "$f" | cut -c1-64)" "$(stat -c "%a %U:%G" -- "$f")"; else echo -; fi; done', 'sh', ...files.map((f) => f.path)]);
   const have = probe.stdout.trimEnd().split('\n');
@@ -26,7 +29,7 @@ export async function syncFiles(g: Guest, files: RenderedFile[], log: (l: string
     const want = `${createHash('sha256').update(f.content).digest('hex')} ${Number.parseInt(f.mode, 8).toString(8)} ${f.owner ?? 'root:root'}`;
     if (have[i] === want) continue;
     await g.writeFile(f.path, f.content, { mode: f.mode, owner: f.owner });
-    log(`wrote ${f.path}`);
+    log(msg('prov.log.wrote', { path: f.path }));
     changed.push(f.path);
   }
   return changed;
@@ -41,7 +44,7 @@ export async function systemStep(pool: GuestPool, ctx: RenderContext, vm: string
   const hostnameNow = (await g.exec(['hostname'])).stdout.trim();
   if (hostnameNow !== vm) {
     await g.exec(['hostname', vm]);
-    s.log(`hostname set to ${vm}`);
+    s.log(msg('prov.log.hostname', { vm }));
   }
   // Files can be in place while the addresses are not (a run killed between upload and apply).
   const live = (await g.exec(['ip', '-4', '-o', 'addr', 'show'])).stdout;
@@ -64,7 +67,7 @@ export async function systemStep(pool: GuestPool, ctx: RenderContext, vm: string
       await pool.drop(vm);
       g = await pool.get(vm, { signal: s.signal, log: s.log, waitMs: 60_000, staticOnly: true });
     }
-    s.log(`static addresses applied; now at ${target}`);
+    s.log(msg('prov.log.staticApplied', { address: target }));
   }
   if (changed.some((p) => p.startsWith('/etc/ssh/'))) await g.exec(['sh', '-c', 'systemctl reload ssh 2>/dev/null || systemctl reload sshd']);
   return changed.length || removed.stdout.trim() || hostnameNow !== vm || netplanChanged ? 'changed' : 'unchanged';
@@ -96,12 +99,12 @@ export async function packagesStep(pool: GuestPool, ctx: RenderContext, vm: stri
   const answers = probe.stdout.trim().split('\n');
   const missing = [...new Set(wanted.filter((_, i) => answers[i] !== 'yes').map((w) => w.pkg(ctx)))];
   if (!missing.length) return 'unchanged';
-  if (offline) throw new Error(`${vm}: ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not in the Linux lab base image, and lab VMs have no internet. Add ${missing.length > 1 ? 'them' : 'it'} to resources/linux-lab/packages.txt; the image is rebuilt on the next run.`);
-  s.log(`installing ${missing.join(', ')}`);
+  if (offline) throw new MessageError(msg('prov.err.offlineMissing', { vm, packages: list(missing) }));
+  s.log(msg('prov.log.installing', { packages: list(missing) }));
   try {
     await g.exec(['env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', 'install', '-y', '-q', '--no-install-recommends', ...missing], { log: s.log, timeoutMs: 900_000 });
   } catch (e) {
-    throw new Error(`${vm}: could not install ${missing.join(', ')}. The VM needs its package sources (internet through the NAT VMnet on VMware; the Linux lab image already has every package). ${(e as Error).message}`);
+    throw new MessageError(msg('prov.err.installFailed', { vm, packages: list(missing), error: (e as Error).message }), { cause: e });
   }
   return 'changed';
 }
@@ -128,7 +131,7 @@ function unitForPath(path: string, units: string[]): string | undefined {
  * and clear their failed state. Aliases (mysql.service → mariadb.service)
  * and units the VM does not have are left alone. Returns the units it acted on.
  */
-export async function maskUnwanted(g: Guest, unwanted: string[], log: (l: string) => void): Promise<string[]> {
+export async function maskUnwanted(g: Guest, unwanted: string[], log: (l: string | Message) => void): Promise<string[]> {
   if (!unwanted.length) return [];
   const probe = await g.exec(['sh', '-c', 'for u; do printf "%s|%s|%s|%s\\n" "$(systemctl show -P Id -- "$u")" "$(systemctl show -P LoadState -- "$u")" "$(systemctl show -P ActiveState -- "$u")" "$(systemctl is-enabled -- "$u" 2>/dev/null)"; done', 'sh', ...unwanted]);
   const rows = probe.stdout.trimEnd().split('\n');
@@ -140,7 +143,7 @@ export async function maskUnwanted(g: Guest, unwanted: string[], log: (l: string
     await g.exec(['systemctl', 'disable', '--now', '--quiet', unit], { okCodes: [0, 1], timeoutMs: 120_000 });
     await g.exec(['systemctl', 'mask', '--quiet', unit]);
     await g.exec(['systemctl', 'reset-failed', unit], { okCodes: [0, 1] });
-    log(`${unit} stopped, disabled and masked (not a role of this VM)`);
+    log(msg('prov.log.unitMasked', { unit }));
     acted.push(unit);
   }
   return acted;
@@ -155,7 +158,7 @@ export async function filesStep(pool: GuestPool, ctx: RenderContext, vm: string,
   // The server config puts binary logs in /var/log/mysql, which Debian's MariaDB does not create.
   if (isDb(ctx, vm)) await g.exec(['sh', '-c', 'getent passwd mysql >/dev/null && install -d -o mysql -g adm -m 2750 /var/log/mysql || true']);
   const backup = ctx.lab.lab.services.backup;
-  if (backup?.runOn === vm && (await ensureLabDir(g, ctx, backup.targetDir))) s.log(`made ${backup.targetDir} for the dumps`);
+  if (backup?.runOn === vm && (await ensureLabDir(g, ctx, backup.targetDir))) s.log(msg('prov.log.madeBackupDir', { dir: backup.targetDir }));
   const changed = await syncFiles(g, files, s.log);
   const units = unitsFor(ctx, vm);
   if (changed.some((p) => p.startsWith('/etc/systemd/system/'))) await g.exec(['systemctl', 'daemon-reload']);
@@ -175,7 +178,7 @@ export async function filesStep(pool: GuestPool, ctx: RenderContext, vm: string,
       acted = true;
     }
     if (restart.has(unit) || active !== 'active') {
-      s.log(`${active === 'active' ? 'restarting' : 'starting'} ${unit}`);
+      s.log(msg(active === 'active' ? 'prov.log.restarting' : 'prov.log.starting', { unit }));
       await g.exec(['systemctl', 'restart', unit], { timeoutMs: 180_000 });
       acted = true;
     }
@@ -195,30 +198,30 @@ async function restartReplication(pool: GuestPool, ctx: RenderContext, s: StepCo
     const status = g && (await replicaStatus(g).catch(() => undefined));
     if (!g || !status) continue;
     await sql(g, 'STOP REPLICA;\nSTART REPLICA;\n');
-    s.log(`replication on ${r.node} reconnected after the firewall change`);
+    s.log(msg('prov.log.replicationReconnected', { vm: r.node }));
   }
 }
 
 /** What the running firewall of a VM lacks or has too much compared with its plan; empty when it matches. */
-export async function firewallDrift(g: Guest, ctx: RenderContext, vm: string): Promise<string[]> {
+export async function firewallDrift(g: Guest, ctx: RenderContext, vm: string): Promise<Message[]> {
   const plan = renderUfw(ctx, vm);
   const enabled = ctx.lab.lab.services.firewall.enabled;
   const live = await g.exec(['sh', '-c', 'ufw status verbose; echo "##"; ufw show added; echo "##"; iptables-save -t filter; echo "##"; cat /etc/ufw/before.rules'], { okCodes: [0, 1] });
   const [status = '', added = '', save = '', before = ''] = live.stdout.split('\n##\n');
-  const drift: string[] = [];
-  if (/Status: active/.test(status) !== enabled) drift.push(`ufw is ${enabled ? 'inactive' : 'active'}`);
-  if (enabled && !/Default: deny \(incoming\), allow \(outgoing\)/.test(status)) drift.push('default policies are not deny incoming / allow outgoing');
+  const drift: Message[] = [];
+  if (/Status: active/.test(status) !== enabled) drift.push(msg(enabled ? 'prov.drift.ufwInactive' : 'prov.drift.ufwActive'));
+  if (enabled && !/Default: deny \(incoming\), allow \(outgoing\)/.test(status)) drift.push(msg('prov.drift.policies'));
   const rules = ufwRuleDrift(plan, added);
-  for (const r of rules.missing) drift.push(`rule missing: ${r}`);
-  for (const r of rules.extra) drift.push(`rule not in the blueprint: ${r}`);
+  for (const r of rules.missing) drift.push(msg('prov.drift.ruleMissing', { rule: r }));
+  for (const r of rules.extra) drift.push(msg('prov.drift.ruleExtra', { rule: r }));
   let merged = before;
   try {
     merged = mergeBeforeRules(before, plan.beforeRules);
   } catch {
-    drift.push('/etc/ufw/before.rules has no filter table');
+    drift.push(msg('prov.drift.noFilterTable'));
   }
-  if (merged !== before) drift.push('/etc/ufw/before.rules lacks the VRRP lines');
-  for (const r of missingVrrpRules(ctx, vm, save)) drift.push(`VRRP from ${r.source} on ${r.iface} is not in the running filter (${r.chain})`);
+  if (merged !== before) drift.push(msg('prov.drift.noVrrpLines'));
+  for (const r of missingVrrpRules(ctx, vm, save)) drift.push(msg('prov.drift.vrrpNotLive', { source: r.source, iface: r.iface, chain: r.chain }));
   return drift;
 }
 
@@ -233,7 +236,8 @@ export async function firewallStep(pool: GuestPool, ctx: RenderContext, vm: stri
   const plan = renderUfw(ctx, vm);
   const drift = await firewallDrift(g, ctx, vm);
   if (!drift.length) return 'unchanged';
-  s.log(`firewall differs from the blueprint: ${drift.slice(0, 5).join('; ')}${drift.length > 5 ? ` (+${drift.length - 5} more)` : ''}`);
+  const shown = joinMessages(drift.slice(0, 5), 'semicolon');
+  s.log(msg('prov.log.firewallDiffers', { drift: drift.length > 5 ? msg('prov.log.more', { list: shown, n: drift.length - 5 }) : shown }));
   // Rebuild from scratch so rules removed from the blueprint disappear; SSH from the admin sources comes first.
   await g.exec(['ufw', '--force', 'reset'], { log: undefined });
   // After the reset: it puts the packaged before.rules back (ours would go to a backup file).
@@ -243,8 +247,8 @@ export async function firewallStep(pool: GuestPool, ctx: RenderContext, vm: stri
   for (const argv of plan.commands) await g.exec(argv);
   await g.exec(['sh', '-c', 'rm -f /etc/ufw/*.rules.[0-9]* /etc/ufw/before.rules.halab-prev 2>/dev/null; true']);
   const left = await firewallDrift(g, ctx, vm);
-  if (left.length) throw new Error(`${vm}: the firewall still differs from the blueprint after a rebuild: ${left.join('; ')}. Look at "ufw status verbose" and "iptables-save" on ${vm}.`);
-  s.log(`ufw: ${plan.commands.length} commands, ${plan.beforeRules.length} before.rules lines, checked live`);
+  if (left.length) throw new MessageError(msg('prov.err.firewallDiffers', { vm, drift: joinMessages(left, 'semicolon') }));
+  s.log(msg('prov.log.ufwDone', { commands: plan.commands.length, lines: plan.beforeRules.length }));
   if (isDb(ctx, vm)) await restartReplication(pool, ctx, s);
   return 'changed';
 }

@@ -14,6 +14,8 @@ import { GuestPool } from '../lab/guest-pool';
 import { journalPath, readLabState, writeLabState } from '../lab/lab-home';
 import { renderContext } from '../lab/render-context';
 import type { ResolvedLab } from '../shared/blueprint/model';
+import { msg, render, type Message } from '../shared/i18n';
+import { MessageError } from '../shared/i18n/message-error';
 import { applySteps, type ApplyResult, type Step, type StepEvent } from './engine';
 import { backupCopyStep } from './backup-steps';
 import { primaryStep, replicaStep } from './db-steps';
@@ -51,20 +53,25 @@ async function networkStep(hv: Hypervisor, lab: LabRef, net: NetworkSpec, c: OpO
   return r === 'changed' ? 'changed' : 'unchanged';
 }
 
+/** A step's title from the catalog: `titleMsg`, and its English text as `title` (journal, logs). */
+export function titled(m: Message): { title: string; titleMsg: Message } {
+  return { title: render('en', m), titleMsg: m };
+}
+
 /** Build the step graph. */
 export function buildSteps(o: UpOptions, ctx: RenderContext, pool: GuestPool, sources: RenderedFile[], publicKey: string): Step[] {
   const { hv, lab, resolved } = o;
   const steps: Step[] = [];
   const add = (s: Step) => steps.push(s);
   for (const net of networkSpecs(resolved)) {
-    add({ id: `net:${net.name}`, title: `VMnet ${net.name} (${net.subnet})`, deps: [], run: (c) => networkStep(hv, lab, net, c, o.reconfigureVmnet8) });
+    add({ id: `net:${net.name}`, ...titled(msg('prov.step.network', { name: net.name, subnet: net.subnet })), deps: [], run: (c) => networkStep(hv, lab, net, c, o.reconfigureVmnet8) });
   }
   for (const node of resolved.nodes) {
     const vm = node.hostname;
     const spec = vmSpec(node, { provider: hv.kind, sshPublicKey: publicKey, templates: o.templates });
     add({
       id: `vm:${vm}:create`,
-      title: `create ${vm}`,
+      ...titled(msg('prov.step.create', { vm })),
       vm,
       deps: [...new Set(node.nics.map((n) => `net:${n.network}`))],
       run: async (c) => {
@@ -75,7 +82,7 @@ export function buildSteps(o: UpOptions, ctx: RenderContext, pool: GuestPool, so
     });
     add({
       id: `vm:${vm}:start`,
-      title: `start ${vm}`,
+      ...titled(msg('prov.step.start', { vm })),
       vm,
       deps: [`vm:${vm}:create`],
       run: async (c) => {
@@ -84,32 +91,32 @@ export function buildSteps(o: UpOptions, ctx: RenderContext, pool: GuestPool, so
         return 'changed';
       },
     });
-    add({ id: `vm:${vm}:ssh`, title: `wait for SSH on ${vm}`, vm, deps: [`vm:${vm}:start`], run: async (c) => (await pool.get(vm, { signal: c.signal, log: c.log }), 'unchanged') });
+    add({ id: `vm:${vm}:ssh`, ...titled(msg('prov.step.ssh', { vm })), vm, deps: [`vm:${vm}:start`], run: async (c) => (await pool.get(vm, { signal: c.signal, log: c.log }), 'unchanged') });
     if (o.stage === 'vms') continue;
-    add({ id: `vm:${vm}:system`, title: `base system of ${vm}`, vm, deps: [`vm:${vm}:ssh`], run: (c) => systemStep(pool, ctx, vm, c) });
-    add({ id: `vm:${vm}:packages`, title: `packages of ${vm}`, vm, deps: [`vm:${vm}:system`], run: (c) => packagesStep(pool, ctx, vm, c, hv.kind === 'linux') });
+    add({ id: `vm:${vm}:system`, ...titled(msg('prov.step.system', { vm })), vm, deps: [`vm:${vm}:ssh`], run: (c) => systemStep(pool, ctx, vm, c) });
+    add({ id: `vm:${vm}:packages`, ...titled(msg('prov.step.packages', { vm })), vm, deps: [`vm:${vm}:system`], run: (c) => packagesStep(pool, ctx, vm, c, hv.kind === 'linux') });
     // The firewall comes before any service connects: connections opened before UFW starts
     // tracking them are later dropped as INVALID (replication then stalls silently).
-    add({ id: `vm:${vm}:firewall`, title: `firewall of ${vm}`, vm, deps: [`vm:${vm}:packages`], run: (c) => firewallStep(pool, ctx, vm, c) });
-    add({ id: `vm:${vm}:services`, title: `services of ${vm}`, vm, deps: [`vm:${vm}:firewall`], run: (c) => filesStep(pool, ctx, vm, sources, c) });
+    add({ id: `vm:${vm}:firewall`, ...titled(msg('prov.step.firewall', { vm })), vm, deps: [`vm:${vm}:packages`], run: (c) => firewallStep(pool, ctx, vm, c) });
+    add({ id: `vm:${vm}:services`, ...titled(msg('prov.step.services', { vm })), vm, deps: [`vm:${vm}:firewall`], run: (c) => filesStep(pool, ctx, vm, sources, c) });
   }
   if (o.stage === 'vms') return steps;
   const db = resolved.lab.services.database;
   const roleSteps: string[] = [];
   if (db) {
-    add({ id: `db:${db.primary}:init`, title: `schema and accounts on ${db.primary}`, vm: db.primary, deps: [`vm:${db.primary}:services`], run: (c) => primaryStep(pool, ctx, db.primary, c) });
+    add({ id: `db:${db.primary}:init`, ...titled(msg('prov.step.dbInit', { vm: db.primary })), vm: db.primary, deps: [`vm:${db.primary}:services`], run: (c) => primaryStep(pool, ctx, db.primary, c) });
     roleSteps.push(`db:${db.primary}:init`);
     for (const r of resolved.replicas) {
-      add({ id: `db:${r.node}:replica`, title: `replication on ${r.node}`, vm: r.node, deps: [`db:${db.primary}:init`, `vm:${r.node}:services`], run: (c) => replicaStep(pool, ctx, r.node, c) });
+      add({ id: `db:${r.node}:replica`, ...titled(msg('prov.step.replica', { vm: r.node })), vm: r.node, deps: [`db:${db.primary}:init`, `vm:${r.node}:services`], run: (c) => replicaStep(pool, ctx, r.node, c) });
       roleSteps.push(`db:${r.node}:replica`);
     }
   }
   const backup = resolved.lab.services.backup;
   if (backup?.copyTo && backup.copyTo !== backup.runOn) {
-    add({ id: 'backup:copy-access', title: `backup copies from ${backup.runOn} to ${backup.copyTo}`, deps: [`vm:${backup.runOn}:services`, `vm:${backup.copyTo}:services`], run: (c) => backupCopyStep(pool, ctx, c) });
+    add({ id: 'backup:copy-access', ...titled(msg('prov.step.backupCopy', { from: backup.runOn, to: backup.copyTo })), deps: [`vm:${backup.runOn}:services`, `vm:${backup.copyTo}:services`], run: (c) => backupCopyStep(pool, ctx, c) });
     roleSteps.push('backup:copy-access');
   }
-  add({ id: 'lab:verify', title: 'verify the lab works', deps: steps.map((s) => s.id), run: (c) => verifyStep(pool, ctx, c) });
+  add({ id: 'lab:verify', ...titled(msg('prov.step.verify')), deps: steps.map((s) => s.id), run: (c) => verifyStep(pool, ctx, c) });
   return steps;
 }
 
@@ -125,7 +132,7 @@ export function buildStepsCount(resolved: ResolvedLab, stage: 'vms' | 'all'): nu
 export async function up(o: UpOptions): Promise<ApplyResult> {
   if (!o.usableChecked) {
     const usable = await o.hv.checkUsable();
-    if (!usable.usable) throw new Error(`${o.hv.kind} cannot run here: ${usable.reason}${usable.fix ? ` ${usable.fix}` : ''}`);
+    if (!usable.usable) throw new MessageError(msg('prov.err.unusable', { provider: o.hv.kind, reason: `${usable.reason}${usable.fix ? ` ${usable.fix}` : ''}` }));
   }
   // A clash with a VMnet of the host (vmnet8) is refused before anything runs, with the choice (the network step refuses too).
   // (When the host's VMnets cannot be read here, the network steps check again and say why.)
@@ -134,7 +141,7 @@ export async function up(o: UpOptions): Promise<ApplyResult> {
   if (clashes.length > 0) throw new HypervisorError(clashes.map((c) => c.message).join('\n'), 'conflict');
   const state = await readLabState(o.lab);
   if (state && state.provider !== o.hv.kind) {
-    throw new Error(`The lab "${o.lab.id}" already exists on the ${state.provider} provider. Run "halab down" first, or use --provider ${state.provider}.`);
+    throw new MessageError(msg('prov.err.otherProvider', { lab: o.lab.id, provider: state.provider }));
   }
   await writeLabState(o.lab, { provider: o.hv.kind, created: state?.created ?? new Date().toISOString(), blueprint: o.blueprintFile ?? state?.blueprint });
   const key = await ensureLabKey(o.lab.dir, o.lab.id);

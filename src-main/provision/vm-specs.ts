@@ -4,6 +4,8 @@
 import type { ResolvedLab, ResolvedNode } from '../shared/blueprint/model';
 import type { NetworkSpec, ProviderKind, VmSpec } from '../hypervisor/types';
 import { templateVarFor } from '../lab/host-settings';
+import { msg } from '../shared/i18n';
+import { MessageError } from '../shared/i18n/message-error';
 
 export function networkSpecs(r: ResolvedLab): NetworkSpec[] {
   return r.networks.map((n) => ({ name: n.name, type: n.type, subnet: n.subnet, hostAddress: n.hostAddress, natGateway: n.natGateway, dhcp: n.dhcp }));
@@ -21,7 +23,7 @@ export function vmSpec(node: ResolvedNode, o: SpecOptions): VmSpec {
   if (o.provider === 'vmware') {
     const path = o.templates?.[node.template];
     if (!path) {
-      throw new Error(`No VMware template is set for "${node.template}" (used by ${node.hostname}). Make one with "halab template create ${node.template}", or choose the template's .vmx in Settings → Templates (the same settings.json the CLI reads: "templates": {"${node.template}": "<path>.vmx"}), or set ${templateVarFor(node.template)}.`);
+      throw new MessageError(msg('prov.err.noTemplate', { template: node.template, vm: node.hostname, envVar: templateVarFor(node.template) }));
     }
     template = path;
   }

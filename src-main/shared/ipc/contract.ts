@@ -219,6 +219,10 @@ export interface TaskInfo {
   progress?: number;
   step?: string;
   error?: string;
+  /** The same texts from the message catalog, rendered in the reader's language (`title`, `step`, `error` stay English). */
+  titleMsg?: Message;
+  stepMsg?: Message;
+  errorMsg?: Message;
 }
 
 export interface DrillReportSummary {
@@ -238,7 +242,8 @@ export interface EventPayloads {
   'task:update': TaskInfo;
   /** A provisioning step started, logged, finished or failed (per VM). */
   /** `changed` and `ms` come with `done` (the CLI prints them). */
-  'lab:step': { taskId: string; type: 'start' | 'log' | 'done' | 'failed' | 'skipped'; step: string; vm?: string; text: string; at: number; changed?: boolean; ms?: number };
+  /** `msg`: `text` from the message catalog (the step's title, log line, error or skip reason), rendered in the reader's language; `text` stays English. */
+  'lab:step': { taskId: string; type: 'start' | 'log' | 'done' | 'failed' | 'skipped'; step: string; vm?: string; text: string; at: number; changed?: boolean; ms?: number; msg?: Message };
   /** The whole state of a lab's monitor, sent when a reader starts watching; `monitor:delta`s follow on from its `seq`. */
   'monitor:state': DashboardState;
   /** What changed since the previous delta (new probes, log lines and events; changed cards). Sent at once for events and VIP changes, else every second. */

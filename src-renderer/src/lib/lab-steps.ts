@@ -3,9 +3,21 @@
  * one for lab-wide steps such as networks), its running step, counts of
  * finished steps and a state for the row's icon. Pure, so it is unit-tested.
  */
-import type { EventPayloads } from '../../../src-main/shared/ipc/contract';
+import type { EventPayloads, TaskInfo } from '../../../src-main/shared/ipc/contract';
+import { render, type Lang } from '../../../src-main/shared/i18n';
 
 export type StepEvent = EventPayloads['lab:step'];
+
+/** An event's text in `lang`: its catalog message when it carries one, else its (English) text. */
+export function stepText(e: StepEvent, lang: Lang = 'en'): string {
+  return e.msg ? render(lang, e.msg) : e.text;
+}
+
+/** A task's title, current step or error in `lang` (its catalog message when it has one). */
+export function taskText(task: TaskInfo, field: 'title' | 'step' | 'error', lang: Lang): string | undefined {
+  const m = field === 'title' ? task.titleMsg : field === 'step' ? task.stepMsg : task.errorMsg;
+  return m ? render(lang, m) : task[field];
+}
 
 export type RowState = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
 
@@ -40,16 +52,17 @@ function stateOf(r: VmProgress): RowState {
   return 'pending';
 }
 
-/** Apply one event; returns a new map with a new row object only for the VM it touches. */
-export function applyStep(rows: Record<string, VmProgress>, e: StepEvent): Record<string, VmProgress> {
+/** Apply one event (its texts in `lang`); returns a new map with a new row object only for the VM it touches. */
+export function applyStep(rows: Record<string, VmProgress>, e: StepEvent, lang: Lang = 'en'): Record<string, VmProgress> {
   if (e.type === 'log') return rows;
   const key = e.vm ?? LAB_ROW;
   const prev = rows[key] ?? emptyRow(key);
   const running = { ...prev.running };
   const r: VmProgress = { ...prev, running, at: e.at };
+  const text = stepText(e, lang);
   if (e.type === 'start') {
-    running[e.step] = e.text;
-    r.current = e.text;
+    running[e.step] = text;
+    r.current = text;
   } else {
     const title = running[e.step] ?? e.step;
     delete running[e.step];
@@ -57,7 +70,7 @@ export function applyStep(rows: Record<string, VmProgress>, e: StepEvent): Recor
     else if (e.type === 'skipped') r.skipped++;
     else {
       r.failed++;
-      r.error = `${title}: ${e.text}`;
+      r.error = `${title}: ${text}`;
     }
     const still = Object.values(running);
     r.current = still.length ? still[still.length - 1] : title;
@@ -66,19 +79,24 @@ export function applyStep(rows: Record<string, VmProgress>, e: StepEvent): Recor
   return { ...rows, [key]: r };
 }
 
-/** One line of the live log for an event. */
-export function logLine(e: StepEvent): string {
+/**
+ * One line of the live log for an event, in `lang`. `title`: the step's
+ * title (from its start event) to name it by, else its id.
+ */
+export function logLine(e: StepEvent, lang: Lang = 'en', title?: string): string {
   const who = e.vm ? `[${e.vm}] ` : '';
+  const text = stepText(e, lang);
+  const name = title ?? e.step;
   switch (e.type) {
     case 'start':
-      return `${who}▶ ${e.text}`;
+      return `${who}▶ ${text}`;
     case 'done':
-      return `${who}✓ ${e.step} (${e.text})`;
+      return `${who}✓ ${name} (${text})`;
     case 'failed':
-      return `${who}✗ ${e.step}: ${e.text}`;
+      return `${who}✗ ${name}: ${text}`;
     case 'skipped':
-      return `${who}– ${e.step}: ${e.text}`;
+      return `${who}– ${name}: ${text}`;
     default:
-      return `${who}${e.text}`;
+      return `${who}${text}`;
   }
 }

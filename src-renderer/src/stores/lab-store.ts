@@ -2,7 +2,7 @@
  * The lab of the open blueprint on this computer: its status, provisioning
  * progress per task (rows per VM from `lab:step`, a bounded live log), drill
  * reports, and the commands (up, down, cancel, run a drill, export a report).
- * Backend messages are shown as they come (they are not ours to translate).
+ * Backend texts carrying a catalog message are rendered in the UI's language; others are shown as they come.
  */
 import { create } from 'zustand';
 import type { DrillName } from '../../../src-main/shared/blueprint/schema';
@@ -197,9 +197,11 @@ export const useLab = create<LabStore>()((set, get) => ({
 
   onStep(e) {
     const p = get().progress[e.taskId] ?? { rows: {}, log: [] };
-    const entry = { at: e.at, line: logLine(e), bad: e.type === 'failed' };
+    // Texts in the UI's language when the event carries a catalog message; a step is named by its title.
+    const lang = useApp.getState().language;
+    const entry = { at: e.at, line: logLine(e, lang, p.rows[e.vm ?? '']?.running[e.step]), bad: e.type === 'failed' };
     const log = p.log.length >= LOG_MAX ? [...p.log.slice(p.log.length - LOG_MAX + 1), entry] : [...p.log, entry];
-    set({ progress: trim({ ...get().progress, [e.taskId]: { rows: applyStep(p.rows, e), log } }) });
+    set({ progress: trim({ ...get().progress, [e.taskId]: { rows: applyStep(p.rows, e, lang), log } }) });
   },
 
   onDrillFinished(e) {

@@ -8,7 +8,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type { ResolvedLab } from '../../../../src-main/shared/blueprint/model';
 import type { VmnetClash } from '../../../../src-main/shared/ipc/contract';
 import { useT } from '../../i18n/useT';
-import { LAB_ROW, emptyRow, type VmProgress } from '../../lib/lab-steps';
+import { LAB_ROW, emptyRow, taskText, type VmProgress } from '../../lib/lab-steps';
 import { useApp } from '../../stores/app-store';
 import { tasksOf, useLab, type ProviderKind } from '../../stores/lab-store';
 import { SettingsLinked } from '../settings/SettingsLink';
@@ -179,13 +179,16 @@ function Provision({ lab }: { lab: ResolvedLab }) {
 
 function TaskResult({ task }: { task: ReturnType<typeof tasksOf>[number] }) {
   const t = useT();
+  const lang = useApp((s) => s.language);
+  const step = taskText(task, 'step', lang);
+  const error = taskText(task, 'error', lang);
   if (task.state === 'running')
     return (
       <div className="result result-running" data-testid="provision-result" data-state="running">
         <StateIcon state="running" />
         <div>
           <b>{task.kind === 'up' ? t('provision.running.up') : t('provision.running.down')}</b>
-          {task.step && <div className="muted">{task.step}</div>}
+          {step && <div className="muted">{step}</div>}
           {task.progress !== undefined && (
             <div className="meter">
               <div style={{ width: `${Math.round(task.progress * 100)}%`, background: 'var(--accent)' }} />
@@ -199,9 +202,9 @@ function TaskResult({ task }: { task: ReturnType<typeof tasksOf>[number] }) {
       <StateIcon state={task.state} />
       <div>
         <b>{t(`provision.result.${task.kind === 'up' ? 'up' : 'down'}.${task.state}`)}</b>
-        {task.error && (
+        {error && (
           <pre className="result-error">
-            <SettingsLinked text={task.error} />
+            <SettingsLinked text={error} />
           </pre>
         )}
       </div>

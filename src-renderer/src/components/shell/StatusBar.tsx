@@ -3,6 +3,7 @@
  * events) and the transport.
  */
 import { useT } from '../../i18n/useT';
+import { taskText } from '../../lib/lab-steps';
 import { useApp } from '../../stores/app-store';
 import { useEditor } from '../../stores/editor-store';
 
@@ -13,6 +14,7 @@ export function StatusBar() {
   // Nothing placed yet: no red count before the student has done anything.
   const fresh = useEditor((s) => s.data.nodes.length === 0 && s.data.networks.length === 0);
   const tasks = useApp((s) => s.tasks);
+  const lang = useApp((s) => s.language);
   const info = useApp((s) => s.info);
   const offline = useApp((s) => s.offline);
   const list = Object.values(tasks);
@@ -28,8 +30,8 @@ export function StatusBar() {
         {running.map((task) => (
           <span key={task.id} className="task">
             <span className="spinner" aria-hidden="true" />
-            {task.title}
-            {task.step && <span className="muted"> — {task.step}</span>}
+            {taskText(task, 'title', lang)}
+            {task.step && <span className="muted"> — {taskText(task, 'step', lang)}</span>}
             {task.progress !== undefined && (
               <span className="task-progress">
                 <span style={{ width: `${Math.round(task.progress * 100)}%` }} />
@@ -39,8 +41,8 @@ export function StatusBar() {
         ))}
         {recent.map((task) => (
           <span key={task.id} className={`task task-${task.state}`}>
-            {task.title}: {t(`status.task.${task.state as 'done' | 'failed' | 'canceled'}`)}
-            {task.error && <span className="muted"> — {task.error}</span>}
+            {taskText(task, 'title', lang)}: {t(`status.task.${task.state as 'done' | 'failed' | 'canceled'}`)}
+            {task.error && <span className="muted"> — {taskText(task, 'error', lang)}</span>}
           </span>
         ))}
       </span>
