@@ -21,6 +21,8 @@ export interface LabSecrets {
     monitoring: string;
     backup: string;
   };
+  /** Redis `requirepass`/`masterauth` and the Sentinels' own password (services.cache). */
+  cache?: { password: string; sentinelPassword: string };
 }
 
 /** The input of every renderer. */
@@ -85,6 +87,7 @@ export function generateSecrets(random: (n: number) => Uint8Array): LabSecrets {
       monitoring: randomToken(random, 24),
       backup: randomToken(random, 24),
     },
+    cache: { password: randomToken(random, 24), sentinelPassword: randomToken(random, 24) },
   };
 }
 

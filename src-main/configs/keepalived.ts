@@ -5,6 +5,7 @@
  */
 import { effectiveVips, managedHeader, nicOn, nodeOf, type RenderContext, type RenderedFile } from './context';
 import { nginxHealthUrl } from './nginx';
+import { lbEngine } from './haproxy';
 import { assertIpv4, confString, safeId, shellQuote } from './quote';
 import { allMembersStartBackup, preemptOf, trackScriptOf, vrrpVersion } from '../shared/blueprint/model';
 
@@ -24,10 +25,20 @@ export const TEXTFILE_DIR = '/var/lib/prometheus/node-exporter';
 export const NGINX_DOWN_FILE = '/etc/keepalived/halab-nginx-down';
 /** The nginx drop-in with those hooks (VIP members whose group sets trackScript.onStop). */
 export const NGINX_STOP_HOOK_PATH = '/etc/systemd/system/nginx.service.d/halab-vrrp.conf';
+/** The same track_file and drop-in when the load balancer engine is HAProxy. */
+export const HAPROXY_DOWN_FILE = '/etc/keepalived/halab-haproxy-down';
+export const HAPROXY_STOP_HOOK_PATH = '/etc/systemd/system/haproxy.service.d/halab-vrrp.conf';
+
+/** Whether a group tracks the load balancer (`track: nginx` or `haproxy`: the engine the blueprint runs). */
+const tracksLb = (g: { track: string }) => g.track !== 'none';
+/** The track_file and drop-in of the lab's engine. */
+function stopHookPaths(ctx: RenderContext): { file: string; hook: string; unit: string } {
+  return lbEngine(ctx) === 'haproxy' ? { file: HAPROXY_DOWN_FILE, hook: HAPROXY_STOP_HOOK_PATH, unit: 'haproxy' } : { file: NGINX_DOWN_FILE, hook: NGINX_STOP_HOOK_PATH, unit: 'nginx' };
+}
 
 /** Whether `hostname` tracks nginx stops through the track_file. */
 function nginxStopHook(ctx: RenderContext, hostname: string): boolean {
-  return vipGroupsOf(ctx, hostname).some((g) => g.track === 'nginx' && trackScriptOf(g).onStop);
+  return vipGroupsOf(ctx, hostname).some((g) => tracksLb(g) && trackScriptOf(g).onStop);
 }
 
 /** The vrrp_instance name of a VIP group. */
@@ -36,8 +47,8 @@ export function vrrpInstanceName(vipName: string): string {
 }
 
 /** The vrrp_script a group tracks: the shared `chk_nginx`, or its own when it sets trackScript. */
-export function trackScriptName(g: { name: string; trackScript?: unknown }): string {
-  return g.trackScript ? `chk_nginx_${safeId(g.name).toLowerCase()}` : 'chk_nginx';
+export function trackScriptName(g: { name: string; trackScript?: unknown }, engine: 'nginx' | 'haproxy' = 'nginx'): string {
+  return g.trackScript ? `chk_${engine}_${safeId(g.name).toLowerCase()}` : `chk_${engine}`;
 }
 
 /** The VIP groups `hostname` is a member of. */
@@ -54,7 +65,7 @@ export function renderKeepalivedConf(ctx: RenderContext, hostname: string): stri
   // One vrrp_script per distinct track setting: `chk_nginx` with the seed's
   // defaults, `chk_nginx_<group>` for a group with its own trackScript.
   const scripts = new Map<string, ReturnType<typeof trackScriptOf>>();
-  for (const g of groups) if (g.track === 'nginx') scripts.set(trackScriptName(g), trackScriptOf(g));
+  for (const g of groups) if (tracksLb(g)) scripts.set(trackScriptName(g, lbEngine(ctx)), trackScriptOf(g));
   for (const [name, t] of scripts) {
     // No weight by default: after `fall` failures the instance goes to FAULT,
     // releases the VIP and sends a priority-0 advert, so the peer takes over
@@ -80,7 +91,8 @@ export function renderKeepalivedConf(ctx: RenderContext, hostname: string): stri
     // man page: a deprecated synonym of `track_file`). weight 0: a non-zero
     // value in the file puts the instance in FAULT at once (inotify, no
     // polling), so the VIP leaves with a priority-0 advert.
-    out.push('vrrp_track_file nginx_down {', `    file ${confString(NGINX_DOWN_FILE, 'Track file')}`, '    weight 0', '    init_file 0 overwrite', '}', '');
+    const hp = stopHookPaths(ctx);
+    out.push(`vrrp_track_file ${hp.unit}_down {`, `    file ${confString(hp.file, 'Track file')}`, '    weight 0', '    init_file 0 overwrite', '}', '');
   }
   for (const g of groups) {
     const me = g.members.find((m) => m.node === hostname);
@@ -109,8 +121,8 @@ export function renderKeepalivedConf(ctx: RenderContext, hostname: string): stri
     // VRRPv3 has no authentication (keepalived: "does not support authentication. Ignoring.").
     if (version === 2) out.push('    authentication {', '        auth_type PASS', `        auth_pass ${confString(ctx.secrets.vrrpAuthPass.slice(0, 8), 'VRRP password')}`, '    }');
     out.push('    virtual_ipaddress {', `        ${assertIpv4(g.address)}/${net?.prefix ?? 32} dev ${nic.ifname}`, '    }');
-    if (g.track === 'nginx') out.push('    track_script {', `        ${trackScriptName(g)}`, '    }');
-    if (g.track === 'nginx' && trackScriptOf(g).onStop) out.push('    track_file {', '        nginx_down', '    }');
+    if (tracksLb(g)) out.push('    track_script {', `        ${trackScriptName(g, lbEngine(ctx))}`, '    }');
+    if (tracksLb(g) && trackScriptOf(g).onStop) out.push('    track_file {', `        ${stopHookPaths(ctx).unit}_down`, '    }');
     out.push(`    notify ${confString(KEEPALIVED_NOTIFY_PATH, 'Notify script')}`, '}', '');
   }
   return out.join('\n');
@@ -168,14 +180,15 @@ trap - EXIT
 export function renderKeepalivedFiles(ctx: RenderContext, hostname: string): RenderedFile[] {
   if (!vipGroupsOf(ctx, hostname).length) return [];
   const unit = (body: string) => managedHeader(ctx) + body;
+  const hp = stopHookPaths(ctx);
   const hook: RenderedFile[] = nginxStopHook(ctx, hostname)
     ? [
         {
-          path: NGINX_STOP_HOOK_PATH,
+          path: hp.hook,
           mode: '0644',
-          // ExecStopPost also runs when nginx dies on its own (crash, kill).
+          // ExecStopPost also runs when the engine dies on its own (crash, kill).
           content: unit(
-            `# keepalived's track_file ${NGINX_DOWN_FILE}: 1 the moment nginx stops or dies, 0 once it runs.\n[Service]\nExecStartPost=/bin/sh -c 'echo 0 > ${NGINX_DOWN_FILE}'\nExecStopPost=/bin/sh -c 'echo 1 > ${NGINX_DOWN_FILE}'\n`,
+            `# keepalived's track_file ${hp.file}: 1 the moment ${hp.unit} stops or dies, 0 once it runs.\n[Service]\nExecStartPost=/bin/sh -c 'echo 0 > ${hp.file}'\nExecStopPost=/bin/sh -c 'echo 1 > ${hp.file}'\n`,
           ),
         },
       ]

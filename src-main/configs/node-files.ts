@@ -10,6 +10,11 @@ import { dbNodes, monitoringHosts, nodeOf, type RenderContext, type RenderedFile
 import { renderKeepalivedFiles, vipGroupsOf } from './keepalived';
 import { renderDatabaseFiles, renderNodeExporterDefaults } from './mysql-server';
 import { NGINX_CONF_PATH, renderNginxConf } from './nginx';
+import { HAPROXY_CONF_PATH, lbEngine, lbUnit, renderHaproxyConf } from './haproxy';
+import { REDIS_UNIT, redisNodes, SENTINEL_UNIT, sentinelNodes } from './redis';
+
+/** HAProxy, Redis and Sentinel (issue 14): off on every VM whose roles do not need them. */
+const CACHE_LB_UNITS = ['haproxy.service', REDIS_UNIT, SENTINEL_UNIT];
 import { PROMETHEUS_CONF_PATH, PROMETHEUS_RULES_PATH, renderPrometheusConfig, renderPrometheusRules } from './prometheus';
 import { OBSOLETE_SYSTEM_PATHS, renderSystemFiles } from './system';
 
@@ -21,7 +26,7 @@ export function renderNodeFiles(ctx: RenderContext, hostname: string): RenderedF
   nodeOf(ctx, hostname);
   const s = ctx.lab.lab.services;
   const files: RenderedFile[] = [...renderSystemFiles(ctx, hostname), renderNodeExporterDefaults(ctx)];
-  if (s.loadBalancer?.members.includes(hostname)) files.push({ path: NGINX_CONF_PATH, mode: '0644', content: renderNginxConf(ctx, hostname) });
+  if (s.loadBalancer?.members.includes(hostname)) files.push(lbEngine(ctx) === 'haproxy' ? { path: HAPROXY_CONF_PATH, mode: '0644', content: renderHaproxyConf(ctx, hostname) } : { path: NGINX_CONF_PATH, mode: '0644', content: renderNginxConf(ctx, hostname) });
   files.push(...renderKeepalivedFiles(ctx, hostname));
   files.push(...renderAppFiles(ctx, hostname));
   if (dbNodes(ctx).includes(hostname)) files.push(...renderDatabaseFiles(ctx, hostname));
@@ -45,7 +50,7 @@ export function renderNodeFiles(ctx: RenderContext, hostname: string): RenderedF
 export function obsoletePaths(ctx: RenderContext, hostname: string): string[] {
   const out = [...OBSOLETE_SYSTEM_PATHS, ...RETIRED_PATHS];
   // Debian's default site also listens on 80 as default_server and would clash.
-  if (ctx.lab.lab.services.loadBalancer?.members.includes(hostname)) out.push('/etc/nginx/sites-enabled/default');
+  if (ctx.lab.lab.services.loadBalancer?.members.includes(hostname) && lbEngine(ctx) === 'nginx') out.push('/etc/nginx/sites-enabled/default');
   return out;
 }
 
@@ -55,7 +60,10 @@ export function unitsFor(ctx: RenderContext, hostname: string): string[] {
   const units = ['prometheus-node-exporter.service'];
   if (dbNodes(ctx).includes(hostname)) units.push(ctx.engine === 'mariadb' ? 'mariadb.service' : 'mysql.service', 'prometheus-mysqld-exporter.service');
   if (s.app?.members.includes(hostname)) units.push('halab-app.service');
-  if (s.loadBalancer?.members.includes(hostname)) units.push('nginx.service');
+  if (s.loadBalancer?.members.includes(hostname)) units.push(lbUnit(ctx));
+  // Redis and Sentinel: enabled here; their config files are seeded by cache-steps.ts (they rewrite them).
+  if (redisNodes(ctx).includes(hostname)) units.push(REDIS_UNIT);
+  if (sentinelNodes(ctx).includes(hostname)) units.push(SENTINEL_UNIT);
   if (vipGroupsOf(ctx, hostname).length) units.push('keepalived.service', 'halab-vip-gauge.timer');
   if (s.backup?.runOn === hostname) units.push('halab-backup.timer');
   const mon = monitoringHosts(ctx);
@@ -73,7 +81,7 @@ export function unitsFor(ctx: RenderContext, hostname: string): string[] {
  */
 export function roleUnits(ctx: RenderContext): string[] {
   const db = ctx.engine === 'mariadb' ? ['mariadb.service', 'mariadb.socket', 'mariadb-extra.socket'] : ['mysql.service'];
-  return [...db, 'prometheus-mysqld-exporter.service', 'nginx.service', 'keepalived.service', 'prometheus.service', 'prometheus-alertmanager.service'];
+  return [...db, 'prometheus-mysqld-exporter.service', 'nginx.service', 'keepalived.service', 'prometheus.service', 'prometheus-alertmanager.service', ...CACHE_LB_UNITS];
 }
 
 /** Role units `hostname` must not run: stopped, disabled and masked by the provisioner. */

@@ -10,6 +10,7 @@
  */
 import { appPort, adminSources, dbNodes, effectiveVips, monitoringHosts, nicOn, nodeOf, sourcesOf, type RenderContext } from './context';
 import { assertIpv4, safeId } from './quote';
+import { cacheFirewall } from './redis';
 
 /** The firewall of one node. */
 export interface UfwPlan {
@@ -39,6 +40,9 @@ export function renderUfw(ctx: RenderContext, hostname: string): UfwPlan {
 
   const lb = s.loadBalancer;
   if (lb?.members.includes(hostname)) for (const port of lb.listen) add(['ufw', 'allow', `${port}/tcp`, 'comment', 'halab load balancer']);
+  // HAProxy's stats page: the admin sources only (issue 14).
+  if (lb?.members.includes(hostname) && lb.engine === 'haproxy') for (const src of adminSources(ctx)) add(allowFrom(src, lb.haproxy.statsPort, 'halab haproxy stats'));
+  cacheFirewall(ctx, hostname, (src, port, comment) => add(allowFrom(src, port, comment)));
 
   for (const vip of effectiveVips(ctx)) {
     if (!vip.members.some((m) => m.node === hostname)) continue;

@@ -11,6 +11,7 @@ import type { DrillDef } from './drill-kit';
 import { appDown, maintenance } from './app-drills';
 import { dbPrimaryDown } from './mysql-drills';
 import { lbKeepalivedStop, lbMasterDown, lbNginxStop, splitBrain } from './vip-drills';
+import { redisMasterDown } from './cache-drills';
 
 export type { DrillDef, DrillEnv } from './drill-kit';
 export { vipRoles } from './drill-kit';
@@ -23,4 +24,5 @@ export const DRILL_DEFS: Record<DrillName, DrillDef> = {
   'db-primary-down': dbPrimaryDown,
   'split-brain': splitBrain,
   maintenance,
+  'redis-master-down': redisMasterDown,
 };

@@ -4,6 +4,8 @@
  * (split brain). Texts: `drill.*` in `shared/i18n/messages-drill.ts`.
  */
 import { masterDownIntervalMs } from '../shared/drills/report';
+import type { RenderContext } from '../configs/context';
+import { lbEngine } from '../configs/haproxy';
 import { check, exec, holdsOnly, msg, vip0, vipRoles, type Check, type DrillDef, type DrillEnv, type DrillMeasurements } from './drill-kit';
 
 /** The four checks of a drill that moves the VIP to the backup and back. */
@@ -39,27 +41,32 @@ export const lbMasterDown: DrillDef = {
   expectations: (env, m) => vipMoveChecks(env, m),
 };
 
-/** A systemd unit stops on the VIP owner (nginx: its track script fails; keepalived: it resigns). */
-function lbServiceDrill(name: 'lb-nginx-stop' | 'lb-keepalived-stop', unit: string): DrillDef {
+/**
+ * A systemd unit stops on the VIP owner (the load balancer engine, nginx or
+ * haproxy as the blueprint says: its track script fails; keepalived: it resigns).
+ */
+function lbServiceDrill(name: 'lb-nginx-stop' | 'lb-keepalived-stop', unitOf: (ctx: RenderContext) => string): DrillDef {
   return {
     name,
     title: msg(`drill.title.${name}`),
     hypothesis: (ctx) => msg(`drill.hyp.${name}`, { master: vipRoles(ctx).master.node, backup: vipRoles(ctx).backup.node, vip: vip0(ctx).address }),
     inject: async (env) => {
       const { master } = vipRoles(env.ctx);
+      const unit = unitOf(env.ctx);
       await exec(env, master.node, ['systemctl', 'stop', unit]);
       return msg('drill.fault.stopUnit', { unit, node: master.node });
     },
     recovered: async (env) => holdsOnly(env, vipRoles(env.ctx).backup.node),
-    restore: async (env) => void (await exec(env, vipRoles(env.ctx).master.node, ['systemctl', 'start', unit])),
+    restore: async (env) => void (await exec(env, vipRoles(env.ctx).master.node, ['systemctl', 'start', unitOf(env.ctx)])),
     restored: async (env) => holdsOnly(env, vipRoles(env.ctx).master.node),
     vipBack: true,
     expectations: (env, m) => vipMoveChecks(env, m),
   };
 }
 
-export const lbNginxStop = lbServiceDrill('lb-nginx-stop', 'nginx');
-export const lbKeepalivedStop = lbServiceDrill('lb-keepalived-stop', 'keepalived');
+/** Stops the load balancer engine, whichever it is (the name stays for existing blueprints). */
+export const lbNginxStop = lbServiceDrill('lb-nginx-stop', (ctx) => lbEngine(ctx));
+export const lbKeepalivedStop = lbServiceDrill('lb-keepalived-stop', () => 'keepalived');
 
 export const splitBrain: DrillDef = {
   name: 'split-brain',

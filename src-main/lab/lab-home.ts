@@ -62,11 +62,14 @@ export async function writeLabState(lab: LabRef, state: LabState): Promise<void>
 export async function ensureSecrets(lab: LabRef): Promise<LabSecrets> {
   const file = join(lab.dir, 'secrets.json');
   const have = await readJson<LabSecrets>(file);
-  if (have) return have;
+  // A lab made before a service's secrets existed (the cache's, …) gets them now; its older ones are kept.
+  const missing = have ? Object.keys(generateSecrets((n) => new Uint8Array(n))).filter((k) => !(k in have)) : [];
+  if (have && !missing.length) return have;
   await mkdir(lab.dir, { recursive: true, mode: 0o700 });
   const fresh = generateSecrets((n) => randomBytes(n));
-  await writeJson(file, fresh, 0o600);
-  return fresh;
+  const secrets = have ? { ...have, ...Object.fromEntries(missing.map((k) => [k, fresh[k as keyof LabSecrets]])) } : fresh;
+  await writeJson(file, secrets, 0o600);
+  return secrets;
 }
 
 export const journalPath = (lab: LabRef) => join(lab.dir, 'journal.jsonl');

@@ -13,6 +13,8 @@ import { ensureLabDir } from './backup-steps';
 import type { StepContext } from './engine';
 import type { GuestPool } from '../lab/guest-pool';
 import { replicaStatus, sql } from '../lab/sql';
+import { HAPROXY_CONF_PATH, lbEngine } from '../configs/haproxy';
+import { redisNodes, sentinelNodes } from '../configs/redis';
 import { msg, list, type Message } from '../shared/i18n';
 import { MessageError } from '../shared/i18n/message-error';
 import { joinMessages } from '../shared/i18n/message-list';
@@ -77,7 +79,10 @@ export async function systemStep(pool: GuestPool, ctx: RenderContext, vm: string
 const ROLE_SOFTWARE: { when: (ctx: RenderContext, vm: string) => boolean; command: string; pkg: (ctx: RenderContext) => string }[] = [
   { when: () => true, command: 'prometheus-node-exporter', pkg: () => 'prometheus-node-exporter' },
   { when: () => true, command: 'ufw', pkg: () => 'ufw' },
-  { when: (c, v) => !!c.lab.lab.services.loadBalancer?.members.includes(v), command: 'nginx', pkg: () => 'nginx' },
+  { when: (c, v) => !!c.lab.lab.services.loadBalancer?.members.includes(v) && lbEngine(c) === 'nginx', command: 'nginx', pkg: () => 'nginx' },
+  { when: (c, v) => !!c.lab.lab.services.loadBalancer?.members.includes(v) && lbEngine(c) === 'haproxy', command: 'haproxy', pkg: () => 'haproxy' },
+  { when: (c, v) => redisNodes(c).includes(v), command: 'redis-server', pkg: () => 'redis-server' },
+  { when: (c, v) => sentinelNodes(c).includes(v), command: 'redis-sentinel', pkg: () => 'redis-sentinel' },
   { when: (c, v) => c.lab.lab.services.vips.some((x) => x.members.some((m) => m.node === v)), command: 'keepalived', pkg: () => 'keepalived' },
   { when: (c, v) => isDb(c, v), command: 'mysqld', pkg: (c) => (c.engine === 'mariadb' ? 'mariadb-server' : 'mysql-server') },
   { when: (c, v) => isDb(c, v), command: 'prometheus-mysqld-exporter', pkg: () => 'prometheus-mysqld-exporter' },
@@ -113,6 +118,7 @@ export async function packagesStep(pool: GuestPool, ctx: RenderContext, vm: stri
 function unitForPath(path: string, units: string[]): string | undefined {
   const rules: [RegExp, RegExp][] = [
     [/^\/etc\/nginx\//, /^nginx\./],
+    [/^\/etc\/haproxy\//, /^haproxy\./],
     [/^\/etc\/keepalived\/|keepalived-notify/, /^keepalived\./],
     [/^\/etc\/mysql\//, /^(mariadb|mysql)\.service$/],
     [/mysqld-exporter/, /^prometheus-mysqld-exporter\./],
@@ -163,6 +169,7 @@ export async function filesStep(pool: GuestPool, ctx: RenderContext, vm: string,
   const units = unitsFor(ctx, vm);
   if (changed.some((p) => p.startsWith('/etc/systemd/system/'))) await g.exec(['systemctl', 'daemon-reload']);
   if (changed.some((p) => p.startsWith('/etc/nginx/'))) await g.exec(['nginx', '-t', '-q']);
+  if (changed.some((p) => p.startsWith('/etc/haproxy/'))) await g.exec(['haproxy', '-c', '-q', '-f', HAPROXY_CONF_PATH]);
   const restart = new Set(changed.map((p) => unitForPath(p, units)).filter((u): u is string => !!u));
   // Other roles' units first: a socket unit holding a port (mariadb.socket on *:3306) must be gone before its service restarts.
   const stopped = await maskUnwanted(g, unwantedUnits(ctx, vm), s.log);

@@ -21,6 +21,7 @@ import { backupCopyStep } from './backup-steps';
 import { primaryStep, replicaStep } from './db-steps';
 import { filesStep, firewallStep, packagesStep, systemStep } from './node-steps';
 import { verifyStep } from './verify';
+import { cacheSteps, cacheStepsCount } from './cache-steps';
 import { networkSpecs, vmSpec } from './vm-specs';
 
 export interface UpOptions {
@@ -116,6 +117,7 @@ export function buildSteps(o: UpOptions, ctx: RenderContext, pool: GuestPool, so
     add({ id: 'backup:copy-access', ...titled(msg('prov.step.backupCopy', { from: backup.runOn, to: backup.copyTo })), deps: [`vm:${backup.runOn}:services`, `vm:${backup.copyTo}:services`], run: (c) => backupCopyStep(pool, ctx, c) });
     roleSteps.push('backup:copy-access');
   }
+  for (const st of cacheSteps(pool, ctx)) add(st);
   add({ id: 'lab:verify', ...titled(msg('prov.step.verify')), deps: steps.map((s) => s.id), run: (c) => verifyStep(pool, ctx, c) });
   return steps;
 }
@@ -125,7 +127,7 @@ export function buildStepsCount(resolved: ResolvedLab, stage: 'vms' | 'all'): nu
   const perVm = stage === 'vms' ? 3 : 7; // create, start, ssh (+ system, packages, firewall, services)
   const db = resolved.lab.services.database;
   const copy = resolved.lab.services.backup?.copyTo ? 1 : 0;
-  return resolved.networks.length + resolved.nodes.length * perVm + (stage === 'vms' ? 0 : 1 + copy + (db ? 1 + resolved.replicas.length : 0));
+  return resolved.networks.length + resolved.nodes.length * perVm + (stage === 'vms' ? 0 : 1 + copy + (db ? 1 + resolved.replicas.length : 0)) + (stage === 'vms' ? 0 : cacheStepsCount(resolved));
 }
 
 /** Bring a lab up (idempotent; resumes after a crash). */

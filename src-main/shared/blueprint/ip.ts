@@ -2,6 +2,7 @@
  * IPv4, CIDR and MAC arithmetic for IP plans. Pure and browser-safe.
  * Addresses are handled as unsigned 32-bit numbers.
  */
+import { msg, type Message } from '../i18n/index';
 
 export interface Cidr {
   /** Network address as a number. */
@@ -34,24 +35,29 @@ export function formatIpv4(n: number): string {
   return [(n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 }
 
-export type CidrResult = { ok: true; cidr: Cidr } | { ok: false; reason: string };
+/** A malformed CIDR's `reason` in English (logs, old readers) and as a catalog message (`reasonMsg`, rendered in the reader's language). */
+export type CidrResult = { ok: true; cidr: Cidr } | { ok: false; reason: string; reasonMsg: Message };
 
 /** Parse `a.b.c.d/p`; the address must be the network address itself. */
 export function parseCidr(text: string): CidrResult {
   const [addr, prefixText, extra] = text.trim().split('/');
   if (extra !== undefined || addr === undefined || prefixText === undefined) {
-    return { ok: false, reason: 'it is not in the form a.b.c.d/prefix (for example 192.168.10.0/24)' };
+    return { ok: false, reason: 'it is not in the form a.b.c.d/prefix (for example 192.168.10.0/24)', reasonMsg: msg('v.cidr.form') };
   }
   const ip = parseIpv4(addr);
-  if (ip === undefined) return { ok: false, reason: `"${addr}" is not an IPv4 address` };
+  if (ip === undefined) return { ok: false, reason: `"${addr}" is not an IPv4 address`, reasonMsg: msg('v.cidr.notIp', { addr }) };
   if (!/^\d{1,2}$/.test(prefixText) || Number(prefixText) > 32) {
-    return { ok: false, reason: `the prefix "/${prefixText}" must be a number from 0 to 32` };
+    return { ok: false, reason: `the prefix "/${prefixText}" must be a number from 0 to 32`, reasonMsg: msg('v.cidr.prefix', { prefix: prefixText }) };
   }
   const prefix = Number(prefixText);
   const mask = prefixMask(prefix);
   const network = (ip & mask) >>> 0;
   if (network !== ip) {
-    return { ok: false, reason: `${addr} is not the network address of a /${prefix}; did you mean ${formatIpv4(network)}/${prefix}?` };
+    return {
+      ok: false,
+      reason: `${addr} is not the network address of a /${prefix}; did you mean ${formatIpv4(network)}/${prefix}?`,
+      reasonMsg: msg('v.cidr.notNetwork', { addr, prefix, network: formatIpv4(network) }),
+    };
   }
   return { ok: true, cidr: { network, prefix, mask, broadcast: (network | (~mask >>> 0)) >>> 0 } };
 }

@@ -29,7 +29,7 @@ export function checkNetworks(ctx: NetContext): void {
     else seen.set(n.name, i);
     const parsed = parseCidr(n.subnet);
     if (!parsed.ok) {
-      err(ctx, 'cidr-syntax', [...at, 'subnet'], msg('v.cidrSyntax', { subnet: n.subnet, reason: parsed.reason }), msg('v.cidrSyntax.fix'));
+      err(ctx, 'cidr-syntax', [...at, 'subnet'], msg('v.cidrSyntax', { subnet: n.subnet, reason: parsed.reasonMsg }), msg('v.cidrSyntax.fix'));
       return;
     }
     if (!isPrivateCidr(parsed.cidr)) {

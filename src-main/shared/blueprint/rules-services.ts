@@ -8,6 +8,7 @@ import { checkFailoverOptions } from './rules-failover';
 import { parseCidr } from './ip';
 import { replicasOf } from './model';
 import type { DrillName, Lab, Role } from './schema';
+import { cacheDrillApplies } from './rules-cache';
 
 interface Ctx {
   lab: Lab;
@@ -89,7 +90,7 @@ export function checkServices(ctx: Ctx): void {
     if (lb.upstream.port === undefined && !s.app) err(ctx, 'upstream-port', ['services', 'loadBalancer', 'upstream'], msg('v.upstreamPort'), msg('v.upstreamPort.fix'));
   }
   for (const [i, vip] of s.vips.entries()) {
-    if (vip.track === 'nginx' && lb) for (const [j, m] of vip.members.entries()) {
+    if (vip.track !== 'none' && lb) for (const [j, m] of vip.members.entries()) {
       if (!lb.members.includes(m.node) && netsOf(ctx, m.node)) warn(ctx, 'vip-track-without-nginx', ['services', 'vips', i, 'members', j, 'node'], msg('v.vipTrackWithoutNginx', { name: vip.name, node: m.node }), msg('v.vipTrackWithoutNginx.fix'));
     }
   }
@@ -153,12 +154,13 @@ export function checkServices(ctx: Ctx): void {
 
 const DRILL_NEEDS: Record<DrillName, { ok: (lab: Lab) => boolean; needs: Message }> = {
   'lb-master-down': { ok: (l) => l.services.vips.length > 0, needs: msg('needs.vip') },
-  'lb-nginx-stop': { ok: (l) => l.services.vips.some((v) => v.track === 'nginx') && !!l.services.loadBalancer, needs: msg('needs.vipNginx') },
+  'lb-nginx-stop': { ok: (l) => l.services.vips.some((v) => v.track !== 'none') && !!l.services.loadBalancer, needs: msg('needs.vipNginx') },
   'lb-keepalived-stop': { ok: (l) => l.services.vips.length > 0, needs: msg('needs.vip') },
   'app-down': { ok: (l) => (l.services.loadBalancer?.upstream.members.length ?? 0) >= 2, needs: msg('needs.twoApps') },
   'db-primary-down': { ok: (l) => replicasOf(l).length > 0, needs: msg('needs.replica') },
   'split-brain': { ok: (l) => l.services.vips.length > 0, needs: msg('needs.vip') },
   maintenance: { ok: (l) => !!l.services.app && !!l.services.loadBalancer, needs: msg('needs.appBehindLb') },
+  'redis-master-down': { ok: cacheDrillApplies, needs: msg('cache.needs.sentinel') },
 };
 
 function checkDrills(ctx: Ctx): void {

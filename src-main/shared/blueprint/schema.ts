@@ -79,13 +79,16 @@ const identifier = (what: string, max: number, fallback: string) =>
   });
 
 
-export const ROLES = ['loadbalancer', 'app', 'database', 'monitoring', 'bastion', 'nfs', 'generic', 'k8s-control', 'k8s-worker'] as const;
+export const ROLES = ['loadbalancer', 'app', 'database', 'monitoring', 'bastion', 'nfs', 'generic', 'k8s-control', 'k8s-worker', 'cache'] as const;
 export const NETWORK_TYPES = ['nat', 'hostonly', 'bridged', 'custom'] as const;
 export const DB_ENGINES = ['mysql8', 'mariadb'] as const;
 export const DB_REPLICATION = ['async', 'semi-sync'] as const;
+/** Load balancer engines: nginx (passive health checks) or HAProxy (active checks, stats page). */
+export const LB_ENGINES = ['nginx', 'haproxy'] as const;
+export const CACHE_ENGINES = ['redis'] as const;
 /** nginx proxy_next_upstream conditions (open-source nginx; `non_idempotent` is a separate switch). */
 export const NEXT_UPSTREAM_CONDITIONS = ['error', 'timeout', 'invalid_header', 'http_500', 'http_502', 'http_503', 'http_504', 'http_403', 'http_404', 'http_429'] as const;
-export const DRILLS = ['lb-master-down', 'lb-nginx-stop', 'lb-keepalived-stop', 'app-down', 'db-primary-down', 'split-brain', 'maintenance'] as const;
+export const DRILLS = ['lb-master-down', 'lb-nginx-stop', 'lb-keepalived-stop', 'app-down', 'db-primary-down', 'split-brain', 'maintenance', 'redis-master-down'] as const;
 
 const hostname = name().describe('A node hostname (RFC 1123: lowercase letters, digits and hyphens).');
 const ipv4 = line(64).describe('An IPv4 address, e.g. 192.168.10.11.');
@@ -150,7 +153,7 @@ export const VipSchema = z
       .union([z.boolean(), z.strictObject({ delay: z.number().min(0).max(1000).describe('Seconds a recovered higher-priority member waits before taking the VIP back (keepalived preempt_delay, 0–1000).') })])
       .optional()
       .describe('Whether a recovered higher-priority member takes the VIP back: true (at once), false (nopreempt: it stays with the backup), or {delay: seconds}. false and delay render state BACKUP on every member. Default: true.'),
-    track: z.enum(['nginx', 'none']).default('nginx').describe('Service whose failure moves the VIP away.'),
+    track: z.enum(['nginx', 'haproxy', 'none']).default('nginx').describe('Service whose failure moves the VIP away: the load balancer (nginx or haproxy: keepalived checks the engine services.loadBalancer.engine names) or none.'),
     trackScript: z
       .strictObject({
         interval: z.number().min(0.01).max(3600).optional().describe('Seconds between checks (default 2).'),
@@ -169,6 +172,18 @@ export const VipSchema = z
 export const LoadBalancerSchema = z
   .strictObject({
     members: z.array(nodeRef).max(LIMITS.nodeRefs).describe('Nodes running nginx as load balancer.'),
+    engine: z.enum(LB_ENGINES).default('nginx').describe('nginx (passive health checks) or haproxy (active health checks, redispatch with retries, a stats page for the admin sources). Default: nginx.'),
+    haproxy: z
+      .strictObject({
+        checkIntervalMs: z.number().int().min(100).max(3600000).default(2000).describe('HAProxy: ms between active health checks of each app server (inter).'),
+        fall: z.number().int().min(1).max(100).default(2).describe('HAProxy: failed checks in a row before an app server is taken out.'),
+        rise: z.number().int().min(1).max(100).default(2).describe('HAProxy: passed checks in a row before it is taken back.'),
+        checkPath: line(128).default('/').describe('HAProxy: the HTTP path of the active check (must answer 2xx/3xx). Default "/": the app answers; the sample app’s /health also fails while its database is down, which takes every app server out during a database failover.'),
+        retries: z.number().int().min(0).max(100).default(2).describe('HAProxy: connection retries; with option redispatch the last goes to another app server.'),
+        statsPort: port.default(8404).describe('HAProxy: port of the stats page, reachable only from the admin sources.'),
+      })
+      .default({ checkIntervalMs: 2000, fall: 2, rise: 2, checkPath: '/', retries: 2, statsPort: 8404 })
+      .describe('HAProxy settings (engine: haproxy).'),
     listen: z.array(port).min(1).max(LIMITS.ports).default([80]).describe('Ports nginx listens on.'),
     upstream: z.strictObject({
       members: z.array(nodeRef).max(LIMITS.nodeRefs).describe('App servers behind the load balancer.'),
@@ -235,6 +250,22 @@ export const DatabaseSchema = z
   })
   .describe('MySQL 8 or MariaDB primary with replicas.');
 
+export const CacheSchema = z
+  .strictObject({
+    engine: z.enum(CACHE_ENGINES).default('redis').describe('redis (7, with Sentinel).'),
+    primary: nodeRef.describe('Node running the Redis primary.'),
+    replicas: z.array(nodeRef).max(LIMITS.nodeRefs).default([]).describe('Nodes running Redis replicas of the primary.'),
+    sentinels: z.array(nodeRef).max(LIMITS.nodeRefs).default([]).describe('Nodes running Redis Sentinel (3 or another odd number; they may share the cache and app VMs).'),
+    masterName: identifier('a Sentinel master name', 32, 'halab').default('halab').describe('The name the Sentinels know the primary by.'),
+    quorum: z.number().int().min(1).max(LIMITS.nodeRefs).default(2).describe('Sentinels that must agree the primary is down before a failover.'),
+    downAfterMs: z.number().int().min(100).max(3600000).default(5000).describe('ms without an answer before a Sentinel thinks the primary is down (down-after-milliseconds).'),
+    failoverTimeoutMs: z.number().int().min(1000).max(3600000).default(60000).describe('Sentinel failover-timeout in ms.'),
+    port: port.default(6379).describe('Redis port.'),
+    sentinelPort: port.default(26379).describe('Sentinel port.'),
+    maxmemoryMiB: z.number().int().min(1).max(262144).default(64).describe('Redis maxmemory in MiB.'),
+  })
+  .describe('Redis primary with replicas and Sentinel for automatic failover.');
+
 export const MonitoringSchema = z
   .strictObject({
     prometheus: nodeRef.describe('Node running Prometheus.'),
@@ -280,6 +311,7 @@ export const ServicesSchema = z.strictObject({
   loadBalancer: LoadBalancerSchema.optional(),
   app: AppSchema.optional(),
   database: DatabaseSchema.optional(),
+  cache: CacheSchema.optional(),
   monitoring: MonitoringSchema.optional(),
   backup: BackupSchema.optional(),
   firewall: FirewallSchema.default({ enabled: true }),
@@ -350,3 +382,4 @@ export type Vip = Lab['services']['vips'][number];
 export type Role = (typeof ROLES)[number];
 export type DrillName = (typeof DRILLS)[number];
 export type DbEngine = (typeof DB_ENGINES)[number];
+export type LbEngine = (typeof LB_ENGINES)[number];

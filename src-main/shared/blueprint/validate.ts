@@ -10,6 +10,7 @@ import { resolveLab, type ResolvedLab, type ResolvedNetwork } from './model';
 import { checkNetworks, checkNodesAndVips, HOSTNAME_RE } from './rules-network';
 import { checkProviderRules, type BlueprintProvider } from './rules-provider';
 import { checkMemory, checkServices } from './rules-services';
+import { checkCache } from './rules-cache';
 import { LabSchema, type Lab } from './schema';
 import { schemaIssues } from './schema-issues';
 import { locateIssues, parseBlueprintYaml } from './yaml-doc';
@@ -67,6 +68,7 @@ export function validateLab(data: unknown, opts: ValidateOptions = {}): Validati
   checkNetworks({ lab, nets, issues });
   checkNodesAndVips({ lab, nets, issues });
   checkServices({ lab, issues });
+  checkCache({ lab, issues });
   checkProviderRules({ lab, issues, provider: opts.provider });
   const resolved = resolveLab(lab);
   checkMemory({ lab, issues }, resolved.nodes.reduce((a, n) => a + n.memoryMiB, 0), opts.hostMemoryMiB);

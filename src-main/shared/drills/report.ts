@@ -187,6 +187,16 @@ export interface DrillMeasurements {
    * known, else the one read before the fault).
    */
   transactionsLost?: number;
+  /** redis-master-down: fault → the first Sentinel naming another primary. */
+  cacheFailoverMs?: number;
+  /** redis-master-down: the Sentinels' down-after-milliseconds. */
+  cacheDownAfterMs?: number;
+  /** redis-master-down: keys whose SET a replica confirmed (WAIT 1), and how many of them the new primary lacks. */
+  keysAcknowledged?: number;
+  keysLost?: number;
+  /** redis-master-down: keys whose SET answered OK (replicated or not), and how many of them are gone. */
+  keysAccepted?: number;
+  keysAcceptedLost?: number;
   /** db-primary-down: the promotion went ahead although rows would be lost (--force-promotion). */
   promotionForced?: boolean;
 }

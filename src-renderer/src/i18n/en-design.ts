@@ -90,4 +90,16 @@ export const enDesign = {
   'saveAs.save': 'Save',
   'saveAs.empty': 'Type a file name, e.g. my-lab.yaml.',
   'saveAs.badName': 'A file name cannot contain / \\ : * ? " < > or |: type just the name, e.g. my-lab.yaml.',
+  // The canvas library's own labels (screen readers, tooltips of its zoom buttons).
+  'canvas.a11y.edge': 'Connection from {from} to {to}',
+  'canvas.a11y.node': 'Press Enter or Space to select an element. Arrow keys move it, Delete removes it, Escape cancels.',
+  'canvas.a11y.edgeHint': 'Press Enter or Space to select a connection, then Delete to remove it or Escape to cancel.',
+  'canvas.a11y.moved': 'Moved the selected element {direction}. New position: x {x}, y {y}',
+  'canvas.a11y.controls': 'Zoom controls',
+  'canvas.a11y.zoomIn': 'Zoom in',
+  'canvas.a11y.zoomOut': 'Zoom out',
+  'canvas.a11y.fitView': 'Fit the whole lab in view',
+  'canvas.a11y.interactive': 'Lock or unlock editing',
+  'canvas.a11y.minimap': 'Overview map',
+  'canvas.a11y.handle': 'Connection point',
 } as const;

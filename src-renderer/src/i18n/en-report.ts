@@ -24,4 +24,7 @@ export const enReport = {
   'start.lab.vmware-3tier-ha': 'VMware 3-tier HA lab (plumbing reservation service)',
   'start.lab.k8s-ha-platform': 'Kubernetes HA platform (VM layer)',
   'start.lab.lb-pair-minimal': 'Load balancer pair (minimal)',
+  'start.lab.vmware-3tier-ha-fast': 'VMware 3-tier HA lab, fast failover (plumbing reservation service)',
+  'start.lab.onprem-zones': 'On-premises platform in network zones (seed 000)',
+  'start.lab.single-entry': 'Single entry point (seed 001)',
 };

@@ -81,6 +81,7 @@ export const en = {
   'role.generic': 'Generic VM',
   'role.k8s-control': 'K8s control plane',
   'role.k8s-worker': 'K8s worker',
+  'role.cache': 'Cache (Redis)',
   'net.nat': 'NAT',
   'net.hostonly': 'Host-only',
   'net.custom': 'Custom VMnet',

@@ -26,4 +26,7 @@ export const koReport: Record<keyof typeof enReport, string> = {
   'start.lab.vmware-3tier-ha': 'VMware 3계층 HA 실습 (배관 예약 서비스)',
   'start.lab.k8s-ha-platform': '쿠버네티스 HA 플랫폼 (VM 계층)',
   'start.lab.lb-pair-minimal': '로드밸런서 쌍 (최소 구성)',
+  'start.lab.vmware-3tier-ha-fast': 'VMware 3계층 HA 실습, 빠른 장애 조치 (배관 예약 서비스)',
+  'start.lab.onprem-zones': '네트워크 구역으로 나눈 온프레미스 플랫폼 (시드 000)',
+  'start.lab.single-entry': '단일 진입점 (시드 001)',
 };

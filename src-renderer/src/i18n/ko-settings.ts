@@ -47,7 +47,7 @@ export const koSettings: Record<keyof typeof enSettings, string> = {
   'settings.labsDir.hint': '모든 랩의 VM, 키, 보고서가 저장되는 곳',
   'settings.labsDir.placeholder': '비워 두면 기본 폴더 (아래에 표시)',
   'settings.vmwareEtcDir': 'VMware 설정 폴더',
-  'settings.vmwareEtcDir.hint': 'Linux 호스트 전용: VMware networking 파일이 있는 폴더',
+  'settings.vmwareEtcDir.hint': 'Linux 호스트 전용: VMware 네트워크 설정 파일(networking)이 있는 폴더',
   'settings.vmwareEtcDir.placeholder': '/etc/vmware (기본값)',
   'settings.save': '저장',
   'settings.saving': '저장 중…',

@@ -81,6 +81,7 @@ export const ko: Record<MessageKey, string> = {
   'role.generic': '일반 VM',
   'role.k8s-control': 'K8s 컨트롤 플레인',
   'role.k8s-worker': 'K8s 워커',
+  'role.cache': '캐시 (Redis)',
   'net.nat': 'NAT',
   'net.hostonly': '호스트 전용',
   'net.custom': '사용자 지정 VMnet',

@@ -60,6 +60,7 @@ export const ROLE_ADDRESS_BASE: Record<AddressUse, number> = {
   'k8s-control': 21,
   'k8s-worker': 21,
   database: 31,
+  cache: 31,
   monitoring: 41,
   bastion: 51,
   nfs: 51,

@@ -89,7 +89,47 @@ export function Canvas() {
   const build = useMemo(createFlowModel, []);
   const edgeSelected = selection?.kind === 'edge' ? selection.id : undefined;
   const [sizes, setSizes] = useState<Record<string, Size>>({});
-  const { nodes, edges } = useMemo(() => build(data, issues, dragging, selectedIds, edgeSelected, sizes), [build, data, issues, dragging, selectedIds, edgeSelected, sizes]);
+  const built = useMemo(() => build(data, issues, dragging, selectedIds, edgeSelected, sizes), [build, data, issues, dragging, selectedIds, edgeSelected, sizes]);
+  const nodes = built.nodes;
+  // Each line's accessible name in the UI's language ("Connection from lb-master to vmnet8"),
+  // not the canvas library's English "Edge from vm:0 to net:0". Cached per edge object, so an
+  // unchanged edge keeps its identity and React Flow still skips it.
+  const language = useApp((s) => s.language);
+  const named = useMemo(() => new WeakMap<FlowEdge, FlowEdge>(), [language]);
+  const edges = useMemo(() => {
+    const nameOf = (id: string) => {
+      const [kind, i] = id.split(':');
+      const n = Number(i);
+      if (kind === 'vm') return data.nodes[n]?.hostname ?? id;
+      if (kind === 'net') return data.networks[n]?.name ?? id;
+      if (kind === 'vip') return data.services?.vips?.[n]?.name ?? id;
+      return id;
+    };
+    return built.edges.map((e) => {
+      let x = named.get(e);
+      if (!x) {
+        x = { ...e, ariaLabel: t('canvas.a11y.edge', { from: nameOf(e.source), to: nameOf(e.target) }) };
+        named.set(e, x);
+      }
+      return x;
+    });
+  }, [built.edges, named, data, t]);
+  const ariaLabelConfig = useMemo(
+    () => ({
+      'node.a11yDescription.default': t('canvas.a11y.node'),
+      'node.a11yDescription.keyboardDisabled': t('canvas.a11y.node'),
+      'node.a11yDescription.ariaLiveMessage': ({ direction, x, y }: { direction: string; x: number; y: number }) => t('canvas.a11y.moved', { direction, x, y }),
+      'edge.a11yDescription.default': t('canvas.a11y.edgeHint'),
+      'controls.ariaLabel': t('canvas.a11y.controls'),
+      'controls.zoomIn.ariaLabel': t('canvas.a11y.zoomIn'),
+      'controls.zoomOut.ariaLabel': t('canvas.a11y.zoomOut'),
+      'controls.fitView.ariaLabel': t('canvas.a11y.fitView'),
+      'controls.interactive.ariaLabel': t('canvas.a11y.interactive'),
+      'minimap.ariaLabel': t('canvas.a11y.minimap'),
+      'handle.ariaLabel': t('canvas.a11y.handle'),
+    }),
+    [t],
+  );
 
   // useReactFlow's object may change identity; fit only when a new request arrives.
   const handledFit = useRef(fitRequest);
@@ -194,6 +234,7 @@ export function Canvas() {
         minZoom={0.2}
         maxZoom={2}
         colorMode={dark ? 'dark' : 'light'}
+        ariaLabelConfig={ariaLabelConfig}
       >
         <Background variant={BackgroundVariant.Dots} gap={22} size={1.4} />
         <Controls showInteractive={false} />

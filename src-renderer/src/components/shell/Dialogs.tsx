@@ -8,6 +8,7 @@ import { useT } from '../../i18n/useT';
 import { useApp } from '../../stores/app-store';
 import { useEditor } from '../../stores/editor-store';
 import { newEmpty, openShipped, save } from '../../stores/file-actions';
+import { shippedLabTitle } from './StartPage';
 
 /** A modal dialog: Escape or a click outside closes it. */
 export function Modal({ title, children, onClose, testId }: { title: string; children: ReactNode; onClose: () => void; testId: string }) {
@@ -76,7 +77,7 @@ function NewLabDialog() {
             close();
             void openShipped(s.id);
           }}>
-            <b>{s.title}</b>
+            <b>{shippedLabTitle(t, s.id, s.title)}</b>
             <span className="mono">{s.id}</span>
           </button>
         ))}

@@ -25,6 +25,12 @@ export function useStartPageShown(): boolean {
   return useEditor((s) => s.data === initial.data && s.file === initial.file);
 }
 
+/** A shipped lab's title in the UI's language (its blueprint's own title for a lab the dictionary does not know). */
+export function shippedLabTitle(t: (key: MessageKey) => string, id: string, title: string): string {
+  const key = `start.lab.${id}`;
+  return key in en ? t(key as MessageKey) : title;
+}
+
 export function StartPage() {
   const t = useT();
   const [shipped, setShipped] = useState<{ id: string; title: string }[] | string | undefined>();
@@ -34,10 +40,7 @@ export function StartPage() {
     call('blueprint:list-shipped', {}).then(setShipped, (e: Error) => setShipped(e.message));
     void recentFiles().then(setRecent);
   }, []);
-  const labTitle = (id: string, title: string) => {
-    const key = `start.lab.${id}`;
-    return key in en ? t(key as MessageKey) : title;
-  };
+  const labTitle = (id: string, title: string) => shippedLabTitle(t, id, title);
   const others = Array.isArray(shipped) ? shipped.filter((s) => s.id !== SEED_LAB) : [];
   const seed = Array.isArray(shipped) ? shipped.find((s) => s.id === SEED_LAB) : undefined;
   return (

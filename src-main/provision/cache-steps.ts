@@ -1,0 +1,177 @@
+/**
+ * Redis with Sentinel over SSH (`services.cache`): each Redis node's
+ * redis.conf and each Sentinel's sentinel.conf seeded from the blueprint,
+ * then a check that replication is up and every Sentinel names the same
+ * primary. Redis and Sentinel rewrite their own files (a failover moves
+ * `replicaof`; Sentinel records what it learnt), so a file is written only
+ * when its `# halab-seed:` line differs from the blueprint's (see
+ * `configs/redis.ts`): a second `up` after a failover leaves the new
+ * primary where Sentinel put it.
+ */
+import { createHash } from 'node:crypto';
+import type { RenderContext } from '../configs/context';
+import { cacheOf, nodeByAddress, parseInfo, parseMasterAddr, redisCli, redisNodes, REDIS_CONF_PATH, REDIS_UNIT, renderRedisConf, renderSentinelConf, seeded, SENTINEL_CONF_PATH, SENTINEL_UNIT, sentinelNodes } from '../configs/redis';
+import type { Guest } from '../guest/guest';
+import type { GuestPool } from '../lab/guest-pool';
+import { msg, render, type Message } from '../shared/i18n';
+import { MessageError } from '../shared/i18n/message-error';
+import type { Step, StepContext } from './engine';
+
+type Result = 'changed' | 'unchanged';
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
+
+/** Step ids of the cache, for dependencies. */
+export const CACHE_VERIFY_STEP = 'cache:verify';
+
+/** Write `path` from the blueprint when its seed line differs, then restart `unit`; left alone otherwise. */
+async function seed(g: Guest, path: string, body: string, unit: string, s: StepContext): Promise<Result> {
+  const content = seeded(body, sha256);
+  const want = content.slice(0, content.indexOf('\n'));
+  const probe = await g.exec(['sh', '-c', 'head -n 1 -- "$1" 2>/dev/null; echo "##"; systemctl is-active -- "$2" 2>/dev/null || true', 'sh', path, unit]);
+  const [first = '', active = ''] = probe.stdout.split('##\n');
+  if (first.trim() === want && active.trim() === 'active') return 'unchanged';
+  if (first.trim() !== want) {
+    // 0640 redis:redis: it holds the passwords, and Redis/Sentinel rewrite it.
+    await g.writeFile(path, content, { mode: '0640', owner: 'redis:redis' });
+    // writeFile keeps the old file beside it: it may hold an old password.
+    await g.exec(['rm', '-f', '--', `${path}.halab-prev`]);
+  }
+  await g.exec(['systemctl', 'restart', unit], { timeoutMs: 120_000 });
+  s.log(msg('cache.log.seeded', { path, unit }));
+  return 'changed';
+}
+
+/** PING on `host` answered with PONG within `ms`. */
+async function waitPong(g: Guest, ctx: RenderContext, vm: string, opts: { sentinel?: boolean; ms?: number } = {}): Promise<void> {
+  const until = Date.now() + (opts.ms ?? 20_000);
+  let last = '';
+  while (Date.now() < until) {
+    const r = await g.exec([...redisCli(ctx, '127.0.0.1', opts), 'PING'], { okCodes: [0, 1] });
+    if (r.stdout.trim() === 'PONG') return;
+    last = `${r.stdout}${r.stderr}`.trim() || `exit ${r.code}`;
+    await sleep(300);
+  }
+  throw new MessageError(msg('cache.err.noAnswer', { vm, error: last }));
+}
+
+/** redis.conf on one Redis node. */
+export async function redisStep(pool: GuestPool, ctx: RenderContext, vm: string, s: StepContext): Promise<Result> {
+  const g = await pool.get(vm, { signal: s.signal, log: s.log });
+  const r = await seed(g, REDIS_CONF_PATH, renderRedisConf(ctx, vm), REDIS_UNIT, s);
+  await waitPong(g, ctx, vm);
+  return r;
+}
+
+/** sentinel.conf on one Sentinel. */
+export async function sentinelStep(pool: GuestPool, ctx: RenderContext, vm: string, s: StepContext): Promise<Result> {
+  const g = await pool.get(vm, { signal: s.signal, log: s.log });
+  const r = await seed(g, SENTINEL_CONF_PATH, renderSentinelConf(ctx, vm), SENTINEL_UNIT, s);
+  await waitPong(g, ctx, vm, { sentinel: true });
+  return r;
+}
+
+/** What one Sentinel says about the primary: its address and `SENTINEL master` fields. */
+export interface SentinelView {
+  vm: string;
+  master?: string;
+  flags?: string;
+  replicas?: number;
+  otherSentinels?: number;
+  error?: string;
+}
+
+/** Ask the Sentinel on `vm` (over SSH, on 127.0.0.1) which node is the primary. */
+export async function sentinelView(pool: GuestPool, ctx: RenderContext, vm: string, signal?: AbortSignal): Promise<SentinelView> {
+  try {
+    const g = await pool.get(vm, { signal, staticOnly: true, waitMs: 3000 });
+    const name = cacheOf(ctx).masterName;
+    const r = await g.exec([...redisCli(ctx, '127.0.0.1', { sentinel: true })], { stdin: `SENTINEL get-master-addr-by-name ${name}\nSENTINEL master ${name}\n`, okCodes: [0, 1], timeoutMs: 5000 });
+    const lines = r.stdout.split(/\r?\n/).map((l) => l.trim());
+    const master = parseMasterAddr(lines.slice(0, 2).join('\n'));
+    const fields: Record<string, string> = {};
+    for (let i = 2; i + 1 < lines.length; i += 2) fields[lines[i]!] = lines[i + 1]!;
+    if (!master) return { vm, error: `${r.stdout}${r.stderr}`.trim().slice(0, 200) || 'no answer' };
+    return { vm, master, flags: fields.flags, replicas: Number(fields['num-slaves'] ?? NaN), otherSentinels: Number(fields['num-other-sentinels'] ?? NaN) };
+  } catch (e) {
+    return { vm, error: (e as Error).message };
+  }
+}
+
+/** `INFO replication` of the Redis on `vm`. */
+export async function replicationInfo(pool: GuestPool, ctx: RenderContext, vm: string, signal?: AbortSignal): Promise<Record<string, string>> {
+  const g = await pool.get(vm, { signal, staticOnly: true, waitMs: 3000 });
+  const r = await g.exec([...redisCli(ctx, '127.0.0.1'), 'INFO', 'replication'], { timeoutMs: 5000 });
+  return parseInfo(r.stdout);
+}
+
+/**
+ * Replication up and the Sentinels agreed: every Sentinel names the same
+ * primary, sees every replica and every other Sentinel; the primary's
+ * replicas report their link up. Sentinels find each other through the
+ * primary's hello channel (every 2 s), so this waits up to 60 s.
+ */
+export async function cacheVerifyStep(pool: GuestPool, ctx: RenderContext, s: StepContext): Promise<'unchanged'> {
+  const c = cacheOf(ctx);
+  const sentinels = sentinelNodes(ctx);
+  const redis = redisNodes(ctx);
+  const until = Date.now() + 60_000;
+  let details: string[] = [];
+  while (!s.signal.aborted) {
+    details = [];
+    const views = await Promise.all(sentinels.map((v) => sentinelView(pool, ctx, v, s.signal)));
+    const masters = new Set(views.map((v) => v.master));
+    for (const v of views) {
+      if (v.error) details.push(`${v.vm}: ${v.error}`);
+      else if (v.flags !== 'master' || v.replicas !== redis.length - 1 || v.otherSentinels !== sentinels.length - 1) details.push(`${v.vm}: master ${v.master} (${v.flags}), ${v.replicas} replica(s), ${v.otherSentinels} other Sentinel(s)`);
+    }
+    if (masters.size > 1) details.push(`they name ${[...masters].join(' and ')}`);
+    const masterAddr = views[0]?.master;
+    const masterVm = masterAddr ? nodeByAddress(ctx, masterAddr.split(':')[0]!) : undefined;
+    if (!details.length && masterVm) {
+      const replicaProblems: string[] = [];
+      for (const r of redis.filter((x) => x !== masterVm)) {
+        const info = await replicationInfo(pool, ctx, r, s.signal).catch((e: unknown) => ({ error: (e as Error).message }) as Record<string, string>);
+        if (info.role !== 'slave' || info.master_link_status !== 'up') replicaProblems.push(render('en', msg('cache.err.replication', { vm: r, role: info.role ?? '?', link: info.master_link_status ?? info.error ?? '?', port: c.port })));
+      }
+      if (!replicaProblems.length) {
+        for (const r of redis.filter((x) => x !== masterVm)) s.log(msg('cache.log.replicates', { vm: r, master: masterVm }));
+        s.log(msg('cache.log.sentinels', { count: sentinels.length, master: masterVm, name: c.masterName }));
+        return 'unchanged';
+      }
+      details.push(...replicaProblems);
+    }
+    if (Date.now() > until) break;
+    await sleep(1000);
+  }
+  throw new MessageError(msg('cache.err.sentinels', { seconds: 60, details: details.join('; ') }));
+}
+
+/** The cache's steps: Redis on each node (the primary first), then each Sentinel, then the check. */
+export function cacheSteps(pool: GuestPool, ctx: RenderContext): Step[] {
+  const c = ctx.lab.lab.services.cache;
+  if (!c) return [];
+  const t = (m: Message) => ({ title: render('en', m), titleMsg: m });
+  const steps: Step[] = [];
+  const redisIds: string[] = [];
+  for (const vm of redisNodes(ctx)) {
+    const id = `cache:${vm}:redis`;
+    steps.push({ id, ...t(msg('cache.step.redis', { vm })), vm, deps: [`vm:${vm}:services`, ...(vm === c.primary ? [] : [`cache:${c.primary}:redis`])], run: (s) => redisStep(pool, ctx, vm, s) });
+    redisIds.push(id);
+  }
+  const sentinelIds: string[] = [];
+  for (const vm of sentinelNodes(ctx)) {
+    const id = `cache:${vm}:sentinel`;
+    steps.push({ id, ...t(msg('cache.step.sentinel', { vm })), vm, deps: [`vm:${vm}:services`, ...redisIds], run: (s) => sentinelStep(pool, ctx, vm, s) });
+    sentinelIds.push(id);
+  }
+  steps.push({ id: CACHE_VERIFY_STEP, ...t(msg('cache.step.verify')), deps: [...redisIds, ...sentinelIds], run: (s) => cacheVerifyStep(pool, ctx, s) });
+  return steps;
+}
+
+/** How many steps {@link cacheSteps} adds. */
+export function cacheStepsCount(lab: { lab: { services: { cache?: { primary: string; replicas: string[]; sentinels: string[] } } } }): number {
+  const c = lab.lab.services.cache;
+  return c ? new Set([c.primary, ...c.replicas]).size + new Set(c.sentinels).size + 1 : 0;
+}
+
