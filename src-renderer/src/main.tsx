@@ -7,6 +7,7 @@ import './styles/canvas.css';
 import './styles/panels.css';
 import './styles/labs.css';
 import './styles/settings.css';
+import './styles/fit.css';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { z } from 'zod';
