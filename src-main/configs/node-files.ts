@@ -11,7 +11,7 @@ import { renderKeepalivedFiles, vipGroupsOf } from './keepalived';
 import { renderDatabaseFiles, renderNodeExporterDefaults } from './mysql-server';
 import { NGINX_CONF_PATH, renderNginxConf } from './nginx';
 import { HAPROXY_CONF_PATH, lbEngine, lbUnit, renderHaproxyConf } from './haproxy';
-import { REDIS_UNIT, redisNodes, SENTINEL_UNIT, sentinelNodes } from './redis';
+import { REDIS_UNIT, redisNodes, renderCacheDropIns, SENTINEL_UNIT, sentinelNodes } from './redis';
 
 /** HAProxy, Redis and Sentinel (issue 14): off on every VM whose roles do not need them. */
 const CACHE_LB_UNITS = ['haproxy.service', REDIS_UNIT, SENTINEL_UNIT];
@@ -28,6 +28,7 @@ export function renderNodeFiles(ctx: RenderContext, hostname: string): RenderedF
   const files: RenderedFile[] = [...renderSystemFiles(ctx, hostname), renderNodeExporterDefaults(ctx)];
   if (s.loadBalancer?.members.includes(hostname)) files.push(lbEngine(ctx) === 'haproxy' ? { path: HAPROXY_CONF_PATH, mode: '0644', content: renderHaproxyConf(ctx, hostname) } : { path: NGINX_CONF_PATH, mode: '0644', content: renderNginxConf(ctx, hostname) });
   files.push(...renderKeepalivedFiles(ctx, hostname));
+  files.push(...renderCacheDropIns(ctx, hostname));
   files.push(...renderAppFiles(ctx, hostname));
   if (dbNodes(ctx).includes(hostname)) files.push(...renderDatabaseFiles(ctx, hostname));
   files.push(...renderBackupFiles(ctx, hostname));

@@ -10,7 +10,7 @@
  * rewrite (comments survive CONFIG REWRITE), and the provisioner compares
  * that line, not the whole file.
  */
-import { managedHeader, nicOn, nodeOf, reach, sourcesOf, type RenderContext } from './context';
+import { managedHeader, nicOn, nodeOf, reach, sourcesOf, type RenderContext, type RenderedFile } from './context';
 import { assertIpv4, confString, safeId } from './quote';
 import type { ResolvedLab } from '../shared/blueprint/model';
 
@@ -56,6 +56,22 @@ function labAddresses(ctx: RenderContext, hostname: string): string[] {
 export function primaryAddress(ctx: RenderContext): string {
   const p = nodeOf(ctx, cacheOf(ctx).primary);
   return assertIpv4(p.nics[0]?.address ?? '');
+}
+
+/**
+ * systemd drop-ins for Redis and Sentinel: they bind to the lab address,
+ * which after a reboot (a drill's power cut) may come up after them. Wait
+ * for it (at most 10 s, `+`: outside the unit's sandbox, which allows no
+ * other program), and never hit the start limit while restarting.
+ */
+export function renderCacheDropIns(ctx: RenderContext, hostname: string): RenderedFile[] {
+  const addr = labAddresses(ctx, hostname)[0];
+  if (!addr) return [];
+  const body = `${managedHeader(ctx)}[Unit]\nAfter=network-online.target\nWants=network-online.target\nStartLimitIntervalSec=0\n\n[Service]\nExecStartPre=+/bin/sh -c 'i=0; until ip -4 -o addr show | grep -qF " ${addr}/"; do i=$((i+1)); [ $i -gt 100 ] && exit 1; sleep 0.1; done'\nRestartSec=1\n`;
+  const out: RenderedFile[] = [];
+  if (redisNodes(ctx).includes(hostname)) out.push({ path: '/etc/systemd/system/redis-server.service.d/halab.conf', mode: '0644', content: body });
+  if (sentinelNodes(ctx).includes(hostname)) out.push({ path: '/etc/systemd/system/redis-sentinel.service.d/halab.conf', mode: '0644', content: body });
+  return out;
 }
 
 /** A seeded file: the seed line, then the content (see the module header). */

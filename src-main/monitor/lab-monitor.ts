@@ -25,7 +25,8 @@ import { replicaStatus, sql } from '../lab/sql';
 import { SNAPSHOT_LIMITS } from '../shared/monitor/delta';
 import { initialJudge, judgeStep, type HolderChange, type HolderInput, type JudgeState } from '../shared/monitor/holder-judge';
 import { percentile } from '../shared/monitor/percentile';
-import type { AlertState, DashboardState, LogLine, MonitorDelta, MonitorEvent, NodeState, ProbeSample, ProbeStats, ReplicaState, VipState } from '../shared/monitor/types';
+import { pollRedisStatus } from './redis-status';
+import type { AlertState, CacheState, DashboardState, LogLine, MonitorDelta, MonitorEvent, NodeState, ProbeSample, ProbeStats, ReplicaState, VipState } from '../shared/monitor/types';
 import { derive, NODE_STATS_ARGV, parseNodeStats, type RawStats } from './node-stats';
 import { RingBuffer } from './ring-buffer';
 
@@ -72,6 +73,7 @@ export class LabMonitor {
   private readonly outOfSync = new Map<string, number>();
   private readonly started = Date.now();
   private alerts: AlertState[] = [];
+  private cache?: CacheState;
   private errorLogCount = 0;
   private probeFailing = false;
   private writes = Promise.resolve();
@@ -123,6 +125,8 @@ export class LabMonitor {
     if (this.o.ctx.lab.replicas.length) every(i.replication, () => this.pollReplication());
     every(i.nodes, () => this.pollNodes());
     if (this.svc.monitoring) every(i.alerts, () => this.pollAlerts());
+    // Redis Sentinel: which node each Sentinel names as the primary (redis-status.ts).
+    if (this.svc.cache) every(i.replication * 2, async () => void ((this.cache = await pollRedisStatus(this.o.ctx, (n) => this.guest(n))), this.changed()));
     // One stream per VRRP node (a node in two VIP groups writes both to the same log). The last line gives its current state at once.
     for (const node of new Set(this.svc.vips.flatMap((v) => v.members.map((m) => m.node)))) this.follow(node, ['tail', '-n', '1', '-F', KEEPALIVED_STATE_LOG], (line, first) => this.onKeepalivedLine(node, line, first));
     for (const lb of this.svc.loadBalancer?.members ?? []) this.follow(lb, ['tail', '-n', '0', '-F', '/var/log/nginx/error.log'], (l) => this.onLog(lb, 'nginx', l, true));
@@ -395,8 +399,8 @@ export class LabMonitor {
   }
 
   /** The cards a delta replaces when they changed. */
-  private cards(now: number): Pick<Required<MonitorDelta>, 'vips' | 'replicas' | 'nodes' | 'alerts' | 'probe' | 'errorLogCount'> {
-    return { vips: this.vipStates(), replicas: [...this.replicas.values()], nodes: [...this.nodes.values()], alerts: this.alerts, probe: this.probeStats(now), errorLogCount: this.errorLogCount };
+  private cards(now: number): Pick<Required<MonitorDelta>, 'vips' | 'replicas' | 'nodes' | 'alerts' | 'probe' | 'errorLogCount'> & Pick<MonitorDelta, 'cache'> {
+    return { vips: this.vipStates(), replicas: [...this.replicas.values()], nodes: [...this.nodes.values()], alerts: this.alerts, probe: this.probeStats(now), errorLogCount: this.errorLogCount, ...(this.cache ? { cache: this.cache } : {}) };
   }
 
   /** The whole state now (does not change what the next delta carries). */

@@ -81,18 +81,22 @@ export interface SentinelView {
   error?: string;
 }
 
-/** Ask the Sentinel on `vm` (over SSH, on 127.0.0.1) which node is the primary. */
+/** Ask the Sentinel on the VM behind `g` (on 127.0.0.1) which address is the primary. */
+export async function askSentinel(g: Pick<Guest, 'exec'>, ctx: RenderContext, vm: string): Promise<SentinelView> {
+  const name = cacheOf(ctx).masterName;
+  const r = await g.exec([...redisCli(ctx, '127.0.0.1', { sentinel: true })], { stdin: `SENTINEL get-master-addr-by-name ${name}\nSENTINEL master ${name}\n`, okCodes: [0, 1], timeoutMs: 5000 });
+  const lines = r.stdout.split(/\r?\n/).map((l) => l.trim());
+  const master = parseMasterAddr(lines.slice(0, 2).join('\n'));
+  const fields: Record<string, string> = {};
+  for (let i = 2; i + 1 < lines.length; i += 2) fields[lines[i]!] = lines[i + 1]!;
+  if (!master) return { vm, error: `${r.stdout}${r.stderr}`.trim().slice(0, 200) || 'no answer' };
+  return { vm, master, flags: fields.flags, replicas: Number(fields['num-slaves'] ?? NaN), otherSentinels: Number(fields['num-other-sentinels'] ?? NaN) };
+}
+
+/** Ask the Sentinel on `vm` (over SSH) which node is the primary; an unreachable VM gives an error, never throws. */
 export async function sentinelView(pool: GuestPool, ctx: RenderContext, vm: string, signal?: AbortSignal): Promise<SentinelView> {
   try {
-    const g = await pool.get(vm, { signal, staticOnly: true, waitMs: 3000 });
-    const name = cacheOf(ctx).masterName;
-    const r = await g.exec([...redisCli(ctx, '127.0.0.1', { sentinel: true })], { stdin: `SENTINEL get-master-addr-by-name ${name}\nSENTINEL master ${name}\n`, okCodes: [0, 1], timeoutMs: 5000 });
-    const lines = r.stdout.split(/\r?\n/).map((l) => l.trim());
-    const master = parseMasterAddr(lines.slice(0, 2).join('\n'));
-    const fields: Record<string, string> = {};
-    for (let i = 2; i + 1 < lines.length; i += 2) fields[lines[i]!] = lines[i + 1]!;
-    if (!master) return { vm, error: `${r.stdout}${r.stderr}`.trim().slice(0, 200) || 'no answer' };
-    return { vm, master, flags: fields.flags, replicas: Number(fields['num-slaves'] ?? NaN), otherSentinels: Number(fields['num-other-sentinels'] ?? NaN) };
+    return await askSentinel(await pool.get(vm, { signal, staticOnly: true, waitMs: 3000 }), ctx, vm);
   } catch (e) {
     return { vm, error: (e as Error).message };
   }

@@ -16,6 +16,8 @@ import { cacheFirewall, parseInfo, parseMasterAddr, renderRedisConf, renderSenti
 import { renderUfw } from '../../src-main/configs/ufw';
 import { resolveLab } from '../../src-main/shared/blueprint/model';
 import { validateBlueprintText } from '../../src-main/shared/blueprint/validate';
+import { computePlan } from '../../src-main/shared/blueprint/plan';
+import { render } from '../../src-main/shared/i18n';
 import type { RenderContext } from '../../src-main/configs/context';
 import { makeCtx, REPO, requireTool, run } from '../golden/configs/support/render';
 
@@ -187,5 +189,18 @@ describe('cache validation (rules-cache.ts)', () => {
   it('a VIP tracking haproxy in front of nginx is a warning', () => {
     const t = TEXT.replace('engine: haproxy', 'engine: nginx').replace('virtualRouterId: 77', 'virtualRouterId: 77\n      track: haproxy');
     expect(issuesOf(t)).toContain('warning vip-track-engine');
+  });
+});
+
+describe('plan', () => {
+  it('says HAProxy instead of nginx, and the Redis and Sentinel settings, in English and Korean', () => {
+    const p = computePlan(ctx.lab);
+    expect(p.services.join('\n')).toMatch(/HAProxy on lb1, lb2: active checks every 1000 ms \(fall 2, rise 2\) of \/, redispatch with 2 retries, stats page on port 8404/);
+    expect(p.services.join('\n')).not.toMatch(/^nginx on/m);
+    expect(p.services.join('\n')).toMatch(/Redis 7 primary cache1, replicas cache2/);
+    expect(p.services.join('\n')).toMatch(/Sentinel on cache1, cache2, app1: quorum 2, down after 5000 ms, failover timeout 15000 ms/);
+    const ko = p.serviceMsgs.map((m) => render('ko', m)).join('\n');
+    expect(ko).toMatch(/쿼럼 2/);
+    expect(ko).toMatch(/HAProxy 위치: lb1/);
   });
 });

@@ -4,6 +4,7 @@
  * Browser-safe.
  */
 import { list, msg, render, type Message } from '../i18n';
+import { cacheLbPlanLine, cachePlanLines } from './rules-cache';
 import { dbReplicationOf, lbProxyOf, masterDownMs, preemptOf, trackScriptOf, vrrpVersion, type ResolvedLab } from './model';
 
 export interface PlanVm {
@@ -44,8 +45,10 @@ export function computePlan(r: ResolvedLab, hostMemoryMiB?: number): LabPlan {
   const s = r.lab.services;
   const serviceMsgs: Message[] = [];
   for (const v of s.vips) serviceMsgs.push(msg('plan.vip', { address: v.address, name: v.name, network: v.network, vrid: v.virtualRouterId, mode: v.mode, members: [...v.members].sort((a, b) => b.priority - a.priority).map((m) => `${m.node}(${m.priority})`).join(' > '), timing: vipTiming(v) }));
-  if (s.loadBalancer) serviceMsgs.push(msg('plan.nginx', { members: list(s.loadBalancer.members), listen: s.loadBalancer.listen.join(','), upstream: list(s.loadBalancer.upstream.members), port: s.loadBalancer.upstream.port ?? s.app?.port ?? '?', retries: lbRetries(s.loadBalancer) }));
+  if (s.loadBalancer?.engine === 'haproxy') serviceMsgs.push(cacheLbPlanLine(s.loadBalancer));
+  else if (s.loadBalancer) serviceMsgs.push(msg('plan.nginx', { members: list(s.loadBalancer.members), listen: s.loadBalancer.listen.join(','), upstream: list(s.loadBalancer.upstream.members), port: s.loadBalancer.upstream.port ?? s.app?.port ?? '?', retries: lbRetries(s.loadBalancer) }));
   if (s.app) serviceMsgs.push(msg('plan.app', { members: list(s.app.members), port: s.app.port }));
+  serviceMsgs.push(...cachePlanLines(s.cache));
   if (s.database) {
     const rep = dbReplicationOf(s.database);
     const semi = rep.mode === 'semi-sync' ? msg('plan.dbSemi', { ms: rep.semiSyncTimeoutMs }) : '';
@@ -95,7 +98,7 @@ function vipTiming(v: PlanVip): Message | string {
     parts.push(backup ? msg('plan.vrrpDown', { version, advert: v.advertInterval, ms: masterDownMs(version, v.advertInterval, backup.priority) }) : msg('plan.vrrp', { version, advert: v.advertInterval }));
     const p = preemptOf(v);
     parts.push(!p.preempt ? msg('plan.noPreempt') : p.delaySeconds > 0 ? msg('plan.preemptDelay', { delay: p.delaySeconds }) : msg('plan.preemptNow'));
-    if (v.track === 'nginx') {
+    if (v.track !== 'none') {
       const t = trackScriptOf(v);
       parts.push(msg('plan.track', { interval: t.interval, fall: t.fall, rise: t.rise, weight: t.weight ? msg('plan.trackWeight', { weight: t.weight }) : '', onStop: t.onStop ? msg('plan.trackOnStop') : '' }));
     }

@@ -86,3 +86,18 @@ export function cacheDrillApplies(lab: Lab): boolean {
   const c = lab.services.cache;
   return !!c && c.replicas.some((r) => r !== c.primary) && new Set(c.sentinels).size >= Math.max(1, c.quorum);
 }
+
+/** The plan's HAProxy line (engine: haproxy). */
+export function cacheLbPlanLine(lb: NonNullable<Lab['services']['loadBalancer']>): Message {
+  const h = lb.haproxy;
+  return msg('cache.plan.haproxy', { nodes: list(lb.members), interval: h.checkIntervalMs, fall: h.fall, rise: h.rise, path: h.checkPath, retries: h.retries, port: h.statsPort });
+}
+
+/** The plan's Redis and Sentinel lines (services.cache). */
+export function cachePlanLines(c: Lab['services']['cache']): Message[] {
+  if (!c) return [];
+  const replicas = c.replicas.length ? msg('cache.plan.replicas', { nodes: list(c.replicas) }) : '';
+  const out: Message[] = [msg('cache.plan.redis', { version: 7, primary: c.primary, replicas })];
+  if (c.sentinels.length) out.push(msg('cache.plan.sentinel', { nodes: list([...new Set(c.sentinels)]), quorum: c.quorum, downAfter: c.downAfterMs, failoverTimeout: c.failoverTimeoutMs }));
+  return out;
+}

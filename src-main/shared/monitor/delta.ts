@@ -32,6 +32,7 @@ export function applyDelta(s: DashboardState, d: MonitorDelta): DashboardState |
   if (d.replicas) out.replicas = d.replicas;
   if (d.nodes) out.nodes = d.nodes;
   if (d.alerts) out.alerts = d.alerts;
+  if (d.cache) out.cache = d.cache;
   if (d.errorLogCount !== undefined) out.errorLogCount = d.errorLogCount;
   return out;
 }

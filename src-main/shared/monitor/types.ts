@@ -98,6 +98,16 @@ export interface ProbeStats {
   p95: number;
 }
 
+/** Redis with Sentinel: which node each Sentinel names as the primary (services.cache). */
+export interface CacheState {
+  masterName: string;
+  /** The primary when every answering Sentinel names the same node. */
+  primary?: string;
+  /** Every Sentinel answered and named the same primary. */
+  agreed: boolean;
+  sentinels: { node: string; master?: string; ok: boolean; error?: string }[];
+}
+
 export interface DashboardState {
   lab: string;
   at: number;
@@ -111,6 +121,8 @@ export interface DashboardState {
   logs: LogLine[];
   errorLogCount: number;
   events: MonitorEvent[];
+  /** Redis Sentinel's view, for labs with services.cache. */
+  cache?: CacheState;
   /** Grafana, when the lab runs one. */
   grafanaUrl?: string;
   prometheusUrl?: string;
@@ -134,4 +146,5 @@ export interface MonitorDelta {
   alerts?: AlertState[];
   probe?: ProbeStats;
   errorLogCount?: number;
+  cache?: CacheState;
 }

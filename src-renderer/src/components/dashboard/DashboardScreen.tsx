@@ -15,6 +15,7 @@ import { currentLab } from '../../stores/lab-store';
 import { useMonitor, watchLab } from '../../stores/monitor-store';
 import { LabGate } from '../shell/LabGate';
 import { ErrorsCard, InfraCard, MysqlCard, VipCard, WebCard } from './Cards';
+import { RedisCard } from './RedisCard';
 import { LagChart, RequestChart } from './Charts';
 import { EventList, LogTail } from './Logs';
 import { NodeTable } from './NodeTable';
@@ -61,6 +62,7 @@ function Dashboard({ lab }: { lab: ResolvedLab }) {
         ))}
         {lab.lab.services.vips.length === 0 && <VipCard />}
         <MysqlCard hasDb={!!lab.lab.services.database} />
+        {lab.lab.services.cache && <RedisCard />}
         <WebCard />
         <ErrorsCard />
       </div>
