@@ -19,6 +19,7 @@ export const APP_PRIMARY_OVERRIDE_FILE = `${APP_ETC}/db-primary`;
 export const APP_SOURCE_FILES: { source: string; path: string; mode: string }[] = [
   { source: 'resources/guest/app/server.mjs', path: `${APP_DIR}/server.mjs`, mode: '0644' },
   { source: 'resources/guest/app/mysql-client.mjs', path: `${APP_DIR}/mysql-client.mjs`, mode: '0644' },
+  { source: 'resources/guest/app/pg-client.mjs', path: `${APP_DIR}/pg-client.mjs`, mode: '0644' },
 ];
 
 /** Environment of the app on `hostname` (KEY='value' lines, read by systemd and docker compose alike). */
@@ -33,7 +34,11 @@ export function renderAppEnv(ctx: RenderContext, hostname: string): string {
     ['MAINTENANCE_FILE', APP_MAINTENANCE_FILE],
     ['DB_PRIMARY_FILE', APP_PRIMARY_OVERRIDE_FILE],
   ];
-  if (db) {
+  if (db?.engine === 'postgresql') {
+    // The app finds the leader itself among every PostgreSQL node (read-write, like libpq's target_session_attrs=read-write).
+    const hosts = [db.primary, ...ctx.lab.replicas.map((r) => r.node)].map((n) => `${reach(ctx, hostname, n)}:5432`);
+    vars.push(['DB_ENGINE', 'postgresql'], ['DB_HOSTS', hosts.join(',')], ['DB_USER', db.accounts.app.user], ['DB_PASSWORD', ctx.secrets.db.app], ['DB_NAME', db.schema]);
+  } else if (db) {
     vars.push(['DB_PRIMARY_HOST', reach(ctx, hostname, db.primary)], ['DB_PORT', '3306'], ['DB_USER', db.accounts.app.user], ['DB_PASSWORD', ctx.secrets.db.app], ['DB_NAME', db.schema]);
     const replica = ctx.lab.replicas[0];
     if (s.app?.readFromReplica && replica) vars.push(['DB_REPLICA_HOST', reach(ctx, hostname, replica.node)]);

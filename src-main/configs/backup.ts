@@ -11,6 +11,7 @@
 import { managedHeader, nodeOf, reach, type RenderContext, type RenderedFile } from './context';
 import { TEXTFILE_DIR } from './keepalived';
 import { renderClientCnf } from './mysql-server';
+import { renderPgBackupFiles } from './pg-backup';
 import { assertIpv4, shellQuote, sqlIdent, sqlString } from './quote';
 
 export const BACKUP_SCRIPT_PATH = '/usr/local/sbin/halab-backup.sh';
@@ -225,6 +226,7 @@ log "backup finished: $name"
 export function renderBackupFiles(ctx: RenderContext, hostname: string): RenderedFile[] {
   const b = ctx.lab.lab.services.backup;
   if (!b || b.runOn !== hostname) return [];
+  if (ctx.lab.lab.services.database?.engine === 'postgresql') return renderPgBackupFiles(ctx, hostname);
   const { db } = backupService(ctx);
   if (/[\n\r]/.test(b.schedule)) throw new Error('The backup schedule cannot contain line breaks.');
   return [

@@ -127,10 +127,10 @@ export function nicOn(ctx: RenderContext, hostname: string, network: string): Re
   return nic;
 }
 
-/** Database nodes: the primary first, then the replicas. */
+/** MySQL/MariaDB nodes: the primary first, then the replicas (none for PostgreSQL: see `pgNodes` in postgres.ts). */
 export function dbNodes(ctx: RenderContext): string[] {
   const db = ctx.lab.lab.services.database;
-  if (!db) return [];
+  if (!db || db.engine === 'postgresql') return [];
   return [db.primary, ...ctx.lab.replicas.map((r) => r.node)];
 }
 

@@ -9,6 +9,7 @@
  * to the node's own address would open every port to the peer.
  */
 import { appPort, adminSources, dbNodes, effectiveVips, monitoringHosts, nicOn, nodeOf, sourcesOf, type RenderContext } from './context';
+import { pgUfwRules } from './postgres';
 import { assertIpv4, safeId } from './quote';
 import { cacheFirewall } from './redis';
 
@@ -82,6 +83,8 @@ export function renderUfw(ctx: RenderContext, hostname: string): UfwPlan {
     for (const p of uiPorts) for (const src of adminSources(ctx)) add(allowFrom(src, p, 'halab monitoring ui'));
     if (mon.alertmanager === hostname && mon.prometheus !== hostname) for (const src of sourcesOf(ctx, hostname, mon.prometheus)) add(allowFrom(src, 9093, 'halab alertmanager'));
   }
+
+  for (const r of pgUfwRules(ctx, hostname)) add(r);
 
   if (s.backup?.copyTo === hostname && s.backup.runOn !== hostname) {
     for (const src of sourcesOf(ctx, hostname, s.backup.runOn)) add(allowFrom(src, 22, 'halab backup copy'));

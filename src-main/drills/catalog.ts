@@ -12,6 +12,7 @@ import { appDown, maintenance } from './app-drills';
 import { dbPrimaryDown } from './mysql-drills';
 import { lbKeepalivedStop, lbMasterDown, lbNginxStop, splitBrain } from './vip-drills';
 import { redisMasterDown } from './cache-drills';
+import { pgPrimaryDown } from './pg-drills';
 
 export type { DrillDef, DrillEnv } from './drill-kit';
 export { vipRoles } from './drill-kit';
@@ -25,4 +26,5 @@ export const DRILL_DEFS: Record<DrillName, DrillDef> = {
   'split-brain': splitBrain,
   maintenance,
   'redis-master-down': redisMasterDown,
+  'pg-primary-down': pgPrimaryDown,
 };

@@ -7,6 +7,7 @@ import { ensureSecrets } from './lab-home';
 export async function renderContext(hv: Pick<Hypervisor, 'kind'>, lab: LabRef, resolved: ResolvedLab): Promise<RenderContext> {
   const db = resolved.lab.services.database;
   // The Linux lab has MariaDB only (Debian ships no MySQL 8 server).
-  const engine = hv.kind === 'linux' ? 'mariadb' : (db?.engine ?? 'mariadb');
+  // (A PostgreSQL lab renders none of the MySQL files; `engine` then only names the unused MySQL flavour.)
+  const engine = hv.kind === 'linux' || db?.engine === 'postgresql' ? 'mariadb' : (db?.engine ?? 'mariadb');
   return { lab: resolved, secrets: await ensureSecrets(lab), engine, nicMatch: hv.kind === 'linux' ? 'name' : 'mac' };
 }

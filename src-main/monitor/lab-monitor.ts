@@ -29,6 +29,7 @@ import { pollRedisStatus } from './redis-status';
 import type { AlertState, CacheState, DashboardState, LogLine, MonitorDelta, MonitorEvent, NodeState, ProbeSample, ProbeStats, ReplicaState, VipState } from '../shared/monitor/types';
 import { derive, NODE_STATS_ARGV, parseNodeStats, type RawStats } from './node-stats';
 import { RingBuffer } from './ring-buffer';
+import { pollPgStatus } from './pg-status';
 
 /** A guest as the monitor uses it: run a command, follow a command's output. */
 export type MonitorGuest = Pick<Guest, 'exec' | 'stream'>;
@@ -274,6 +275,7 @@ export class LabMonitor {
   }
 
   private async pollReplication(): Promise<void> {
+    if (this.svc.database?.engine === 'postgresql') return this.foldReplicas((await pollPgStatus(this.o.ctx, (n) => this.guest(n))).standbys);
     const primary = this.svc.database!.primary;
     const gtidVar = this.o.ctx.engine === 'mariadb' ? '@@global.gtid_binlog_pos' : '@@global.gtid_executed';
     const primaryGtid = await this.guest(primary)
@@ -317,6 +319,15 @@ export class LabMonitor {
         }
       }),
     );
+  }
+
+  /** Replica cards from another engine's poll (PostgreSQL: pg-status.ts), with the same events. */
+  private foldReplicas(states: ReplicaState[]): void {
+    for (const next of states) {
+      const prev = this.replicas.get(next.node);
+      this.replicas.set(next.node, next);
+      if (prev && prev.healthy !== next.healthy) this.record({ kind: next.healthy ? 'replica-started' : 'replica-stopped', subject: next.node, message: next.healthy ? `${next.node} streams again from ${next.source}` : `${next.node} stopped streaming (${next.lastError ?? 'unknown'})` });
+    }
   }
 
   private async pollNodes(): Promise<void> {

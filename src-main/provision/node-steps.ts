@@ -93,7 +93,7 @@ const ROLE_SOFTWARE: { when: (ctx: RenderContext, vm: string) => boolean; comman
 
 function isDb(c: RenderContext, vm: string): boolean {
   const db = c.lab.lab.services.database;
-  return !!db && (db.primary === vm || c.lab.replicas.some((r) => r.node === vm));
+  return !!db && db.engine !== 'postgresql' && (db.primary === vm || c.lab.replicas.some((r) => r.node === vm));
 }
 
 /** Install what the VM's roles need (a no-op on the Linux lab image, which has it all). */

@@ -22,6 +22,7 @@ import { primaryStep, replicaStep } from './db-steps';
 import { filesStep, firewallStep, packagesStep, systemStep } from './node-steps';
 import { verifyStep } from './verify';
 import { cacheSteps, cacheStepsCount } from './cache-steps';
+import { pgSteps, pgStepsCount, pgVerifySteps } from './pg-steps';
 import { networkSpecs, vmSpec } from './vm-specs';
 
 export interface UpOptions {
@@ -104,7 +105,7 @@ export function buildSteps(o: UpOptions, ctx: RenderContext, pool: GuestPool, so
   if (o.stage === 'vms') return steps;
   const db = resolved.lab.services.database;
   const roleSteps: string[] = [];
-  if (db) {
+  if (db && db.engine !== 'postgresql') {
     add({ id: `db:${db.primary}:init`, ...titled(msg('prov.step.dbInit', { vm: db.primary })), vm: db.primary, deps: [`vm:${db.primary}:services`], run: (c) => primaryStep(pool, ctx, db.primary, c) });
     roleSteps.push(`db:${db.primary}:init`);
     for (const r of resolved.replicas) {
@@ -118,7 +119,9 @@ export function buildSteps(o: UpOptions, ctx: RenderContext, pool: GuestPool, so
     roleSteps.push('backup:copy-access');
   }
   for (const st of cacheSteps(pool, ctx)) add(st);
+  for (const st of pgSteps(pool, ctx)) add(st);
   add({ id: 'lab:verify', ...titled(msg('prov.step.verify')), deps: steps.map((s) => s.id), run: (c) => verifyStep(pool, ctx, c) });
+  for (const st of pgVerifySteps(pool, ctx)) add(st);
   return steps;
 }
 
@@ -127,7 +130,7 @@ export function buildStepsCount(resolved: ResolvedLab, stage: 'vms' | 'all'): nu
   const perVm = stage === 'vms' ? 3 : 7; // create, start, ssh (+ system, packages, firewall, services)
   const db = resolved.lab.services.database;
   const copy = resolved.lab.services.backup?.copyTo ? 1 : 0;
-  return resolved.networks.length + resolved.nodes.length * perVm + (stage === 'vms' ? 0 : 1 + copy + (db ? 1 + resolved.replicas.length : 0)) + (stage === 'vms' ? 0 : cacheStepsCount(resolved));
+  return resolved.networks.length + resolved.nodes.length * perVm + (stage === 'vms' ? 0 : 1 + copy + (db && db.engine !== 'postgresql' ? 1 + resolved.replicas.length : pgStepsCount({ lab: resolved }))) + (stage === 'vms' ? 0 : cacheStepsCount(resolved));
 }
 
 /** Bring a lab up (idempotent; resumes after a crash). */

@@ -71,7 +71,8 @@ export async function verifyStep(pool: GuestPool, ctx: RenderContext, s: StepCon
       s.log(msg('prov.log.answeredFrom', { url, servers: list([...seen]) }));
     }
   }
-  for (const r of ctx.lab.replicas) {
+  // PostgreSQL standbys are checked by the pg:verify step (pg-steps.ts).
+  for (const r of ctx.lab.lab.services.database?.engine === 'postgresql' ? [] : ctx.lab.replicas) {
     const st = await replicaStatus(await pool.get(r.node, { signal: s.signal }));
     if (!st || !replicaHealthy(st)) {
       const none = msg('prov.none');

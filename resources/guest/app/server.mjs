@@ -32,8 +32,12 @@ const config = {
     user: env.DB_USER || 'app',
     password: env.DB_PASSWORD || '',
     database: env.DB_NAME || 'reservations',
+    // postgresql: DB_HOSTS lists every node; pg-client.mjs finds the leader.
+    engine: env.DB_ENGINE || 'mysql',
+    hosts: (env.DB_HOSTS || '').split(',').filter(Boolean),
   },
 };
+const pgLeader = config.db.engine === 'postgresql' ? new (await import('./pg-client.mjs')).PgLeader({ hosts: config.db.hosts, user: config.db.user, password: config.db.password, database: config.db.database }) : undefined;
 
 const pools = new Map();
 function poolFor(host, port) {
@@ -74,6 +78,7 @@ const memory = {
 
 /** The primary: the override file (written by the failover drill) wins over DB_PRIMARY_HOST. */
 async function primary() {
+  if (pgLeader) return { role: 'primary', get host() { return pgLeader.host; }, port: 5432, pool: pgLeader };
   const override = await readTrimmed(config.primaryFile);
   if (!override && !config.db.primaryHost) return { role: 'memory', host: 'memory', port: 0, pool: memory };
   const [host, port] = override ? override.split(':') : [config.db.primaryHost, undefined];
@@ -81,7 +86,7 @@ async function primary() {
 }
 
 function replica() {
-  if (!config.db.replicaHost) return undefined;
+  if (pgLeader || !config.db.replicaHost) return undefined;
   return { role: 'replica', host: config.db.replicaHost, port: config.db.replicaPort, pool: poolFor(config.db.replicaHost, config.db.replicaPort) };
 }
 
@@ -245,11 +250,12 @@ const server = http.createServer((req, res) => {
 });
 server.keepAliveTimeout = 65_000;
 
-server.listen(config.port, config.host, () => log({ event: 'listening', address: `${config.host}:${config.port}`, primary: config.db.primaryHost, replica: config.db.replicaHost || null }));
+server.listen(config.port, config.host, () => log({ event: 'listening', address: `${config.host}:${config.port}`, primary: pgLeader ? config.db.hosts.join(',') : config.db.primaryHost, replica: config.db.replicaHost || null }));
 
 function shutdown() {
   server.close(() => {
     for (const p of pools.values()) p.end();
+    pgLeader?.end();
     process.exit(0);
   });
   setTimeout(() => process.exit(0), 3000).unref();

@@ -5,6 +5,7 @@
  */
 import { list, msg, render, type Message } from '../i18n';
 import { cacheLbPlanLine, cachePlanLines } from './rules-cache';
+import { pgPlanLines } from './plan-postgres';
 import { dbReplicationOf, lbProxyOf, masterDownMs, preemptOf, trackScriptOf, vrrpVersion, type ResolvedLab } from './model';
 
 export interface PlanVm {
@@ -49,7 +50,8 @@ export function computePlan(r: ResolvedLab, hostMemoryMiB?: number): LabPlan {
   else if (s.loadBalancer) serviceMsgs.push(msg('plan.nginx', { members: list(s.loadBalancer.members), listen: s.loadBalancer.listen.join(','), upstream: list(s.loadBalancer.upstream.members), port: s.loadBalancer.upstream.port ?? s.app?.port ?? '?', retries: lbRetries(s.loadBalancer) }));
   if (s.app) serviceMsgs.push(msg('plan.app', { members: list(s.app.members), port: s.app.port }));
   serviceMsgs.push(...cachePlanLines(s.cache));
-  if (s.database) {
+  if (s.database?.engine === 'postgresql') serviceMsgs.push(...pgPlanLines(r));
+  else if (s.database) {
     const rep = dbReplicationOf(s.database);
     const semi = rep.mode === 'semi-sync' ? msg('plan.dbSemi', { ms: rep.semiSyncTimeoutMs }) : '';
     serviceMsgs.push(msg('plan.db', { engine: s.database.engine, primary: s.database.primary, replicas: r.replicas.length ? msg('plan.dbReplicas', { replicas: list(r.replicas.map((x) => x.node)) }) : '', schema: s.database.schema, semi }));

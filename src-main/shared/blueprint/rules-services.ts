@@ -160,6 +160,7 @@ const DRILL_NEEDS: Record<DrillName, { ok: (lab: Lab) => boolean; needs: Message
   'db-primary-down': { ok: (l) => replicasOf(l).length > 0, needs: msg('needs.replica') },
   'split-brain': { ok: (l) => l.services.vips.length > 0, needs: msg('needs.vip') },
   maintenance: { ok: (l) => !!l.services.app && !!l.services.loadBalancer, needs: msg('needs.appBehindLb') },
+  'pg-primary-down': { ok: (l) => l.services.database?.engine === 'postgresql' && !!l.services.database.patroni && replicasOf(l).length > 0, needs: msg('pg.needs') },
   'redis-master-down': { ok: cacheDrillApplies, needs: msg('cache.needs.sentinel') },
 };
 

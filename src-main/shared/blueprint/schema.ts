@@ -81,14 +81,14 @@ const identifier = (what: string, max: number, fallback: string) =>
 
 export const ROLES = ['loadbalancer', 'app', 'database', 'monitoring', 'bastion', 'nfs', 'generic', 'k8s-control', 'k8s-worker', 'cache'] as const;
 export const NETWORK_TYPES = ['nat', 'hostonly', 'bridged', 'custom'] as const;
-export const DB_ENGINES = ['mysql8', 'mariadb'] as const;
+export const DB_ENGINES = ['mysql8', 'mariadb', 'postgresql'] as const;
 export const DB_REPLICATION = ['async', 'semi-sync'] as const;
 /** Load balancer engines: nginx (passive health checks) or HAProxy (active checks, stats page). */
 export const LB_ENGINES = ['nginx', 'haproxy'] as const;
 export const CACHE_ENGINES = ['redis'] as const;
 /** nginx proxy_next_upstream conditions (open-source nginx; `non_idempotent` is a separate switch). */
 export const NEXT_UPSTREAM_CONDITIONS = ['error', 'timeout', 'invalid_header', 'http_500', 'http_502', 'http_503', 'http_504', 'http_403', 'http_404', 'http_429'] as const;
-export const DRILLS = ['lb-master-down', 'lb-nginx-stop', 'lb-keepalived-stop', 'app-down', 'db-primary-down', 'split-brain', 'maintenance', 'redis-master-down'] as const;
+export const DRILLS = ['lb-master-down', 'lb-nginx-stop', 'lb-keepalived-stop', 'app-down', 'db-primary-down', 'split-brain', 'maintenance', 'pg-primary-down', 'redis-master-down'] as const;
 
 const hostname = name().describe('A node hostname (RFC 1123: lowercase letters, digits and hyphens).');
 const ipv4 = line(64).describe('An IPv4 address, e.g. 192.168.10.11.');
@@ -228,7 +228,7 @@ const account = z.strictObject({ user: identifier('a MySQL user name', 32, 'app'
 
 export const DatabaseSchema = z
   .strictObject({
-    engine: z.enum(DB_ENGINES).describe('mysql8 or mariadb.'),
+    engine: z.enum(DB_ENGINES).describe('mysql8, mariadb or postgresql (15, with Patroni when it has replicas).'),
     primary: nodeRef,
     replicas: z
       .array(z.union([nodeRef, z.strictObject({ node: nodeRef, engine: z.enum(DB_ENGINES).optional().describe('Engine of this replica; must equal the primary’s.') })]))
@@ -237,6 +237,16 @@ export const DatabaseSchema = z
       .describe('Replicas of the primary: a hostname, or {node, engine}.'),
     replication: z.enum(DB_REPLICATION).optional().describe('async (default): a crash of the primary can lose acknowledged rows. semi-sync: a commit is acknowledged only after a replica has it (AFTER_SYNC), so a failover loses nothing while semi-sync is on.'),
     semiSyncTimeoutMs: z.number().int().min(1).max(3600000).optional().describe('semi-sync: how long a commit waits for a replica before the primary falls back to async (rpl_semi_sync_master_timeout; MySQL 8: rpl_semi_sync_source_timeout). Default 10000, the servers’ own.'),
+    patroni: z
+      .strictObject({
+        etcd: z.array(nodeRef).max(LIMITS.nodeRefs).describe('Nodes running the etcd members Patroni keeps its leader key in: 3 (or another odd number); they may share the DB and monitoring VMs.'),
+        ttl: z.number().int().min(5).max(3600).default(30).describe('Seconds the leader key lives without a refresh: a dead primary is replaced about this long after it stops (Patroni ttl).'),
+        loopWait: z.number().int().min(1).max(600).default(10).describe('Seconds between Patroni HA loops (loop_wait).'),
+        retryTimeout: z.number().int().min(1).max(600).default(10).describe('Seconds Patroni retries etcd and PostgreSQL before demoting (retry_timeout); loopWait + 2 × retryTimeout must not exceed ttl.'),
+        maximumLagOnFailover: z.number().int().min(0).max(1099511627776).default(1048576).describe('Bytes a standby may lag and still be promoted (maximum_lag_on_failover).'),
+      })
+      .optional()
+      .describe('postgresql with replicas: automatic failover by Patroni over etcd (required then; not needed for a single PostgreSQL).'),
     schema: identifier('a schema name', 64, 'reservations').default('reservations'),
     accounts: z
       .strictObject({
@@ -248,7 +258,7 @@ export const DatabaseSchema = z
       .default({ app: { user: 'app' }, replication: { user: 'repl' }, monitoring: { user: 'exporter' }, backup: { user: 'backup' } })
       .describe('One least-privilege account per purpose; passwords are generated per lab, never stored here.'),
   })
-  .describe('MySQL 8 or MariaDB primary with replicas.');
+  .describe('MySQL 8, MariaDB or PostgreSQL primary with replicas.');
 
 export const CacheSchema = z
   .strictObject({

@@ -8,6 +8,7 @@ import { msg } from '../i18n';
 import { formatIssue, issue, type Issue } from './issues';
 import { resolveLab, type ResolvedLab, type ResolvedNetwork } from './model';
 import { checkNetworks, checkNodesAndVips, HOSTNAME_RE } from './rules-network';
+import { checkPostgres } from './rules-postgres';
 import { checkProviderRules, type BlueprintProvider } from './rules-provider';
 import { checkMemory, checkServices } from './rules-services';
 import { checkCache } from './rules-cache';
@@ -68,6 +69,7 @@ export function validateLab(data: unknown, opts: ValidateOptions = {}): Validati
   checkNetworks({ lab, nets, issues });
   checkNodesAndVips({ lab, nets, issues });
   checkServices({ lab, issues });
+  checkPostgres({ lab, issues });
   checkCache({ lab, issues });
   checkProviderRules({ lab, issues, provider: opts.provider });
   const resolved = resolveLab(lab);

@@ -173,6 +173,14 @@ export interface DrillMeasurements {
   rowsLost?: number;
   /** db-primary-down: when the replica accepted writes, from the fault. */
   promotedMs?: number;
+  /** pg-primary-down: Patroni's ttl + loop_wait in ms, the most a promotion should wait after a power cut. */
+  patroniBudgetMs?: number;
+  /** pg-primary-down: fault → the first write accepted through the app (the drill's own write through the VIP). */
+  writesAcceptedMs?: number;
+  /** pg-primary-down: restore → the old primary streaming again as a standby (after pg_rewind). */
+  rejoinMs?: number;
+  /** pg-primary-down: the old primary came back through pg_rewind (its Patroni log says so). */
+  rewound?: boolean;
   /** db-primary-down: the primary's semi-sync state read just before the fault (labs with database.replication semi-sync). */
   semiSyncAtFault?: SemiSyncState;
   /** db-primary-down: the primary's GTID position just before the fault. */

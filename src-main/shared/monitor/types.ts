@@ -59,6 +59,12 @@ export interface ReplicaState {
   primaryGtid?: string;
   /** The replica has received everything the primary had (false for several polls = stalled). */
   inSync?: boolean;
+  /** PostgreSQL: bytes of WAL the standby has still to replay (pg_stat_replication on the leader). */
+  lagBytes?: number;
+  /** PostgreSQL: replay lag in ms as the leader measures it (null when idle). */
+  replayLagMs?: number | null;
+  /** PostgreSQL: the node Patroni names leader (GET :8008/cluster). */
+  patroniLeader?: string;
   lastError?: string;
   healthy: boolean;
 }

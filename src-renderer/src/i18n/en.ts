@@ -262,6 +262,15 @@ export const en = {
   'verdict.error': 'Error',
   'toast.dismiss': 'Dismiss',
   'error.backend': 'The backend answered with an error: {message}',
+  'card.postgres': 'PostgreSQL (Patroni)',
+  'card.pgLeader': 'leader, as Patroni says',
+  'card.pgNoLeader': 'NO LEADER',
+  'card.pgStreaming': 'streaming',
+  'card.pgNotStreaming': 'not streaming',
+  'card.pgLag': '{bytes} behind, replay {ms} ms',
+  'drill.pg-primary-down': 'Power off the PostgreSQL primary, Patroni promotes the standby',
+  'drillInfo.pg-primary-down': 'Hard-stop the PostgreSQL primary under numbered writes; time Patroni\'s promotion against ttl + loop_wait and the first write accepted through the app; count lost rows; bring the old primary back through pg_rewind and switch the leader back.',
+  'card.pgSingle': 'One PostgreSQL, no standby: nothing to fail over to.',
 } as const;
 
 /** Every UI string key. */

@@ -262,4 +262,13 @@ export const ko: Record<MessageKey, string> = {
   'verdict.error': '오류',
   'toast.dismiss': '닫기',
   'error.backend': '백엔드가 오류를 돌려주었습니다: {message}',
+  'card.postgres': 'PostgreSQL (Patroni)',
+  'card.pgLeader': 'Patroni가 정한 리더',
+  'card.pgNoLeader': '리더 없음',
+  'card.pgStreaming': '스트리밍 중',
+  'card.pgNotStreaming': '스트리밍 안 함',
+  'card.pgLag': '{bytes} 뒤처짐, 재생 지연 {ms} ms',
+  'drill.pg-primary-down': 'PostgreSQL 프라이머리 전원 차단, Patroni가 스탠바이 승격',
+  'drillInfo.pg-primary-down': '번호 붙은 쓰기를 보내는 중에 PostgreSQL 프라이머리를 강제 종료합니다. Patroni의 승격 시간을 ttl + loop_wait와 비교하고, 앱을 통한 첫 쓰기까지의 시간을 재고, 잃은 행을 셉니다. 옛 프라이머리는 pg_rewind로 되돌리고 리더를 원래대로 돌립니다.',
+  'card.pgSingle': 'PostgreSQL이 하나뿐이고 스탠바이가 없어 페일오버할 곳이 없습니다.',
 };

@@ -16,6 +16,7 @@ import { useMonitor, watchLab } from '../../stores/monitor-store';
 import { LabGate } from '../shell/LabGate';
 import { ErrorsCard, InfraCard, MysqlCard, VipCard, WebCard } from './Cards';
 import { RedisCard } from './RedisCard';
+import { PostgresCard } from './PostgresCard';
 import { LagChart, RequestChart } from './Charts';
 import { EventList, LogTail } from './Logs';
 import { NodeTable } from './NodeTable';
@@ -61,7 +62,7 @@ function Dashboard({ lab }: { lab: ResolvedLab }) {
           <VipCard key={v.name} name={v.name} />
         ))}
         {lab.lab.services.vips.length === 0 && <VipCard />}
-        <MysqlCard hasDb={!!lab.lab.services.database} />
+        {lab.lab.services.database?.engine === 'postgresql' ? <PostgresCard patroni={!!lab.lab.services.database.patroni} /> : <MysqlCard hasDb={!!lab.lab.services.database} />}
         {lab.lab.services.cache && <RedisCard />}
         <WebCard />
         <ErrorsCard />
