@@ -286,6 +286,10 @@ describe('no English sentence in Korean mode, with a broken lab open', () => {
       await page.getByTestId(stage).click();
       found.push(...(await look(`Provision: ${stage}`)));
     }
+    // Single words too: the VM rows' state icons are read out in Korean.
+    const icons = await page.locator('[data-testid="vm-table"] [role="img"]').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? ''));
+    expect(icons.length).toBeGreaterThan(0);
+    for (const label of icons) expect(label).toMatch(/[가-힣]/);
     await app.go('dashboard');
     await page.getByTestId('dashboard-not-up').waitFor();
     found.push(...(await look('Dashboard (no lab up)')));
@@ -321,6 +325,19 @@ describe('no English sentence in Korean mode, with a broken lab open', () => {
       found.push(...(await look(`Settings: Doctor (quick, ${provider})`)));
     }
     await screenshot(page, '82-ko-settings-doctor');
+    await expectKorean(found);
+  });
+
+  it('a new empty lab, and the lab screens without a lab', async () => {
+    const page = s.page;
+    await app.go('design');
+    await design.newEmpty();
+    const found = await look('Design: new empty lab');
+    for (const screen of ['provision', 'dashboard', 'drills'] as const) {
+      await app.go(screen);
+      await page.getByTestId('lab-gate').waitFor();
+      found.push(...(await look(`${screen} (no lab)`)));
+    }
     await expectKorean(found);
   });
 });

@@ -166,4 +166,11 @@ export const enLabs = {
   'report.notOk': 'not met',
   'report.timeline': 'Timeline',
   'report.notes': 'Notes',
+  // A step's or task's state icon, read out by screen readers.
+  'stateIcon.pending': 'Waiting',
+  'stateIcon.running': 'Running',
+  'stateIcon.done': 'Done',
+  'stateIcon.failed': 'Failed',
+  'stateIcon.skipped': 'Skipped',
+  'stateIcon.canceled': 'Canceled',
 } as const;

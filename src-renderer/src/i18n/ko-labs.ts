@@ -168,4 +168,10 @@ export const koLabs: Record<keyof typeof enLabs, string> = {
   'report.notOk': '미충족',
   'report.timeline': '타임라인',
   'report.notes': '참고',
+  'stateIcon.pending': '대기 중',
+  'stateIcon.running': '실행 중',
+  'stateIcon.done': '완료',
+  'stateIcon.failed': '실패',
+  'stateIcon.skipped': '건너뜀',
+  'stateIcon.canceled': '취소됨',
 };

@@ -37,10 +37,12 @@ export function LabGate({ screen, children }: { screen: Exclude<Screen, 'design'
 
 /** A small state icon: spinner, check, cross, dash or hollow dot. */
 export function StateIcon({ state }: { state: 'pending' | 'running' | 'done' | 'failed' | 'skipped' | 'canceled' }) {
-  if (state === 'running') return <span className="spinner" role="img" aria-label={state} />;
+  const t = useT();
+  const label = t(`stateIcon.${state}`);
+  if (state === 'running') return <span className="spinner" role="img" aria-label={label} />;
   const glyph = state === 'done' ? '✓' : state === 'failed' ? '✕' : state === 'skipped' || state === 'canceled' ? '–' : '○';
   return (
-    <span className={`state-icon state-${state}`} role="img" aria-label={state}>
+    <span className={`state-icon state-${state}`} role="img" aria-label={label}>
       {glyph}
     </span>
   );
