@@ -25,7 +25,7 @@ import { Commands } from './commands';
 import { readLeases } from './dnsmasq';
 import { freezeMachine, logTail, mountOverlay, releaseMachine, runningMachine, startMachine, stopMachine, unmountOverlay, vmPaths } from './machine';
 import { checkName, guestNicName, hostVethName, machineName, netnsName } from './names';
-import { deleteNetns, ensureNetns, netnsAddresses, setNicLink, wireNic } from './netns';
+import { deleteNetns, ensureNetns, netnsAddresses, nicsDownArgv, nicsFlushArgv, setNicLink, silenceNics, wireNic } from './netns';
 import { ensureLabNetwork, loadNetwork, removeLabNetwork, restoreGuards, reviveDhcp } from './networks';
 import { removeTree } from './proc';
 import { listSnapshotNames, removeSnapshot, restoreSnapshot, takeSnapshot } from './snapshots';
@@ -278,9 +278,13 @@ export class LinuxLabProvider implements Hypervisor {
   }
 
   private async stopNow(lab: LabRef, name: string, mode: 'soft' | 'hard', opts: OpOptions): Promise<void> {
-    await this.load(lab, name);
+    const vm = await this.load(lab, name);
     const dir = vmDir(lab, name);
+    // A real power cut: the NICs go quiet the instant the power goes, and a
+    // stopped VM's addresses do not linger in its namespace (see nicsDownArgv).
+    if (mode === 'hard' && (await runningMachine(dir))) await silenceNics(this.cmd, nicsDownArgv(vm.netns, vm.nics), vm.netns, opts);
     await stopMachine(dir, mode, { ...opts, softTimeoutMs: this.options.softStopTimeoutMs });
+    await silenceNics(this.cmd, nicsFlushArgv(vm.netns, vm.nics), vm.netns, opts);
     await releaseMachine(this.cmd, dir, machineName(lab.id, name), opts);
     await removeTree(vmPaths(dir).run);
   }

@@ -67,6 +67,35 @@ export async function setNicLink(cmd: Commands, nic: NicState, connected: boolea
   await cmd.run(['ip', 'link', 'set', 'dev', nic.hostVeth, connected ? 'up' : 'down'], opts);
 }
 
+/**
+ * A powered-off VM is silent on the wire. The namespace outlives the guest
+ * (it belongs to the provider, not to nspawn), so without this it would keep
+ * answering ARP and TCP (RST) for every address the guest had, the VIP
+ * included: clients then fail at once instead of retrying until the VIP's
+ * new owner answers, and the guest boots with stale addresses. Before a hard
+ * stop the guest NICs lose their carrier (like a real power cut, the guest
+ * sends nothing more); after any stop their addresses go. The guest's
+ * networkd brings the links up and sets the addresses again at boot.
+ */
+export function nicsDownArgv(netns: string, nics: Pick<NicState, 'guestNic'>[]): string[][] {
+  return nics.map((n) => ['ip', '-n', netns, 'link', 'set', 'dev', n.guestNic, 'down']);
+}
+
+/** See nicsDownArgv: drop every address of the guest NICs (the guest is off). */
+export function nicsFlushArgv(netns: string, nics: Pick<NicState, 'guestNic'>[]): string[][] {
+  return nics.flatMap((n) => [
+    ['ip', '-n', netns, 'link', 'set', 'dev', n.guestNic, 'down'],
+    ['ip', '-n', netns, 'addr', 'flush', 'dev', n.guestNic],
+    ['ip', '-n', netns, 'neigh', 'flush', 'dev', n.guestNic],
+  ]);
+}
+
+/** Run nicsDownArgv or nicsFlushArgv's commands; a missing namespace or NIC is not an error (nothing to silence). */
+export async function silenceNics(cmd: Commands, argvs: string[][], netns: string, opts: OpOptions = {}): Promise<void> {
+  if (!existsSync(netnsPath(netns))) return;
+  for (const argv of argvs) await cmd.tryRun(argv, { ...opts, quiet: true });
+}
+
 /** `ip -4 -br addr` inside a namespace. */
 export async function netnsAddresses(cmd: Commands, netns: string, opts: OpOptions = {}): Promise<BriefAddr[]> {
   if (!existsSync(netnsPath(netns))) return [];
