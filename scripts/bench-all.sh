@@ -11,6 +11,7 @@ if [ "$(id -u)" = 0 ]; then
   npx tsx bench/lab-provision.bench.ts
   npx tsx bench/vmware-provision.bench.ts
   npx tsx bench/drill-detection.bench.ts 3
+  npx tsx bench/redis-failover.bench.ts 2
 else
   echo "(lab benchmarks skipped: they boot real Linux-lab VMs and need root)"
 fi

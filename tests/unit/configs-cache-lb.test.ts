@@ -202,5 +202,9 @@ describe('plan', () => {
     const ko = p.serviceMsgs.map((m) => render('ko', m)).join('\n');
     expect(ko).toMatch(/쿼럼 2/);
     expect(ko).toMatch(/HAProxy 위치: lb1/);
+    // No monitoring in this lab: no Grafana line; the seed lab (with Prometheus) says Grafana and Loki are not installed.
+    expect(p.services.join('\n')).not.toMatch(/Grafana/);
+    const seedPlan = computePlan(validateBlueprintText(readFileSync(join(REPO, 'lab-blueprints/vmware-3tier-ha.yaml'), 'utf8')).resolved!);
+    expect(seedPlan.services.join('\n')).toMatch(/Grafana and Loki: not installed .*no port is opened for them/);
   });
 });

@@ -50,6 +50,7 @@ export function computePlan(r: ResolvedLab, hostMemoryMiB?: number): LabPlan {
   else if (s.loadBalancer) serviceMsgs.push(msg('plan.nginx', { members: list(s.loadBalancer.members), listen: s.loadBalancer.listen.join(','), upstream: list(s.loadBalancer.upstream.members), port: s.loadBalancer.upstream.port ?? s.app?.port ?? '?', retries: lbRetries(s.loadBalancer) }));
   if (s.app) serviceMsgs.push(msg('plan.app', { members: list(s.app.members), port: s.app.port }));
   serviceMsgs.push(...cachePlanLines(s.cache));
+  if (s.monitoring) serviceMsgs.push(msg('cache.plan.grafanaOffline'));
   if (s.database?.engine === 'postgresql') serviceMsgs.push(...pgPlanLines(r));
   else if (s.database) {
     const rep = dbReplicationOf(s.database);

@@ -251,6 +251,7 @@ export const en = {
   'drillInfo.maintenance': 'Turn on maintenance mode: new reservations refused (503), look-ups still served.',
   'drillInfo.redis-master-down': 'Write numbered keys (each confirmed by a replica), power off the Redis primary; Sentinel must promote a replica within down-after plus a few seconds, losing no confirmed key.',
   'card.redis': 'Redis (Sentinel)',
+  'dashboard.noGrafana': 'Grafana and Loki are not installed (offline lab guests; Debian packages neither); no port is open for them',
   'card.redisNoPrimary': 'NO AGREED PRIMARY',
   'card.redisAgreed': 'primary of {name}, as every Sentinel says',
   'card.redisDisagree': 'the Sentinels do not agree on {name}',

@@ -251,6 +251,7 @@ export const ko: Record<MessageKey, string> = {
   'drillInfo.maintenance': '점검 모드를 켭니다. 새 예약은 거절(503)되고 조회는 계속 됩니다.',
   'drillInfo.redis-master-down': '번호 키를 쓰고(키마다 복제 서버 확인), Redis 주 서버 전원을 끕니다. Sentinel이 down-after에 몇 초를 더한 시간 안에 복제 서버를 승격해야 하고, 확인된 키는 하나도 잃으면 안 됩니다.',
   'card.redis': 'Redis (Sentinel)',
+  'dashboard.noGrafana': 'Grafana와 Loki는 설치되지 않았습니다(랩 게스트가 오프라인이고 Debian 패키지가 없음). 이 둘을 위한 포트도 열려 있지 않습니다',
   'card.redisNoPrimary': '합의된 주 서버 없음',
   'card.redisAgreed': '모든 Sentinel이 가리키는 {name} 주 서버',
   'card.redisDisagree': 'Sentinel끼리 {name} 주 서버에 대한 의견이 다름',

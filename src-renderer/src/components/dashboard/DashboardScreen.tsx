@@ -143,6 +143,7 @@ function Links() {
         </a>
       )}
       {!prometheus && !grafana && <span className="muted small-text">{t('dashboard.noMonitoring')}</span>}
+      {prometheus && !grafana && <span className="muted small-text" data-testid="no-grafana">{t('dashboard.noGrafana')}</span>}
     </div>
   );
 }
