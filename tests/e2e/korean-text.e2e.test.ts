@@ -328,6 +328,21 @@ describe('no English sentence in Korean mode, with a broken lab open', () => {
     await expectKorean(found);
   });
 
+  it('the seed lab as shipped: its title in the Plan and the Drills header', async () => {
+    const page = s.page;
+    await app.go('design');
+    await design.newFromShipped('vmware-3tier-ha');
+    await design.tab('plan');
+    await page.getByTestId('plan-ip-table').waitFor();
+    await page.locator('.plan h2').filter({ hasText: 'VMware 3계층 HA 실습' }).waitFor();
+    const found = await look('Design: Plan of the seed lab');
+    await design.tab('canvas');
+    await app.go('drills');
+    await page.locator('.lab-head h2').filter({ hasText: 'VMware 3계층 HA 실습' }).waitFor();
+    found.push(...(await look('Drills (the seed lab)')));
+    await expectKorean(found);
+  });
+
   it('a new empty lab, and the lab screens without a lab', async () => {
     const page = s.page;
     await app.go('design');

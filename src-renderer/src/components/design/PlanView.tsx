@@ -6,6 +6,7 @@ import { useMemo } from 'react';
 import { computePlan } from '../../../../src-main/shared/blueprint/plan';
 import { render } from '../../../../src-main/shared/i18n';
 import { useT } from '../../i18n/useT';
+import { labTitle } from '../../lib/lab-title';
 import { useApp } from '../../stores/app-store';
 import { useEditor } from '../../stores/editor-store';
 
@@ -28,7 +29,7 @@ export function PlanView() {
   const pct = host ? Math.min(100, Math.round((used / host) * 100)) : 0;
   return (
     <div className="plan" data-testid="plan">
-      <h2>{plan.title ?? plan.lab}</h2>
+      <h2>{plan.title ? labTitle(t, plan.title) : plan.lab}</h2>
       <div className="plan-totals" data-testid="plan-totals">
         <div className="total">{t('plan.total.vms', { count: plan.totals.vms })}</div>
         <div className="total">{t('plan.total.vcpus', { count: plan.totals.vcpus })}</div>
