@@ -7,7 +7,8 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { upCommand } from './commands/lab';
 import type { serveCommand } from './commands/serve';
 import { LanguageError, pickLang } from '../shared/i18n';
-import { extractLangFlag, say, setCliLang } from './lang';
+import { errorText } from '../shared/i18n/message-error';
+import { cliLang, extractLangFlag, say, setCliLang } from './lang';
 import { EXIT, style, UsageError } from './output';
 import { VERSION } from './version';
 
@@ -152,7 +153,8 @@ export async function runCli(argv: string[]): Promise<number> {
       process.stderr.write(`${style.red(say('cli.errorPrefix'))} ${e.message}\n`);
       return EXIT.usage;
     }
-    process.stderr.write(`${style.red(say('cli.failedPrefix'))} ${(e as Error).message}\n`);
+    // A catalog message (a MessageError, a BackendError, a failed task's error) in the run's language; other errors as they are.
+    process.stderr.write(`${style.red(say('cli.failedPrefix'))} ${errorText(e, cliLang())}\n`);
     if (process.env.HALAB_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
     return EXIT.failed;
   } finally {

@@ -9,6 +9,7 @@
  * by its blueprint VMnet name (`vmnet8`, `vmnet2`, …). The lab ref says where
  * the lab's files live so a provider can find what it created earlier.
  */
+import { render, type Message } from '../shared/i18n';
 
 export type ProviderKind = 'vmware' | 'linux';
 
@@ -78,6 +79,19 @@ export interface OpOptions {
   signal?: AbortSignal;
   /** Progress/log lines for the step that called this. */
   log?: (line: string) => void;
+  /** The same lines as catalog messages, for a caller that renders them in its reader's language (without it, `log` gets their English). */
+  logMsg?: (line: Message) => void;
+}
+
+/** Log a catalog message to the caller: as a message when it takes them, else its English text. */
+export function opLog(opts: OpOptions | undefined, m: Message): void {
+  if (opts?.logMsg) opts.logMsg(m);
+  else opts?.log?.(render('en', m));
+}
+
+/** A HypervisorError (or any error) that also carries its catalog message (see `shared/i18n/message-error.ts`). */
+export function withMsg<E extends Error>(e: E, m: Message): E & { msg: Message } {
+  return Object.assign(e, { msg: m });
 }
 
 /** Options of the network steps. */
@@ -100,6 +114,8 @@ export interface VmnetClash {
   hostSubnet: string;
   /** What to do, and what a reconfigure would affect (other VMs on vmnet8). */
   message: string;
+  /** The same from the message catalog (rendered in the reader's language). */
+  msg?: Message;
 }
 
 export interface FailureDetails {

@@ -16,6 +16,8 @@ export interface StepContext {
   signal: AbortSignal;
   /** A log line: plain text (a command, a program's output) or a catalog message (rendered in the reader's language). */
   log(line: string | Message): void;
+  /** The same for catalog messages only (a hypervisor's `OpOptions.logMsg`: the context can be passed as its options). */
+  logMsg?(line: Message): void;
 }
 
 export interface Step {
@@ -37,8 +39,8 @@ export type StepEvent =
   | { type: 'done'; step: string; vm?: string; changed: boolean; ms: number; at: number }
   /** `errorMsg`: the error's catalog message when it carries one (a `MessageError`); `error` stays English. */
   | { type: 'failed'; step: string; vm?: string; error: string; errorMsg?: Message; at: number }
-  /** `reasonMsg`: the reason from the catalog, naming the step that did not complete by its title. */
-  | { type: 'skipped'; step: string; vm?: string; reason: string; reasonMsg?: Message; at: number };
+  /** `reasonMsg`: the reason from the catalog, naming the step that did not complete by its title; `titleMsg`: the skipped step's own title (it never started). */
+  | { type: 'skipped'; step: string; vm?: string; reason: string; reasonMsg?: Message; titleMsg?: Message; at: number };
 
 export interface ApplyOptions {
   concurrency?: number;
@@ -113,7 +115,7 @@ export async function applySteps(steps: Step[], opts: ApplyOptions = {}): Promis
             status.set(s.id, 'skipped');
             result.skipped.push(s.id);
             const reasonMsg = result.canceled || !bad ? msg('prov.skip.canceled') : msg('prov.skip.dependency', { step: byId.get(bad)?.titleMsg ?? bad });
-            emit({ type: 'skipped', step: s.id, vm: s.vm, reason: result.canceled ? 'canceled' : `${bad} did not complete`, reasonMsg, at: Date.now() });
+            emit({ type: 'skipped', step: s.id, vm: s.vm, reason: result.canceled ? 'canceled' : `${bad} did not complete`, reasonMsg, ...(s.titleMsg ? { titleMsg: s.titleMsg } : {}), at: Date.now() });
             progressed = true;
           }
         }
@@ -127,7 +129,7 @@ export async function applySteps(steps: Step[], opts: ApplyOptions = {}): Promis
         emit({ type: 'start', step: s.id, title: s.title, titleMsg: s.titleMsg, vm: s.vm, at: t0 });
         const log = (line: string | Message) =>
           emit(typeof line === 'string' ? { type: 'log', step: s.id, vm: s.vm, line, at: Date.now() } : { type: 'log', step: s.id, vm: s.vm, line: render('en', line), lineMsg: line, at: Date.now() });
-        s.run({ signal, log })
+        s.run({ signal, log, logMsg: log })
           .then((r) => {
             status.set(s.id, 'ok');
             (r === 'changed' ? result.changed : result.unchanged).push(s.id);

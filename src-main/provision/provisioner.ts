@@ -9,7 +9,7 @@ import { appRoot } from '../backend/blueprint-files';
 import { APP_SOURCE_FILES } from '../configs/app';
 import type { RenderContext, RenderedFile } from '../configs/context';
 import { ensureLabKey, HostKeyStore } from '../guest/lab-keys';
-import { HypervisorError, type Hypervisor, type LabRef, type NetworkSpec, type OpOptions, type VmInfo } from '../hypervisor/types';
+import { HypervisorError, withMsg, type Hypervisor, type LabRef, type NetworkSpec, type OpOptions, type VmInfo } from '../hypervisor/types';
 import { GuestPool } from '../lab/guest-pool';
 import { journalPath, readLabState, writeLabState } from '../lab/lab-home';
 import { renderContext } from '../lab/render-context';
@@ -24,6 +24,7 @@ import { verifyStep } from './verify';
 import { cacheSteps, cacheStepsCount } from './cache-steps';
 import { pgSteps, pgStepsCount, pgVerifySteps } from './pg-steps';
 import { networkSpecs, vmSpec } from './vm-specs';
+import { joinMessages } from '../shared/i18n/message-list';
 
 export interface UpOptions {
   hv: Hypervisor;
@@ -50,7 +51,7 @@ async function appSources(): Promise<RenderedFile[]> {
 
 /** One network step: the hypervisor says whether it created or changed the VMnet. */
 async function networkStep(hv: Hypervisor, lab: LabRef, net: NetworkSpec, c: OpOptions, reconfigureVmnet8: boolean | undefined): Promise<'changed' | 'unchanged'> {
-  const opts: OpOptions & { reconfigureVmnet8?: boolean } = { signal: c.signal, log: c.log, reconfigureVmnet8 };
+  const opts: OpOptions & { reconfigureVmnet8?: boolean } = { signal: c.signal, log: c.log, ...(c.logMsg ? { logMsg: c.logMsg } : {}), reconfigureVmnet8 };
   const r: unknown = await hv.ensureNetwork(lab, net, opts);
   return r === 'changed' ? 'changed' : 'unchanged';
 }
@@ -143,7 +144,10 @@ export async function up(o: UpOptions): Promise<ApplyResult> {
   // (When the host's VMnets cannot be read here, the network steps check again and say why.)
   const found = (await o.hv.vmnetClashes?.(networkSpecs(o.resolved), o.lab).catch(() => [])) ?? [];
   const clashes = found.filter((c) => !(c.vmnet === 'vmnet8' && o.reconfigureVmnet8));
-  if (clashes.length > 0) throw new HypervisorError(clashes.map((c) => c.message).join('\n'), 'conflict');
+  if (clashes.length > 0) {
+    const error = new HypervisorError(clashes.map((c) => c.message).join('\n'), 'conflict');
+    throw clashes.every((c) => c.msg) ? withMsg(error, joinMessages(clashes.map((c) => c.msg!), 'lines') as Message) : error;
+  }
   const state = await readLabState(o.lab);
   if (state && state.provider !== o.hv.kind) {
     throw new MessageError(msg('prov.err.otherProvider', { lab: o.lab.id, provider: state.provider }));
@@ -161,15 +165,16 @@ export async function up(o: UpOptions): Promise<ApplyResult> {
 }
 
 /** Destroy every VM and network of the lab (what the blueprint names and what the provider still knows). */
-export async function down(o: { hv: Hypervisor; lab: LabRef; resolved: ResolvedLab; signal?: AbortSignal; log?: (l: string) => void }): Promise<void> {
+export async function down(o: { hv: Hypervisor; lab: LabRef; resolved: ResolvedLab; signal?: AbortSignal; log?: (l: string) => void; logMsg?: (l: Message) => void }): Promise<void> {
   const names = new Set([...o.resolved.nodes.map((n) => n.hostname), ...(await o.hv.list(o.lab).catch(() => [])).map((v) => v.name)]);
-  await Promise.all([...names].map((vm) => o.hv.destroyVm(o.lab, vm, { signal: o.signal, log: o.log })));
+  const opts: OpOptions = { signal: o.signal, log: o.log, ...(o.logMsg ? { logMsg: o.logMsg } : {}) };
+  await Promise.all([...names].map((vm) => o.hv.destroyVm(o.lab, vm, opts)));
   // All at once: VMware applies them as one (elevated) step on a Linux host.
-  const removed = await Promise.allSettled(o.resolved.networks.map((net) => o.hv.removeNetwork(o.lab, net.name, { signal: o.signal, log: o.log })));
+  const removed = await Promise.allSettled(o.resolved.networks.map((net) => o.hv.removeNetwork(o.lab, net.name, opts)));
   const failed = removed.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
   // The safety routes stay: something (a watcher, a browser tab) may still send to the lab's subnets.
-  await o.hv.cleanupLab?.(o.lab, { signal: o.signal, log: o.log, keepGuards: true });
+  await o.hv.cleanupLab?.(o.lab, { ...opts, keepGuards: true });
   const keys = new HostKeyStore(o.lab.dir);
   for (const vm of names) await keys.forget(vm);
 }

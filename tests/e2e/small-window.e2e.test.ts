@@ -155,12 +155,43 @@ describe.each(['en', 'ko'] as const)('1024×700 (%s)', (lang) => {
     await screenshot(page, `91-1024-design-lab-${lang}`);
     await design.select(design.vip('web'));
     found.push(...(await fits('Design: Properties of a VIP', ['properties'])));
+    // Errors with long messages in the Problems panel and under a field.
+    await design.select(design.vm('db-slave'));
+    await design.type('nodes.5.nics.0.address', '10.0.0.31');
+    await design.fieldError('nodes.5.nics.0.address').waitFor();
+    await design.select(design.net('vmnet2'));
+    await design.type('networks.1.subnet', '10.0.0.5/24');
+    await design.fieldError('networks.1.subnet').waitFor();
+    found.push(...(await fits('Design: errors in Problems and Properties', ['problems', 'properties'])));
+    await screenshot(page, `91b-1024-design-errors-${lang}`);
+    await design.tab('plan');
+    found.push(...(await fits('Design: Plan of a lab with errors', ['plan'])));
+    await design.tab('canvas');
+    await page.keyboard.press('Control+z');
+    await page.keyboard.press('Control+z');
+    await page.getByTestId('problems-none').waitFor();
     await design.tab('plan');
     found.push(...(await fits('Design: Plan', ['plan', 'plan-ip-table'])));
     await screenshot(page, `92-1024-plan-${lang}`);
     await design.tab('yaml');
     found.push(...(await fits('Design: YAML', ['yaml-view'])));
     await design.tab('canvas');
+    // Fit view in the small canvas: no card under the minimap (hidden in a short window) or the zoom buttons.
+    await page.getByTestId('view-fit').click();
+    await page.waitForTimeout(450);
+    const covered = await page.evaluate(() => {
+      const over = (a: DOMRect, b: DOMRect) => a.x < b.right && b.x < a.right && a.y < b.bottom && b.y < a.bottom;
+      const tools = [...document.querySelectorAll('.react-flow__minimap, .react-flow__controls')].map((e) => ({ n: e.className, r: e.getBoundingClientRect() }));
+      const out: string[] = [];
+      for (const n of document.querySelectorAll<HTMLElement>('.react-flow__node')) {
+        const r = n.getBoundingClientRect();
+        for (const x of tools) if (over(r, x.r)) out.push(`${n.dataset.id} under ${x.n.split(' ')[0]}`);
+      }
+      return out;
+    });
+    if (covered.length) console.log(`[1024×700] [Design: fit view] ${covered.join(', ')}`);
+    found.push(...covered.map((c) => `[Design: fit view] ${c}`));
+    await screenshot(page, `90b-1024-fit-${lang}`);
     expect(found).toEqual([]);
   });
 
@@ -199,6 +230,13 @@ describe.each(['en', 'ko'] as const)('1024×700 (%s)', (lang) => {
     await screenshot(page, `94-1024-drills-${lang}`);
     await page.getByTestId('nav-settings').click();
     await page.getByTestId('screen-settings').waitFor();
+    await page.getByTestId('settings-vmrunPath').fill('/nonexistent/path/to/vmware/workstation/bin/vmrun');
+    await page.getByTestId('template-add').click();
+    await page.getByTestId('template-os').last().fill('ubuntu-22.04');
+    await page.getByTestId('template-path').last().fill('/nonexistent/very/long/folder/name/for/templates/ubuntu-22.04/ubuntu.vmx');
+    await page.locator('[data-testid="template-row"].field-bad').waitFor();
+    found.push(...(await fits('Settings with wrong values', ['screen-settings', 'settings-form'])));
+    await page.getByTestId('settings-revert').click();
     await page.getByTestId('doctor-quick').click();
     await page.getByTestId('doctor-report').waitFor({ timeout: 60_000 });
     found.push(...(await fits('Settings with a Doctor report', ['screen-settings', 'settings-form', 'doctor'])));

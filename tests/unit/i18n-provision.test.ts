@@ -83,7 +83,7 @@ describe('step errors and skip reasons as catalog messages', () => {
     expect(events.find((e) => e.type === 'failed' && e.step === 'plain')).toEqual({ type: 'failed', step: 'plain', vm: undefined, error: 'boom', at: expect.any(Number) });
     const skipped = events.find((e) => e.type === 'skipped') as Extract<StepEvent, { type: 'skipped' }>;
     expect(skipped.reason).toBe('vm:db1:packages did not complete');
-    expect(render('ko', skipped.reasonMsg!)).toBe('앞 단계가 끝나지 않아 건너뜀: db1의 패키지 설치');
+    expect(render('ko', skipped.reasonMsg!)).toBe('앞 단계(db1의 패키지 설치)가 끝나지 않음');
     expect(r.failed.find((f) => f.step === 'vm:db1:packages')?.errorMsg?.code).toBe('prov.err.offlineMissing');
   });
 

@@ -1,4 +1,10 @@
-/** `halab drill FILE NAME` and `halab watch FILE`, through the backend's lab service like the window. */
+/**
+ * `halab drill FILE NAME` and `halab watch FILE`, through the backend's lab
+ * service like the window. Everything printed is in the run's language
+ * (`--lang`): the drill's own texts from its report's catalog messages, the
+ * measurement names from the report catalog (monitor events keep the
+ * monitor's English for now); `--json` prints the report as it is.
+ */
 import { join } from 'node:path';
 import type { DrillOutcome } from '../../drills/runner';
 import { DRILLS, type DrillName } from '../../shared/blueprint/schema';
@@ -6,13 +12,18 @@ import { didYouMean } from '../../shared/blueprint/issues';
 import type { EventPayloads } from '../../shared/ipc/contract';
 import { applyDelta } from '../../shared/monitor/delta';
 import type { DashboardState, MonitorDelta } from '../../shared/monitor/types';
+import { rt, type ReportKey } from '../../report/catalog';
+import { textOf, type DrillReport } from '../../shared/drills/report';
+import { list, msg } from '../../shared/i18n';
+import { cliLang, say, sayMessage } from '../lang';
 import { EXIT, style, table, UsageError } from '../output';
-import { cliLabService, followTask, loadLab, providerFlag, requireUp } from './lab';
+import { cliLabService, followTask, loadLab, providerFlag, requireUp, taskError } from './lab';
 
 export async function drillCommand(file: string | undefined, name: string | undefined, flags: { json?: boolean; provider?: string; 'force-promotion'?: boolean }, signal: AbortSignal): Promise<number> {
   if (!name || !(DRILLS as readonly string[]).includes(name)) {
     const guess = name ? didYouMean(name, DRILLS) : undefined;
-    throw new UsageError(`${name ? `Unknown drill "${name}".${guess ? ` Did you mean "${guess}"?` : ''}` : 'Missing the drill NAME.'} Drills: ${DRILLS.join(', ')}.`);
+    const what = name ? `${say('out.drill.unknown', { name })}${guess ? ` ${say('out.drill.guess', { guess })}` : ''}` : say('out.drill.missing');
+    throw new UsageError(`${what} ${say('out.drill.list', { list: list(DRILLS) })}`);
   }
   const provider = providerFlag(flags.provider);
   const { code, resolved } = await loadLab(file, provider);
@@ -27,11 +38,11 @@ export async function drillCommand(file: string | undefined, name: string | unde
       const t = payload as EventPayloads['task:update'];
       if (t.id === taskId && t.step && t.step !== lastStep && t.state === 'running') {
         lastStep = t.step;
-        process.stderr.write(`… ${t.step}\n`);
+        process.stderr.write(`… ${t.stepMsg ? sayMessage(t.stepMsg) : t.step}\n`);
       }
     } else if (channel === 'monitor:delta') {
       const d = payload as EventPayloads['monitor:delta'];
-      if (d.lab === resolved.name) for (const e of d.events ?? []) if (e.kind !== 'drill') process.stderr.write(`  event: ${e.message}\n`);
+      if (d.lab === resolved.name) for (const e of d.events ?? []) if (e.kind !== 'drill') process.stderr.write(`  ${say('out.drill.event', { text: e.message })}\n`);
     }
   });
   let outcome;
@@ -42,44 +53,63 @@ export async function drillCommand(file: string | undefined, name: string | unde
     off();
     await labs.close();
   }
-  if (!outcome.result) throw new Error(outcome.info.error ?? (outcome.info.state === 'canceled' ? 'the drill was canceled' : 'the drill did not run'));
+  if (!outcome.result) throw taskError(outcome.info, msg(outcome.info.state === 'canceled' ? 'out.drill.canceled' : 'out.drill.notRun'));
   const { report, dir } = outcome.result;
   if (flags.json) {
     process.stdout.write(`${JSON.stringify({ ...report, requests: undefined, reportDir: dir }, null, 2)}\n`);
   } else {
-    const m = report.measurements;
-    process.stdout.write(`\n${report.title}: ${report.verdict.toUpperCase()}\n${report.verdictText}\n`);
-    if (m) {
-      process.stdout.write(
-        `${table(['measure', 'value'], [
-          ['detection', m.detectionMs === undefined ? '-' : `${m.detectionMs} ms`],
-          ['VIP move', m.vipMoveMs === undefined ? '-' : `${m.vipMoveMs} ms (master-down interval ${m.masterDownIntervalMs} ms)`],
-          ['first success after fault', m.firstSuccessAfterFaultMs === undefined ? '-' : `${m.firstSuccessAfterFaultMs} ms`],
-          ['failed requests', `${m.failed} of ${m.requests} (${m.failedPct} %)`],
-          ['latency p50/p95/p99', `${m.latency.p50}/${m.latency.p95}/${m.latency.p99} ms`],
-          ['rows acknowledged/lost', `${m.rowsAcknowledged}/${m.rowsLost ?? '- (no database)'}`],
-          ...(m.semiSyncAtFault ? [['semi-sync at the fault', m.semiSyncAtFault.active ? `on (${m.semiSyncAtFault.waitPoint}, ${m.semiSyncAtFault.clients} replica(s))` : m.semiSyncAtFault.enabled ? 'fallen back to async' : 'off']] : []),
-          ...(m.transactionsLost !== undefined ? [['transactions lost (GTID sets)', `${m.transactionsLost}${m.promotionForced ? ' (promotion forced)' : ''}`]] : []),
-        ])}\n`,
-      );
-    }
-    for (const c of report.expectations) process.stdout.write(`${c.ok ? style.green('✓') : style.red('✗', process.stdout)} ${c.name}: ${c.detail}\n`);
-    process.stdout.write(`Report: ${join(dir, 'report.html')} (also report.md, report.json)\n`);
+    const lang = cliLang();
+    process.stdout.write(`\n${textOf(lang, report.titleMsg, report.title)}: ${rt(lang, `verdict.${report.verdict}` as ReportKey)}\n${textOf(lang, report.verdictMsg, report.verdictText)}\n`);
+    const rows = measurementRows(report);
+    if (rows.length) process.stdout.write(`${table([say('out.drill.colMeasure'), say('out.drill.colValue')], rows)}\n`);
+    for (const c of report.expectations) process.stdout.write(`${c.ok ? style.green('✓') : style.red('✗', process.stdout)} ${textOf(lang, c.nameMsg, c.name)}: ${textOf(lang, c.detailMsg, c.detail)}\n`);
+    process.stdout.write(`${say('out.drill.report', { path: join(dir, 'report.html') })}\n`);
   }
   return report.verdict === 'passed' ? EXIT.ok : EXIT.failed;
 }
 
-function render(s: DashboardState): string {
-  const lines: string[] = [`${style.bold(`HA Lab Studio — ${s.lab}`)}  ${new Date(s.at).toLocaleTimeString()}  (Ctrl-C to stop)`, ''];
+const ms = (v: number | undefined) => (v === undefined ? '-' : `${v} ms`);
+
+/** The drill's measurements as rows, named as the report names them (the report catalog), in the run's language. */
+export function measurementRows(report: Pick<DrillReport, 'measurements'>): string[][] {
+  const m = report.measurements;
+  if (!m) return [];
+  const lang = cliLang();
+  const t = (k: ReportKey, p?: Record<string, string | number>) => rt(lang, k, p);
+  const rows: string[][] = [
+    [t('m.detection'), ms(m.detectionMs)],
+    [t('m.vipMove'), ms(m.vipMoveMs)],
+    [t('m.masterDown'), ms(m.masterDownIntervalMs)],
+    [t('m.firstSuccess'), ms(m.firstSuccessAfterFaultMs)],
+    [t('m.failed'), `${m.failed} / ${m.requests} (${m.failedPct} %)`],
+    [t('m.latency'), `${m.latency.p50} / ${m.latency.p95} / ${m.latency.p99} / ${m.latency.max} ms`],
+    [t('m.rows'), `${m.rowsAcknowledged} / ${m.rowsLost ?? t('m.rowsNotCounted')}`],
+  ];
+  const ss = m.semiSyncAtFault;
+  if (ss) rows.push([t('m.semiSync'), ss.active ? t('m.semiSyncOn', { waitPoint: ss.waitPoint || '?', clients: ss.clients, timeout: ss.timeoutMs ?? '?' }) : ss.enabled ? t('m.semiSyncFellBack', { noTx: ss.noTx ?? '?' }) : t('m.semiSyncOff')]);
+  if (m.transactionsLost !== undefined) rows.push([t('m.gtidLost'), `${m.transactionsLost}${m.promotionForced ? ` (${t('m.forced')})` : ''}`]);
+  return rows;
+}
+
+/** One screen of `halab watch`, in the run's language. */
+export function renderWatch(s: DashboardState): string {
+  const lang = cliLang();
+  const time = (at: number) => new Date(at).toLocaleTimeString(lang === 'ko' ? 'ko-KR' : 'en-US');
+  const yesNo = (v: boolean) => say(v ? 'out.yes' : 'out.no');
+  const lines: string[] = [`${style.bold(`HA Lab Studio — ${s.lab}`)}  ${time(s.at)}  ${say('out.watch.stop')}`, ''];
   for (const v of s.vips) {
-    lines.push(`VIP ${v.address} (${v.name}): ${v.holders.length === 1 ? style.green(v.holders[0]!) : style.red(v.holders.length ? `SPLIT ${v.holders.join(' + ')}` : 'NOBODY', process.stdout)}`);
+    lines.push(`VIP ${v.address} (${v.name}): ${v.holders.length === 1 ? style.green(v.holders[0]!) : style.red(v.holders.length ? say('out.watch.split', { holders: v.holders.join(' + ') }) : say('out.watch.nobody'), process.stdout)}`);
     lines.push(`  ${v.members.map((m) => `${m.node}(${m.priority}) ${m.state ?? '?'}`).join('   ')}`);
   }
-  if (s.probe.url) lines.push('', `Through the VIP: ${s.probe.ratePerS.toFixed(1)} req/s, ${s.probe.errorPct}% errors, p50 ${s.probe.p50} ms, p95 ${s.probe.p95} ms, last from ${s.probe.recent.at(-1)?.servedBy ?? '-'}`);
-  if (s.replicas.length) lines.push('', table(['REPLICA', 'IO', 'SQL', 'BEHIND', 'READ-ONLY', 'ERROR'], s.replicas.map((r) => [r.node, r.ioRunning, r.sqlRunning, r.secondsBehind === null ? '-' : `${r.secondsBehind}s`, r.readOnly === undefined ? '?' : r.readOnly ? 'yes' : 'no', r.lastError ?? ''])));
-  lines.push('', table(['VM', 'UP', 'CPU', 'MEM', 'DISK'], s.nodes.map((n) => [n.name, n.up ? 'yes' : 'NO', n.cpuPct === undefined ? '-' : `${n.cpuPct}%`, n.memPct === undefined ? '-' : `${n.memPct}%`, n.diskPct === undefined ? '-' : `${n.diskPct}%`])));
-  if (s.alerts.length) lines.push('', `Alerts: ${s.alerts.map((a) => `${a.name}${a.instance ? `@${a.instance}` : ''}`).join(', ')}`);
-  lines.push('', `Events (error log lines: ${s.errorLogCount}):`, ...s.events.slice(-8).map((e) => `  ${new Date(e.at).toLocaleTimeString()} ${e.message}`));
+  if (s.probe.url) lines.push('', say('out.watch.probe', { rate: s.probe.ratePerS.toFixed(1), errors: s.probe.errorPct, p50: s.probe.p50, p95: s.probe.p95, server: s.probe.recent.at(-1)?.servedBy ?? '-' }));
+  if (s.replicas.length) {
+    const header = [say('out.watch.colReplica'), 'IO', 'SQL', say('out.watch.colBehind'), say('out.watch.colReadOnly'), say('out.watch.colError')];
+    lines.push('', table(header, s.replicas.map((r) => [r.node, r.ioRunning, r.sqlRunning, r.secondsBehind === null ? '-' : say('out.seconds', { s: r.secondsBehind }), r.readOnly === undefined ? '?' : yesNo(r.readOnly), r.lastError ?? ''])));
+  }
+  const header = [say('out.status.colVm'), say('out.watch.colUp'), 'CPU', say('out.watch.colMem'), say('out.watch.colDisk')];
+  lines.push('', table(header, s.nodes.map((n) => [n.name, n.up ? say('out.yes') : say('out.watch.down'), n.cpuPct === undefined ? '-' : `${n.cpuPct}%`, n.memPct === undefined ? '-' : `${n.memPct}%`, n.diskPct === undefined ? '-' : `${n.diskPct}%`])));
+  if (s.alerts.length) lines.push('', say('out.watch.alerts', { list: list(s.alerts.map((a) => `${a.name}${a.instance ? `@${a.instance}` : ''}`)) }));
+  lines.push('', say('out.watch.events', { count: s.errorLogCount }), ...s.events.slice(-8).map((e) => `  ${time(e.at)} ${e.message}`));
   return lines.join('\n');
 }
 
@@ -101,7 +131,7 @@ export async function watchCommand(file: string | undefined, flags: { provider?:
     for (let i = 0; !signal.aborted; i++) {
       await new Promise((ok) => setTimeout(ok, i === 0 ? 2500 : 1000));
       if (!latest) continue;
-      const text = render(latest);
+      const text = renderWatch(latest);
       if (tty) process.stdout.write(`\x1b[H\x1b[2J${text}\n`);
       else if (flags.once || i % 5 === 0) process.stdout.write(`${text}\n\n`);
       if (flags.once) break;

@@ -13,6 +13,9 @@ import type { ApplyResult, StepEvent } from '../../provision/engine';
 import { buildStepsCount } from '../../provision/provisioner';
 import type { ResolvedLab } from '../../shared/blueprint/model';
 import type { EventPayloads } from '../../shared/ipc/contract';
+import { msg, type Message } from '../../shared/i18n';
+import { MessageError } from '../../shared/i18n/message-error';
+import { say, sayMessage } from '../lang';
 import { EXIT, style, table, UsageError } from '../output';
 import { progressPrinter } from '../progress';
 import { loadAndValidate, providerFlag, reportIssues } from './blueprint';
@@ -49,16 +52,29 @@ export function stepEventOf(p: EventPayloads['lab:step']): StepEvent {
   const base = { step: p.step, vm: p.vm };
   switch (p.type) {
     case 'start':
-      return { type: 'start', ...base, title: p.text, at: p.at };
+      return { type: 'start', ...base, title: p.text, ...(p.msg ? { titleMsg: p.msg } : {}), at: p.at };
     case 'log':
-      return { type: 'log', ...base, line: p.text, at: p.at };
+      return { type: 'log', ...base, line: p.text, ...(p.msg ? { lineMsg: p.msg } : {}), at: p.at };
     case 'done':
       return { type: 'done', ...base, changed: p.changed ?? p.text === 'changed', ms: p.ms ?? 0, at: p.at };
     case 'failed':
-      return { type: 'failed', ...base, error: p.text, at: p.at };
+      return { type: 'failed', ...base, error: p.text, ...(p.msg ? { errorMsg: p.msg } : {}), at: p.at };
     case 'skipped':
-      return { type: 'skipped', ...base, reason: p.text, at: p.at };
+      return { type: 'skipped', ...base, reason: p.text, ...(p.msg ? { reasonMsg: p.msg } : {}), ...(p.titleMsg ? { titleMsg: p.titleMsg } : {}), at: p.at };
   }
+}
+
+/** A task's error as thrown to main.ts (which prints it in the run's language): its catalog message when it has one. */
+export function taskError(info: { error?: string; errorMsg?: Message }, fallback: Message): Error {
+  if (info.errorMsg) return Object.assign(new Error(info.error ?? ''), { msg: info.errorMsg });
+  return info.error ? new Error(info.error) : new MessageError(fallback);
+}
+
+/** A power state in the run's language. */
+export function powerWord(state: string): string {
+  const known = ['running', 'off', 'absent', 'suspended'] as const;
+  const k = known.find((x) => x === state);
+  return say(k ? (`out.power.${k}` as const) : 'out.power.unknown');
 }
 
 /** The lab's folder and state under the labs folder setting. */
@@ -91,9 +107,9 @@ export async function upCommand(
   signal: AbortSignal,
 ): Promise<number> {
   const stage = flags.stage ?? 'all';
-  if (stage !== 'vms' && stage !== 'all') throw new UsageError(`--stage must be vms or all, not "${stage}".`);
+  if (stage !== 'vms' && stage !== 'all') throw new UsageError(say('out.up.stageFlag', { value: stage }));
   const concurrency = flags.concurrency === undefined ? 4 : Number(flags.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) throw new UsageError(`--concurrency must be a whole number from 1 to 32, not "${flags.concurrency}".`);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) throw new UsageError(say('out.up.concurrencyFlag', { value: String(flags.concurrency) }));
   const provider = providerFlag(flags.provider);
   const { code, resolved } = await loadLab(file, provider);
   if (!resolved) return code;
@@ -102,7 +118,7 @@ export async function upCommand(
   const print = progressPrinter(buildStepsCount(resolved, stage), flags);
   const task = followEvents(
     events,
-    (p) => !flags.json && process.stderr.write(`Bringing up ${lab.id} on ${p} (${resolved.nodes.length} VMs, ${stage === 'vms' ? 'VMs only' : 'full lab'}), state in ${lab.dir}\n`),
+    (p) => !flags.json && process.stderr.write(`${say('out.up.bringing', { lab: lab.id, provider: p, vms: resolved.nodes.length, stage: msg(stage === 'vms' ? 'out.up.stageVms' : 'out.up.stageAll'), dir: lab.dir })}\n`),
     (s) => print(stepEventOf(s)),
   );
   try {
@@ -110,16 +126,16 @@ export async function upCommand(
     const { info, result } = await followTask<ApplyResult>(labs, taskId, signal);
     if (!result) {
       if (info.state === 'canceled') {
-        process.stderr.write('Canceled before any step ran.\n');
+        process.stderr.write(`${say('out.up.canceledEarly')}\n`);
         return EXIT.failed;
       }
-      throw new Error(info.error ?? 'provisioning did not start');
+      throw taskError(info, msg('out.up.notStarted'));
     }
-    const summary = `${result.changed.length} changed, ${result.unchanged.length} unchanged, ${result.failed.length} failed, ${result.skipped.length} skipped in ${(result.ms / 1000).toFixed(1)} s`;
+    const summary = say('out.up.summary', { changed: result.changed.length, unchanged: result.unchanged.length, failed: result.failed.length, skipped: result.skipped.length, seconds: (result.ms / 1000).toFixed(1) });
     if (flags.json) process.stdout.write(`${JSON.stringify({ type: 'result', ...result })}\n`);
-    else if (result.canceled) process.stderr.write(`Canceled: ${summary}. Run the same command again to finish.\n`);
-    else if (result.ok) process.stderr.write(`${style.green('Lab is up', process.stderr)}: ${summary}.\n`);
-    else process.stderr.write(`${style.red('Lab is not complete')}: ${summary}. Fix the first failure above and run the same command again; finished steps are kept.\n`);
+    else if (result.canceled) process.stderr.write(`${say('out.up.canceled', { summary })}\n`);
+    else if (result.ok) process.stderr.write(`${style.green(say('out.up.ok'), process.stderr)}: ${summary}.\n`);
+    else process.stderr.write(`${style.red(say('out.up.incomplete'))}: ${summary}. ${say('out.up.incompleteHint')}\n`);
     return result.ok ? EXIT.ok : EXIT.failed;
   } finally {
     task.off();
@@ -134,23 +150,23 @@ export async function downCommand(file: string | undefined, flags: { provider?: 
   const { labs, events } = cliLabService();
   const { lab, state } = await home(labs, resolved);
   if (!state && !provider) {
-    process.stderr.write(`Nothing to do: the lab "${lab.id}" has not been brought up on this computer (no ${lab.dir}).\n`);
+    process.stderr.write(`${say('out.down.nothing', { lab: lab.id, dir: lab.dir })}\n`);
     return EXIT.ok;
   }
   const task = followEvents(
     events,
-    (p) => process.stderr.write(`Destroying ${lab.id} on ${p}…\n`),
-    (s) => process.stderr.write(`  ${s.text}\n`),
+    (p) => process.stderr.write(`${say('out.down.destroying', { lab: lab.id, provider: p })}\n`),
+    (s) => process.stderr.write(`  ${s.msg ? sayMessage(s.msg) : s.text}\n`),
   );
   try {
     const taskId = task.track(labs.down(resolved, { provider }));
     const { info } = await followTask(labs, taskId, signal);
     if (info.state === 'canceled') {
-      process.stderr.write(`Canceled: ${lab.id} is only partly destroyed. Run the same command again to finish.\n`);
+      process.stderr.write(`${say('out.down.canceled', { lab: lab.id })}\n`);
       return EXIT.failed;
     }
-    if (info.state !== 'done') throw new Error(info.error ?? 'destroying the lab failed');
-    process.stderr.write(`Lab ${lab.id} destroyed: its VMs, networks and their files are gone (keys and secrets stay in ${lab.dir}).\n`);
+    if (info.state !== 'done') throw taskError(info, msg('out.down.failed'));
+    process.stderr.write(`${say('out.down.done', { lab: lab.id, dir: lab.dir })}\n`);
     return EXIT.ok;
   } finally {
     task.off();
@@ -166,11 +182,15 @@ export async function statusCommand(file: string | undefined, flags: { provider?
   const st = await labs.labStatus(resolved, provider);
   if (!st) {
     if (flags.json) process.stdout.write(`${JSON.stringify({ lab: resolved.name, provider: null, vms: resolved.nodes.map((n) => ({ name: n.hostname, state: 'absent', addresses: [], expected: true })) }, null, 2)}\n`);
-    else process.stdout.write(`Lab ${resolved.name} is not up on this computer.\n`);
+    else process.stdout.write(`${say('out.status.notUp', { lab: resolved.name })}\n`);
     return EXIT.ok;
   }
   if (flags.json) process.stdout.write(`${JSON.stringify(st, null, 2)}\n`);
-  else process.stdout.write(`Lab ${st.lab} on ${st.provider}\n${table(['VM', 'STATE', 'ADDRESSES', ''], st.vms.map((v) => [v.name, v.state, v.addresses.join(', ') || '-', v.expected ? '' : '(not in the blueprint)']))}\n`);
+  else {
+    const header = [say('out.status.colVm'), say('out.status.colState'), say('out.status.colAddresses'), ''];
+    const rows = st.vms.map((v) => [v.name, powerWord(v.state), v.addresses.join(', ') || '-', v.expected ? '' : say('out.status.notInBlueprint')]);
+    process.stdout.write(`${say('out.status.header', { lab: st.lab, provider: st.provider })}\n${table(header, rows)}\n`);
+  }
   return EXIT.ok;
 }
 
@@ -178,6 +198,6 @@ export async function statusCommand(file: string | undefined, flags: { provider?
 export async function requireUp(labs: LabService, resolved: ResolvedLab, file: string | undefined, provider: ProviderKind | undefined): Promise<boolean> {
   const { state } = await home(labs, resolved);
   if (state || provider) return true;
-  process.stderr.write(`The lab "${resolved.name}" is not up on this computer. Run "halab up ${file}" first.\n`);
+  process.stderr.write(`${say('out.notUp', { lab: resolved.name, file: file ?? 'FILE' })}\n`);
   return false;
 }

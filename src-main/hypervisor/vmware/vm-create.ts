@@ -8,11 +8,12 @@
  */
 import { access, mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { HypervisorError, type LabRef, type OpOptions, type VmSpec } from '../types.js';
+import { HypervisorError, opLog, withMsg, type LabRef, type OpOptions, type VmSpec } from '../types.js';
 import { listVmFolders, readVmRecord, vmDir, vmxPathOf, writeVmRecord, type VmRecord } from './lab-store.js';
 import type { VmrunClient } from './vmrun-client.js';
 import { VmrunError } from './vmrun-errors.js';
 import { isVmwareStaticMac, newVmwareUuid, nicMacs, removeNicsFrom, VmxFile, wireNic } from './vmx-file.js';
+import { msg } from '../../shared/i18n';
 
 export interface CreateCloneArgs {
   client: VmrunClient;
@@ -56,7 +57,7 @@ async function ensureBaseSnapshot(a: CreateCloneArgs): Promise<void> {
         'Shut the template down in VMware Workstation, then try again.',
       );
     }
-    a.opts.log?.(`taking the template's base snapshot "${a.baseSnapshot}" (once)`);
+    opLog(a.opts, msg('hv.log.baseSnapshot', { name: a.baseSnapshot }));
     await a.client.snapshot(tpl, a.baseSnapshot);
   });
 }
@@ -93,10 +94,10 @@ export async function createClone(a: CreateCloneArgs): Promise<void> {
     );
   }
   if (!(await exists(spec.template))) {
-    throw new HypervisorError(`The template ${spec.template} does not exist.`, 'not-found', 'Set the template .vmx path in the blueprint or in Settings.');
+    throw withMsg(new HypervisorError(`The template ${spec.template} does not exist.`, 'not-found', 'Set the template .vmx path in the blueprint or in Settings.'), msg('hv.templateMissing', { path: spec.template }));
   }
   if (await exists(dir)) {
-    a.opts.log?.(`${spec.name}: removing a half-created VM from an earlier run`);
+    opLog(a.opts, msg('hv.log.removingHalf', { vm: spec.name }));
     if (await exists(vmx)) await client.deleteVM(vmx).catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
   }
@@ -119,7 +120,7 @@ export async function createClone(a: CreateCloneArgs): Promise<void> {
       await client.clone(spec.template, vmx, 'linked', { snapshot: baseSnapshot, cloneName, ...signalOf(a.opts) });
     } catch (e) {
       if (!(e instanceof VmrunError && e.kind === 'invalid-parameter')) throw e;
-      a.opts.log?.(`${spec.name}: linked clone refused by VMware; making a full clone instead`);
+      opLog(a.opts, msg('hv.log.fullClone', { vm: spec.name }));
       baseSnapshot = undefined;
       await rm(dir, { recursive: true, force: true });
       await client.clone(spec.template, vmx, 'full', { cloneName, ...signalOf(a.opts) });
@@ -133,7 +134,7 @@ export async function createClone(a: CreateCloneArgs): Promise<void> {
   await client.locks.run(`lab:${lab.dir}`, async () => {
     const file = await VmxFile.read(vmx);
     const memory = Math.ceil(spec.memoryMiB / 4) * 4;
-    if (memory !== spec.memoryMiB) a.opts.log?.(`${spec.name}: memory rounded up to ${memory} MiB (VMware needs a multiple of 4)`);
+    if (memory !== spec.memoryMiB) opLog(a.opts, msg('hv.log.memoryRounded', { vm: spec.name, mib: memory }));
     file.set('displayName', cloneName);
     file.set('numvcpus', String(spec.vcpus));
     file.set('cpuid.coresPerSocket', String(spec.vcpus));
@@ -164,7 +165,7 @@ export async function createClone(a: CreateCloneArgs): Promise<void> {
     const rec: VmRecord = { spec, vmx, template: spec.template, createdAt: new Date().toISOString(), ...(baseSnapshot ? { baseSnapshot } : {}) };
     await writeVmRecord(lab, spec.name, rec);
   });
-  a.opts.log?.(`${spec.name}: created (${spec.clone} clone, ${spec.vcpus} vCPU, ${spec.memoryMiB} MiB, ${spec.nics.length} NIC)`);
+  opLog(a.opts, msg('hv.log.created', { vm: spec.name, clone: msg(spec.clone === 'full' ? 'hv.clone.full' : 'hv.clone.linked'), vcpus: spec.vcpus, mib: spec.memoryMiB, nics: spec.nics.length }));
 }
 
 /**

@@ -15,7 +15,8 @@ import { access, chmod, constants, mkdir, readFile, rm, writeFile } from 'node:f
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { CommandError, run, type RunOptions, type RunResult } from '../../exec/runner.js';
-import { HypervisorError } from '../types.js';
+import { HypervisorError, opLog } from '../types.js';
+import { msg, type Message } from '../../shared/i18n';
 
 type NetLine = { kind: 'answer'; vnet: number; key: string; value: string; raw: string } | { kind: 'other'; raw: string; vnet?: number };
 
@@ -264,6 +265,8 @@ for l in "$@"; do if [ -f "$l.halab-keep" ]; then mv -f "$l.halab-keep" "$l"; fi
 export interface ApplyOptions {
   signal?: AbortSignal;
   log?: (line: string) => void;
+  /** The same lines as catalog messages (see `OpOptions.logMsg`). */
+  logMsg?: (line: Message) => void;
   /** Folder for the prepared file and the script (the lab folder; default a temp folder). */
   stageDir?: string;
   /** How to get root (default: `detectElevation`). */
@@ -307,7 +310,7 @@ export async function applyNetworking(file: NetworkingFile, paths: LinuxVmnetPat
   const elevation = opts.elevation ?? (await detectElevation(paths, opts.probe));
   if (elevation.kind === 'none') throw needsRoot(printed, 'neither sudo without a password prompt nor pkexec in a desktop session is available');
   const prefix = elevation.kind === 'direct' ? [] : elevation.prefix;
-  if (elevation.kind !== 'direct') opts.log?.(`applying the VMnet change as root with ${elevation.kind} (one step)`);
+  if (elevation.kind !== 'direct') opLog(opts, msg('hv.log.applyAsRoot', { tool: elevation.kind }));
   try {
     await (opts.runner ?? run)([...prefix, '/bin/sh', script], { timeoutMs: 300_000, signal: opts.signal });
   } catch (e) {
@@ -341,5 +344,5 @@ export async function applyNetworking(file: NetworkingFile, paths: LinuxVmnetPat
     }
     throw e;
   }
-  opts.log?.(`VMware networks reconfigured (${file.vnets().map((n) => `vmnet${n}`).join(', ')})`);
+  opLog(opts, msg('hv.log.vmnetsReconfigured', { list: file.vnets().map((n) => `vmnet${n}`).join(', ') }));
 }

@@ -12,13 +12,14 @@
  */
 import { join, win32 } from 'node:path';
 import type { RunOptions, RunResult } from '../../exec/runner.js';
-import { HypervisorError, type LabRef, type NetworkChange, type NetworkOptions, type NetworkSpec, type OpOptions, type VmnetClash } from '../types.js';
+import { HypervisorError, opLog, withMsg, type LabRef, type NetworkChange, type NetworkOptions, type NetworkSpec, type OpOptions, type VmnetClash } from '../types.js';
 import { intToIp, ipToInt, parseCidr } from './ipv4.js';
 import { readNetworkRecord, writeNetworkRecord, type NetworkRecord, type PreviousVmnet } from './lab-store.js';
 import type { VmrunClient } from './vmrun-client.js';
 import type { HostNetwork } from './vmrun-parsers.js';
 import { applyNetworking, linuxLeasePath, NetworkingFile, readNetworking, readNetworkingText, type ElevationProbe } from './vmnet-linux.js';
 import { ensureWindowsVnet, removeWindowsVnet } from './vmnet-windows.js';
+import { msg, type Message } from '../../shared/i18n';
 
 export interface VmnetManagerOptions {
   client: VmrunClient;
@@ -44,7 +45,7 @@ const BATCH_WINDOW_MS = 150;
 /** VMnet number from `vmnet11`. */
 export function vnetIndex(name: string): number {
   const m = /^vmnet(\d{1,3})$/i.exec(name);
-  if (!m) throw new HypervisorError(`"${name}" is not a VMware network name.`, 'failed', 'Use names like vmnet2 … vmnet19 in the blueprint.');
+  if (!m) throw withMsg(new HypervisorError(`"${name}" is not a VMware network name.`, 'failed', 'Use names like vmnet2 … vmnet19 in the blueprint.'), msg('hv.err.notVmnetName', { name }));
   return Number(m[1]);
 }
 
@@ -62,6 +63,9 @@ const sameSettings = (a: Observed | undefined, b: Observed): boolean =>
 const maskBits = (mask: string): number => ipToInt(mask).toString(2).replace(/0+$/, '').length;
 const cidrOf = (o: Observed): string => (o.subnet && o.netmask ? `${o.subnet}/${maskBits(o.netmask)}` : o.subnet || '(no subnet)');
 const describeObserved = (o: Observed): string => `${cidrOf(o)} (DHCP ${o.dhcp ? 'on' : 'off'}, NAT ${o.nat ? 'on' : 'off'})`;
+const onOff = (v: boolean) => msg(v ? 'hv.on' : 'hv.off');
+/** `describeObserved` as a catalog message. */
+const observedMsg = (o: Observed): Message => msg('hv.observed', { cidr: o.subnet && o.netmask ? cidrOf(o) : msg('hv.noSubnet'), dhcp: onOff(o.dhcp), nat: onOff(o.nat) });
 
 /** What the blueprint wants of a VMnet, checked against VMware's fixed .1/.2 rules. */
 export function wantedSettings(spec: NetworkSpec, platform: NodeJS.Platform): Observed & { index: number } {
@@ -70,21 +74,27 @@ export function wantedSettings(spec: NetworkSpec, platform: NodeJS.Platform): Ob
   const base = ipToInt(network);
   // VMware fixes the host at .1 and the NAT gateway at .2 of every VMnet.
   if (spec.hostAddress !== intToIp(base + 1)) {
-    throw new HypervisorError(
-      `${spec.name}: VMware always gives the host ${intToIp(base + 1)}, but the blueprint says ${spec.hostAddress}.`,
-      'conflict',
-      `Set the host address of ${spec.name} to ${intToIp(base + 1)} in the blueprint.`,
+    throw withMsg(
+      new HypervisorError(
+        `${spec.name}: VMware always gives the host ${intToIp(base + 1)}, but the blueprint says ${spec.hostAddress}.`,
+        'conflict',
+        `Set the host address of ${spec.name} to ${intToIp(base + 1)} in the blueprint.`,
+      ),
+      msg('hv.err.hostAddress', { name: spec.name, want: intToIp(base + 1), got: spec.hostAddress }),
     );
   }
   if (spec.type === 'nat' && spec.natGateway && spec.natGateway !== intToIp(base + 2)) {
-    throw new HypervisorError(
-      `${spec.name}: VMware's NAT gateway is always ${intToIp(base + 2)}, but the blueprint says ${spec.natGateway}.`,
-      'conflict',
-      `Set the gateway of ${spec.name} to ${intToIp(base + 2)} in the blueprint.`,
+    throw withMsg(
+      new HypervisorError(
+        `${spec.name}: VMware's NAT gateway is always ${intToIp(base + 2)}, but the blueprint says ${spec.natGateway}.`,
+        'conflict',
+        `Set the gateway of ${spec.name} to ${intToIp(base + 2)} in the blueprint.`,
+      ),
+      msg('hv.err.natGateway', { name: spec.name, want: intToIp(base + 2), got: spec.natGateway }),
     );
   }
   if (platform === 'win32' && index > 19) {
-    throw new HypervisorError(`${spec.name}: Windows hosts only have vmnet0 … vmnet19.`, 'failed', 'Renumber the network to vmnet2 … vmnet19 in the blueprint.');
+    throw withMsg(new HypervisorError(`${spec.name}: Windows hosts only have vmnet0 … vmnet19.`, 'failed', 'Renumber the network to vmnet2 … vmnet19 in the blueprint.'), msg('hv.err.windowsRange', { name: spec.name }));
   }
   return { index, subnet: network, netmask: mask, dhcp: spec.dhcp !== undefined, nat: spec.type === 'nat' };
 }
@@ -100,7 +110,11 @@ export function clashOf(spec: NetworkSpec, seen: Observed): VmnetClash {
         `(2) Edit the blueprint: set the subnet of vmnet8 to ${cidrOf(seen)}.`
       : `${spec.name} already exists on this PC as ${host} and this lab did not create it, so it is left alone; the blueprint wants ${spec.subnet}. ` +
         `Pick a free VMnet number for this network in the blueprint, or set ${spec.name} to ${spec.subnet} yourself in the Virtual Network Editor.`;
-  return { vmnet: spec.name, blueprintSubnet: spec.subnet, hostSubnet: cidrOf(seen), message };
+  const m =
+    spec.name === 'vmnet8'
+      ? msg('hv.err.clashVmnet8', { host: observedMsg(seen), wanted: spec.subnet, hostSubnet: cidrOf(seen) })
+      : msg('hv.err.clashOther', { name: spec.name, host: observedMsg(seen), wanted: spec.subnet });
+  return { vmnet: spec.name, blueprintSubnet: spec.subnet, hostSubnet: cidrOf(seen), message, msg: m };
 }
 
 /** Where to read the host's VMnets: the networking file (Linux) or `vmrun listHostNetworks` (Windows). */
@@ -161,10 +175,13 @@ export class VmnetManager {
 
   private supported(): void {
     if (this.o.platform !== 'linux' && this.o.platform !== 'win32') {
-      throw new HypervisorError(
-        'Creating VMware networks is only supported on Windows and Linux hosts.',
-        'not-usable',
-        'Create the VMnets in VMware Fusion\'s network settings with the subnets from the blueprint.',
+      throw withMsg(
+        new HypervisorError(
+          'Creating VMware networks is only supported on Windows and Linux hosts.',
+          'not-usable',
+          'Create the VMnets in VMware Fusion\'s network settings with the subnets from the blueprint.',
+        ),
+        msg('hv.err.unsupportedHost'),
       );
     }
   }
@@ -189,14 +206,14 @@ export class VmnetManager {
       const seen = await this.observe(want.index);
       if (this.promote(record, spec.name, seen)) {
         await writeNetworkRecord(lab, record);
-        opts.log?.(`${spec.name} now has the settings this lab prepared; it is the lab's own`);
+        opLog(opts, msg('hv.log.nowOwn', { name: spec.name }));
       }
       // The lab's own only while VMware still shows what the lab applied: a VMnet changed by hand since,
       // or claimed by an old record written before applying, is treated like any other existing VMnet.
       const appliedSpec = record.created[spec.name] ?? record.reconfigured?.[spec.name]?.spec;
       const ours = appliedSpec !== undefined && (!seen || sameSettings(seen, wantedSettings(appliedSpec, this.o.platform)));
       if (sameSettings(seen, want)) {
-        if (!ours) opts.log?.(`${spec.name} already exists with the wanted settings; using it and leaving it in place afterwards`);
+        if (!ours) opLog(opts, msg('hv.log.usingExisting', { name: spec.name }));
         return undefined;
       }
       // The lab's own vmnet8 changed by someone since: set it again, still restoring the first settings on down.
@@ -204,21 +221,24 @@ export class VmnetManager {
       if (seen && !ours) {
         const clash = clashOf(spec, seen);
         if (!(spec.name === 'vmnet8' && opts.reconfigureVmnet8)) {
-          throw new HypervisorError(
+          throw withMsg(
+            new HypervisorError(
             clash.message,
             'conflict',
             spec.name === 'vmnet8'
               ? 'Run "halab up --reconfigure-vmnet8" (or confirm in the Provision screen), or edit the blueprint\'s vmnet8 subnet.'
               : `Pick a free VMnet number for ${spec.name} in the blueprint.`,
+            ),
+            clash.msg!,
           );
         }
         previous ??= await this.capture(want.index, seen);
-        opts.log?.(`reconfiguring vmnet8 from ${describeObserved(seen)} to ${spec.subnet} as you confirmed; "halab down" puts the old settings back`);
+        opLog(opts, msg('hv.log.reconfiguringVmnet8', { from: observedMsg(seen), to: spec.subnet }));
       }
       this.supported();
       (record.pending ??= {})[spec.name] = { spec, ...(previous ? { previous } : {}) };
       await writeNetworkRecord(lab, record);
-      opts.log?.(`${seen ? 'updating' : 'creating'} ${spec.name} (${spec.subnet}, DHCP ${want.dhcp ? 'on' : 'off'}, NAT ${want.nat ? 'on' : 'off'})`);
+      opLog(opts, msg(seen ? 'hv.log.updating' : 'hv.log.creating', { name: spec.name, subnet: spec.subnet, dhcp: onOff(want.dhcp), nat: onOff(want.nat) }));
       return { seen, previous };
     });
     if (!plan) return 'unchanged';
@@ -233,10 +253,13 @@ export class VmnetManager {
       const record = await readNetworkRecord(lab);
       const now = await this.observe(want.index);
       if (!this.promote(record, spec.name, now)) {
-        throw new HypervisorError(
-          `${spec.name} was changed, but VMware now reports ${now ? describeObserved(now) : 'no such network'} instead of ${spec.subnet}.`,
-          'failed',
-          `Open the Virtual Network Editor and check ${spec.name}; then run the lab again.`,
+        throw withMsg(
+          new HypervisorError(
+            `${spec.name} was changed, but VMware now reports ${now ? describeObserved(now) : 'no such network'} instead of ${spec.subnet}.`,
+            'failed',
+            `Open the Virtual Network Editor and check ${spec.name}; then run the lab again.`,
+          ),
+          msg('hv.err.notApplied', { name: spec.name, now: now ? observedMsg(now) : msg('hv.noSuchNetwork'), subnet: spec.subnet }),
         );
       }
       await writeNetworkRecord(lab, record);
@@ -302,12 +325,15 @@ export class VmnetManager {
         log: (line) => {
           for (const i of items) i.opts.log?.(line);
         },
+        logMsg: (line) => {
+          for (const i of items) opLog(i.opts, line);
+        },
         ...(this.o.elevation ? { probe: this.o.elevation } : {}),
         ...(signal ? { signal } : {}),
       });
       for (const i of items) i.done();
     } catch (e) {
-      for (const i of items) i.done(e ?? new Error('applying the VMware network settings failed'));
+      for (const i of items) i.done(e ?? withMsg(new Error('applying the VMware network settings failed'), msg('hv.err.applyFailed')));
     }
   }
 
@@ -325,7 +351,7 @@ export class VmnetManager {
       this.promote(record, name, seen);
       if (record.pending?.[name]) {
         delete record.pending[name];
-        opts.log?.(`${name}: the change this lab prepared was never applied; nothing to undo`);
+        opLog(opts, msg('hv.log.neverApplied', { name }));
       }
       const reconf = record.reconfigured?.[name];
       const spec = reconf?.spec ?? record.created[name];
@@ -336,18 +362,17 @@ export class VmnetManager {
       };
       if (!spec) {
         await writeNetworkRecord(lab, record);
-        opts.log?.(`${name} was not created by this lab; left alone`);
+        opLog(opts, msg('hv.log.notOurs', { name }));
         return undefined;
       }
       const applied = wantedSettings(spec, this.o.platform);
       if (!seen) {
-        opts.log?.(`${name} is already gone`);
+        opLog(opts, msg('hv.log.alreadyGone', { name }));
         await forget();
         return undefined;
       }
       if (!sameSettings(seen, applied)) {
-        const before = reconf ? ` Before the lab it was: ${this.previousText(reconf.previous)}.` : '';
-        opts.log?.(`${name} was changed after this lab set it up (now ${describeObserved(seen)}); left as it is.${before}`);
+        opLog(opts, reconf ? msg('hv.log.changedSinceBefore', { name, now: observedMsg(seen), before: this.previousText(reconf.previous) }) : msg('hv.log.changedSince', { name, now: observedMsg(seen) }));
         await forget();
         return undefined;
       }
@@ -358,7 +383,7 @@ export class VmnetManager {
     if (!plan) return 'unchanged';
     // 2. Apply (batched with the lab's other network steps on Linux).
     if (plan.reconf) {
-      opts.log?.(`putting ${name} back the way it was before the lab (${this.previousText(plan.reconf.previous)})`);
+      opLog(opts, msg('hv.log.restoring', { name, before: this.previousText(plan.reconf.previous) }));
       await this.restore(lab, index, plan.reconf.previous, opts);
     } else if (this.o.platform === 'linux') {
       await this.applyLinux(lab, (file) => file.remove(index), opts);

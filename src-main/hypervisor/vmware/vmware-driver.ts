@@ -19,6 +19,7 @@ import {
   type VmInfo,
   type VmnetClash,
   type VmSpec,
+  opLog,
 } from '../types.js';
 import { findVmrun, vmwareNetworksPathFor, vnetlibPathFor, type VmrunLocation } from './find-vmrun.js';
 import { waitForGuestAddress } from './guest-address.js';
@@ -30,6 +31,7 @@ import { vmnetClashes, VmnetManager } from './vmnet-manager.js';
 import type { ElevationProbe } from './vmnet-linux.js';
 import { createClone } from './vm-create.js';
 import { VmxFile } from './vmx-file.js';
+import { msg } from '../../shared/i18n';
 
 export interface VmwareDriverOptions {
   /** vmrun path from the app settings (else HALAB_VMRUN, registry, default paths). */
@@ -232,7 +234,7 @@ export class VmwareDriver implements Hypervisor {
           await client.stop(vmx, 'soft', { timeoutMs: this.o.softStopTimeoutMs ?? 15_000, ...opts });
           if ((await this.stateOf(lab, name)) === 'off') return;
         } catch (e) {
-          opts.log?.(`soft stop of ${name} failed (${(e as Error).message}); pulling the plug`);
+          opLog(opts, msg('hv.log.softStopFailed', { vm: name, error: (e as Error).message }));
         }
       }
       try {
@@ -251,7 +253,7 @@ export class VmwareDriver implements Hypervisor {
     const vmx = await VmxFile.read(vmxPathOf(lab, name));
     vmx.deleteMatching(/^checkpoint\.vmstate/);
     await vmx.write(vmxPathOf(lab, name), { state: 'off' });
-    opts.log?.(`${name}: discarded its suspended state`);
+    opLog(opts, msg('hv.log.discardedSuspend', { vm: name }));
   }
 
   async reset(lab: LabRef, name: string, mode: 'soft' | 'hard', opts: OpOptions = {}): Promise<void> {
