@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runDrill, type DrillOutcome } from '../drills/runner';
+import { renderHtmlReport, renderMarkdownReport } from '../drills/report-render';
 import { createHypervisor } from '../hypervisor/factory';
 import type { ProviderKind } from '../hypervisor/types';
 import { readHostSettings, type HostSettings } from '../lab/host-settings';
@@ -27,7 +28,7 @@ import type { DrillReport } from '../shared/drills/report';
 import type { DrillReportSummary, LabStatusResult, TaskInfo } from '../shared/ipc/contract';
 import type { EventBus } from './events';
 import { BackendError } from './handler-types';
-import { msg, render, type Message } from '../shared/i18n';
+import { msg, render, type Lang, type Message } from '../shared/i18n';
 import { MessageError, messageOf } from '../shared/i18n/message-error';
 import { joinMessages } from '../shared/i18n/message-list';
 
@@ -65,7 +66,7 @@ export interface UpRequest {
 /** Poll intervals of the shared monitor: the drills' (a VIP member every 250 ms, a probe through the VIP every 250 ms). */
 const MONITOR_INTERVALS = { vip: 250, probe: 250, replication: 1000, nodes: 3000, alerts: 5000 };
 
-const summary = (r: DrillReport): DrillReportSummary => ({ id: r.id, drill: r.drill, title: r.title, verdict: r.verdict, startedAt: r.startedAt, verdictText: r.verdictText });
+const summary = (r: DrillReport): DrillReportSummary => ({ id: r.id, drill: r.drill, title: r.title, verdict: r.verdict, startedAt: r.startedAt, verdictText: r.verdictText, ...(r.titleMsg ? { titleMsg: r.titleMsg } : {}), ...(r.verdictMsg ? { verdictMsg: r.verdictMsg } : {}) });
 const info = (t: Task): TaskInfo => {
   const { controller: _c, ended: _e, result: _r, ...rest } = t;
   return rest;
@@ -183,9 +184,8 @@ export class LabService {
           const text = e.type === 'start' ? e.title : e.type === 'log' ? e.line : e.type === 'done' ? (e.changed ? 'changed' : 'no change') : e.type === 'failed' ? e.error : e.reason;
           const m =
             e.type === 'start' ? e.titleMsg : e.type === 'log' ? e.lineMsg : e.type === 'done' ? msg(e.changed ? 'prov.done.changed' : 'prov.done.unchanged') : e.type === 'failed' ? e.errorMsg : e.reasonMsg;
-          if ((e.type === 'start' || e.type === 'skipped') && e.titleMsg) titles.set(e.step, e.titleMsg);
-          const titleMsg = e.type === 'done' || e.type === 'failed' || e.type === 'skipped' ? titles.get(e.step) : undefined;
-          this.events.emit('lab:step', { taskId: t.id, type: e.type, step: e.step, vm: e.vm, text, at: e.at, ...(e.type === 'done' ? { changed: e.changed, ms: e.ms } : {}), ...(m ? { msg: m } : {}), ...(titleMsg ? { titleMsg } : {}) });
+          if (e.type === 'start' && e.titleMsg) titles.set(e.step, e.titleMsg);
+          this.events.emit('lab:step', { taskId: t.id, type: e.type, step: e.step, vm: e.vm, text, at: e.at, ...(e.type === 'done' ? { changed: e.changed, ms: e.ms } : {}), ...(m ? { msg: m } : {}) });
           if (e.type === 'done' || e.type === 'failed' || e.type === 'skipped') this.update(t, { progress: ++done / total, step: e.step, stepMsg: titles.get(e.step) });
           else if (e.type === 'start') this.update(t, { step: e.title, stepMsg: e.titleMsg });
         },
@@ -209,14 +209,7 @@ export class LabService {
       await this.monitors.close(r.name);
       const target = await openLabTarget(r, { provider: o.provider, settings: await this.settings() });
       this.update(t, { provider: target.hv.kind });
-      await down({
-        hv: target.hv,
-        lab: target.lab,
-        resolved: r,
-        signal: t.controller.signal,
-        log: (line) => this.events.emit('lab:step', { taskId: t.id, type: 'log', step: 'down', text: line, at: Date.now() }),
-        logMsg: (m) => this.events.emit('lab:step', { taskId: t.id, type: 'log', step: 'down', text: render('en', m), msg: m, at: Date.now() }),
-      });
+      await down({ hv: target.hv, lab: target.lab, resolved: r, signal: t.controller.signal, log: (line) => this.events.emit('lab:step', { taskId: t.id, type: 'log', step: 'down', text: line, at: Date.now() }) });
     });
   }
 
@@ -241,7 +234,7 @@ export class LabService {
         });
         t.result = outcome;
         this.events.emit('drill:finished', { taskId: t.id, lab: r.name, summary: summary(outcome.report) });
-        if (outcome.report.verdict === 'error') throw new Error(outcome.report.verdictText);
+        if (outcome.report.verdict === 'error') throw outcome.report.verdictMsg ? new MessageError(outcome.report.verdictMsg) : new Error(outcome.report.verdictText);
         return outcome;
       } finally {
         await this.release(r.name, user);
@@ -308,11 +301,19 @@ export class LabService {
     return out;
   }
 
-  async report(lab: string, id: string, format: 'json' | 'md' | 'html'): Promise<{ text: string; report?: DrillReport }> {
-    const file = join(labRef(lab, (await this.settings()).labsDir).dir, 'reports', id, `report.${format}`);
-    const text = await readFile(file, 'utf8').catch(() => {
-      throw new BackendError(`There is no report ${id} for ${lab}.`, 'not-found');
-    });
+  async report(lab: string, id: string, format: 'json' | 'md' | 'html', lang?: Lang): Promise<{ text: string; report?: DrillReport }> {
+    const dir = join(labRef(lab, (await this.settings()).labsDir).dir, 'reports', id);
+    const read = (name: string) =>
+      readFile(join(dir, name), 'utf8').catch(() => {
+        throw new BackendError(`There is no report ${id} for ${lab}.`, 'not-found');
+      });
+    if (lang && format !== 'json') {
+      // Rendered again in the reader's language from report.json (codes and arguments), with the topology picture in that language.
+      const r = JSON.parse(await read('report.json')) as DrillReport;
+      const topologySvg = await readFile(join(dir, `topology.${lang}.svg`), 'utf8').catch(() => undefined);
+      return { text: format === 'md' ? renderMarkdownReport(r, { lang, topologySvg }) : renderHtmlReport(r, { lang, topologySvg }) };
+    }
+    const text = await read(`report.${format}`);
     return { text, report: format === 'json' ? (JSON.parse(text) as DrillReport) : undefined };
   }
 

@@ -11,7 +11,8 @@ import type { Hypervisor, LabRef } from '../hypervisor/types';
 import type { LabMonitor } from '../monitor/lab-monitor';
 import type { GuestPool } from '../lab/guest-pool';
 import type { DrillName } from '../shared/blueprint/schema';
-import { msg, render, type Message } from '../shared/i18n';
+import { msg, type Message } from '../shared/i18n';
+import { MessageError } from '../shared/i18n/message-error';
 import { check, type Check, type DataLoss, type DrillMeasurements, type RecoveryTime } from '../shared/drills/report';
 
 export { check, msg };
@@ -87,13 +88,13 @@ export function rowsLostLoss(m: DrillMeasurements): DataLoss {
 }
 
 /** An error a drill reports to the student: its message in the catalog; `refused` when the drill never started. */
-export class DrillError extends Error {
-  override readonly name = 'DrillError';
+export class DrillError extends MessageError {
+  override name = 'DrillError';
   constructor(
-    readonly msg: Message,
+    m: Message,
     readonly refused = false,
   ) {
-    super(render('en', msg));
+    super(m);
   }
 }
 

@@ -3,13 +3,18 @@
  * file with the lab's topology picture and its charts drawn as inline SVG
  * (no scripts, no external files) and a print stylesheet (A4, no page
  * break inside a chart or table). English or Korean headings and labels
- * (`lang`); the texts the drill recorded are shown as recorded.
+ * (`lang`); the drill's own texts (title, hypothesis, checks, verdict, notes,
+ * timeline, RTO/RPO against the objectives) are catalog messages rendered
+ * in the same language (reports written before the catalog show their
+ * recorded English).
  * `renderDrillSectionHtml` is the same report as a section of the lab
  * report (`halab report`).
  */
 import { rt, type ReportKey, type ReportLanguage } from '../report/catalog';
 import { TOPOLOGY_FONTS } from '../shared/blueprint/topology-svg';
-import { bucketize, type DrillReport } from '../shared/drills/report';
+import { bucketize, textOf, type Check, type DrillReport } from '../shared/drills/report';
+import { eventText, objectiveRows, objectivesStatedMsg } from '../shared/drills/report-text';
+import { render } from '../shared/i18n';
 
 export interface DrillRenderOptions {
   lang?: ReportLanguage;
@@ -48,6 +53,10 @@ function measurementRows(r: DrillReport, lang: ReportLanguage): [string, string]
 }
 
 const mark = (ok: boolean) => (ok ? '✅' : '❌');
+/** A check's name and detail in `lang`. */
+const checkText = (c: Check, lang: ReportLanguage) => ({ name: textOf(lang, c.nameMsg, c.name), detail: textOf(lang, c.detailMsg, c.detail) });
+const titleOf = (r: DrillReport, lang: ReportLanguage) => textOf(lang, r.titleMsg, r.title);
+const notesOf = (r: DrillReport, lang: ReportLanguage) => (r.noteMsgs ? r.noteMsgs.map((n) => render(lang, n)) : r.notes);
 const verdictWord = (r: DrillReport, lang: ReportLanguage) => rt(lang, `verdict.${r.verdict}` as ReportKey);
 
 /** An SVG as a Markdown image (a data: URI, so the .md file stays one file). */
@@ -60,24 +69,45 @@ export function renderMarkdownSection(r: DrillReport, opts: DrillRenderOptions &
   const lang = opts.lang ?? 'en';
   const t = (k: ReportKey, p?: Record<string, string | number>) => rt(lang, k, p);
   const h = '#'.repeat(opts.level ?? 1);
+  const line = (c: Check) => {
+    const x = checkText(c, lang);
+    return `- ${mark(c.ok)} ${x.name}: ${x.detail}`;
+  };
   const out: string[] = [
-    `${h} ${t('dr.title', { title: r.title })}`,
+    `${h} ${t('dr.title', { title: titleOf(r, lang) })}`,
     '',
     `- ${t('dr.lab')}: **${r.lab}** (${r.provider})`,
     `- ${t('dr.drill')}: \`${r.drill}\`, ${t('dr.started', { at: r.startedAt })}, ${t('dr.inAll', { time: ms(r.endAt) })}`,
-    `- ${t('dr.verdict')}: **${verdictWord(r, lang)}** — ${r.verdictText}`,
+    `- ${t('dr.verdict')}: **${verdictWord(r, lang)}** — ${textOf(lang, r.verdictMsg, r.verdictText)}`,
     '',
   ];
   if (opts.topologySvg) out.push(svgImage(opts.topologySvg, r.lab), '');
-  out.push(`${h}# ${t('dr.hypothesis')}`, '', r.hypothesis, '', `${h}# ${t('dr.steady')}`, '', ...r.steadyState.map((c) => `- ${mark(c.ok)} ${c.name}: ${c.detail}`), '');
-  if (r.fault) out.push(`${h}# ${t('dr.fault')}`, '', t('dr.faultAt', { fault: r.fault, time: ms(r.faultAt) }), '');
+  out.push(`${h}# ${t('dr.hypothesis')}`, '', textOf(lang, r.hypothesisMsg, r.hypothesis), '', `${h}# ${t('dr.steady')}`, '', ...r.steadyState.map(line), '');
+  if (r.fault) out.push(`${h}# ${t('dr.fault')}`, '', t('dr.faultAt', { fault: textOf(lang, r.faultMsg, r.fault), time: ms(r.faultAt) }), '');
   if (r.requests.length) out.push(`${h}# ${t('dr.requests')}`, '', svgImage(requestChart(r, lang), t('dr.requests')), '', svgImage(latencyChart(r, lang), t('dr.latency')), '');
   const rows = measurementRows(r, lang);
   if (rows.length) out.push(`${h}# ${t('dr.measurements')}`, '', `| ${t('dr.measure')} | ${t('dr.value')} |`, '| --- | --- |', ...rows.map(([k, v]) => `| ${k} | ${v} |`), '');
-  if (r.expectations.length) out.push(`${h}# ${t('dr.expectations')}`, '', ...r.expectations.map((c) => `- ${mark(c.ok)} ${c.name}: ${c.detail}`), '');
-  if (r.restore) out.push(`${h}# ${t('dr.restore')}`, '', `- ${mark(r.restore.ok)} ${r.restore.name}: ${r.restore.detail}`, '');
-  if (r.events.length) out.push(`${h}# ${t('dr.timeline')}`, '', `| t | ${t('dr.event')} |`, '| --- | --- |', ...r.events.map((e) => `| ${ms(e.t)} | ${e.message.replace(/\|/g, '\\|')} |`), '');
-  if (r.notes.length) out.push(`${h}# ${t('dr.notes')}`, '', ...r.notes.map((n) => `- ${n}`), '');
+  if (r.objectives) {
+    const or = objectiveRows(r.objectives);
+    const cell = (s: string) => s.replace(/\|/g, '\\|');
+    out.push(
+      `${h}# ${render(lang, { code: 'drill.obj.heading' })}`,
+      '',
+      render(lang, objectivesStatedMsg(r.objectives.objectives)),
+      '',
+      `| ${render(lang, { code: 'drill.obj.col.measure' })} | ${render(lang, { code: 'drill.obj.col.measured' })} | ${render(lang, { code: 'drill.obj.col.objective' })} | ${render(lang, { code: 'drill.obj.col.verdict' })} |`,
+      '| --- | --- | --- | --- |',
+      ...or.map((x) => `| ${cell(render(lang, x.what))} | ${cell(render(lang, x.measured))} | ${cell(render(lang, x.objective))} | ${x.met === undefined ? '' : `${mark(x.met)} `}${cell(render(lang, x.verdict))} |`),
+      '',
+      ...or.flatMap((x) => x.how.map((m) => `- ${render(lang, x.what).split(' ')[0]}: ${render(lang, m)}`)),
+      '',
+    );
+  }
+  if (r.expectations.length) out.push(`${h}# ${t('dr.expectations')}`, '', ...r.expectations.map(line), '');
+  if (r.restore) out.push(`${h}# ${t('dr.restore')}`, '', line(r.restore), '');
+  if (r.events.length) out.push(`${h}# ${t('dr.timeline')}`, '', `| t | ${t('dr.event')} |`, '| --- | --- |', ...r.events.map((e) => `| ${ms(e.t)} | ${eventText(lang, e).replace(/\|/g, '\\|')} |`), '');
+  const notes = notesOf(r, lang);
+  if (notes.length) out.push(`${h}# ${t('dr.notes')}`, '', ...notes.map((n) => `- ${n}`), '');
   return out;
 }
 
@@ -136,7 +166,7 @@ export const REPORT_CSS = `body{font:14px/1.55 ${TOPOLOGY_FONTS};max-width:980px
 h1{font-size:1.6em}h2{font-size:1.3em;margin-top:1.6em}h3{font-size:1.1em}
 .verdict{padding:.6em 1em;border-radius:6px;font-weight:600}.passed{background:#e3f6e9}.failed,.error{background:#fbe4e4}.refused{background:#fff4d6}
 table{border-collapse:collapse;width:100%;font-size:13px}th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #e4e4e4;vertical-align:top}thead th{background:#f3f5f8}
-li.ok{color:#1d6b3d}li.bad{color:#a52a2a}code{font-family:ui-monospace,'DejaVu Sans Mono',monospace}
+li.ok{color:#1d6b3d}li.bad{color:#a52a2a}tr.met td:last-child{color:#1d6b3d;font-weight:600}tr.missed td:last-child{color:#a52a2a;font-weight:600}code{font-family:ui-monospace,'DejaVu Sans Mono',monospace}
 figure{margin:1em 0}figure svg{display:block;width:100%;height:auto;border:1px solid #e4e4e4;border-radius:6px}
 th{white-space:nowrap}table.ip td{white-space:nowrap}figcaption{color:#666;font-size:12px}
 .drill{border-top:2px solid #ccd;margin-top:2em}
@@ -155,22 +185,38 @@ export function renderDrillSectionHtml(r: DrillReport, opts: DrillRenderOptions 
   const rows = measurementRows(r, lang)
     .map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`)
     .join('');
-  const list = (cs: DrillReport['expectations']) => cs.map((c) => `<li class="${c.ok ? 'ok' : 'bad'}">${c.ok ? '✔' : '✘'} <b>${esc(c.name)}</b>: ${esc(c.detail)}</li>`).join('');
-  const events = r.events.map((e) => `<tr><td>${esc(ms(e.t))}</td><td>${esc(e.message)}</td></tr>`).join('');
+  const list = (cs: DrillReport['expectations']) =>
+    cs
+      .map((c) => {
+        const x = checkText(c, lang);
+        return `<li class="${c.ok ? 'ok' : 'bad'}">${c.ok ? '✔' : '✘'} <b>${esc(x.name)}</b>: ${esc(x.detail)}</li>`;
+      })
+      .join('');
+  const events = r.events.map((e) => `<tr><td>${esc(ms(e.t))}</td><td>${esc(eventText(lang, e))}</td></tr>`).join('');
+  const R = (code: 'drill.obj.heading' | 'drill.obj.col.measure' | 'drill.obj.col.measured' | 'drill.obj.col.objective' | 'drill.obj.col.verdict') => esc(render(lang, { code }));
+  const objectives = r.objectives
+    ? (() => {
+        const or = objectiveRows(r.objectives);
+        return `${H(1, render(lang, { code: 'drill.obj.heading' }))}<p>${esc(render(lang, objectivesStatedMsg(r.objectives.objectives)))}</p><table class="objectives"><thead><tr><th>${R('drill.obj.col.measure')}</th><th>${R('drill.obj.col.measured')}</th><th>${R('drill.obj.col.objective')}</th><th>${R('drill.obj.col.verdict')}</th></tr></thead><tbody>${or
+          .map((x) => `<tr class="${x.met === undefined ? '' : x.met ? 'met' : 'missed'}"><td>${esc(render(lang, x.what))}</td><td>${esc(render(lang, x.measured))}</td><td>${esc(render(lang, x.objective))}</td><td>${x.met === undefined ? '' : x.met ? '✔ ' : '✘ '}${esc(render(lang, x.verdict))}</td></tr>`)
+          .join('')}</tbody></table><ul class="objective-notes">${or.flatMap((x) => x.how.map((m) => `<li><b>${esc(render(lang, x.what).split(' ')[0] ?? '')}</b>: ${esc(render(lang, m))}</li>`)).join('')}</ul>`;
+      })()
+    : '';
   return `<section class="drill" id="drill-${esc(r.id)}">
-${H(0, t('dr.title', { title: r.title }))}
+${H(0, t('dr.title', { title: titleOf(r, lang) }))}
 <p>${esc(t('dr.lab'))} <b>${esc(r.lab)}</b> (${esc(r.provider)}) · ${esc(t('dr.drill'))} <code>${esc(r.drill)}</code> · ${esc(t('dr.started', { at: r.startedAt }))} · ${esc(t('dr.inAll', { time: ms(r.endAt) }))}</p>
-<p class="verdict ${r.verdict}">${esc(verdictWord(r, lang))}: ${esc(r.verdictText)}</p>
+<p class="verdict ${r.verdict}">${esc(verdictWord(r, lang))}: ${esc(textOf(lang, r.verdictMsg, r.verdictText))}</p>
 ${opts.topologySvg ? `<figure class="topology">${opts.topologySvg}</figure>` : ''}
-${H(1, t('dr.hypothesis'))}<p>${esc(r.hypothesis)}</p>
+${H(1, t('dr.hypothesis'))}<p>${esc(textOf(lang, r.hypothesisMsg, r.hypothesis))}</p>
 ${H(1, t('dr.steady'))}<ul>${list(r.steadyState)}</ul>
-${r.fault ? `${H(1, t('dr.fault'))}<p>${esc(t('dr.faultAt', { fault: r.fault, time: ms(r.faultAt) }))}</p>` : ''}
+${r.fault ? `${H(1, t('dr.fault'))}<p>${esc(t('dr.faultAt', { fault: textOf(lang, r.faultMsg, r.fault), time: ms(r.faultAt) }))}</p>` : ''}
 ${H(1, t('dr.requests'))}${r.requests.length ? `<figure>${requestChart(r, lang)}</figure><figure>${latencyChart(r, lang)}<figcaption>${esc(t('dr.latency'))}</figcaption></figure>` : `<p>${esc(t('dr.noLoad'))}</p>`}
 ${rows ? `${H(1, t('dr.measurements'))}<table>${rows}</table>` : ''}
+${objectives}
 ${r.expectations.length ? `${H(1, t('dr.expectations'))}<ul>${list(r.expectations)}</ul>` : ''}
 ${r.restore ? `${H(1, t('dr.restore'))}<ul>${list([r.restore])}</ul>` : ''}
 ${events ? `${H(1, t('dr.timeline'))}<table><thead><tr><th>t</th><th>${esc(t('dr.event'))}</th></tr></thead>${events}</table>` : ''}
-${r.notes.length ? `${H(1, t('dr.notes'))}<ul>${r.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : ''}
+${notesOf(r, lang).length ? `${H(1, t('dr.notes'))}<ul>${notesOf(r, lang).map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : ''}
 </section>`;
 }
 
@@ -188,5 +234,5 @@ export function htmlDocument(lang: ReportLanguage, title: string, body: string):
 
 export function renderHtmlReport(r: DrillReport, opts: DrillRenderOptions = {}): string {
   const lang = opts.lang ?? 'en';
-  return htmlDocument(lang, rt(lang, 'dr.title', { title: r.title }), renderDrillSectionHtml(r, opts));
+  return htmlDocument(lang, rt(lang, 'dr.title', { title: titleOf(r, lang) }), renderDrillSectionHtml(r, opts));
 }

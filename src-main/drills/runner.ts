@@ -16,7 +16,9 @@ import { sql } from '../lab/sql';
 import type { ResolvedLab } from '../shared/blueprint/model';
 import type { DrillName } from '../shared/blueprint/schema';
 import { check, judgeObjectives, masterDownIntervalMs, measureRequests, type Check, type DrillMeasurements, type DrillReport } from '../shared/drills/report';
-import { msg, render, type Message } from '../shared/i18n';
+import { LANGS, msg, render, type Lang, type Message } from '../shared/i18n';
+import { topologyLabels } from '../report/catalog';
+import { messageOf } from '../shared/i18n/message-error';
 import { DRILL_DEFS } from './catalog';
 import { DrillError, firstSuccessRecovery, joinMsgs, rowsLostLoss, vipRoles, type DrillDef, type DrillEnv } from './drill-kit';
 import { LoadGenerator } from './load';
@@ -39,6 +41,8 @@ export interface RunDrillOptions {
   maxLoadSeconds?: number;
   /** db-primary-down: promote even when the replica lacks transactions the primary had (semi-sync fell back to async, or async replication). */
   forcePromotion?: boolean;
+  /** The language of the report.md/report.html written beside report.json (default English; report.json keeps codes and arguments). */
+  lang?: Lang;
 }
 
 export interface DrillOutcome {
@@ -105,7 +109,7 @@ async function rowsLost(pool: GuestPool, ctx: RenderContext, acked: string[]): P
 }
 
 /** An error's text for a message argument: a drill's own message, else what the program said. */
-const errorMsg = (e: unknown): string | Message => (e instanceof DrillError ? e.msg : (e as Error).message);
+const errorMsg = (e: unknown): string | Message => messageOf(e) ?? (e as Error).message;
 
 export async function runDrill(o: RunDrillOptions): Promise<DrillOutcome> {
   const def: DrillDef = DRILL_DEFS[o.drill];
@@ -223,7 +227,7 @@ export async function runDrill(o: RunDrillOptions): Promise<DrillOutcome> {
   } catch (e) {
     await load?.stop();
     if (e instanceof DrillError) verdict(e.refused ? 'refused' : 'error', e.refused ? e.msg : msg('drill.verdict.error', { error: e.msg }));
-    else verdict((e as { refused?: boolean }).refused ? 'refused' : 'error', msg('drill.verdict.error', { error: (e as Error).message }));
+    else verdict((e as { refused?: boolean }).refused ? 'refused' : 'error', msg('drill.verdict.error', { error: errorMsg(e) }));
     return await finish();
   }
 
@@ -239,9 +243,12 @@ export async function runDrill(o: RunDrillOptions): Promise<DrillOutcome> {
     report.events = monitor.eventsSince(t0).map((e) => ({ ...e, t: e.at - t0 }));
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
-    const topologySvg = toTopologySvg(o.resolved);
-    await writeFile(join(dir, 'report.md'), renderMarkdownReport(report, { topologySvg }));
-    await writeFile(join(dir, 'report.html'), renderHtmlReport(report, { topologySvg }));
+    // The topology picture in each language, so the report can be rendered again in the reader's (`drill:report` with `lang`).
+    for (const l of LANGS) await writeFile(join(dir, `topology.${l}.svg`), toTopologySvg(o.resolved, { labels: topologyLabels(l) }));
+    const lang = o.lang ?? 'en';
+    const topologySvg = toTopologySvg(o.resolved, { labels: topologyLabels(lang) });
+    await writeFile(join(dir, 'report.md'), renderMarkdownReport(report, { topologySvg, lang }));
+    await writeFile(join(dir, 'report.html'), renderHtmlReport(report, { topologySvg, lang }));
     log(msg('drill.log.wrote', { dir }));
     return { report, dir };
   }

@@ -14,7 +14,9 @@ import { htmlDocument, esc, renderDrillSectionHtml, renderMarkdownSection, svgIm
 import type { ResolvedLab } from '../shared/blueprint/model';
 import { computePlan, type LabPlan } from '../shared/blueprint/plan';
 import { toTopologySvg } from '../shared/blueprint/topology-svg';
-import type { DrillReport } from '../shared/drills/report';
+import { textOf, type DrillReport } from '../shared/drills/report';
+import { availabilityEstimate, objectivesStatedMsg } from '../shared/drills/report-text';
+import { render } from '../shared/i18n';
 import { rt, topologyLabels, type ReportKey, type ReportLanguage } from './catalog';
 
 export type StepStatus = 'changed' | 'done' | 'failed' | 'skipped' | 'interrupted';
@@ -213,8 +215,14 @@ function provisionContent(h: HandIn, lang: ReportLanguage): { lines: string[]; t
 
 function drillSummary(h: HandIn, lang: ReportLanguage): Table {
   const t = (k: ReportKey) => rt(lang, k);
-  return { head: [t('col.drill'), t('col.verdict'), t('col.started')], rows: h.drills.map((d) => [d.title, rt(lang, `verdict.${d.verdict}` as ReportKey), d.startedAt]) };
+  return { head: [t('col.drill'), t('col.verdict'), t('col.started')], rows: h.drills.map((d) => [textOf(lang, d.titleMsg, d.title), rt(lang, `verdict.${d.verdict}` as ReportKey), d.startedAt]) };
 }
+
+/** The objectives line of the plan section. */
+const objectivesLine = (h: HandIn, lang: ReportLanguage) => render(lang, objectivesStatedMsg(h.resolved.lab.objectives ?? {}));
+
+/** The availability estimated from the drills, sentence by sentence (its method and assumptions named). */
+const availabilityLines = (h: HandIn, lang: ReportLanguage) => availabilityEstimate(h.drills, h.resolved.lab.objectives ?? {}).lines.map((m) => render(lang, m));
 
 const htmlTable = (tb: Table, cls?: string) => `<table${cls ? ` class="${cls}"` : ''}><thead><tr>${tb.head.map((c) => `<th>${esc(c)}</th>`).join('')}</tr></thead><tbody>${tb.rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
 const mdCell = (c: string) => c.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -226,7 +234,7 @@ export function renderHandInHtml(h: HandIn, lang: ReportLanguage): string {
   const prov = provisionContent(h, lang);
   const firstDrill = h.resolved.lab.drills[0] ?? 'lb-master-down';
   const drills = h.drills.length
-    ? `<p>${esc(t('drills.summary', { count: h.drills.length }))}</p>${htmlTable(drillSummary(h, lang))}${h.drills.map((d) => renderDrillSectionHtml(d, { lang, level: 3 })).join('\n')}`
+    ? `<p>${esc(t('drills.summary', { count: h.drills.length }))}</p>${htmlTable(drillSummary(h, lang))}<h3 id="availability">${esc(render(lang, { code: 'drill.avail.heading' }))}</h3>${availabilityLines(h, lang).map((l) => `<p>${esc(l)}</p>`).join('')}${h.drills.map((d) => renderDrillSectionHtml(d, { lang, level: 3 })).join('\n')}`
     : `<p>${esc(h.provision ? t('drills.none', { file: h.file, drill: firstDrill }) : t('drills.noneNoLab'))}</p>`;
   const body = `<h1>${esc(title)}</h1>
 <p class="muted">${esc(t('doc.generated', { at: time(Date.parse(h.generatedAt)), version: h.version, file: h.file }))}</p>
@@ -237,6 +245,7 @@ export function renderHandInHtml(h: HandIn, lang: ReportLanguage): string {
 <h3>${esc(t('sec.networks'))}</h3>${htmlTable(networkTable(h, lang), 'ip')}
 <h3>${esc(t('sec.vms'))}</h3>${htmlTable(vmTable(h, lang), 'ip')}
 <h3>${esc(t('sec.services'))}</h3><ul>${serviceLines(h, lang).map((l) => `<li>${esc(l)}</li>`).join('')}</ul>
+<h3>${esc(render(lang, { code: 'drill.obj.planHeading' }))}</h3><p>${esc(objectivesLine(h, lang))}</p>
 <h3>${esc(t('sec.totals'))}</h3>${totalsLines(h, lang).map((l) => `<p>${esc(l)}</p>`).join('')}
 <h2 id="provision">3. ${esc(t('sec.provision'))}</h2>
 ${prov.lines.map((l) => `<p>${esc(l)}</p>`).join('')}${prov.table ? htmlTable(prov.table) : ''}${prov.failed ? `<h3>${esc(t('prov.failedSteps'))}</h3>${htmlTable(prov.failed)}` : ''}
@@ -273,6 +282,10 @@ export function renderHandInMarkdown(h: HandIn, lang: ReportLanguage): string {
     '',
     ...serviceLines(h, lang).map((l) => `- ${l}`),
     '',
+    `### ${render(lang, { code: 'drill.obj.planHeading' })}`,
+    '',
+    objectivesLine(h, lang),
+    '',
     `### ${t('sec.totals')}`,
     '',
     ...totalsLines(h, lang),
@@ -287,6 +300,7 @@ export function renderHandInMarkdown(h: HandIn, lang: ReportLanguage): string {
   if (!h.drills.length) out.push(h.provision ? t('drills.none', { file: h.file, drill: firstDrill }) : t('drills.noneNoLab'), '');
   else {
     out.push(t('drills.summary', { count: h.drills.length }), '', ...mdTable(drillSummary(h, lang)), '');
+    out.push(`### ${render(lang, { code: 'drill.avail.heading' })}`, '', ...availabilityLines(h, lang).flatMap((l) => [l, '']));
     for (const d of h.drills) out.push(...renderMarkdownSection(d, { lang, level: 3 }));
   }
   return `${out.join('\n')}\n`;

@@ -177,6 +177,10 @@ describe('fast-failover fields (issue 13)', () => {
     d = setField(d, [...NU, 'timeoutSeconds'], 1);
     d = setField(d, ['services', 'database', 'replication'], 'semi-sync');
     d = setField(d, ['services', 'database', 'semiSyncTimeoutMs'], 1000);
+    // Seed 002's objectives, in the lab's Objectives fields.
+    d = setField(d, ['objectives', 'availability'], 99.9);
+    d = setField(d, ['objectives', 'rtoSeconds'], 1800);
+    d = setField(d, ['objectives', 'rpoSeconds'], 3600);
     const fast = read('vmware-3tier-ha-fast.yaml');
     d = { ...d, metadata: fast.metadata };
     expect(semantic(stringify(d))).toEqual(semantic(stringify(fast)));

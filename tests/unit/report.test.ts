@@ -156,7 +156,7 @@ describe('drill measured on recorded requests', () => {
     expect(html).toContain('<html lang="ko">');
     expect(html).toContain('통과');
     const md = renderMarkdownReport(r, { lang: 'ko' });
-    expect(md).toContain('# 훈련 보고서: Load balancer master loses power');
+    expect(md).toContain('# 훈련 보고서: 로드밸런서 마스터의 전원이 꺼짐');
     expect(md).toMatch(/!\[VIP를 통한 요청\]\(data:image\/svg\+xml;base64,/);
     const chart = Buffer.from(/!\[VIP를 통한 요청\]\(data:image\/svg\+xml;base64,([^)]+)\)/.exec(md)![1]!, 'base64').toString('utf8');
     expect(chart).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);

@@ -30,6 +30,6 @@ export function labHandlers(labs: LabService): Pick<HandlerMap, 'lab:status' | '
     'monitor:stop': async ({ lab }) => ({ stopped: await labs.stopMonitor(lab) }),
     'drill:run': async ({ text, drill }) => ({ taskId: labs.drill(resolve(text), drill) }),
     'drill:reports': async ({ lab }) => labs.reports(lab),
-    'drill:report': async ({ lab, id, format }) => labs.report(lab, id, format),
+    'drill:report': async ({ lab, id, format, lang }) => labs.report(lab, id, format, lang),
   };
 }

@@ -7,6 +7,7 @@ import { list, msg, render, type Message } from '../i18n';
 import { cacheLbPlanLine, cachePlanLines } from './rules-cache';
 import { pgPlanLines } from './plan-postgres';
 import { dbReplicationOf, lbProxyOf, masterDownMs, preemptOf, trackScriptOf, vrrpVersion, type ResolvedLab } from './model';
+import { objectivesStatedMsg } from '../drills/report-text';
 
 export interface PlanVm {
   hostname: string;
@@ -60,6 +61,7 @@ export function computePlan(r: ResolvedLab, hostMemoryMiB?: number): LabPlan {
   if (s.monitoring) serviceMsgs.push(msg('plan.monitoring', { prometheus: s.monitoring.prometheus, alertmanager: s.monitoring.alertmanager ?? s.monitoring.prometheus, loki: s.monitoring.loki ? msg('plan.monitoringLoki', { node: s.monitoring.loki }) : '' }));
   if (s.backup) serviceMsgs.push(msg('plan.backup', { node: s.backup.runOn, schedule: s.backup.schedule, days: s.backup.retentionDays, dir: s.backup.targetDir, copy: s.backup.copyTo ? msg('plan.backupCopy', { node: s.backup.copyTo }) : '' }));
   serviceMsgs.push(s.firewall.enabled ? msg('plan.ufw', { sources: list(s.firewall.adminSources ?? r.networks.map((n) => n.hostAddress)) }) : msg('plan.ufwOff'));
+  if (r.lab.objectives) serviceMsgs.push(objectivesStatedMsg(r.lab.objectives));
   const services = serviceMsgs.map((m) => render('en', m));
   const vms: PlanVm[] = r.nodes.map((n) => ({
     hostname: n.hostname,

@@ -12,6 +12,7 @@ import { checkPostgres } from './rules-postgres';
 import { checkProviderRules, type BlueprintProvider } from './rules-provider';
 import { checkMemory, checkServices } from './rules-services';
 import { checkCache } from './rules-cache';
+import { checkObjectives } from './rules-objectives';
 import { LabSchema, type Lab } from './schema';
 import { schemaIssues } from './schema-issues';
 import { locateIssues, parseBlueprintYaml } from './yaml-doc';
@@ -71,6 +72,7 @@ export function validateLab(data: unknown, opts: ValidateOptions = {}): Validati
   checkServices({ lab, issues });
   checkPostgres({ lab, issues });
   checkCache({ lab, issues });
+  checkObjectives({ lab, issues });
   checkProviderRules({ lab, issues, provider: opts.provider });
   const resolved = resolveLab(lab);
   checkMemory({ lab, issues }, resolved.nodes.reduce((a, n) => a + n.memoryMiB, 0), opts.hostMemoryMiB);

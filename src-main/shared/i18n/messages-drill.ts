@@ -171,8 +171,10 @@ export const drillEn = {
   'drill.ev.alertResolved': 'Alert {name} resolved{rest}',
   // objectives: RTO and RPO of one drill
   'drill.obj.heading': 'Objectives: RTO and RPO',
+  'drill.obj.planHeading': 'Objectives',
   'drill.obj.stated': 'Objectives stated in the blueprint: {list}.',
   'drill.obj.none': 'The blueprint states no objectives (objectives: availability, rtoSeconds, rpoSeconds), so only the measured values are shown.',
+  'drill.obj.comma': '{a}, {b}',
   'drill.obj.availability': 'availability {pct} %',
   'drill.obj.rtoIs': 'RTO {time}',
   'drill.obj.rpoIs': 'RPO {time}',
@@ -210,6 +212,13 @@ export const drillEn = {
   'drill.avail.noRate': 'No failure rate is stated (objectives.failuresPerYear), so no yearly availability figure is claimed; it would be downtime per failure × failures a year.',
   'drill.avail.assumptions': 'Assumptions: every failure is one of the drilled kinds and lasts as long as the worst one measured; failures the drills do not cover (host, network, software bugs, people) are not counted; planned maintenance is left out.',
   'drill.avail.noDrills': 'No drill report has a measured recovery time yet, so availability cannot be estimated.',
+  // validation (rules-objectives.ts)
+  'drill.v.rtoBelowVrrp': 'The RTO of {rto} s is shorter than the VRRP master-down interval of the VIP group {name} ({ms} ms): a load balancer failover cannot be that fast.',
+  'drill.v.rtoBelowVrrp.fix': 'Raise objectives.rtoSeconds, or shorten advertInterval (VRRPv3 allows fractions of a second).',
+  'drill.v.rpoZeroAsync': 'An RPO of 0 means no acknowledged write may be lost, but the database replicates asynchronously: a failover can lose the last writes.',
+  'drill.v.rpoZeroAsync.fix': 'Set services.database.replication: semi-sync, or allow an RPO above 0.',
+  'drill.v.noDrills': 'Objectives are stated but the lab lists no drill, so nothing measures them.',
+  'drill.v.noDrills.fix': 'Add drills (e.g. drills: [lb-master-down]).',
 } as const;
 
 export const drillKo: Record<keyof typeof drillEn, string> = {
@@ -363,8 +372,10 @@ export const drillKo: Record<keyof typeof drillEn, string> = {
   'drill.ev.alertFired': '경보 {name} 발생{rest}',
   'drill.ev.alertResolved': '경보 {name} 해제{rest}',
   'drill.obj.heading': '목표: RTO와 RPO',
+  'drill.obj.planHeading': '목표',
   'drill.obj.stated': '블루프린트에 적힌 목표: {list}.',
   'drill.obj.none': '블루프린트에 목표(objectives: availability, rtoSeconds, rpoSeconds)가 없어서 측정값만 보여 줍니다.',
+  'drill.obj.comma': '{a}, {b}',
   'drill.obj.availability': '가용성 {pct}%',
   'drill.obj.rtoIs': 'RTO {time}',
   'drill.obj.rpoIs': 'RPO {time}',
@@ -401,4 +412,10 @@ export const drillKo: Record<keyof typeof drillEn, string> = {
   'drill.avail.noRate': '장애 빈도(objectives.failuresPerYear)가 적혀 있지 않아 연간 가용성 수치는 내지 않습니다. 연간 가용성은 장애 한 번당 중단 시간 × 1년 장애 횟수로 계산합니다.',
   'drill.avail.assumptions': '가정: 모든 장애는 훈련한 종류 중 하나이고 측정된 가장 긴 복구 시간만큼 걸린다. 훈련이 다루지 않는 장애(호스트, 네트워크, 소프트웨어 결함, 사람의 실수)는 세지 않는다. 계획된 유지보수는 뺀다.',
   'drill.avail.noDrills': '복구 시간을 측정한 훈련 보고서가 아직 없어 가용성을 추정할 수 없습니다.',
+  'drill.v.rtoBelowVrrp': 'RTO {rto}초는 VIP 그룹 {name}의 VRRP 마스터 다운 간격({ms} ms)보다 짧습니다. 로드밸런서 장애 조치가 그만큼 빠를 수 없습니다.',
+  'drill.v.rtoBelowVrrp.fix': 'objectives.rtoSeconds 값을 늘리거나 advertInterval을 줄이세요 (VRRPv3는 1초 미만도 됩니다).',
+  'drill.v.rpoZeroAsync': 'RPO 0은 확인된 쓰기를 하나도 잃으면 안 된다는 뜻인데, 데이터베이스가 비동기로 복제합니다. 장애 조치 때 마지막 쓰기를 잃을 수 있습니다.',
+  'drill.v.rpoZeroAsync.fix': 'services.database.replication을 semi-sync로 하거나, RPO를 0보다 크게 하세요.',
+  'drill.v.noDrills': '목표는 적혀 있지만 실습에 훈련이 하나도 없어서 목표를 잴 방법이 없습니다.',
+  'drill.v.noDrills.fix': '훈련을 추가하세요 (예: drills: [lb-master-down]).',
 };

@@ -52,7 +52,8 @@ export const requestSchemas = {
   /** Run a drill (a task); the report arrives with `drill:finished`. */
   'drill:run': z.strictObject({ text: blueprintText, drill: z.enum(DRILLS) }),
   'drill:reports': z.strictObject({ lab: z.string().regex(/^[a-z0-9-]{1,63}$/) }),
-  'drill:report': z.strictObject({ lab: z.string().regex(/^[a-z0-9-]{1,63}$/), id: z.string().regex(/^[A-Za-z0-9-]{1,100}$/), format: z.enum(['json', 'md', 'html']) }),
+  /** `lang`: Markdown/HTML rendered again from report.json in that language (else the files as the drill wrote them). */
+  'drill:report': z.strictObject({ lab: z.string().regex(/^[a-z0-9-]{1,63}$/), id: z.string().regex(/^[A-Za-z0-9-]{1,100}$/), format: z.enum(['json', 'md', 'html']), lang: z.enum(['en', 'ko']).optional() }),
   'settings:get': empty,
   /** Save settings. Host values are checked first; a bad one is refused with `invalid-setting` naming the field. `null` clears a value (back to auto-discovery or the default). */
   'settings:set': z.strictObject({
@@ -158,8 +159,6 @@ export interface VmnetClash {
   hostSubnet: string;
   /** What a reconfigure would affect, e.g. other VMs using vmnet8. */
   message: string;
-  /** The same from the message catalog (rendered in the reader's language). */
-  msg?: Message;
 }
 
 export interface PreflightResult {
@@ -234,6 +233,9 @@ export interface DrillReportSummary {
   verdict: DrillReport['verdict'];
   startedAt: string;
   verdictText: string;
+  /** `title` and `verdictText` as catalog messages (reports since issue 12), rendered in the reader's language. */
+  titleMsg?: Message;
+  verdictMsg?: Message;
 }
 
 /** Event channels from the backend. */
@@ -245,8 +247,7 @@ export interface EventPayloads {
   /** A provisioning step started, logged, finished or failed (per VM). */
   /** `changed` and `ms` come with `done` (the CLI prints them). */
   /** `msg`: `text` from the message catalog (the step's title, log line, error or skip reason), rendered in the reader's language; `text` stays English. */
-  /** `titleMsg`: the step's title, with done, failed and skipped (a skipped step never started). */
-  'lab:step': { taskId: string; type: 'start' | 'log' | 'done' | 'failed' | 'skipped'; step: string; vm?: string; text: string; at: number; changed?: boolean; ms?: number; msg?: Message; titleMsg?: Message };
+  'lab:step': { taskId: string; type: 'start' | 'log' | 'done' | 'failed' | 'skipped'; step: string; vm?: string; text: string; at: number; changed?: boolean; ms?: number; msg?: Message };
   /** The whole state of a lab's monitor, sent when a reader starts watching; `monitor:delta`s follow on from its `seq`. */
   'monitor:state': DashboardState;
   /** What changed since the previous delta (new probes, log lines and events; changed cards). Sent at once for events and VIP changes, else every second. */

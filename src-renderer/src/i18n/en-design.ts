@@ -102,4 +102,13 @@ export const enDesign = {
   'canvas.a11y.interactive': 'Lock or unlock editing',
   'canvas.a11y.minimap': 'Overview map',
   'canvas.a11y.handle': 'Connection point',
+  'props.objectives': 'Objectives',
+  'props.objectivesHint': 'What the drills are judged against: each drill report states its measured RTO and RPO against these, and the lab report estimates availability from the drills.',
+  'props.availability': 'Availability (%)',
+  'props.rtoSeconds': 'RTO (seconds)',
+  'props.rtoHint': 'Longest time until the service answers again after a failure (seed 002: 1800 = 30 min).',
+  'props.rpoSeconds': 'RPO (seconds)',
+  'props.rpoHint': 'Most data a failure may lose, in seconds of writes (seed 002: 3600 = 1 h).',
+  'props.failuresPerYear': 'Failures a year (your assumption)',
+  'props.failuresHint': 'Only for the availability estimate of the lab report: downtime per failure × failures a year.',
 } as const;

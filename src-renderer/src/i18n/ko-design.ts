@@ -103,4 +103,13 @@ export const koDesign: Record<keyof typeof enDesign, string> = {
   'canvas.a11y.interactive': '편집 잠금/해제',
   'canvas.a11y.minimap': '전체 보기 지도',
   'canvas.a11y.handle': '연결점',
+  'props.objectives': '목표',
+  'props.objectivesHint': '훈련을 판정하는 기준입니다. 훈련 보고서마다 측정한 RTO와 RPO를 이 목표와 비교하고, 실습 보고서는 훈련 결과로 가용성을 추정합니다.',
+  'props.availability': '가용성 (%)',
+  'props.rtoSeconds': 'RTO (초)',
+  'props.rtoHint': '장애 후 서비스가 다시 응답하기까지 허용하는 가장 긴 시간 (시드 002: 1800 = 30분).',
+  'props.rpoSeconds': 'RPO (초)',
+  'props.rpoHint': '장애로 잃어도 되는 데이터의 최대량을 쓰기 시간으로 나타낸 값 (시드 002: 3600 = 1시간).',
+  'props.failuresPerYear': '1년 장애 횟수 (학생의 가정)',
+  'props.failuresHint': '실습 보고서의 가용성 추정에만 씁니다: 장애 한 번당 중단 시간 × 1년 장애 횟수.',
 };

@@ -177,6 +177,18 @@ export function LabProperties() {
         <CheckField path={[...S, 'firewall', 'enabled']} label={t('props.firewallEnabled')} defaultValue />
         <ListField path={[...S, 'firewall', 'adminSources']} label={t('props.adminSources')} optional />
       </Section>
+      <Section title={t('props.objectives')} testId="svc-objectives">
+        <p className="muted small-text">{t('props.objectivesHint')}</p>
+        <div className="field-row">
+          <NumberField path={['objectives', 'availability']} label={t('props.availability')} optional decimal placeholder="99.9" />
+          <NumberField path={['objectives', 'failuresPerYear']} label={t('props.failuresPerYear')} hint={t('props.failuresHint')} optional decimal />
+        </div>
+        <div className="field-row">
+          <NumberField path={['objectives', 'rtoSeconds']} label={t('props.rtoSeconds')} hint={t('props.rtoHint')} optional placeholder="1800" />
+          <NumberField path={['objectives', 'rpoSeconds']} label={t('props.rpoSeconds')} hint={t('props.rpoHint')} optional placeholder="3600" />
+        </div>
+        <FieldIssues path={['objectives']} />
+      </Section>
       <Section title={t('props.drills')} testId="svc-drills">
         {DRILLS.map((dr) => (
           <div className="field field-check" key={dr}>

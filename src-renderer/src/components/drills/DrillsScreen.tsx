@@ -7,6 +7,8 @@
 import { useEffect, useMemo } from 'react';
 import type { ResolvedLab } from '../../../../src-main/shared/blueprint/model';
 import type { DrillName } from '../../../../src-main/shared/blueprint/schema';
+import { textOf } from '../../../../src-main/shared/drills/report';
+import { taskText } from '../../lib/lab-steps';
 import { useT } from '../../i18n/useT';
 import { useApp, type Task } from '../../stores/app-store';
 import { tasksOf, useLab } from '../../stores/lab-store';
@@ -68,6 +70,7 @@ function Drills({ lab }: { lab: ResolvedLab }) {
 
 function DrillItem({ name, busy, notUp }: { name: DrillName; busy?: Task; notUp?: boolean }) {
   const t = useT();
+  const lang = useApp((s) => s.language);
   const mine = busy?.kind === 'drill' && busy.drill === name;
   return (
     <li className={`drill${mine ? ' drill-running' : ''}`} data-testid={`drill-${name}`}>
@@ -76,7 +79,7 @@ function DrillItem({ name, busy, notUp }: { name: DrillName; busy?: Task; notUp?
         <span className="muted">{t(`drillInfo.${name}`)}</span>
         <span className="mono muted small-text">{name}</span>
       </div>
-      <button type="button" className="primary" data-testid={`drill-run-${name}`} disabled={!!busy || notUp} title={busy ? t('drills.busy', { task: busy.title }) : notUp ? t('drills.provisionFirst') : undefined} onClick={() => void useLab.getState().runDrill(name)}>
+      <button type="button" className="primary" data-testid={`drill-run-${name}`} disabled={!!busy || notUp} title={busy ? t('drills.busy', { task: taskText(busy, 'title', lang) ?? busy.title }) : notUp ? t('drills.provisionFirst') : undefined} onClick={() => void useLab.getState().runDrill(name)}>
         {mine ? t('drills.running') : t('drills.run')}
       </button>
     </li>
@@ -85,6 +88,7 @@ function DrillItem({ name, busy, notUp }: { name: DrillName; busy?: Task; notUp?
 
 function Progress({ task, lab }: { task: Task; lab: string }) {
   const t = useT();
+  const lang = useApp((s) => s.language);
   const summary = useLab((s) => s.finished[task.id]);
   return (
     <section className="panel" data-testid="drill-progress" data-state={task.state}>
@@ -99,11 +103,11 @@ function Progress({ task, lab }: { task: Task; lab: string }) {
       <div className="result">
         <StateIcon state={task.state === 'running' ? 'running' : summary?.verdict === 'passed' ? 'done' : task.state === 'canceled' ? 'canceled' : task.state === 'done' && !summary ? 'done' : 'failed'} />
         <div>
-          <b>{task.title}</b>
+          <b>{taskText(task, 'title', lang)}</b>
           <div className="muted" data-testid="drill-step">
-            {task.state === 'running' ? task.step ?? t('drills.starting') : t(`status.task.${task.state as 'done'}`)}
+            {task.state === 'running' ? taskText(task, 'step', lang) ?? t('drills.starting') : t(`status.task.${task.state as 'done'}`)}
           </div>
-          {task.error && <pre className="result-error">{task.error}</pre>}
+          {task.error && <pre className="result-error">{taskText(task, 'error', lang)}</pre>}
         </div>
         {summary && (
           <div className="progress-verdict">
@@ -114,7 +118,7 @@ function Progress({ task, lab }: { task: Task; lab: string }) {
           </div>
         )}
       </div>
-      {summary && <p className="verdict-text">{summary.verdictText}</p>}
+      {summary && <p className="verdict-text">{textOf(lang, summary.verdictMsg, summary.verdictText)}</p>}
       <h3 className="sub-head">{t('drills.liveEvents')}</h3>
       <div className="progress-events">
         <EventList lab={lab} since={startedAt.get(task.id)} max={25} />
@@ -125,6 +129,7 @@ function Progress({ task, lab }: { task: Task; lab: string }) {
 
 function Reports({ lab }: { lab: string }) {
   const t = useT();
+  const lang = useApp((s) => s.language);
   const r = useLab((s) => s.reports[lab]);
   return (
     <section className="panel" data-testid="report-list">
@@ -143,8 +148,8 @@ function Reports({ lab }: { lab: string }) {
             <button type="button" className="report-row" data-testid={`report-${x.id}`} data-drill={x.drill} onClick={() => void useLab.getState().openReport(lab, x.id)}>
               <VerdictBadge verdict={x.verdict} />
               <span className="report-title">
-                <b>{x.title}</b>
-                <span className="muted small-text">{x.verdictText}</span>
+                <b>{textOf(lang, x.titleMsg, x.title)}</b>
+                <span className="muted small-text">{textOf(lang, x.verdictMsg, x.verdictText)}</span>
               </span>
               <span className="muted mono small-text">{new Date(x.startedAt).toLocaleString()}</span>
             </button>

@@ -6,8 +6,11 @@
  */
 import { useMemo } from 'react';
 import { Bar, CartesianGrid, ComposedChart, Legend, Line, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { bucketize, type Check, type DrillReport } from '../../../../src-main/shared/drills/report';
+import { bucketize, textOf, type Check, type DrillReport } from '../../../../src-main/shared/drills/report';
+import { eventText, objectiveRows, objectivesStatedMsg } from '../../../../src-main/shared/drills/report-text';
+import { render } from '../../../../src-main/shared/i18n';
 import { useT } from '../../i18n/useT';
+import { useApp } from '../../stores/app-store';
 import { useChartColors } from '../../lib/theme-colors';
 import { useLab } from '../../stores/lab-store';
 import { tooltipStyle } from '../dashboard/Charts';
@@ -53,24 +56,26 @@ export function ReportView() {
 
 function ReportBody({ r }: { r: DrillReport }) {
   const t = useT();
+  const lang = useApp((s) => s.language);
   const m = r.measurements;
+  const notes = r.noteMsgs ? r.noteMsgs.map((n) => render(lang, n)) : r.notes;
   return (
     <div className="report-body">
       <div className="report-title-row">
-        <h2>{r.title}</h2>
+        <h2>{textOf(lang, r.titleMsg, r.title)}</h2>
         <VerdictBadge verdict={r.verdict} />
       </div>
       <p className="muted small-text">
         {t('report.meta', { lab: r.lab, provider: r.provider, started: new Date(r.startedAt).toLocaleString(), duration: sec(r.endAt) })}
       </p>
       <p className={`verdict-text verdict-text-${r.verdict}`} data-testid="report-verdict-text">
-        {r.verdictText}
+        {textOf(lang, r.verdictMsg, r.verdictText)}
       </p>
       <h3 className="sub-head">{t('report.hypothesis')}</h3>
-      <p>{r.hypothesis}</p>
+      <p>{textOf(lang, r.hypothesisMsg, r.hypothesis)}</p>
       {r.fault && (
         <p>
-          <b>{t('report.fault')}:</b> {r.fault}
+          <b>{t('report.fault')}:</b> {textOf(lang, r.faultMsg, r.fault)}
         </p>
       )}
       {m && (
@@ -87,6 +92,20 @@ function ReportBody({ r }: { r: DrillReport }) {
             {m.promotedMs !== undefined && <Tile label={t('report.m.promoted')} value={ms(m.promotedMs)} />}
             <Tile label={t('report.m.rowsLost')} value={m.rowsLost === undefined ? '—' : String(m.rowsLost)} hint={t('report.m.rowsAcked', { count: m.rowsAcknowledged })} bad={!!m.rowsLost} />
           </div>
+        </>
+      )}
+      {r.objectives && (
+        <>
+          <h3 className="sub-head">{render(lang, { code: 'drill.obj.heading' })}</h3>
+          <p className="muted small-text">{render(lang, objectivesStatedMsg(r.objectives.objectives))}</p>
+          <div className="tiles" data-testid="report-objectives">
+            {objectiveRows(r.objectives).map((o, i) => (
+              <Tile key={i} label={render(lang, o.what)} value={render(lang, o.measured)} hint={`${render(lang, o.objective)} · ${render(lang, o.verdict)}`} bad={o.met === false} testId={i === 0 ? 'objective-rto' : 'objective-rpo'} />
+            ))}
+          </div>
+          <ul className="muted small-text objective-notes">
+            {objectiveRows(r.objectives).flatMap((o, i) => o.how.map((h, j) => <li key={`${i}-${j}`}>{`${render(lang, o.what).split(' ')[0]}: ${render(lang, h)}`}</li>))}
+          </ul>
         </>
       )}
       {r.requests.length > 0 && (
@@ -111,15 +130,15 @@ function ReportBody({ r }: { r: DrillReport }) {
           <li key={i} className={`event event-${e.kind === 'drill' ? 'info' : e.kind === 'vip-lost' || e.kind === 'vip-split' || e.kind === 'probe-failing' || e.kind === 'vm-down' ? 'bad' : 'plain'}`}>
             <span className="log-time">+{sec(e.t)}</span>
             <span className="event-kind">{e.kind}</span>
-            <span>{e.message}</span>
+            <span>{eventText(lang, e)}</span>
           </li>
         ))}
       </ol>
-      {r.notes.length > 0 && (
+      {notes.length > 0 && (
         <>
           <h3 className="sub-head">{t('report.notes')}</h3>
           <ul>
-            {r.notes.map((n, i) => (
+            {notes.map((n, i) => (
               <li key={i}>{n}</li>
             ))}
           </ul>
@@ -141,6 +160,7 @@ function Tile({ label, value, hint, bad, testId }: { label: string; value: strin
 
 function Checks({ list, testId }: { list: Check[]; testId: string }) {
   const t = useT();
+  const lang = useApp((s) => s.language);
   if (!list.length) return <p className="muted">{t('report.noChecks')}</p>;
   return (
     <ul className="checks" data-testid={testId}>
@@ -150,8 +170,8 @@ function Checks({ list, testId }: { list: Check[]; testId: string }) {
             {c.ok ? '✓' : '✕'}
           </span>
           <span>
-            <b>{c.name}</b>
-            <span className="muted"> — {c.detail}</span>
+            <b>{textOf(lang, c.nameMsg, c.name)}</b>
+            <span className="muted"> — {textOf(lang, c.detailMsg, c.detail)}</span>
           </span>
         </li>
       ))}
