@@ -184,8 +184,9 @@ export class LabService {
           const text = e.type === 'start' ? e.title : e.type === 'log' ? e.line : e.type === 'done' ? (e.changed ? 'changed' : 'no change') : e.type === 'failed' ? e.error : e.reason;
           const m =
             e.type === 'start' ? e.titleMsg : e.type === 'log' ? e.lineMsg : e.type === 'done' ? msg(e.changed ? 'prov.done.changed' : 'prov.done.unchanged') : e.type === 'failed' ? e.errorMsg : e.reasonMsg;
-          if (e.type === 'start' && e.titleMsg) titles.set(e.step, e.titleMsg);
-          this.events.emit('lab:step', { taskId: t.id, type: e.type, step: e.step, vm: e.vm, text, at: e.at, ...(e.type === 'done' ? { changed: e.changed, ms: e.ms } : {}), ...(m ? { msg: m } : {}) });
+          if ((e.type === 'start' || e.type === 'skipped') && e.titleMsg) titles.set(e.step, e.titleMsg);
+          const titleMsg = e.type === 'done' || e.type === 'failed' || e.type === 'skipped' ? titles.get(e.step) : undefined;
+          this.events.emit('lab:step', { taskId: t.id, type: e.type, step: e.step, vm: e.vm, text, at: e.at, ...(e.type === 'done' ? { changed: e.changed, ms: e.ms } : {}), ...(m ? { msg: m } : {}), ...(titleMsg ? { titleMsg } : {}) });
           if (e.type === 'done' || e.type === 'failed' || e.type === 'skipped') this.update(t, { progress: ++done / total, step: e.step, stepMsg: titles.get(e.step) });
           else if (e.type === 'start') this.update(t, { step: e.title, stepMsg: e.titleMsg });
         },
@@ -209,7 +210,14 @@ export class LabService {
       await this.monitors.close(r.name);
       const target = await openLabTarget(r, { provider: o.provider, settings: await this.settings() });
       this.update(t, { provider: target.hv.kind });
-      await down({ hv: target.hv, lab: target.lab, resolved: r, signal: t.controller.signal, log: (line) => this.events.emit('lab:step', { taskId: t.id, type: 'log', step: 'down', text: line, at: Date.now() }) });
+      await down({
+        hv: target.hv,
+        lab: target.lab,
+        resolved: r,
+        signal: t.controller.signal,
+        log: (line) => this.events.emit('lab:step', { taskId: t.id, type: 'log', step: 'down', text: line, at: Date.now() }),
+        logMsg: (m) => this.events.emit('lab:step', { taskId: t.id, type: 'log', step: 'down', text: render('en', m), msg: m, at: Date.now() }),
+      });
     });
   }
 

@@ -159,6 +159,8 @@ export interface VmnetClash {
   hostSubnet: string;
   /** What a reconfigure would affect, e.g. other VMs using vmnet8. */
   message: string;
+  /** The same from the message catalog (rendered in the reader's language). */
+  msg?: Message;
 }
 
 export interface PreflightResult {
@@ -247,7 +249,8 @@ export interface EventPayloads {
   /** A provisioning step started, logged, finished or failed (per VM). */
   /** `changed` and `ms` come with `done` (the CLI prints them). */
   /** `msg`: `text` from the message catalog (the step's title, log line, error or skip reason), rendered in the reader's language; `text` stays English. */
-  'lab:step': { taskId: string; type: 'start' | 'log' | 'done' | 'failed' | 'skipped'; step: string; vm?: string; text: string; at: number; changed?: boolean; ms?: number; msg?: Message };
+  /** `titleMsg`: the step's title, with done, failed and skipped (a skipped step never started). */
+  'lab:step': { taskId: string; type: 'start' | 'log' | 'done' | 'failed' | 'skipped'; step: string; vm?: string; text: string; at: number; changed?: boolean; ms?: number; msg?: Message; titleMsg?: Message };
   /** The whole state of a lab's monitor, sent when a reader starts watching; `monitor:delta`s follow on from its `seq`. */
   'monitor:state': DashboardState;
   /** What changed since the previous delta (new probes, log lines and events; changed cards). Sent at once for events and VIP changes, else every second. */

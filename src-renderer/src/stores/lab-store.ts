@@ -9,6 +9,7 @@ import type { DrillName } from '../../../src-main/shared/blueprint/schema';
 import type { DrillReport } from '../../../src-main/shared/drills/report';
 import type { DrillReportSummary, EventPayloads, LabStatusResult, PreflightResult } from '../../../src-main/shared/ipc/contract';
 import { api, call, transportMode } from '../api/client';
+import { render } from '../../../src-main/shared/i18n';
 import { applyStep, emptyRow, logLine, type VmProgress } from '../lib/lab-steps';
 import { useApp, type Task } from './app-store';
 import { useEditor } from './editor-store';
@@ -199,7 +200,7 @@ export const useLab = create<LabStore>()((set, get) => ({
     const p = get().progress[e.taskId] ?? { rows: {}, log: [] };
     // Texts in the UI's language when the event carries a catalog message; a step is named by its title.
     const lang = useApp.getState().language;
-    const entry = { at: e.at, line: logLine(e, lang, p.rows[e.vm ?? '']?.running[e.step]), bad: e.type === 'failed' };
+    const entry = { at: e.at, line: logLine(e, lang, e.titleMsg ? render(lang, e.titleMsg) : p.rows[e.vm ?? '']?.running[e.step]), bad: e.type === 'failed' };
     const log = p.log.length >= LOG_MAX ? [...p.log.slice(p.log.length - LOG_MAX + 1), entry] : [...p.log, entry];
     set({ progress: trim({ ...get().progress, [e.taskId]: { rows: applyStep(p.rows, e, lang), log } }) });
   },
