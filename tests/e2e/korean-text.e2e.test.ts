@@ -13,14 +13,15 @@
  * (`support/english.ts`: innerText, options, titles, aria-labels,
  * placeholders) must hold no run of two or more English words of three or
  * more letters outside the allowlist of product and technical names and the
- * lab's own names. Each step prints what it found with the screen's name.
+ * lab's own names, and no jargon (nodes[2].nics[0], "networks ()", "(s)"). Each
+ * step prints what it found with the screen's name.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { englishSentences, blueprintWords, report, scan, type Finding } from './support/english';
+import { englishSentences, blueprintWords, jargon, report, scan, type Finding } from './support/english';
 import { openSession, ROOT, screenshot, type Session } from './support/harness';
 import { AppPage, DesignPage } from './support/pages';
 
@@ -104,9 +105,10 @@ afterAll(async () => {
 });
 
 describe('the scanner', () => {
-  it('finds English sentences, and leaves Korean, names and allowed technical words alone', () => {
+  it('finds English sentences and jargon, and leaves Korean, names and allowed technical words alone', () => {
     const f = englishSentences(['서브넷 10.0.0.5/24 (10.0.0.5 is not the network address of a /24)', 'nginx와 keepalived VRRP 설정', 'lb-master의 첫 번째 NIC', 'Open lab', 'HA Lab Studio', 'MySQL primary', 'app-server-01 app'], new Set(['app', 'server']));
     expect(f.map((x) => x.sentence)).toEqual(['not the network address', 'Open lab', 'MySQL primary']);
+    expect(jargon(['오류 (nodes[2].nics[0])', 'networks ()', '0 member(s)', 'lb-master의 첫 번째 NIC', '멤버 0개']).map((x) => x.sentence)).toEqual(['nodes[2]', '()', 'r(s)']);
   });
 });
 

@@ -102,10 +102,21 @@ export function englishSentences(lines: readonly string[], extraAllowed: Readonl
   return found;
 }
 
-/** Scan the page now and return the English sentences found, each tagged with the screen. */
+/** Jargon a student should not meet in any language: blueprint paths ("nodes[2].nics[0]"), empty lists ("networks ()"), "(s)" plurals. */
+export function jargon(lines: readonly string[]): { sentence: string; where: string }[] {
+  const found: { sentence: string; where: string }[] = [];
+  for (const line of lines) {
+    const m = /\b[A-Za-z]+\[\d+\]|\(\s*\)|\w\(s\)/.exec(line);
+    if (m) found.push({ sentence: m[0], where: line });
+  }
+  return found;
+}
+
+/** Scan the page now and return the English sentences (and jargon) found, each tagged with the screen. */
 export async function scan(page: Page, screen: string, extraAllowed: ReadonlySet<string>): Promise<Finding[]> {
   const seen = new Set<string>();
-  return englishSentences(await visibleTexts(page), extraAllowed)
+  const lines = await visibleTexts(page);
+  return [...englishSentences(lines, extraAllowed), ...jargon(lines)]
     .filter((f) => (seen.has(f.where) ? false : (seen.add(f.where), true)))
     .map((f) => ({ screen, ...f }));
 }
