@@ -16,6 +16,7 @@ import { tcpProbe } from '../helpers/net';
 import { renderContext } from '../../src-main/lab/render-context';
 import { redisCli } from '../../src-main/configs/redis';
 import { sentinelView } from '../../src-main/provision/cache-steps';
+import { pollRedisStatus } from '../../src-main/monitor/redis-status';
 import type { RenderContext } from '../../src-main/configs/context';
 
 const fx = linuxLabFixture('tests/fixtures/blueprints/cache-lb-haproxy.yaml');
@@ -64,6 +65,10 @@ describe('HAProxy pair and Redis with Sentinel on the Linux lab provider', { tim
       const v = await sentinelView(fx.pool(), ctx, s);
       expect(v, s).toMatchObject({ master: '192.168.77.31:6379', replicas: 1, otherSentinels: 2 });
     }
+    // What the Dashboard's Redis card shows (the monitor's poll).
+    const card = await pollRedisStatus(ctx, (n) => fx.pool().get(n));
+    expect(card).toMatchObject({ masterName: 'halab', primary: 'cache1', agreed: true });
+    expect(card.sentinels.map((x) => `${x.node}:${x.master}`)).toEqual(['cache1:cache1', 'cache2:cache1', 'app1:cache1']);
     // The load balancers cannot reach Redis (UFW: Redis peers, Sentinels and apps only).
     const lb1 = await fx.pool().get('lb1');
     expect((await lb1.exec(['sh', '-c', 'timeout 3 bash -c "</dev/tcp/192.168.77.31/6379" && echo open || echo closed'])).stdout.trim()).toBe('closed');
@@ -100,6 +105,7 @@ describe('HAProxy pair and Redis with Sentinel on the Linux lab provider', { tim
       expect(m.cacheFailoverMs!).toBeGreaterThanOrEqual(m.cacheDownAfterMs!);
       expect(m.cacheFailoverMs!).toBeLessThan(m.cacheDownAfterMs! + 10_000);
       for (const s of ['cache1', 'cache2', 'app1']) expect((await sentinelView(fx.pool(), ctx, s)).master, s).toBe('192.168.77.32:6379');
+      expect(await pollRedisStatus(ctx, (n) => fx.pool().get(n))).toMatchObject({ primary: 'cache2', agreed: true });
       console.log(`redis-master-down: failover ${m.cacheFailoverMs} ms (down-after ${m.cacheDownAfterMs} ms), ${m.keysAcknowledged} keys acknowledged, ${m.keysLost} lost; ${m.keysAccepted} accepted, ${m.keysAcceptedLost} of them lost`);
     });
   });
