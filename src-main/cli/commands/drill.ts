@@ -2,8 +2,8 @@
  * `halab drill FILE NAME` and `halab watch FILE`, through the backend's lab
  * service like the window. Everything printed is in the run's language
  * (`--lang`): the drill's own texts from its report's catalog messages, the
- * measurement names from the report catalog (monitor events keep the
- * monitor's English for now); `--json` prints the report as it is.
+ * measurement names from the report catalog, RTO/RPO and monitor events
+ * through `shared/drills/report-text.ts`; `--json` prints the report as it is.
  */
 import { join } from 'node:path';
 import type { DrillOutcome } from '../../drills/runner';
@@ -14,6 +14,7 @@ import { applyDelta } from '../../shared/monitor/delta';
 import type { DashboardState, MonitorDelta } from '../../shared/monitor/types';
 import { rt, type ReportKey } from '../../report/catalog';
 import { textOf, type DrillReport } from '../../shared/drills/report';
+import { eventText, objectiveLine, objectiveRows } from '../../shared/drills/report-text';
 import { list, msg } from '../../shared/i18n';
 import { cliLang, say, sayMessage } from '../lang';
 import { EXIT, style, table, UsageError } from '../output';
@@ -42,7 +43,7 @@ export async function drillCommand(file: string | undefined, name: string | unde
       }
     } else if (channel === 'monitor:delta') {
       const d = payload as EventPayloads['monitor:delta'];
-      if (d.lab === resolved.name) for (const e of d.events ?? []) if (e.kind !== 'drill') process.stderr.write(`  ${say('out.drill.event', { text: e.message })}\n`);
+      if (d.lab === resolved.name) for (const e of d.events ?? []) if (e.kind !== 'drill') process.stderr.write(`  ${say('out.drill.event', { text: eventText(cliLang(), e) })}\n`);
     }
   });
   let outcome;
@@ -62,6 +63,7 @@ export async function drillCommand(file: string | undefined, name: string | unde
     process.stdout.write(`\n${textOf(lang, report.titleMsg, report.title)}: ${rt(lang, `verdict.${report.verdict}` as ReportKey)}\n${textOf(lang, report.verdictMsg, report.verdictText)}\n`);
     const rows = measurementRows(report);
     if (rows.length) process.stdout.write(`${table([say('out.drill.colMeasure'), say('out.drill.colValue')], rows)}\n`);
+    if (report.objectives) for (const r of objectiveRows(report.objectives)) process.stdout.write(`${sayMessage(objectiveLine(r))}\n`);
     for (const c of report.expectations) process.stdout.write(`${c.ok ? style.green('✓') : style.red('✗', process.stdout)} ${textOf(lang, c.nameMsg, c.name)}: ${textOf(lang, c.detailMsg, c.detail)}\n`);
     process.stdout.write(`${say('out.drill.report', { path: join(dir, 'report.html') })}\n`);
   }
@@ -109,7 +111,7 @@ export function renderWatch(s: DashboardState): string {
   const header = [say('out.status.colVm'), say('out.watch.colUp'), 'CPU', say('out.watch.colMem'), say('out.watch.colDisk')];
   lines.push('', table(header, s.nodes.map((n) => [n.name, n.up ? say('out.yes') : say('out.watch.down'), n.cpuPct === undefined ? '-' : `${n.cpuPct}%`, n.memPct === undefined ? '-' : `${n.memPct}%`, n.diskPct === undefined ? '-' : `${n.diskPct}%`])));
   if (s.alerts.length) lines.push('', say('out.watch.alerts', { list: list(s.alerts.map((a) => `${a.name}${a.instance ? `@${a.instance}` : ''}`)) }));
-  lines.push('', say('out.watch.events', { count: s.errorLogCount }), ...s.events.slice(-8).map((e) => `  ${time(e.at)} ${e.message}`));
+  lines.push('', say('out.watch.events', { count: s.errorLogCount }), ...s.events.slice(-8).map((e) => `  ${time(e.at)} ${eventText(lang, e)}`));
   return lines.join('\n');
 }
 
