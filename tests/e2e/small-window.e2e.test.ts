@@ -10,11 +10,13 @@
  *   panel scrolls inside it (the Properties panel, the Plan's tables);
  * - no table header and no button breaks inside a word (Korean
  *   `word-break: keep-all`): a header never has more lines than words;
- * - a dialog fits in the window.
+ * - a dialog fits in the window;
+ * - and, in either language, no jargon (nodes[2].nics[0], "networks ()", "(s)").
  * One server and one browser for the whole file.
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jargon, visibleTexts } from './support/english';
 import { openSession, screenshot, type Session } from './support/harness';
 import { AppPage, DesignPage } from './support/pages';
 
@@ -124,6 +126,8 @@ async function misfits(page: Page, panels: readonly string[]): Promise<string[]>
 async function fits(view: string, panels: readonly string[] = []): Promise<string[]> {
   await s.page.waitForTimeout(100);
   const found = (await misfits(s.page, panels)).map((m) => `[${view}] ${m}`);
+  // On the way, in both languages: no jargon a student should not meet (nodes[2], "networks ()", "(s)").
+  found.push(...jargon(await visibleTexts(s.page)).map((j) => `[${view}] jargon "${j.sentence}" in: ${j.where.slice(0, 120)}`));
   if (found.length) console.log(`[1024×700] ${found.join('\n[1024×700] ')}`);
   return found;
 }
