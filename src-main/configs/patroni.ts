@@ -46,6 +46,7 @@ export function patroniConfig(ctx: RenderContext, hostname: string): Record<stri
         loop_wait: p.loopWait,
         retry_timeout: p.retryTimeout,
         maximum_lag_on_failover: p.maximumLagOnFailover,
+        synchronous_mode: p.synchronous,
         postgresql: { use_pg_rewind: true, use_slots: true, parameters },
       },
       initdb: [{ encoding: 'UTF8' }, { locale: 'C.UTF-8' }, 'data-checksums'],

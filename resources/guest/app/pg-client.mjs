@@ -61,7 +61,7 @@ export class PgLeader {
     return this.finding;
   }
 
-  async query(sql, params = []) {
+  async query(sql, params = [], retried = false) {
     const h = await this.leader();
     try {
       const res = await this.pool(h).query(translate(sql), params.map((v) => (v === undefined ? null : v)));
@@ -70,6 +70,8 @@ export class PgLeader {
       const errno = ERRNO[e.code];
       // Lost the server, or it is a standby now: look for the leader on the next query.
       if (!errno || errno === 1290) { if (this.current === h) this.current = undefined; }
+      // Nothing was written when the server refused the connection or answered read-only: ask the new leader at once.
+      if (!retried && (e.code === '25006' || e.code === 'ECONNREFUSED' || e.code === '57P03')) return this.query(sql, params, true);
       throw Object.assign(e, { errno: errno ?? e.errno ?? 2013 });
     }
   }

@@ -244,6 +244,7 @@ export const DatabaseSchema = z
         loopWait: z.number().int().min(1).max(600).default(10).describe('Seconds between Patroni HA loops (loop_wait).'),
         retryTimeout: z.number().int().min(1).max(600).default(10).describe('Seconds Patroni retries etcd and PostgreSQL before demoting (retry_timeout); loopWait + 2 × retryTimeout must not exceed ttl.'),
         maximumLagOnFailover: z.number().int().min(0).max(1099511627776).default(1048576).describe('Bytes a standby may lag and still be promoted (maximum_lag_on_failover).'),
+        synchronous: z.boolean().default(false).describe('Patroni synchronous_mode: a commit is acknowledged only once a standby has flushed it, and only that standby is promoted, so a failover loses no acknowledged row (while a standby is up). Default false: asynchronous, a power cut can lose the last commits.'),
       })
       .optional()
       .describe('postgresql with replicas: automatic failover by Patroni over etcd (required then; not needed for a single PostgreSQL).'),

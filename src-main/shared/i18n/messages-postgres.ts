@@ -33,7 +33,9 @@ export const postgresEn = {
   // plan
   'pg.plan.db': 'PostgreSQL 15 primary {primary}{replicas}, schema {schema}, streaming replication with slots, scram-sha-256',
   'pg.plan.single': 'PostgreSQL 15 on {primary} (the package cluster, no replicas, no Patroni), schema {schema}, scram-sha-256',
-  'pg.plan.patroni': 'Patroni on {nodes} over etcd {etcd}: ttl {ttl} s, loop_wait {loop} s, retry_timeout {retry} s, maximum lag on failover {lag} bytes; pg_rewind on rejoin',
+  'pg.plan.patroni': 'Patroni on {nodes} over etcd {etcd}: ttl {ttl} s, loop_wait {loop} s, retry_timeout {retry} s, maximum lag on failover {lag} bytes, {sync}; pg_rewind on rejoin',
+  'pg.plan.sync': 'synchronous (a commit waits for a standby)',
+  'pg.plan.async': 'asynchronous',
   'pg.plan.exporter': 'postgres_exporter (9187) on {nodes}',
   // provisioning step titles
   'pg.step.etcd': 'etcd member on {node}',
@@ -97,7 +99,9 @@ export const postgresKo: Record<keyof typeof postgresEn, string> = {
   'pg.needs': '레플리카가 하나 이상이고 Patroni를 쓰는 PostgreSQL',
   'pg.plan.db': 'PostgreSQL 15 프라이머리 {primary}{replicas}, 스키마 {schema}, 복제 슬롯을 쓰는 스트리밍 복제, scram-sha-256',
   'pg.plan.single': 'PostgreSQL 15 노드 {primary}(패키지 기본 클러스터, 레플리카와 Patroni 없음), 스키마 {schema}, scram-sha-256',
-  'pg.plan.patroni': 'Patroni 노드 {nodes}, etcd {etcd}: ttl {ttl}초, loop_wait {loop}초, retry_timeout {retry}초, 페일오버 허용 지연 {lag}바이트, 재합류 시 pg_rewind',
+  'pg.plan.patroni': 'Patroni 노드 {nodes}, etcd {etcd}: ttl {ttl}초, loop_wait {loop}초, retry_timeout {retry}초, 페일오버 허용 지연 {lag}바이트, {sync}, 재합류 시 pg_rewind',
+  'pg.plan.sync': '동기식(커밋이 스탠바이를 기다림)',
+  'pg.plan.async': '비동기식',
   'pg.plan.exporter': 'postgres_exporter(9187) 노드: {nodes}',
   'pg.step.etcd': 'etcd 멤버 설정: {node}',
   'pg.step.etcdCluster': 'etcd 클러스터 상태 확인(멤버 {count}개)',
