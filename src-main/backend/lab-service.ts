@@ -222,7 +222,8 @@ export class LabService {
   }
 
   /** Run a drill (a task) with the lab's shared monitor and SSH pool; progress lines are the task's `step`. Its result is the report and its folder. */
-  drill(r: ResolvedLab, drill: DrillName, o: { provider?: ProviderKind; forcePromotion?: boolean } = {}): string {
+  /** `lang`: the language of the report.md/report.html written beside report.json (default English). */
+  drill(r: ResolvedLab, drill: DrillName, o: { provider?: ProviderKind; forcePromotion?: boolean; lang?: Lang } = {}): string {
     return this.start('drill', r.name, msg('prov.task.drill', { lab: r.name, drill }), async (t): Promise<DrillOutcome> => {
       const user = `drill:${t.id}`;
       const w = await this.acquire(r, user, o.provider, false);
@@ -239,6 +240,7 @@ export class LabService {
           signal: t.controller.signal,
           onProgress: (line, lineMsg) => this.update(t, { step: line, stepMsg: lineMsg }),
           forcePromotion: o.forcePromotion,
+          lang: o.lang,
         });
         t.result = outcome;
         this.events.emit('drill:finished', { taskId: t.id, lab: r.name, summary: summary(outcome.report) });

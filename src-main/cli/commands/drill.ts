@@ -48,7 +48,7 @@ export async function drillCommand(file: string | undefined, name: string | unde
   });
   let outcome;
   try {
-    taskId = labs.drill(resolved, name as DrillName, { provider, forcePromotion: flags['force-promotion'] });
+    taskId = labs.drill(resolved, name as DrillName, { provider, forcePromotion: flags['force-promotion'], lang: cliLang() });
     outcome = await followTask<DrillOutcome>(labs, taskId, signal);
   } finally {
     off();
