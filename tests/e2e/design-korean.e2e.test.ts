@@ -7,7 +7,9 @@
  * multi-select counts; deleting one load-balancing line warns that roles
  * and services are out of step and one click sets it right; after
  * auto-layout with Korean labels, labels do not overlap, the legend stays
- * below the canvas, no card sits under the minimap and text stays readable.
+ * below the canvas, no card sits under the minimap and text stays readable;
+ * the keyboard (Tab to a card, focus ring, Enter, arrows, the New-lab
+ * dialog keeping focus) works with the UI in either language.
  * One server and browser for the file; the language is switched per block.
  */
 import type { Locator } from 'playwright-core';
@@ -170,5 +172,45 @@ describe.each(['en', 'ko'] as const)('editor fixes (%s)', (lang) => {
     for (const c of chips) expect(c.h, `chip "${c.t}" wraps`).toBeLessThan(oneLine * 1.5);
     await screenshot(page, `96-editor-layout-${lang}`);
     await page.keyboard.press('Control+z');
+  });
+
+  it('keyboard: Tab reaches a card with a focus ring, Enter opens Properties, arrows nudge; the New-lab dialog keeps focus', async () => {
+    const page = s.page;
+    await design.selectLab();
+    await page.getByTestId('palette-vip').focus();
+    let first = '';
+    for (let i = 0; i < 8 && !first; i++) {
+      await page.keyboard.press('Tab');
+      first = await page.evaluate(() => {
+        const a = document.activeElement as HTMLElement | null;
+        if (!a?.closest('.react-flow')) return '';
+        return a.classList.contains('react-flow__node') ? 'node' : a.closest('.react-flow__edge') ? 'edge' : a.className;
+      });
+    }
+    expect(first).toBe('node');
+    expect(await page.evaluate(() => getComputedStyle((document.activeElement as HTMLElement).firstElementChild as HTMLElement).outlineStyle)).toBe('solid');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => !!document.activeElement?.closest('[data-testid="properties"]'));
+    await design.select(design.vm('lb-slave'));
+    const before = await box(design.vm('lb-slave'));
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    await page.waitForFunction((x) => (document.querySelector('[data-testid="vm-lb-slave"]') as HTMLElement).getBoundingClientRect().x > x + 5, before.x);
+    await page.keyboard.press('Control+z');
+    await page.keyboard.press('Control+z');
+
+    await page.getByTestId('file-new').click();
+    // The nudges left the lab changed: the guard asks first.
+    await page.getByTestId('dialog-guard').waitFor({ timeout: 2000 }).then(() => page.getByTestId('guard-discard').click(), () => undefined);
+    const dialog = page.getByTestId('dialog-new');
+    await dialog.waitFor();
+    await page.locator('[data-testid^="new-shipped-"]').first().waitFor();
+    await page.waitForFunction(() => !!document.activeElement?.closest('[data-testid="dialog-new"]'));
+    for (let i = 0; i < 12; i++) {
+      await page.keyboard.press(i % 5 === 4 ? 'Shift+Tab' : 'Tab');
+      expect(await page.evaluate(() => !!document.activeElement?.closest('[data-testid="dialog-new"]'))).toBe(true);
+    }
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
   });
 });
