@@ -15,8 +15,10 @@ import { labHandlers } from './handlers/labs';
 import { LabService } from './lab-service';
 import { defaultDataDir, SettingsStore } from './settings-store';
 import { checkHostSettings, type HostValues } from '../lab/host-settings';
+import { msg, render, type Message } from '../shared/i18n';
+import { messageOf } from '../shared/i18n/message-error';
 
-const FIELD_NAMES: Record<string, string> = { vmrunPath: 'vmrun path', sshUser: 'SSH user', labsDir: 'labs folder', vmwareEtcDir: 'VMware config folder' };
+const FIELD_NAMES: Record<string, Message> = { vmrunPath: msg('be.field.vmrunPath'), sshUser: msg('be.field.sshUser'), labsDir: msg('be.field.labsDir'), vmwareEtcDir: msg('be.field.vmwareEtcDir') };
 
 /** `settings:set` saves no host value whose check is an error (`invalid-setting`, naming the field and what to do). */
 async function refuseBadHostValues(patch: HostValues, dataDir: string): Promise<void> {
@@ -25,8 +27,11 @@ async function refuseBadHostValues(patch: HostValues, dataDir: string): Promise<
   const check = await checkHostSettings(patch, { dataDir, only });
   const bad = check.fields.find((f) => f.level === 'error');
   if (!bad) return;
-  const name = bad.field.startsWith('template:') ? `template for ${bad.field.slice('template:'.length)}` : (FIELD_NAMES[bad.field] ?? bad.field);
-  throw new BackendError(`The ${name} was not saved: ${bad.title}. ${bad.detail}${bad.fix ? ` ${bad.fix}` : ''}`, 'invalid-setting');
+  const name = bad.field.startsWith('template:') ? msg('be.field.template', { os: bad.field.slice('template:'.length) }) : (FIELD_NAMES[bad.field] ?? bad.field);
+  const title = bad.titleMsg ?? bad.title;
+  const detail = bad.detailMsg ?? bad.detail;
+  const fix = bad.fixMsg ?? bad.fix;
+  throw new BackendError(fix ? msg('be.notSavedFix', { name, title, detail, fix }) : msg('be.notSaved', { name, title, detail }), 'invalid-setting');
 }
 
 export interface BackendOptions {
@@ -72,7 +77,8 @@ export function createBackend(opts: BackendOptions): Backend {
 
   async function invoke(channel: string, payload: unknown): Promise<IpcResult<unknown>> {
     if (!isRequestChannel(channel)) {
-      return { ok: false, error: { name: 'IpcError', code: 'unknown-channel', message: `Unknown request "${channel}".` } };
+      const m = msg('be.unknownChannel', { channel });
+      return { ok: false, error: { name: 'IpcError', code: 'unknown-channel', message: render('en', m), msg: m } };
     }
     const parsed = requestSchemas[channel].safeParse(payload ?? {});
     if (!parsed.success) {
@@ -81,7 +87,8 @@ export function createBackend(opts: BackendOptions): Backend {
         error: {
           name: 'IpcError',
           code: 'invalid-payload',
-          message: `The request "${channel}" was refused: its data is not valid.`,
+          message: render('en', msg('be.invalidPayload', { channel })),
+          msg: msg('be.invalidPayload', { channel }),
           issues: parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(payload)', message: i.message })),
         },
       };
@@ -91,7 +98,9 @@ export function createBackend(opts: BackendOptions): Backend {
       return { ok: true, data: await handler(parsed.data) };
     } catch (e) {
       const err = e as Error;
-      return { ok: false, error: { name: err.name || 'Error', code: e instanceof BackendError ? e.code : 'internal', message: err.message } };
+      // A catalog message (BackendError, MessageError, a step's error) crosses as `msg`; the renderer shows it in its language.
+      const m = messageOf(e);
+      return { ok: false, error: { name: err.name || 'Error', code: e instanceof BackendError ? e.code : 'internal', message: err.message, ...(m ? { msg: m } : {}) } };
     }
   }
 

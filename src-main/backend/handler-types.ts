@@ -1,19 +1,26 @@
 /** Types shared by the request handlers. */
 import type { z } from 'zod';
 import type { RequestChannel, RequestResults, requestSchemas } from '../shared/ipc/contract';
+import { render, type Message } from '../shared/i18n';
 
 export type HandlerMap = {
   [C in RequestChannel]: (payload: z.output<(typeof requestSchemas)[C]>) => Promise<RequestResults[C]>;
 };
 
-/** An error meant for the user, with a stable code. */
+/**
+ * An error meant for the user, with a stable code. Given a catalog message,
+ * `message` is its English text and `msg` the message itself, which the
+ * window (in its language) and the CLI (`--lang`) render.
+ */
 export class BackendError extends Error {
   override readonly name = 'BackendError';
+  readonly msg?: Message;
   constructor(
-    message: string,
+    message: string | Message,
     readonly code: string,
   ) {
-    super(message);
+    super(typeof message === 'string' ? message : render('en', message));
+    if (typeof message !== 'string') this.msg = message;
   }
 }
 

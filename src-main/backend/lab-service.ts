@@ -100,7 +100,7 @@ export class LabService {
   /** Start a task; refuse a second one on the same lab. */
   private start(kind: TaskInfo['kind'], lab: string, title: string | Message, work: (t: Task) => Promise<unknown>, extra: Partial<TaskInfo> = {}): string {
     const running = this.busy(lab);
-    if (running) throw new BackendError(`"${running.title}" is still running on ${lab}; wait for it or cancel it first.`, 'busy');
+    if (running) throw new BackendError(msg('be.busy', { task: running.titleMsg ?? running.title, lab }), 'busy');
     const titleText = typeof title === 'string' ? { title } : { title: render('en', title), titleMsg: title };
     const t = { id: randomUUID(), ...titleText, kind, lab, state: 'running', progress: 0, ...extra, controller: new AbortController() } as Task;
     this.tasks.set(t.id, t);
@@ -129,7 +129,7 @@ export class LabService {
   /** Wait for a task to end: its final info and what its work returned. */
   async wait<R = unknown>(id: string): Promise<TaskOutcome<R>> {
     const t = this.tasks.get(id);
-    if (!t) throw new BackendError(`There is no task ${id}.`, 'not-found');
+    if (!t) throw new BackendError(msg('be.noTask', { id }), 'not-found');
     await t.ended;
     return { info: info(t), result: t.result as R | undefined };
   }
@@ -272,7 +272,7 @@ export class LabService {
       const settings = await this.settings();
       if (requireUp) {
         const { state } = await labHome(r.name, settings);
-        if (!state && !provider) throw new BackendError(`The lab "${r.name}" is not up on this computer; provision it first.`, 'not-up');
+        if (!state && !provider) throw new BackendError(msg('be.notUp', { lab: r.name }), 'not-up');
       }
       const runtime = await openLab(r, { provider, settings });
       const monitor = new LabMonitor({ ctx: runtime.ctx, pool: runtime.pool, eventsFile: join(runtime.lab.dir, 'events.jsonl'), intervals: MONITOR_INTERVALS });
@@ -315,7 +315,7 @@ export class LabService {
     const dir = join(labRef(lab, (await this.settings()).labsDir).dir, 'reports', id);
     const read = (name: string) =>
       readFile(join(dir, name), 'utf8').catch(() => {
-        throw new BackendError(`There is no report ${id} for ${lab}.`, 'not-found');
+        throw new BackendError(msg('be.noReport', { id, lab }), 'not-found');
       });
     if (lang && format !== 'json') {
       // Rendered again in the reader's language from report.json (codes and arguments), with the topology picture in that language.

@@ -7,6 +7,7 @@ import { formatIssue } from '../../shared/blueprint/issues';
 import { computePlan } from '../../shared/blueprint/plan';
 import { hostMemoryMiB, listShipped, validateHere } from '../blueprint-files';
 import { BackendError, type HandlerMap } from '../handler-types';
+import { msg } from '../../shared/i18n';
 
 export const blueprintHandlers: Pick<HandlerMap, 'blueprint:validate' | 'blueprint:plan' | 'blueprint:export' | 'blueprint:graph' | 'blueprint:list-shipped' | 'blueprint:read-shipped'> = {
   'blueprint:validate': async ({ text, provider }) => {
@@ -26,20 +27,21 @@ export const blueprintHandlers: Pick<HandlerMap, 'blueprint:validate' | 'bluepri
     const r = exportBlueprintText(text, format, { hostMemoryMiB: hostMemoryMiB() });
     if (!r.ok) {
       const errors = r.validation.issues.filter((i) => i.severity === 'error');
-      throw new BackendError(`The blueprint has ${errors.length} error(s); fix them before exporting. First: ${formatIssue(errors[0]!)}`, 'invalid-blueprint');
+      const first = errors[0]!;
+      throw new BackendError(msg('be.exportErrors', { count: errors.length, first: first.msg ?? formatIssue(first) }), 'invalid-blueprint');
     }
     return { text: r.text };
   },
   'blueprint:graph': async ({ text, format, lang }) => {
     const r = validateHere(text);
-    if (!r.resolved) throw new BackendError('The blueprint has errors; validate it first.', 'invalid-blueprint');
+    if (!r.resolved) throw new BackendError(msg('be.validateFirst'), 'invalid-blueprint');
     const mermaid = toMermaid(r.resolved);
     return format === 'svg' ? { mermaid, svg: toTopologySvg(r.resolved, { labels: lang === 'ko' ? TOPOLOGY_LABELS_KO : TOPOLOGY_LABELS_EN }) } : { mermaid };
   },
   'blueprint:list-shipped': async () => (await listShipped()).map(({ id, title }) => ({ id, title, file: `${id}.yaml` })),
   'blueprint:read-shipped': async ({ id }) => {
     const found = (await listShipped()).find((b) => b.id === id);
-    if (!found) throw new BackendError(`There is no shipped blueprint "${id}".`, 'not-found');
+    if (!found) throw new BackendError(msg('be.noShipped', { id }), 'not-found');
     return { id, text: await readFile(found.file, 'utf8') };
   },
 };

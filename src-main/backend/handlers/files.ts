@@ -13,10 +13,10 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { writeFileAtomic, type SettingsStore } from '../settings-store';
 import { BackendError, type Dialogs, type HandlerMap } from '../handler-types';
+import { msg } from '../../shared/i18n';
 
-const notInBrowser = () => new BackendError('Opening and saving files by path is only available in the desktop app; in the browser use upload and download.', 'not-available');
-const pickNotInBrowser = () =>
-  new BackendError('A file picker is only available in the desktop app. In the browser, type the full path into the field instead.', 'not-available');
+const notInBrowser = () => new BackendError(msg('be.notInBrowser'), 'not-available');
+const pickNotInBrowser = () => new BackendError(msg('be.pickerNotInBrowser'), 'not-available');
 
 /** One spelling per file: absolute and normalised (`a/../b` is `b`). The renderer echoes the dialog's path, so case is never folded. */
 const pathKey = (p: string): string => resolve(p);
@@ -38,17 +38,14 @@ export function fileHandlers(
   granted: GrantedPaths = new GrantedPaths(),
 ): Pick<HandlerMap, 'file:open' | 'file:save' | 'file:recent' | 'file:pick'> {
   /** Refuse a path the renderer named unless a dialog or the recent list gave it. */
-  async function requireGranted(path: string, verb: 'open' | 'save to', fix: string): Promise<void> {
+  async function requireGranted(path: string, verb: 'open' | 'save'): Promise<void> {
     if (granted.has(path)) return;
     const recent = await settings.recent();
     if (recent.some((r) => pathKey(r) === pathKey(path))) {
       granted.add(path);
       return;
     }
-    throw new BackendError(
-      `Refused to ${verb} ${path}: the app reads and writes only files you chose in an Open or Save dialog, or from the recent files list. ${fix}`,
-      'not-granted',
-    );
+    throw new BackendError(msg(verb === 'open' ? 'be.notGrantedOpen' : 'be.notGrantedSave', { path }), 'not-granted');
   }
 
   return {
@@ -56,7 +53,7 @@ export function fileHandlers(
       if (!dialogs) throw notInBrowser();
       let chosen: string | null;
       if (path !== undefined) {
-        await requireGranted(path, 'open', 'Use File → Open… and choose the file there.');
+        await requireGranted(path, 'open');
         chosen = path;
       } else {
         chosen = await dialogs.openBlueprint();
@@ -64,7 +61,7 @@ export function fileHandlers(
         granted.add(chosen);
       }
       const text = await readFile(chosen, 'utf8').catch((e: NodeJS.ErrnoException) => {
-        throw new BackendError(`Cannot open ${chosen}: ${e.code === 'ENOENT' ? 'the file no longer exists' : e.message}.`, 'io');
+        throw new BackendError(msg('be.cannotOpen', { path: chosen, reason: e.code === 'ENOENT' ? msg('be.fileGone') : e.message }), 'io');
       });
       await settings.addRecent(chosen);
       return { path: chosen, text };
@@ -73,7 +70,7 @@ export function fileHandlers(
       if (!dialogs) throw notInBrowser();
       let target: string | null;
       if (path !== undefined) {
-        await requireGranted(path, 'save to', 'Use Save As… and choose where to save.');
+        await requireGranted(path, 'save');
         target = path;
       } else {
         target = await dialogs.saveBlueprint(suggestedName ?? 'lab.yaml');
@@ -81,7 +78,7 @@ export function fileHandlers(
         granted.add(target);
       }
       await writeFileAtomic(target, text).catch((e: NodeJS.ErrnoException) => {
-        throw new BackendError(`Cannot save ${target}: ${e.message}. Nothing was changed; choose another place.`, 'io');
+        throw new BackendError(msg('be.cannotSave', { path: target, reason: e.message }), 'io');
       });
       await settings.addRecent(target);
       return { path: target };

@@ -8,6 +8,7 @@ import type { EventBus } from '../events';
 import { BackendError, type HandlerMap } from '../handler-types';
 import type { LabService } from '../lab-service';
 import { SettingsStore } from '../settings-store';
+import { msg } from '../../shared/i18n';
 
 /** What the host handlers need from the backend (each helper adds what its handler needs). */
 export interface HostHandlerContext {
@@ -24,19 +25,19 @@ export function hostHandlers(host: HostHandlerContext = {}): Pick<HandlerMap, 's
     'settings:check': (values) => checkHostSettings(values, { dataDir: host.dataDir }),
     'doctor:run': async ({ text, provider, quick }) => {
       const r = text === undefined ? undefined : validateHere(text);
-      if (r && !r.resolved) throw new BackendError('The blueprint has errors; fix them first (see the Design screen), or run the doctor without a blueprint.', 'invalid-blueprint');
+      if (r && !r.resolved) throw new BackendError(msg('be.invalidBlueprintDoctor'), 'invalid-blueprint');
       const settings = await readHostSettings({ dataDir: host.dataDir });
       const onProgress = host.events ? (line: string) => host.events?.emit('log:line', { at: Date.now(), source: 'doctor', line }) : undefined;
       return runDoctor({ settings, quick: quick === true, ...(provider ? { provider } : {}), ...(r?.resolved ? { resolved: r.resolved } : {}), ...(onProgress ? { onProgress } : {}) });
     },
     'lab:preflight': async ({ text, provider }) => {
       const r = validateHere(text);
-      if (!r.resolved) throw new BackendError('The blueprint has errors; fix them first (see the Design screen).', 'invalid-blueprint');
+      if (!r.resolved) throw new BackendError(msg('be.invalidBlueprintDesign'), 'invalid-blueprint');
       return labPreflight(r.resolved, provider, await readHostSettings({ dataDir: host.dataDir }));
     },
     'template:create': async ({ os, from }) => {
       const labs = host.labs;
-      if (!labs) throw new BackendError('Creating a template needs the lab service.', 'not-available');
+      if (!labs) throw new BackendError(msg('be.noLabService'), 'not-available');
       const s = await readHostSettings({ dataDir: host.dataDir });
       const store = new SettingsStore(host.dataDir ?? defaultDataDir());
       const taskId = labs.runTask('template', `template:${os}`, `Create template ${os}`, (signal, report) =>

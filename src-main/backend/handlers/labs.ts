@@ -4,13 +4,14 @@ import type { BlueprintProvider } from '../../shared/blueprint/rules-provider';
 import { validateHere } from '../blueprint-files';
 import { BackendError, type HandlerMap } from '../handler-types';
 import type { LabService } from '../lab-service';
+import { msg } from '../../shared/i18n';
 
 /** The resolved lab of a blueprint text, or a clear error; with a provider, its own rules count as errors. */
 function resolve(text: string, provider?: BlueprintProvider): ResolvedLab {
   const r = validateHere(text, provider);
   if (!r.resolved) {
     const first = r.issues.find((i) => i.severity === 'error');
-    throw new BackendError(`The blueprint has errors; fix them first${first ? ` (${first.message})` : ''}.`, 'invalid-blueprint');
+    throw new BackendError(first ? msg('be.invalidBlueprintFirst', { first: first.msg ?? first.message }) : msg('be.invalidBlueprint'), 'invalid-blueprint');
   }
   return r.resolved;
 }

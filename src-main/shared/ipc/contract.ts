@@ -268,6 +268,8 @@ export interface IpcError {
   code: string;
   /** Per-field problems for invalid payloads. */
   issues?: { path: string; message: string }[];
+  /** `message` from the message catalog, rendered in the reader's language. */
+  msg?: Message;
 }
 
 export type IpcResult<T> = { ok: true; data: T } | { ok: false; error: IpcError };

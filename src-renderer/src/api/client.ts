@@ -12,6 +12,8 @@
  * - events arrive as `{channel, payload}` messages on `/api/events`.
  */
 import type { EventChannel, EventPayloads, HalabBridge, IpcResult, RequestChannel, RequestPayload, RequestResults } from '../../../src-main/shared/ipc/contract';
+import { render, type Lang } from '../../../src-main/shared/i18n';
+import { isMessage } from '../../../src-main/shared/i18n/message-error';
 
 declare global {
   interface Window {
@@ -109,9 +111,19 @@ export function transportMode(): 'desktop' | 'web' {
   return window.halab ? 'desktop' : 'web';
 }
 
-/** Invoke and unwrap: resolves with the data or rejects with an Error carrying the backend's message and code. */
+/** The UI's language, as App sets it on the page (`<html lang>`). */
+function pageLang(): Lang {
+  return globalThis.document?.documentElement?.lang === 'ko' ? 'ko' : 'en';
+}
+
+/**
+ * Invoke and unwrap: resolves with the data or rejects with an Error carrying
+ * the backend's message and code. A refusal with a catalog message (`msg`)
+ * is worded in the UI's language; `msg` rides along on the Error.
+ */
 export async function call<C extends RequestChannel>(channel: C, payload: RequestPayload<C>): Promise<RequestResults[C]> {
   const r = await api().invoke(channel, payload);
   if (r.ok) return r.data;
-  throw Object.assign(new Error(r.error.message), { code: r.error.code });
+  const m = isMessage(r.error.msg) ? r.error.msg : undefined;
+  throw Object.assign(new Error(m ? render(pageLang(), m) : r.error.message), { code: r.error.code, ...(m ? { msg: m } : {}) });
 }

@@ -1,0 +1,130 @@
+/**
+ * Backend errors and the VMnet manager's reasons speak through the message
+ * catalog (issue 12): each refusal crosses IPC with `msg` beside its English
+ * `message`, and renders in English and Korean.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createBackend } from '../../src-main/backend/backend';
+import { EventBus } from '../../src-main/backend/events';
+import { BackendError } from '../../src-main/backend/handler-types';
+import { fileHandlers } from '../../src-main/backend/handlers/files';
+import { LabService } from '../../src-main/backend/lab-service';
+import { SettingsStore } from '../../src-main/backend/settings-store';
+import { clashOf, wantedSettings, vnetIndex } from '../../src-main/hypervisor/vmware/vmnet-manager';
+import { render, type Message } from '../../src-main/shared/i18n';
+import { errorText } from '../../src-main/shared/i18n/message-error';
+import { ROOT } from '../helpers/paths';
+import { readFileSync } from 'node:fs';
+
+const HANGUL = /[\uac00-\ud7a3]/;
+const dirs: string[] = [];
+const tmp = () => {
+  const d = mkdtempSync(join(tmpdir(), 'halab-i18n-err-'));
+  dirs.push(d);
+  return d;
+};
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+/** The error a promise or function gives. */
+async function errorOf(f: () => unknown): Promise<unknown> {
+  try {
+    await f();
+  } catch (e) {
+    return e;
+  }
+  throw new Error('no error');
+}
+
+describe('backend errors in both languages', () => {
+  it('crosses IPC with the English message and the catalog message; both languages render', async () => {
+    const backend = createBackend({ mode: 'web', version: 't', dataDir: tmp() });
+    const shipped = await backend.invoke('blueprint:read-shipped', { id: 'no-such-lab' });
+    expect(shipped.ok).toBe(false);
+    if (shipped.ok) return;
+    expect(shipped.error).toMatchObject({ code: 'not-found', message: 'There is no shipped blueprint "no-such-lab".', msg: { code: 'be.noShipped', args: { id: 'no-such-lab' } } });
+    expect(render('en', shipped.error.msg!)).toBe(shipped.error.message);
+    expect(render('ko', shipped.error.msg!)).toBe('기본 제공 블루프린트가 없습니다: "no-such-lab"');
+
+    const unknown = await backend.invoke('no:such' as never, {} as never);
+    expect(!unknown.ok && render('ko', unknown.error.msg!)).toBe('알 수 없는 요청입니다: "no:such"');
+    const invalid = await backend.invoke('blueprint:read-shipped', { id: 'BAD ID' });
+    expect(!invalid.ok && invalid.error.message).toBe('The request "blueprint:read-shipped" was refused: its data is not valid.');
+    expect(!invalid.ok && render('ko', invalid.error.msg!)).toBe('요청을 거부했습니다 ("blueprint:read-shipped"): 보낸 데이터가 올바르지 않습니다.');
+
+    // A broken blueprint: the first issue comes along as a message, so it is Korean too.
+    const broken = readFileSync(join(ROOT, 'tests/blueprints/invalid/duplicate-address.yaml'), 'utf8');
+    const exported = await backend.invoke('blueprint:export', { text: broken, format: 'yaml' });
+    expect(!exported.ok && exported.error.message).toMatch(/^The blueprint has errors \(1\); fix them before exporting\. First: /);
+    const ko = !exported.ok ? render('ko', exported.error.msg!) : '';
+    expect(ko).toMatch(/^블루프린트에 오류가 1개 있어 내보낼 수 없습니다\. 먼저 고치세요\. 첫 번째 오류: .*10\.0\.0\.31 주소는 이미 .*에서 쓰고 있습니다\.$/);
+    const up = await backend.invoke('lab:up', { text: broken });
+    expect(!up.ok && up.error.code).toBe('invalid-blueprint');
+    expect(!up.ok && render('ko', up.error.msg!)).toMatch(/^블루프린트에 오류가 있습니다\. 먼저 고치세요 \(.*주소는 이미/);
+    await backend.close();
+  });
+
+  it('names the refused setting in Korean (invalid-setting)', async () => {
+    const saved = { ...process.env };
+    for (const k of Object.keys(process.env)) if (k.startsWith('HALAB_')) delete process.env[k];
+    const backend = createBackend({ mode: 'web', version: 't', dataDir: tmp() });
+    try {
+      const bad = await backend.invoke('settings:set', { sshUser: 'Bad User' });
+      expect(!bad.ok && bad.error.message).toMatch(/^The SSH user was not saved: Not a valid Linux user name\./);
+      const ko = !bad.ok ? render('ko', bad.error.msg!) : '';
+      expect(ko).toMatch(/^SSH 사용자 값을 저장하지 않았습니다: /);
+      expect(ko.replace(/^SSH 사용자 값을 저장하지 않았습니다: /, '')).toMatch(HANGUL);
+    } finally {
+      process.env = saved;
+      await backend.close();
+    }
+  });
+
+  it('lab service and file refusals carry messages; errorText renders them for the CLI', async () => {
+    const labs = new LabService(new EventBus(), { dataDir: tmp() });
+    const noTask = await errorOf(() => labs.wait('t-1'));
+    expect(noTask).toBeInstanceOf(BackendError);
+    expect((noTask as BackendError).code).toBe('not-found');
+    expect(errorText(noTask, 'en')).toBe('There is no task t-1.');
+    expect(errorText(noTask, 'ko')).toBe('작업이 없습니다: t-1');
+    const noReport = await errorOf(() => labs.report('seed', 'r1', 'json'));
+    expect(errorText(noReport, 'ko')).toBe('seed 랩에 보고서가 없습니다: r1');
+    await labs.close();
+
+    const files = fileHandlers(new SettingsStore(tmp()), undefined);
+    const web = await errorOf(() => files['file:open']({ path: '/x.yaml' }));
+    expect((web as Error).message).toBe('Opening and saving files by path is only available in the desktop app; in the browser use upload and download.');
+    expect(errorText(web, 'ko')).toBe('경로로 파일을 열고 저장하는 기능은 데스크톱 앱에서만 됩니다. 브라우저에서는 업로드와 다운로드를 쓰세요.');
+    // A plain string still works (older call sites).
+    expect(new BackendError('plain', 'x').msg).toBeUndefined();
+  });
+});
+
+describe('the VMnet manager says why, in both languages', () => {
+  const spec = { name: 'vmnet8', type: 'nat' as const, subnet: '192.168.10.0/24', hostAddress: '192.168.10.5', natGateway: '192.168.10.2' };
+
+  it('refuses a host address VMware does not give', () => {
+    const e = (() => {
+      try {
+        wantedSettings(spec, 'linux');
+      } catch (err) {
+        return err;
+      }
+      return undefined;
+    })();
+    expect((e as Error).message).toBe('vmnet8: VMware always gives the host 192.168.10.1, but the blueprint says 192.168.10.5.');
+    expect(errorText(e, 'ko')).toBe('vmnet8: VMware에서 호스트 주소는 항상 192.168.10.1입니다. 블루프린트의 값: 192.168.10.5.');
+    expect(errorText((() => { try { vnetIndex('net9'); } catch (err) { return err; } })(), 'ko')).toBe('VMware 네트워크 이름이 아닙니다: "net9"');
+  });
+
+  it('explains a vmnet8 clash with both choices', () => {
+    const c = clashOf({ ...spec, hostAddress: '192.168.10.1' }, { subnet: '172.16.86.0', netmask: '255.255.255.0', dhcp: true, nat: true });
+    expect(c.message).toMatch(/^vmnet8 \(VMware's NAT network\) on this PC is 172\.16\.86\.0\/24 \(DHCP on, NAT on\), but the blueprint wants 192\.168\.10\.0\/24\./);
+    expect(render('en', c.msg as Message)).toBe(c.message);
+    const ko = render('ko', c.msg as Message);
+    expect(ko).toContain('이 PC의 vmnet8(VMware의 NAT 네트워크) 설정은 172.16.86.0/24 (DHCP 켜짐, NAT 켜짐)이고, 블루프린트가 원하는 값은 192.168.10.0/24입니다.');
+    expect(ko).toContain('(2) 블루프린트에서 vmnet8의 서브넷을 고칩니다 (새 값 172.16.86.0/24).');
+  });
+});
