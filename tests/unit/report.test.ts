@@ -206,6 +206,12 @@ describe('hand-in lab report', () => {
     for (const s of ['실습 보고서', '구성도', '네트워크 (VMnet)', '가상 머신과 주소', '자원', '마지막 프로비저닝 결과', '장애 조치 훈련', '모든 단계가 끝났습니다', '훈련 보고서 2개']) expect(html, s).toContain(s);
     for (const a of ['192.168.20.11', '192.168.20.12', '192.168.20.21', '192.168.20.0/24']) expect(html).toContain(`<td>${a}</td>`);
     expect(html).toContain('VM 3대, vCPU 3개, 메모리 3 GiB');
+    // Objectives (none stated in this lab) and the availability estimated from the two drills, its method named.
+    expect(html).toContain('<h3>목표</h3><p>블루프린트에 목표(objectives: availability, rtoSeconds, rpoSeconds)가 없어서 측정값만 보여 줍니다.</p>');
+    expect(html).toContain('<h3 id="availability">훈련으로 추정한 가용성</h3>');
+    expect(html).toMatch(/장애 한 번당 중단 시간: 측정된 복구 시간\(RTO\) 중 가장 긴 값은 \d+ ms입니다/);
+    expect(html).toContain('연간 가용성 수치는 내지 않습니다');
+    expect((html.match(/<table class="objectives">/g) ?? []).length).toBe(2);
     expect(html).toContain('data-vm="lb1"');
     expect((html.match(/<section class="drill"/g) ?? []).length).toBe(2);
     expect((html.match(/aria-label="VIP를 통한 요청"/g) ?? []).length).toBe(2);
