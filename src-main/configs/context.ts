@@ -4,6 +4,7 @@
  */
 import { addressFor, addressOn, sharedNetworks, type ResolvedLab, type ResolvedNic, type ResolvedNode } from '../shared/blueprint/model';
 import type { Role } from '../shared/blueprint/schema';
+import { zoneRoutedAddress } from '../shared/blueprint/zones';
 import { assertHostname } from './quote';
 
 /**
@@ -115,9 +116,13 @@ export function reach(ctx: RenderContext, from: string, to: string): string {
  * network they share (a firewall on `from` must accept all of them).
  */
 export function sourcesOf(ctx: RenderContext, from: string, to: string): string[] {
-  return sharedNetworks(ctx.lab, from, to)
+  const direct = sharedNetworks(ctx.lab, from, to)
     .map((net) => addressOn(ctx.lab, to, net))
     .filter((a): a is string => a !== undefined);
+  if (direct.length) return direct;
+  // In different zones: `to` connects through the router, which keeps its zone address (zones.ts).
+  const routed = zoneRoutedAddress(ctx.lab.lab, from, to);
+  return routed ? [routed] : [];
 }
 
 /** The NIC of `hostname` on `network`; throws when it has none. */

@@ -5,6 +5,7 @@
  */
 import { stringify } from 'yaml';
 import { addressFor } from '../shared/blueprint/model';
+import { zoneRoutesFor } from '../shared/blueprint/zones';
 import { managedHeader, nodeOf, type RenderContext, type RenderedFile } from './context';
 import { assertHostname, assertIpv4 } from './quote';
 
@@ -33,6 +34,9 @@ export function renderNetplan(ctx: RenderContext, hostname: string): string {
       eth.routes = [{ to: 'default', via: assertIpv4(net.natGateway) }];
       eth.nameservers = { addresses: [net.natGateway] };
     }
+    // Zones: the other zones' subnets through the router's address here (lab subnets only, never a default route).
+    const zoneRoutes = zoneRoutesFor(ctx.lab.lab, hostname, nic.network).map((r) => ({ to: r.to, via: assertIpv4(r.via) }));
+    if (zoneRoutes.length) eth.routes = [...((eth.routes as unknown[]) ?? []), ...zoneRoutes];
     ethernets[nic.ifname] = eth;
   }
   const doc = { network: { version: 2, renderer: 'networkd', ethernets } };

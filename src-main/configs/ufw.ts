@@ -10,6 +10,7 @@
  */
 import { appPort, adminSources, dbNodes, effectiveVips, monitoringHosts, nicOn, nodeOf, sourcesOf, type RenderContext } from './context';
 import { pgUfwRules } from './postgres';
+import { zoneUfwRules } from './nftables';
 import { assertIpv4, safeId } from './quote';
 import { cacheFirewall } from './redis';
 
@@ -89,6 +90,9 @@ export function renderUfw(ctx: RenderContext, hostname: string): UfwPlan {
   if (s.backup?.copyTo === hostname && s.backup.runOn !== hostname) {
     for (const src of sourcesOf(ctx, hostname, s.backup.runOn)) add(allowFrom(src, 22, 'halab backup copy'));
   }
+
+  // Zones (issue 14): what the zone policy lets into this VM's zone; the router's routed policy.
+  for (const r of zoneUfwRules(ctx, hostname)) add(r);
 
   const commands: string[][] = [['ufw', 'default', 'deny', 'incoming'], ['ufw', 'default', 'allow', 'outgoing'], ...rules];
   if (s.firewall.enabled) commands.push(['ufw', '--force', 'enable'], ['ufw', 'reload']);

@@ -89,6 +89,13 @@ export function formatPlan(p: LabPlan): string {
       ? [v.hostname, v.roles.join(','), String(v.vcpus), `${v.memoryMiB / 1024} GiB`, `${v.diskGiB} GiB`, `${v.template} (${v.clone})`, n.ifname, n.network, n.address, n.mac]
       : ['', '', '', '', '', '', n.ifname, n.network, n.address, n.mac])))), '');
   if (p.serviceMsgs.length) out.push(say('cli.planServices'), ...p.serviceMsgs.map((m) => `  - ${render(lang, m)}`), '');
+  if (p.zones) {
+    // The zone matrix (issue 14): rows from, columns to; allowed ports or denied.
+    const z = p.zones;
+    const cell = (a: string, b: string) => (a === b ? '—' : z.cells.find((c) => c.from === a && c.to === b)?.allowed.join(' ') || say('z.plan.denied'));
+    out.push(say('z.plan.title', { router: z.router }));
+    out.push(table([say('z.plan.from'), ...z.zones.map((x) => x.name)], z.zones.map((a) => [a.name, ...z.zones.map((b) => cell(a.name, b.name))])), '');
+  }
   if (p.drills.length) out.push(say('cli.planDrills', { drills: p.drills.join(', ') }), '');
   const t = p.totals;
   out.push(say('cli.planTotals', { vms: t.vms, vcpus: t.vcpus, ram: (t.memoryMiB / 1024).toFixed(1), host: t.hostMemoryMiB ? say('cli.planHostRam', { ram: (t.hostMemoryMiB / 1024).toFixed(1) }) : '', disk: t.diskGiB }));

@@ -6,6 +6,7 @@
  */
 import { formatIpv4, generatedMac, nthHost, parseCidr, parseIpv4, parseMac, type Cidr } from './ip';
 import type { DbEngine, Lab, LabNode, Network, Role } from './schema';
+import { zoneRoutedAddress } from './zones';
 
 export interface ResolvedNetwork {
   name: string;
@@ -146,7 +147,8 @@ export function sharedNetworks(r: ResolvedLab, a: string, b: string): string[] {
  */
 export function addressFor(r: ResolvedLab, from: string, to: string): string | undefined {
   const net = sharedNetworks(r, from, to)[0];
-  return net ? addressOn(r, to, net) : undefined;
+  // In different zones: through the zone router, at `to`'s zone address (zones.ts).
+  return net ? addressOn(r, to, net) : zoneRoutedAddress(r.lab, from, to);
 }
 
 export function ipInNetwork(net: ResolvedNetwork, ip: string): boolean {

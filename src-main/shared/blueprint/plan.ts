@@ -6,8 +6,9 @@
 import { list, msg, render, type Message } from '../i18n';
 import { cacheLbPlanLine, cachePlanLines } from './rules-cache';
 import { pgPlanLines } from './plan-postgres';
-import { dbReplicationOf, lbProxyOf, masterDownMs, preemptOf, trackScriptOf, vrrpVersion, type ResolvedLab } from './model';
+import { zoneMatrix, type ZoneMatrix } from './zones';
 import { objectivesStatedMsg } from '../drills/report-text';
+import { dbReplicationOf, lbProxyOf, masterDownMs, preemptOf, trackScriptOf, vrrpVersion, type ResolvedLab } from './model';
 
 export interface PlanVm {
   hostname: string;
@@ -40,6 +41,8 @@ export interface LabPlan {
   /** The same lines as catalog messages, for each front end to render in its own language. */
   serviceMsgs: Message[];
   drills: string[];
+  /** The zone firewall's from × to matrix (issue 14), when the lab has zones. */
+  zones?: ZoneMatrix;
   totals: { vms: number; vcpus: number; memoryMiB: number; diskGiB: number; hostMemoryMiB?: number };
 }
 
@@ -61,6 +64,9 @@ export function computePlan(r: ResolvedLab, hostMemoryMiB?: number): LabPlan {
   if (s.monitoring) serviceMsgs.push(msg('plan.monitoring', { prometheus: s.monitoring.prometheus, alertmanager: s.monitoring.alertmanager ?? s.monitoring.prometheus, loki: s.monitoring.loki ? msg('plan.monitoringLoki', { node: s.monitoring.loki }) : '' }));
   if (s.backup) serviceMsgs.push(msg('plan.backup', { node: s.backup.runOn, schedule: s.backup.schedule, days: s.backup.retentionDays, dir: s.backup.targetDir, copy: s.backup.copyTo ? msg('plan.backupCopy', { node: s.backup.copyTo }) : '' }));
   serviceMsgs.push(s.firewall.enabled ? msg('plan.ufw', { sources: list(s.firewall.adminSources ?? r.networks.map((n) => n.hostAddress)) }) : msg('plan.ufwOff'));
+  const zones = zoneMatrix(r.lab);
+  if (zones) serviceMsgs.push(msg('z.plan.summary', { router: zones.router, zones: list(zones.zones.map((z) => z.name)), allowed: zones.cells.reduce((a, c) => a + c.allowed.length, 0) }));
+  serviceMsgs.push(r.lab.hardening === 'baseline' ? msg('z.plan.hardening') : msg('z.plan.hardeningNone'));
   if (r.lab.objectives) serviceMsgs.push(objectivesStatedMsg(r.lab.objectives));
   const services = serviceMsgs.map((m) => render('en', m));
   const vms: PlanVm[] = r.nodes.map((n) => ({
@@ -82,6 +88,7 @@ export function computePlan(r: ResolvedLab, hostMemoryMiB?: number): LabPlan {
     services,
     serviceMsgs,
     drills: r.lab.drills,
+    ...(zones ? { zones } : {}),
     totals: {
       vms: vms.length,
       vcpus: vms.reduce((a, v) => a + v.vcpus, 0),

@@ -9,6 +9,7 @@ import { parseCidr } from './ip';
 import { replicasOf } from './model';
 import type { DrillName, Lab, Role } from './schema';
 import { cacheDrillApplies } from './rules-cache';
+import { zoneRoutedAddress } from './zones';
 
 interface Ctx {
   lab: Lab;
@@ -43,6 +44,8 @@ function reach(ctx: Ctx, from: string, to: string, path: IssuePath, why: Message
   const b = netsOf(ctx, to);
   if (!a || !b || from === to) return;
   for (const n of a) if (b.has(n)) return;
+  // Through the zone router: whether the policy allows it is rules-zones.ts's check.
+  if (zoneRoutedAddress(ctx.lab, from, to) !== undefined) return;
   err(ctx, 'no-shared-network', path, msg('v.noSharedNetwork', { from, to, why }), msg('v.noSharedNetwork.fix', { from, to, networks: list([...b]) }));
 }
 
@@ -160,8 +163,8 @@ const DRILL_NEEDS: Record<DrillName, { ok: (lab: Lab) => boolean; needs: Message
   'db-primary-down': { ok: (l) => replicasOf(l).length > 0, needs: msg('needs.replica') },
   'split-brain': { ok: (l) => l.services.vips.length > 0, needs: msg('needs.vip') },
   maintenance: { ok: (l) => !!l.services.app && !!l.services.loadBalancer, needs: msg('needs.appBehindLb') },
-  'pg-primary-down': { ok: (l) => l.services.database?.engine === 'postgresql' && !!l.services.database.patroni && replicasOf(l).length > 0, needs: msg('pg.needs') },
   'redis-master-down': { ok: cacheDrillApplies, needs: msg('cache.needs.sentinel') },
+  'pg-primary-down': { ok: (l) => l.services.database?.engine === 'postgresql' && !!l.services.database.patroni && replicasOf(l).length > 0, needs: msg('pg.needs') },
 };
 
 function checkDrills(ctx: Ctx): void {

@@ -79,7 +79,7 @@ const identifier = (what: string, max: number, fallback: string) =>
   });
 
 
-export const ROLES = ['loadbalancer', 'app', 'database', 'monitoring', 'bastion', 'nfs', 'generic', 'k8s-control', 'k8s-worker', 'cache'] as const;
+export const ROLES = ['loadbalancer', 'app', 'database', 'monitoring', 'bastion', 'nfs', 'generic', 'k8s-control', 'k8s-worker', 'cache', 'firewall'] as const;
 export const NETWORK_TYPES = ['nat', 'hostonly', 'bridged', 'custom'] as const;
 export const DB_ENGINES = ['mysql8', 'mariadb', 'postgresql'] as const;
 export const DB_REPLICATION = ['async', 'semi-sync'] as const;
@@ -88,6 +88,9 @@ export const LB_ENGINES = ['nginx', 'haproxy'] as const;
 export const CACHE_ENGINES = ['redis'] as const;
 /** nginx proxy_next_upstream conditions (open-source nginx; `non_idempotent` is a separate switch). */
 export const NEXT_UPSTREAM_CONDITIONS = ['error', 'timeout', 'invalid_header', 'http_500', 'http_502', 'http_503', 'http_504', 'http_403', 'http_404', 'http_429'] as const;
+/** Hardening profiles (issue 14): `baseline` = the seed's sysctl set, fail2ban for sshd, the sshd settings; `none` = the sshd settings only. */
+export const HARDENING = ['baseline', 'none'] as const;
+export const ZONE_PROTOCOLS = ['tcp', 'udp'] as const;
 export const DRILLS = ['lb-master-down', 'lb-nginx-stop', 'lb-keepalived-stop', 'app-down', 'db-primary-down', 'split-brain', 'maintenance', 'pg-primary-down', 'redis-master-down'] as const;
 
 const hostname = name().describe('A node hostname (RFC 1123: lowercase letters, digits and hyphens).');
@@ -110,6 +113,7 @@ export const NetworkSchema = z
     hostAddress: ipv4.optional().describe('The host PC’s address on this network (VMware uses .1). Default: .1.'),
     natGateway: ipv4.optional().describe('NAT gateway and DNS (VMware uses .2). Only for type nat. Default: .2.'),
     dhcp: z.union([DhcpSchema, z.literal('none')]).optional().describe('DHCP pool, or "none". Default: .128–.254.'),
+    zone: identifier('a zone name', 32, 'zone').optional().describe('Makes this network a zone (issue 14), e.g. dmz, app, data, management: traffic between zones goes only through the firewall VM (services.firewall.zones) and only as its allow-list says.'),
     description: prose().optional(),
   })
   .describe('A virtual network (VMware VMnet).');
@@ -314,6 +318,25 @@ export const FirewallSchema = z
   .strictObject({
     enabled: z.boolean().default(true),
     adminSources: z.array(line(64)).max(LIMITS.adminSources).optional().describe('CIDRs allowed to SSH in. Default: the host address of every network.'),
+    zones: z
+      .strictObject({
+        router: nodeRef.describe('The VM with the firewall role: a NIC in every zone; it forwards between them and enforces the allow-list with nftables.'),
+        allow: z
+          .array(
+            z.strictObject({
+              from: name().describe('Zone the connection starts in, or "all".'),
+              to: name().describe('Zone the connection goes to, or "all" (every other zone).'),
+              ports: z.array(port).min(1).max(LIMITS.ports).describe('Destination ports.'),
+              protocol: z.enum(ZONE_PROTOCOLS).default('tcp'),
+              why: line().optional().describe('What the rule is for (shown in plan and verify).'),
+            }),
+          )
+          .max(LIMITS.nodeRefs)
+          .default([])
+          .describe('Allowed traffic between zones; everything else is denied.'),
+      })
+      .optional()
+      .describe('The routed firewall between zones (nftables on the router, UFW on every VM as today).'),
   })
   .describe('UFW on every VM.');
 
@@ -378,6 +401,7 @@ export const LabSchema = z
     services: ServicesSchema.default({ vips: [], firewall: { enabled: true } }),
     drills: z.array(z.enum(DRILLS)).max(LIMITS.drills).default([]).describe('Failover drills that apply to this lab.'),
     objectives: ObjectivesSchema.optional(),
+    hardening: z.enum(HARDENING).default('baseline').describe('OS hardening on every VM: baseline (default: the seed’s sysctl set, fail2ban for sshd that never bans the host, the sshd settings) or none (the sshd settings only).'),
     layout: LayoutSchema.optional(),
   })
   .describe('An HA Lab Studio blueprint.');

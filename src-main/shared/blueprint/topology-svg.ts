@@ -32,7 +32,7 @@ export const TOPOLOGY_LABELS_EN: TopologyLabels = {
   primary: 'primary',
   replica: 'replica',
   host: 'host',
-  roles: { loadbalancer: 'load balancer', app: 'app', database: 'database', monitoring: 'monitoring', bastion: 'bastion', nfs: 'NFS', generic: 'generic', 'k8s-control': 'k8s control plane', 'k8s-worker': 'k8s worker', cache: 'cache' },
+  roles: { loadbalancer: 'load balancer', app: 'app', database: 'database', monitoring: 'monitoring', bastion: 'bastion', nfs: 'NFS', generic: 'generic', 'k8s-control': 'k8s control plane', 'k8s-worker': 'k8s worker', cache: 'cache', firewall: 'firewall' },
   networkTypes: { nat: 'NAT', hostonly: 'host-only', bridged: 'bridged', custom: 'custom' },
   size: '{vcpus} vCPU · {mem} GiB',
 };
@@ -45,7 +45,7 @@ export const TOPOLOGY_LABELS_KO: TopologyLabels = {
   primary: '주 서버',
   replica: '복제 서버',
   host: '호스트',
-  roles: { loadbalancer: '로드밸런서', app: '앱 서버', database: '데이터베이스', monitoring: '모니터링', bastion: '배스천', nfs: 'NFS', generic: '일반', 'k8s-control': 'k8s 컨트롤 플레인', 'k8s-worker': 'k8s 워커', cache: '캐시' },
+  roles: { loadbalancer: '로드밸런서', app: '앱 서버', database: '데이터베이스', monitoring: '모니터링', bastion: '배스천', nfs: 'NFS', generic: '일반', 'k8s-control': 'k8s 컨트롤 플레인', 'k8s-worker': 'k8s 워커', cache: '캐시', firewall: '방화벽' },
   networkTypes: { nat: 'NAT', hostonly: '호스트 전용', bridged: '브리지', custom: '사용자 지정' },
   size: 'vCPU {vcpus} · {mem} GiB',
 };

@@ -22,13 +22,14 @@ export const ROLE_META: Record<Role, RoleMeta> = {
   'k8s-worker': { tier: 1, stem: 'k8s-n', vcpus: 2, memoryMiB: 4096 },
   database: { tier: 2, stem: 'db', vcpus: 2, memoryMiB: 2048 },
   cache: { tier: 2, stem: 'cache', vcpus: 1, memoryMiB: 1024 },
+  firewall: { tier: 0, stem: 'fw', vcpus: 1, memoryMiB: 512 },
   monitoring: { tier: 3, stem: 'mon', vcpus: 2, memoryMiB: 2048 },
   nfs: { tier: 3, stem: 'nfs', vcpus: 1, memoryMiB: 1024 },
   generic: { tier: 3, stem: 'vm', vcpus: 1, memoryMiB: 1024 },
 };
 
 /** VM roles in palette order. */
-export const PALETTE_ROLES: Role[] = ['loadbalancer', 'app', 'database', 'cache', 'monitoring', 'bastion', 'nfs', 'generic'];
+export const PALETTE_ROLES: Role[] = ['loadbalancer', 'app', 'database', 'cache', 'monitoring', 'bastion', 'firewall', 'nfs', 'generic'];
 /** Network types in palette order. */
 export const PALETTE_NETWORKS: DraftNetwork['type'][] = ['nat', 'hostonly', 'custom'];
 

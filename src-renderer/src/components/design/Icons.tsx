@@ -9,6 +9,7 @@ const PATHS: Record<Role | 'nat' | 'hostonly' | 'custom' | 'bridged' | 'vip' | '
   database: 'M5 6c0-1.7 3.1-3 7-3s7 1.3 7 3-3.1 3-7 3-7-1.3-7-3zM5 6v12c0 1.7 3.1 3 7 3s7-1.3 7-3V6M5 12c0 1.7 3.1 3 7 3s7-1.3 7-3',
   monitoring: 'M3 4v16h18M7 15l4-5 3 3 5-7',
   cache: 'M13 2L4 14h7l-1 8 9-12h-7z',
+  firewall: 'M3 5h18v14H3zM3 9.7h18M3 14.3h18M9 5v4.7M15 9.7v4.6M9 14.3V19',
   bastion: 'M12 3l8 3v6c0 4.5-3.4 8.2-8 9-4.6-.8-8-4.5-8-9V6zM9.5 12l2 2 3.5-4',
   nfs: 'M3 7a2 2 0 012-2h4l2 2h8a2 2 0 012 2v8a2 2 0 01-2 2H5a2 2 0 01-2-2zM8 13h8',
   generic: 'M4 4h16v6H4zM4 14h16v6H4zM7 7h.01M7 17h.01',

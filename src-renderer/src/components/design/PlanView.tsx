@@ -9,6 +9,7 @@ import { useT } from '../../i18n/useT';
 import { labTitle } from '../../lib/lab-title';
 import { useApp } from '../../stores/app-store';
 import { useEditor } from '../../stores/editor-store';
+import { ZoneMatrixGrid } from '../zones/ZoneMatrixGrid';
 
 const gib = (mib: number) => Math.round((mib / 1024) * 10) / 10;
 
@@ -137,6 +138,7 @@ export function PlanView() {
           <li key={s}>{s}</li>
         ))}
       </ul>
+      {plan.zones && <ZoneMatrixGrid matrix={plan.zones} lang={lang} />}
       {plan.drills.length > 0 && (
         <>
           <h3>{t('props.drills')}</h3>
