@@ -39,7 +39,7 @@ import { probeTemplate } from './template-probe';
 
 export interface DoctorOptions {
   /** Default: the provider the blueprint's lab was created with, else VMware when vmrun is found, else the Linux lab on a Linux host, else VMware. */
-  provider?: 'vmware' | 'linux';
+  provider?: 'vmware' | 'linux' | 'incus';
   /** The blueprint's lab: adds its templates, RAM and VMnet checks. */
   resolved?: ResolvedLab;
   /** Skip the throwaway-clone boot check. */
@@ -72,7 +72,7 @@ export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
 }
 
 /** The provider to check when none is given (the same order `halab up` uses). */
-async function defaultProvider(o: DoctorOptions): Promise<'vmware' | 'linux'> {
+async function defaultProvider(o: DoctorOptions): Promise<'vmware' | 'linux' | 'incus'> {
   if (o.resolved) {
     const { state } = await labHome(o.resolved.name, o.settings).catch(() => ({ state: undefined }));
     if (state?.provider) return state.provider;

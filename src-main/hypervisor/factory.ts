@@ -2,7 +2,10 @@
  * Picks the hypervisor implementation: by name, by what a lab was created
  * with, or the first one usable here (VMware first: it is the product's
  * reason to exist; the Linux lab where VMware is missing and we are root).
+ * Incus/LXD is used only when asked for (`--provider incus`) or when the lab
+ * was created there.
  */
+import { IncusProvider } from './incus';
 import { LinuxLabProvider } from './linux';
 import { HypervisorError, type Hypervisor, type ProviderKind } from './types';
 import { VmwareDriver } from './vmware/vmware-driver';
@@ -12,9 +15,12 @@ export interface FactoryOptions {
   vmrunPath?: string;
   /** Linux host: VMware's config folder holding `networking` (default /etc/vmware). */
   vmwareEtcDir?: string;
+  /** Incus/LXD: a remote added with `halab class remote add` (default HALAB_INCUS_REMOTE, else the local socket). */
+  incusRemote?: string;
 }
 
 export function createHypervisor(kind: ProviderKind, o: FactoryOptions = {}): Hypervisor {
+  if (kind === 'incus') return new IncusProvider({ remote: o.incusRemote });
   return kind === 'vmware' ? new VmwareDriver({ vmrunPath: o.vmrunPath, vmwareEtcDir: o.vmwareEtcDir }) : new LinuxLabProvider();
 }
 

@@ -1,6 +1,7 @@
 /**
  * The hypervisor seam. One implementation per hypervisor: the VMware
- * Workstation driver (`vmware/`) and the Linux lab provider (`linux/`).
+ * Workstation driver (`vmware/`), the Linux lab provider (`linux/`) and the
+ * Incus/LXD provider (`incus/`, REST API).
  * Everything above (provisioning, drills, CLI, UI) talks to this interface
  * only. Implementations run every external program through the one command
  * runner (`exec/runner.ts`).
@@ -11,7 +12,7 @@
  */
 import { render, type Message } from '../shared/i18n';
 
-export type ProviderKind = 'vmware' | 'linux';
+export type ProviderKind = 'vmware' | 'linux' | 'incus';
 
 /** Where a lab's state lives. `id` is a short slug, safe in file and interface names. */
 export interface LabRef {
@@ -194,6 +195,16 @@ export interface Hypervisor {
    * after a crash). `keepGuards` keeps the network-safety routes.
    */
   cleanupLab?(lab: LabRef, opts?: OpOptions & { keepGuards?: boolean }): Promise<void>;
+
+  /**
+   * Set per-network-namespace kernel parameters (`net.*` only) of a VM from
+   * the host, for guests that cannot write them themselves (the Linux lab's
+   * containers see /proc/sys read-only). A real VM sets them over SSH and
+   * needs no such method. Values are digits; the settings stay with the VM's
+   * namespace across restarts. Issue 14: the zone router's forwarding, the
+   * hardening profile.
+   */
+  setNetSysctls?(lab: LabRef, name: string, settings: { key: string; value: string }[], opts?: OpOptions): Promise<void>;
 }
 
 /** A hypervisor error with a plain-language message and a suggested fix. */

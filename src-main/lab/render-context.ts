@@ -8,6 +8,6 @@ export async function renderContext(hv: Pick<Hypervisor, 'kind'>, lab: LabRef, r
   const db = resolved.lab.services.database;
   // The Linux lab has MariaDB only (Debian ships no MySQL 8 server).
   // (A PostgreSQL lab renders none of the MySQL files; `engine` then only names the unused MySQL flavour.)
-  const engine = hv.kind === 'linux' || db?.engine === 'postgresql' ? 'mariadb' : (db?.engine ?? 'mariadb');
-  return { lab: resolved, secrets: await ensureSecrets(lab), engine, nicMatch: hv.kind === 'linux' ? 'name' : 'mac' };
+  const engine = hv.kind !== 'vmware' || db?.engine === 'postgresql' ? 'mariadb' : (db?.engine ?? 'mariadb');
+  return { lab: resolved, secrets: await ensureSecrets(lab), engine, nicMatch: hv.kind !== 'vmware' ? 'name' : 'mac' };
 }

@@ -49,7 +49,7 @@ export function factoryOptions(s: HostSettings): FactoryOptions {
 
 /** The guest user: the setting on VMware; root in the Linux lab (its containers only have root). */
 export function guestUser(kind: ProviderKind, s: HostSettings): string {
-  return kind === 'linux' ? 'root' : s.sshUser;
+  return kind === 'linux' || kind === 'incus' ? 'root' : s.sshUser;
 }
 
 /** The lab's folder under the labs folder setting, and its recorded state. */

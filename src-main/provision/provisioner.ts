@@ -97,7 +97,7 @@ export function buildSteps(o: UpOptions, ctx: RenderContext, pool: GuestPool, so
     add({ id: `vm:${vm}:ssh`, ...titled(msg('prov.step.ssh', { vm })), vm, deps: [`vm:${vm}:start`], run: async (c) => (await pool.get(vm, { signal: c.signal, log: c.log }), 'unchanged') });
     if (o.stage === 'vms') continue;
     add({ id: `vm:${vm}:system`, ...titled(msg('prov.step.system', { vm })), vm, deps: [`vm:${vm}:ssh`], run: (c) => systemStep(pool, ctx, vm, c) });
-    add({ id: `vm:${vm}:packages`, ...titled(msg('prov.step.packages', { vm })), vm, deps: [`vm:${vm}:system`], run: (c) => packagesStep(pool, ctx, vm, c, hv.kind === 'linux') });
+    add({ id: `vm:${vm}:packages`, ...titled(msg('prov.step.packages', { vm })), vm, deps: [`vm:${vm}:system`], run: (c) => packagesStep(pool, ctx, vm, c, hv.kind !== 'vmware') });
     // The firewall comes before any service connects: connections opened before UFW starts
     // tracking them are later dropped as INVALID (replication then stalls silently).
     add({ id: `vm:${vm}:firewall`, ...titled(msg('prov.step.firewall', { vm })), vm, deps: [`vm:${vm}:packages`], run: (c) => firewallStep(pool, ctx, vm, c) });

@@ -10,7 +10,7 @@ import { issue, quote, type Issue, type IssuePath } from './issues';
 import { HOSTNAME_RE } from './rules-network';
 import type { Lab } from './schema';
 
-export const BLUEPRINT_PROVIDERS = ['vmware', 'linux'] as const;
+export const BLUEPRINT_PROVIDERS = ['vmware', 'linux', 'incus'] as const;
 export type BlueprintProvider = (typeof BLUEPRINT_PROVIDERS)[number];
 
 interface Ctx {
@@ -19,7 +19,7 @@ interface Ctx {
   provider?: BlueprintProvider;
 }
 
-const LABEL: Record<BlueprintProvider, Message> = { vmware: msg('provider.vmware'), linux: msg('provider.linux') };
+const LABEL: Record<BlueprintProvider, Message> = { vmware: msg('provider.vmware'), linux: msg('provider.linux'), incus: msg('provider.incus') };
 
 function byProvider(ctx: Ctx, target: BlueprintProvider, code: string, path: IssuePath, m: Message, fix: Message): void {
   const chosen = ctx.provider === target;

@@ -26,8 +26,8 @@ const empty = z.strictObject({});
 export const requestSchemas = {
   'app:info': empty,
   /** `provider`: its rules are errors, the other provider's warnings (both warnings without one). */
-  'blueprint:validate': z.strictObject({ text: blueprintText, provider: z.enum(['vmware', 'linux']).optional() }),
-  'blueprint:plan': z.strictObject({ text: blueprintText, provider: z.enum(['vmware', 'linux']).optional() }),
+  'blueprint:validate': z.strictObject({ text: blueprintText, provider: z.enum(['vmware', 'linux', 'incus']).optional() }),
+  'blueprint:plan': z.strictObject({ text: blueprintText, provider: z.enum(['vmware', 'linux', 'incus']).optional() }),
   'blueprint:export': z.strictObject({ text: blueprintText, format: z.enum(['yaml', 'json']) }),
   /** `format` svg: the topology picture (with `lang`'s words) beside the Mermaid text. */
   'blueprint:graph': z.strictObject({ text: blueprintText, format: z.enum(['mermaid', 'svg']).optional(), lang: z.enum(['en', 'ko']).optional() }),
@@ -42,7 +42,7 @@ export const requestSchemas = {
   'lab:status': z.strictObject({ text: blueprintText }),
   /** Start provisioning (a task; progress arrives as `task:update` and `lab:step` events). */
   /** `reconfigureVmnet8`: the user said yes to changing the host's vmnet8 to the blueprint's NAT subnet (restored by `lab:down`). */
-  'lab:up': z.strictObject({ text: blueprintText, provider: z.enum(['vmware', 'linux']).optional(), stage: z.enum(['vms', 'all']).optional(), reconfigureVmnet8: z.boolean().optional() }),
+  'lab:up': z.strictObject({ text: blueprintText, provider: z.enum(['vmware', 'linux', 'incus']).optional(), stage: z.enum(['vms', 'all']).optional(), reconfigureVmnet8: z.boolean().optional() }),
   'lab:down': z.strictObject({ text: blueprintText }),
   'task:cancel': z.strictObject({ id: z.string().max(64) }),
   'task:list': empty,
@@ -77,9 +77,9 @@ export const requestSchemas = {
   /** Desktop: a native file/folder picker. Web: `not-available` (the renderer shows a path field). */
   'file:pick': z.strictObject({ purpose: z.enum(['template-vmx', 'ova', 'folder', 'vmrun']) }),
   /** `halab doctor`: every check, one line each. `text` adds the blueprint's checks (templates, RAM, vmnet8). */
-  'doctor:run': z.strictObject({ text: blueprintText.optional(), provider: z.enum(['vmware', 'linux']).optional(), quick: z.boolean().optional() }),
+  'doctor:run': z.strictObject({ text: blueprintText.optional(), provider: z.enum(['vmware', 'linux', 'incus']).optional(), quick: z.boolean().optional() }),
   /** What `up` would meet on this host before anything runs (e.g. the host's vmnet8 subnet against the blueprint's). */
-  'lab:preflight': z.strictObject({ text: blueprintText, provider: z.enum(['vmware', 'linux']).optional() }),
+  'lab:preflight': z.strictObject({ text: blueprintText, provider: z.enum(['vmware', 'linux', 'incus']).optional() }),
   /** `halab template create` as a task. `from`: a local .ova file or an http(s) URL; default: Ubuntu's cloud image URL. */
   'template:create': z.strictObject({ os: z.string().regex(/^[a-z0-9][a-z0-9.-]{0,63}$/), from: z.string().max(4096).optional() }),
 } as const;
@@ -147,7 +147,7 @@ export interface SettingsCheck {
 }
 
 export interface DoctorReport {
-  provider: 'vmware' | 'linux';
+  provider: 'vmware' | 'linux' | 'incus';
   ok: boolean;
   lines: CheckLine[];
 }
@@ -164,7 +164,7 @@ export interface VmnetClash {
 }
 
 export interface PreflightResult {
-  provider: 'vmware' | 'linux' | null;
+  provider: 'vmware' | 'linux' | 'incus' | null;
   clashes: VmnetClash[];
   lines: CheckLine[];
 }
@@ -203,10 +203,10 @@ export interface RequestResults {
 export interface LabStatusResult {
   lab: string;
   /** null when the lab has not been brought up here. */
-  provider: 'vmware' | 'linux' | null;
+  provider: 'vmware' | 'linux' | 'incus' | null;
   vms: { name: string; state: string; addresses: string[] }[];
   /** Which providers can run here, with the reason when one cannot. */
-  providers: { kind: 'vmware' | 'linux'; usable: boolean; reason?: string; fix?: string }[];
+  providers: { kind: 'vmware' | 'linux' | 'incus'; usable: boolean; reason?: string; fix?: string }[];
 }
 
 export interface TaskInfo {
@@ -217,7 +217,7 @@ export interface TaskInfo {
   /** The drill a `drill` task runs. */
   drill?: string;
   /** The provider the task runs on, once chosen. */
-  provider?: 'vmware' | 'linux';
+  provider?: 'vmware' | 'linux' | 'incus';
   state: 'running' | 'done' | 'failed' | 'canceled';
   progress?: number;
   step?: string;

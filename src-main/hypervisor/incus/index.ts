@@ -1,0 +1,2 @@
+export { IncusProvider, type IncusOptions } from './incus-provider';
+export { IncusClient, IncusApiError, type IncusEndpoint } from './client';
