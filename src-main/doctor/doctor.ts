@@ -33,7 +33,7 @@ import type { HostSettings } from '../lab/host-settings';
 import { labHome } from '../lab/runtime';
 import type { ResolvedLab } from '../shared/blueprint/model';
 import { checkLine } from '../shared/i18n/check-line';
-import { msg, type Message } from '../shared/i18n';
+import { msg, render, type Message } from '../shared/i18n';
 import type { CheckLine, DoctorReport } from '../shared/ipc/contract';
 import { probeTemplate } from './template-probe';
 
@@ -48,6 +48,8 @@ export interface DoctorOptions {
   signal?: AbortSignal;
   /** "Now checking …" lines (the boot check takes minutes). */
   onProgress?: (line: string) => void;
+  /** The same progress lines as catalog messages (the CLI renders them with --lang; without it, `onProgress` gets their English). */
+  onProgressMsg?: (line: Message) => void;
   // Host facts, replaceable in tests.
   env?: NodeJS.ProcessEnv;
   platform?: NodeJS.Platform;
@@ -179,7 +181,9 @@ async function templateLines(o: DoctorOptions, client: VmrunClient | undefined, 
       checkLine(id, 'ok', msg('doc.tplOk', { os }), msg(has ? 'doc.tplOkSnap.detail' : 'doc.tplOkNoSnap.detail', { vmx, usedBy, snapshot: BASE_SNAPSHOT })),
     );
     if (!o.quick) {
-      o.onProgress?.(`Booting a throwaway clone of the ${os} template (takes a minute or two; --quick skips this)…`);
+      const booting = msg('probe.log.start', { os });
+      if (o.onProgressMsg) o.onProgressMsg(booting);
+      else o.onProgress?.(render('en', booting));
       out.push(
         await probeTemplate({
           client,
@@ -192,6 +196,7 @@ async function templateLines(o: DoctorOptions, client: VmrunClient | undefined, 
           etcDir,
           ...(o.signal ? { signal: o.signal } : {}),
           ...(o.onProgress ? { log: o.onProgress } : {}),
+          ...(o.onProgressMsg ? { logMsg: o.onProgressMsg } : {}),
           ...(o.probe ?? {}),
         }),
       );

@@ -25,6 +25,8 @@ import { sleep, type VmrunClient } from '../hypervisor/vmware/vmrun-client';
 import { readNetworking } from '../hypervisor/vmware/vmnet-linux';
 import { newVmwareUuid, VmxFile } from '../hypervisor/vmware/vmx-file';
 import type { CheckLine } from '../shared/ipc/contract';
+import { msg, render, type Message } from '../shared/i18n';
+import { checkLine } from '../shared/i18n/check-line';
 
 export interface ProbeOptions {
   client: VmrunClient;
@@ -41,6 +43,8 @@ export interface ProbeOptions {
   etcDir: string;
   signal?: AbortSignal;
   log?: (line: string) => void;
+  /** The same progress lines as catalog messages (without it, `log` gets their English). */
+  logMsg?: (line: Message) => void;
   /** How long the guest may take until Tools run and cloud-init publishes its address (default 240 s). */
   bootTimeoutMs?: number;
   /** How long SSH is retried once the address is known (default 90 s). */
@@ -74,10 +78,13 @@ async function vnetCidr(n: number, o: ProbeOptions): Promise<string | undefined>
   return s?.subnet && s.netmask ? `${s.subnet}/${bits(s.netmask)}` : undefined;
 }
 
-const line = (os: string, level: CheckLine['level'], title: string, detail: string, fix?: string): CheckLine => ({ id: `template-guest:${os}`, level, title, detail, ...(fix ? { fix } : {}) });
+/** The probe's check line, its words from the catalog (English in title/detail/fix, the messages beside them). */
+const line = (os: string, level: CheckLine['level'], title: Message, detail: Message, fix?: Message): CheckLine => checkLine(`template-guest:${os}`, level, title, detail, fix);
 
-const TEMPLATE_FIX = (os: string) =>
-  `Make the template again with "halab template create ${os}" (Ubuntu's cloud image has everything), or fix this template: boot it, then`;
+const prefix = (os: string) => msg('probe.fixPrefix', { os });
+
+/** A progress line, as a message when the caller takes them. */
+const say = (o: ProbeOptions, m: Message) => (o.logMsg ? o.logMsg(m) : o.log?.(render('en', m)));
 
 /** Boot a throwaway clone of the template and report what its guest did. Never throws. */
 export async function probeTemplate(o: ProbeOptions): Promise<CheckLine> {
@@ -91,7 +98,7 @@ export async function probeTemplate(o: ProbeOptions): Promise<CheckLine> {
   try {
     await mkdir(dir, { recursive: true });
     const key = await ensureLabKey(dir, 'doctor-probe');
-    o.log?.(`${o.os}: making a throwaway ${o.hasSnapshot ? 'linked' : 'full'} clone of ${o.template} in ${dir}`);
+    say(o, msg('probe.log.cloning', { os: o.os, kind: msg(o.hasSnapshot ? 'hv.clone.linked' : 'hv.clone.full'), template: o.template, dir }));
     cloned = true;
     if (o.hasSnapshot) await o.client.clone(o.template, vmx, 'linked', { snapshot: base, cloneName: 'halab doctor probe (safe to delete)', signal: o.signal });
     else await o.client.clone(o.template, vmx, 'full', { cloneName: 'halab doctor probe (safe to delete)', signal: o.signal });
@@ -108,7 +115,7 @@ export async function probeTemplate(o: ProbeOptions): Promise<CheckLine> {
     await file.write(vmx, { state: 'off' });
     const vnet = nicVnet(file, 0);
 
-    o.log?.(`${o.os}: booting the clone (up to ${Math.round(bootMs / 1000)} s)`);
+    say(o, msg('probe.log.booting', { os: o.os, seconds: Math.round(bootMs / 1000) }));
     await o.client.start(vmx, 'nogui', { signal: o.signal });
     const deadline = Date.now() + bootMs;
     let tools = 'unknown';
@@ -122,35 +129,31 @@ export async function probeTemplate(o: ProbeOptions): Promise<CheckLine> {
       await sleep(poll, o.signal);
     }
     if (o.signal?.aborted) {
-      result = line(o.os, 'warning', `Template ${o.os}: guest check canceled`, 'The check was canceled before the clone had booted.', 'Run "halab doctor" again and let it finish (or use --quick to skip this check).');
+      result = line(o.os, 'warning', msg('probe.canceled', { os: o.os }), msg('probe.canceledBoot.detail'), msg('probe.canceled.fix'));
     } else if (tools !== 'running') {
       result = line(
         o.os,
         'error',
-        `Template ${o.os}: open-vm-tools did not start`,
-        `A clone of ${o.template} booted, but VMware Tools never reported "running" within ${Math.round(bootMs / 1000)} s (last state: ${tools}). Without open-vm-tools, cloud-init's VMware datasource cannot read the lab's settings.`,
-        `${TEMPLATE_FIX(o.os)} "sudo apt install open-vm-tools cloud-init openssh-server", "sudo cloud-init clean --logs --machine-id" and shut it down.`,
+        msg('probe.tools', { os: o.os }),
+        msg('probe.tools.detail', { template: o.template, seconds: Math.round(bootMs / 1000), state: tools }),
+        msg('probe.tools.fix', { prefix: prefix(o.os) }),
       );
     } else if (!ip) {
-      result = line(
-        o.os,
-        'error',
-        `Template ${o.os}: cloud-init's VMware datasource did not run`,
-        `open-vm-tools runs in the clone, but the guest never published guestinfo.local-ipv4, so cloud-init ignored the guestinfo settings (hostname, SSH key) a lab VM is given.`,
-        `${TEMPLATE_FIX(o.os)} remove /etc/cloud/cloud.cfg.d/99-installer.cfg and subiquity-disable-cloudinit-networking.cfg, add "datasource_list: [ VMware, None ]" in /etc/cloud/cloud.cfg.d/90-halab.cfg, run "sudo cloud-init clean --logs --machine-id" and shut it down.`,
-      );
+      result = line(o.os, 'error', msg('probe.datasource', { os: o.os }), msg('probe.datasource.detail'), msg('probe.datasource.fix', { prefix: prefix(o.os) }));
     } else {
       result = await sshCheck(o, ip, vnet, key.privateKey, dir);
     }
   } catch (e) {
-    const msg = (e as Error).message;
+    const error = (e as Error).message;
     result = o.signal?.aborted
-      ? line(o.os, 'warning', `Template ${o.os}: guest check canceled`, 'The check was canceled.', 'Run "halab doctor" again and let it finish (or use --quick to skip this check).')
-      : line(o.os, 'error', `Template ${o.os}: the test clone could not be made or started`, `vmrun failed: ${msg}`, 'Make sure the template is powered off and not open in VMware Workstation, close any dialog Workstation shows, then run "halab doctor" again.');
+      ? line(o.os, 'warning', msg('probe.canceled', { os: o.os }), msg('probe.canceled.detail'), msg('probe.canceled.fix'))
+      : line(o.os, 'error', msg('probe.cloneFailed', { os: o.os }), msg('probe.cloneFailed.detail', { error }), msg('probe.cloneFailed.fix'));
   }
   const leftover = await cleanup(o, vmx, dir, cloned);
   if (leftover) {
-    return { ...result, level: 'error', detail: `${result.detail} The throwaway clone could not be deleted: ${leftover}.`, fix: `${result.fix ? `${result.fix} ` : ''}Delete the VM "halab doctor probe (safe to delete)" in VMware Workstation (Manage → Delete from Disk), then the folder ${dir} if it is still there.` };
+    const detail = msg('probe.leftover.detail', { detail: result.detailMsg ?? result.detail, leftover });
+    const fix = result.fixMsg ? msg('probe.leftoverAfter.fix', { fix: result.fixMsg, dir }) : msg('probe.leftover.fix', { dir });
+    return { ...result, level: 'error', detail: render('en', detail), detailMsg: detail, fix: render('en', fix), fixMsg: fix };
   }
   return result;
 }
@@ -159,45 +162,32 @@ async function sshCheck(o: ProbeOptions, ip: string, vnet: number | undefined, p
   const cidr = vnet === undefined ? undefined : await vnetCidr(vnet, o);
   const hostSide = cidr ? [intToIp(ipToInt(cidr.split('/')[0]!) + 1), intToIp(ipToInt(cidr.split('/')[0]!) + 2)] : [];
   if (!cidr || !inCidr(ip, cidr) || hostSide.includes(ip)) {
-    return line(
-      o.os,
-      'warning',
-      `Template ${o.os}: Tools and cloud-init work; SSH not tried`,
-      `The clone published ${ip}, which is not a guest address on ${vnet === undefined ? 'a VMware host network (its NIC is bridged)' : `vmnet${vnet}${cidr ? ` (${cidr})` : ''}`}, so no SSH connection was attempted.`,
-      'Put the template\'s first NIC on NAT (vmnet8) in its VM settings, then run "halab doctor" again.',
-    );
+    const where = vnet === undefined ? msg('probe.where.bridged') : cidr ? msg('probe.where.vmnetCidr', { n: vnet, cidr }) : msg('probe.where.vmnet', { n: vnet });
+    return line(o.os, 'warning', msg('probe.notTried', { os: o.os }), msg('probe.notTried.detail', { ip, where }), msg('probe.notTried.fix'));
   }
-  o.log?.(`${o.os}: trying SSH as ${o.sshUser} at ${ip}`);
+  say(o, msg('probe.log.ssh', { os: o.os, user: o.sshUser, ip }));
   const waitMs = o.sshWaitMs ?? 90_000;
   try {
     const guest = await connectGuest({ name: 'halab-doctor-probe', host: ip, port: o.sshPort ?? 22, user: o.sshUser, privateKey, hostKeys: new HostKeyStore(dir), waitMs, signal: o.signal });
     try {
       const id = await guest.exec(['cloud-id'], { sudo: false, okCodes: [0, 1, 2, 3], timeoutMs: 20_000 }).catch(() => undefined);
       const cloud = id?.stdout.trim();
-      return line(o.os, 'ok', `Template ${o.os} boots and is reachable`, `A throwaway clone ran open-vm-tools, cloud-init's VMware datasource published ${ip}${cloud ? ` (cloud-id: ${cloud})` : ''}, and SSH as ${o.sshUser} with a lab key works. The clone was deleted.`);
+      return line(o.os, 'ok', msg('probe.ok', { os: o.os }), cloud ? msg('probe.okCloud.detail', { ip, cloud, user: o.sshUser }) : msg('probe.ok.detail', { ip, user: o.sshUser }));
     } finally {
       guest.close();
     }
   } catch (e) {
     const ge = e instanceof GuestError ? e : undefined;
-    if (ge?.code === 'canceled' || o.signal?.aborted) return line(o.os, 'warning', `Template ${o.os}: guest check canceled`, 'The check was canceled during SSH.', 'Run "halab doctor" again and let it finish (or use --quick).');
+    if (ge?.code === 'canceled' || o.signal?.aborted) return line(o.os, 'warning', msg('probe.canceled', { os: o.os }), msg('probe.canceledSsh.detail'), msg('probe.canceledSsh.fix'));
     if (ge?.code === 'auth') {
-      return line(
-        o.os,
-        'error',
-        `Template ${o.os}: SSH refused the lab key for ${o.sshUser}`,
-        `open-vm-tools and cloud-init's VMware datasource work (the clone published ${ip}), but SSH as ${o.sshUser} refused the key cloud-init was given.`,
-        o.sshUser === 'root'
-          ? 'In the template allow root login with a key ("PermitRootLogin prohibit-password" in /etc/ssh/sshd_config), or set the SSH user in Settings to the image\'s default user (ubuntu on Ubuntu cloud images).'
-          : `Set the SSH user in Settings to root or to the image's default user (ubuntu on Ubuntu cloud images); cloud-init installs the lab key for those.`,
-      );
+      return line(o.os, 'error', msg('probe.auth', { os: o.os, user: o.sshUser }), msg('probe.auth.detail', { ip, user: o.sshUser }), msg(o.sshUser === 'root' ? 'probe.authRoot.fix' : 'probe.authUser.fix'));
     }
     return line(
       o.os,
       'error',
-      `Template ${o.os}: no SSH answer`,
-      `open-vm-tools and cloud-init's VMware datasource work (the clone published ${ip}), but SSH to ${ip}:${o.sshPort ?? 22} did not answer within ${Math.round(waitMs / 1000)} s (${(e as Error).message}).`,
-      `${TEMPLATE_FIX(o.os)} "sudo apt install openssh-server", "sudo systemctl enable ssh", "sudo cloud-init clean --logs --machine-id" and shut it down.`,
+      msg('probe.noSsh', { os: o.os }),
+      msg('probe.noSsh.detail', { ip, port: o.sshPort ?? 22, seconds: Math.round(waitMs / 1000), error: (e as Error).message }),
+      msg('probe.noSsh.fix', { prefix: prefix(o.os) }),
     );
   }
 }
@@ -216,6 +206,6 @@ async function cleanup(o: ProbeOptions, vmx: string, dir: string, cloned: boolea
   // A VM VMware still has (deleteVM failed) keeps its files: removing them under it would leave a broken entry.
   if (problems.length === 0) await rm(dir, { recursive: true, force: true }).catch((e: unknown) => problems.push(`removing ${dir}: ${(e as Error).message}`));
   await rmdir(join(o.labsDir, '.doctor')).catch(() => undefined); // only when no other probe runs
-  o.log?.(`${o.os}: throwaway clone ${problems.length ? 'NOT fully removed' : 'deleted'}`);
+  say(o, msg(problems.length ? 'probe.log.notRemoved' : 'probe.log.deleted', { os: o.os }));
   return problems.length ? problems.join('; ') : undefined;
 }

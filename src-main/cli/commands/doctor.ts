@@ -2,8 +2,9 @@
 import { runDoctor } from '../../doctor';
 import { readHostSettings } from '../../lab/host-settings';
 import { checkLineText } from '../../shared/i18n/check-line';
+import type { Message } from '../../shared/i18n';
 import type { CheckLine, DoctorReport } from '../../shared/ipc/contract';
-import { cliLang, say } from '../lang';
+import { cliLang, say, sayMessage } from '../lang';
 import { style, UsageError } from '../output';
 import { loadAndValidate, reportIssues } from './blueprint';
 
@@ -49,7 +50,7 @@ export async function doctorCommand(file: string | undefined, flags: { provider?
     quick: flags.quick === true,
     settings,
     signal,
-    ...(flags.json ? {} : { onProgress: (line: string) => process.stderr.write(`  … ${line}\n`) }),
+    ...(flags.json ? {} : { onProgress: (line: string) => process.stderr.write(`  … ${line}\n`), onProgressMsg: (m: Message) => process.stderr.write(`  … ${sayMessage(m)}\n`) }),
   });
   if (flags.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else process.stdout.write(formatDoctorReport(report, process.stdout.isTTY === true && !process.env.NO_COLOR));
