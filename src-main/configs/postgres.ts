@@ -15,8 +15,10 @@ export const PG_PORT = 5432;
 export const PG_BIN_DIR = `/usr/lib/postgresql/${PG_VERSION}/bin`;
 /** Patroni's own data directory (the package's 15/main cluster is dropped on Patroni nodes). */
 export const PG_PATRONI_DATA_DIR = `/var/lib/postgresql/${PG_VERSION}/halab`;
-/** The package's cluster, used as is by a single PostgreSQL without replicas. */
+/** The package's cluster, used by a single PostgreSQL without replicas (its folder belongs to postgres: our files live in /etc/halab). */
 export const PG_MAIN_CONF_DIR = `/etc/postgresql/${PG_VERSION}/main`;
+/** pg_hba of a single PostgreSQL, named by `hba_file` (root-owned folder, readable by the postgres group). */
+export const PG_SINGLE_HBA_PATH = '/etc/halab/pg_hba.conf';
 export const PG_MAIN_UNIT = `postgresql@${PG_VERSION}-main.service`;
 export const PG_EXPORTER_ENV_PATH = '/etc/default/prometheus-postgres-exporter';
 export const PG_EXPORTER_PORT = 9187;
@@ -160,9 +162,15 @@ export function renderPgExporterEnv(ctx: RenderContext): string {
   return `${managedHeader(ctx)}DATA_SOURCE_NAME=${envValue(dsn, 'DATA_SOURCE_NAME')}\nARGS=${envValue(`--web.listen-address=:${PG_EXPORTER_PORT}`, 'ARGS')}\n`;
 }
 
-/** The package cluster's drop-in for a single PostgreSQL (no Patroni). */
-export function renderPgMainConf(ctx: RenderContext): string {
-  return `${managedHeader(ctx)}listen_addresses = '*'\nport = ${PG_PORT}\n${pgParameters(ctx).map(([k, v]) => `${k} = ${typeof v === 'number' ? v : `'${v}'`}`).join('\n')}\n`;
+/**
+ * The settings of a single PostgreSQL (no Patroni), as ALTER SYSTEM
+ * statements run by postgres (they land in the data directory's
+ * postgresql.auto.conf: the package's config folder belongs to postgres, and
+ * the provisioner writes only into root-owned folders). A restart applies them.
+ */
+export function renderPgSystemSql(ctx: RenderContext): string {
+  const set = (k: string, v: string | number) => `ALTER SYSTEM SET ${k} = ${typeof v === 'number' ? v : `'${v.replace(/'/g, "''")}'`};`;
+  return [set('listen_addresses', '*'), set('port', PG_PORT), set('hba_file', PG_SINGLE_HBA_PATH), ...pgParameters(ctx).map(([k, v]) => set(k, v)), ''].join('\n');
 }
 
 /** Files of one PostgreSQL node that Patroni does not write (Patroni's are in `patroni.ts`). */
@@ -171,10 +179,7 @@ export function renderPgFiles(ctx: RenderContext, hostname: string): RenderedFil
   const files: RenderedFile[] = [];
   if (ctx.lab.lab.services.monitoring) files.push({ path: PG_EXPORTER_ENV_PATH, mode: '0600', content: renderPgExporterEnv(ctx) });
   if (!usesPatroni(ctx)) {
-    files.push(
-      { path: `${PG_MAIN_CONF_DIR}/conf.d/halab.conf`, mode: '0644', owner: 'postgres:postgres', content: renderPgMainConf(ctx) },
-      { path: `${PG_MAIN_CONF_DIR}/pg_hba.conf`, mode: '0640', owner: 'postgres:postgres', content: `${managedHeader(ctx)}${renderPgHba(ctx, hostname).join('\n')}\n` },
-    );
+    files.push({ path: PG_SINGLE_HBA_PATH, mode: '0640', owner: 'root:postgres', content: `${managedHeader(ctx)}${renderPgHba(ctx, hostname).join('\n')}\n` });
   }
   return files;
 }

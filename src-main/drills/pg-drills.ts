@@ -116,7 +116,21 @@ export const pgPrimaryDown: DrillDef = {
       if (env.extra.rewound) env.notes.push(msg('pg.drill.note.rewind', { node: primary, leader: standby }));
       env.log(msg('pg.drill.log.rejoined', { node: primary, leader: standby, ms: env.extra.rejoinMs, rewind: env.extra.rewound ? msg('pg.drill.log.rewind') : '' }));
       env.log(msg('pg.drill.log.switchback', { node: primary }));
-      await exec(env, standby, ['patronictl', '-c', PATRONI_CONFIG_PATH, 'switchover', '--leader', standby, '--candidate', primary, '--force']);
+      // In synchronous mode Patroni switches over only to the synchronous standby: wait until it names the old primary so.
+      if (env.ctx.lab.lab.services.database!.patroni!.synchronous) {
+        await until(async () => !!(await patroniCluster(await env.pool.get(standby)))?.some((m) => m.name === primary && m.role === 'sync_standby'), 60_000);
+      }
+      let last: unknown;
+      for (let i = 0; i < 3; i++) {
+        try {
+          await exec(env, standby, ['patronictl', '-c', PATRONI_CONFIG_PATH, 'switchover', '--leader', standby, '--candidate', primary, '--force']);
+          return;
+        } catch (e) {
+          last = e;
+          await new Promise((ok) => setTimeout(ok, 3000));
+        }
+      }
+      throw last;
     }
   },
   restored: async (env) => {

@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import type { RenderContext } from '../configs/context';
 import { ETCD_CLIENT_PORT, etcdAddress, etcdMembers, renderEtcdFiles } from '../configs/etcd';
 import { PATRONI_CONFIG_PATH, renderPatroniFiles } from '../configs/patroni';
-import { isPgLab, PATRONI_PORT, PG_EXPORTER_ENV_PATH, PG_MAIN_UNIT, PG_VERSION, pgNodes, renderPgFiles, renderPgRolesSql, renderPgSchemaSql, slotName, usesPatroni } from '../configs/postgres';
+import { isPgLab, PATRONI_PORT, PG_EXPORTER_ENV_PATH, PG_MAIN_UNIT, PG_SINGLE_HBA_PATH, PG_VERSION, pgNodes, renderPgFiles, renderPgRolesSql, renderPgSchemaSql, renderPgSystemSql, slotName, usesPatroni } from '../configs/postgres';
 import type { Guest } from '../guest/guest';
 import type { GuestPool } from '../lab/guest-pool';
 import { msg } from '../shared/i18n';
@@ -22,6 +22,9 @@ import type { Step, StepContext } from './engine';
 import { syncFiles } from './node-steps';
 
 type Result = 'changed' | 'unchanged';
+
+/** Digest of the ALTER SYSTEM settings last applied to a single PostgreSQL. */
+const PG_SETTINGS_MARK = '/etc/halab/pg-settings.sha256';
 
 const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
 
@@ -142,7 +145,8 @@ async function patroniStep(pool: GuestPool, ctx: RenderContext, vm: string, s: S
   const g = await pool.get(vm, { signal: s.signal, log: s.log });
   const primary = ctx.lab.lab.services.database!.primary;
   let changed = await dropDefaultCluster(g, s);
-  await g.exec(['install', '-d', '-o', 'postgres', '-g', 'postgres', '-m', '0750', '/etc/patroni']);
+  // Root owns the folder (uploads refuse a folder another user could swap files in); Patroni reads it through its group.
+  await g.exec(['install', '-d', '-o', 'root', '-g', 'postgres', '-m', '0750', '/etc/patroni']);
   const files = await syncFiles(g, renderPatroniFiles(ctx, vm), s.log);
   const st = await unitState(g, 'patroni.service');
   if (await enable(g, 'patroni.service', st)) changed = true;
@@ -172,22 +176,35 @@ async function patroniStep(pool: GuestPool, ctx: RenderContext, vm: string, s: S
   return changed ? 'changed' : 'unchanged';
 }
 
-/** A single PostgreSQL (no replicas): the package's cluster with our drop-in and pg_hba. */
+/** A single PostgreSQL (no replicas): the package's cluster, our pg_hba (hba_file) and settings (ALTER SYSTEM); restarted when the settings change. */
 async function singleStep(pool: GuestPool, ctx: RenderContext, vm: string, s: StepContext): Promise<Result> {
   const g = await pool.get(vm, { signal: s.signal, log: s.log });
   const files = renderPgFiles(ctx, vm).filter((f) => f.path !== PG_EXPORTER_ENV_PATH);
   const changed = await syncFiles(g, files, s.log);
   const st = await unitState(g, PG_MAIN_UNIT);
-  const enabled = await enable(g, PG_MAIN_UNIT, st);
-  if (st.active !== 'active' || changed.some((p) => p.endsWith('.conf') && !p.endsWith('pg_hba.conf'))) {
+  let acted = await enable(g, PG_MAIN_UNIT, st);
+  if (st.active !== 'active') {
+    await g.exec(['systemctl', 'start', PG_MAIN_UNIT], { timeoutMs: 120_000 });
+    s.log(`${PG_MAIN_UNIT} started`);
+    acted = true;
+  }
+  const ready = () => waitFor(`${vm}: PostgreSQL does not accept connections`, 60_000, async () => (await g.exec(['pg_isready', '-q', '-h', '/var/run/postgresql'], { okCodes: [0, 1, 2, 3] })).code === 0, async () => `pg_isready; see "journalctl -u ${PG_MAIN_UNIT}" on ${vm}`);
+  await ready();
+  const sql = renderPgSystemSql(ctx);
+  const digest = createHash('sha256').update(sql).digest('hex');
+  if ((await g.readFile(PG_SETTINGS_MARK))?.trim() !== digest) {
+    await psql(g, sql);
     await g.exec(['systemctl', 'restart', PG_MAIN_UNIT], { timeoutMs: 120_000 });
-    s.log(`${PG_MAIN_UNIT} ${st.active === 'active' ? 'restarted' : 'started'}`);
-  } else if (changed.length) {
+    await ready();
+    await g.writeFile(PG_SETTINGS_MARK, `${digest}\n`);
+    s.log(`settings applied (ALTER SYSTEM), hba_file ${PG_SINGLE_HBA_PATH}; ${PG_MAIN_UNIT} restarted`);
+    return 'changed';
+  }
+  if (changed.length) {
     await g.exec(['systemctl', 'reload', PG_MAIN_UNIT]);
     s.log('pg_hba reloaded');
   }
-  await waitFor(`${vm}: PostgreSQL does not accept connections`, 60_000, async () => (await g.exec(['pg_isready', '-q', '-h', '/var/run/postgresql'], { okCodes: [0, 1, 2, 3] })).code === 0, async () => 'pg_isready');
-  return changed.length || enabled || st.active !== 'active' ? 'changed' : 'unchanged';
+  return changed.length || acted ? 'changed' : 'unchanged';
 }
 
 /** Roles and schema on the leader; the digest of the SQL is kept as the database's comment (it replicates and survives a failover). */

@@ -13,7 +13,7 @@ import { renderAppEnv, renderNodeFiles, renderPrometheusConfig, renderUfw, type 
 import { etcdClientHosts, etcdInitialCluster, etcdMembers, renderEtcdEnv } from '../../src-main/configs/etcd';
 import { patroniConfig, renderPatroniConfig } from '../../src-main/configs/patroni';
 import { renderPgBackupFiles, renderPgBackupScript } from '../../src-main/configs/pg-backup';
-import { isPgLab, pgNodes, renderPgFiles, renderPgHba, renderPgRolesSql, renderPgSchemaSql, usesPatroni } from '../../src-main/configs/postgres';
+import { isPgLab, pgNodes, renderPgFiles, renderPgHba, renderPgRolesSql, renderPgSchemaSql, renderPgSystemSql, usesPatroni } from '../../src-main/configs/postgres';
 import { computePlan } from '../../src-main/shared/blueprint/plan';
 import { validateBlueprintText } from '../../src-main/shared/blueprint/validate';
 import { render } from '../../src-main/shared/i18n';
@@ -40,7 +40,7 @@ describe('blueprint rules for PostgreSQL', () => {
     expect(codes(SINGLE)).toEqual([]);
   });
   it('replicas without Patroni are refused, a single PostgreSQL needs none', () => {
-    const noPatroni = FIXTURE.replace(/    patroni:\n(      .*\n)+/, '');
+    const noPatroni = FIXTURE.replace(/ {4}patroni:\n( {6}.*\n)+/, '');
     expect(noPatroni).not.toContain('etcd:');
     expect(codes(noPatroni)).toContain('pg-needs-patroni');
     const r = validateBlueprintText(noPatroni).issues.find((i) => i.code === 'pg-needs-patroni')!;
@@ -171,8 +171,11 @@ describe('PostgreSQL renderers', () => {
     const single = ctxOf(SINGLE);
     expect(usesPatroni(single)).toBe(false);
     const db = pgNodes(single)[0]!;
-    const paths = renderPgFiles(single, db).map((f) => f.path);
-    expect(paths).toContain('/etc/postgresql/15/main/conf.d/halab.conf');
-    expect(paths).toContain('/etc/postgresql/15/main/pg_hba.conf');
+    const files = renderPgFiles(single, db);
+    expect(files.find((f) => f.path === '/etc/halab/pg_hba.conf')).toMatchObject({ owner: 'root:postgres', mode: '0640' });
+    const sql = renderPgSystemSql(single);
+    expect(sql).toContain("ALTER SYSTEM SET hba_file = '/etc/halab/pg_hba.conf';");
+    expect(sql).toContain("ALTER SYSTEM SET listen_addresses = '*';");
+    expect(sql).toContain("ALTER SYSTEM SET password_encryption = 'scram-sha-256';");
   });
 });
