@@ -32,10 +32,14 @@ async function seed(g: Guest, path: string, body: string, unit: string, s: StepC
   const [first = '', active = ''] = probe.stdout.split('##\n');
   if (first.trim() === want && active.trim() === 'active') return 'unchanged';
   if (first.trim() !== want) {
-    // 0640 redis:redis: it holds the passwords, and Redis/Sentinel rewrite it.
-    await g.writeFile(path, content, { mode: '0640', owner: 'redis:redis' });
+    // /etc/redis belongs to redis, where the guest module will not write as root: write a
+    // root-only copy, then install it 0640 redis:redis (it holds the passwords, and
+    // Redis/Sentinel rewrite it).
+    const staged = `/etc/halab/cache/${path.slice(path.lastIndexOf('/') + 1)}`;
+    await g.writeFile(staged, content, { mode: '0600' });
     // writeFile keeps the old file beside it: it may hold an old password.
-    await g.exec(['rm', '-f', '--', `${path}.halab-prev`]);
+    await g.exec(['rm', '-f', '--', `${staged}.halab-prev`]);
+    await g.exec(['install', '-o', 'redis', '-g', 'redis', '-m', '0640', '-T', '--', staged, path]);
   }
   await g.exec(['systemctl', 'restart', unit], { timeoutMs: 120_000 });
   s.log(msg('cache.log.seeded', { path, unit }));
