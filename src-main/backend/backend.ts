@@ -12,6 +12,7 @@ import { blueprintHandlers } from './handlers/blueprint';
 import { fileHandlers } from './handlers/files';
 import { hostHandlers } from './handlers/host';
 import { labHandlers } from './handlers/labs';
+import { reportHandlers } from './handlers/report';
 import { LabService } from './lab-service';
 import { defaultDataDir, SettingsStore } from './settings-store';
 import { checkHostSettings, type HostValues } from '../lab/host-settings';
@@ -68,6 +69,7 @@ export function createBackend(opts: BackendOptions): Backend {
     ...fileHandlers(settings, opts.dialogs),
     ...labHandlers(labs),
     ...hostHandlers({ dataDir, labs, events }),
+    ...reportHandlers({ dataDir, version: opts.version }),
     'settings:get': () => settings.get(),
     'settings:set': async (patch) => {
       await refuseBadHostValues(patch, dataDir);

@@ -26,7 +26,9 @@ import { SNAPSHOT_LIMITS } from '../shared/monitor/delta';
 import { initialJudge, judgeStep, type HolderChange, type HolderInput, type JudgeState } from '../shared/monitor/holder-judge';
 import { percentile } from '../shared/monitor/percentile';
 import { pollRedisStatus } from './redis-status';
-import type { AlertState, CacheState, DashboardState, LogLine, MonitorDelta, MonitorEvent, NodeState, ProbeSample, ProbeStats, ReplicaState, VipState } from '../shared/monitor/types';
+import { pollSemiSync } from './semisync-status';
+import { semiSync } from '../configs/mysql-server';
+import type { AlertState, CacheState, SemiSyncCard, DashboardState, LogLine, MonitorDelta, MonitorEvent, NodeState, ProbeSample, ProbeStats, ReplicaState, VipState } from '../shared/monitor/types';
 import { derive, NODE_STATS_ARGV, parseNodeStats, type RawStats } from './node-stats';
 import { RingBuffer } from './ring-buffer';
 import { pollPgStatus } from './pg-status';
@@ -75,6 +77,7 @@ export class LabMonitor {
   private readonly started = Date.now();
   private alerts: AlertState[] = [];
   private cache?: CacheState;
+  private semiSync?: SemiSyncCard;
   private errorLogCount = 0;
   private probeFailing = false;
   private writes = Promise.resolve();
@@ -128,6 +131,8 @@ export class LabMonitor {
     if (this.svc.monitoring) every(i.alerts, () => this.pollAlerts());
     // Redis Sentinel: which node each Sentinel names as the primary (redis-status.ts).
     if (this.svc.cache) every(i.replication * 2, async () => void ((this.cache = await pollRedisStatus(this.o.ctx, (n) => this.guest(n))), this.changed()));
+    // MySQL/MariaDB semi-sync on the primary: on, or fallen back to async (semisync-status.ts).
+    if (this.svc.database && this.svc.database.engine !== 'postgresql' && semiSync(this.o.ctx)) every(i.replication * 2, async () => void (this.semiSync = await pollSemiSync(this.o.ctx, (n) => this.guest(n))));
     // One stream per VRRP node (a node in two VIP groups writes both to the same log). The last line gives its current state at once.
     for (const node of new Set(this.svc.vips.flatMap((v) => v.members.map((m) => m.node)))) this.follow(node, ['tail', '-n', '1', '-F', KEEPALIVED_STATE_LOG], (line, first) => this.onKeepalivedLine(node, line, first));
     for (const lb of this.svc.loadBalancer?.members ?? []) this.follow(lb, ['tail', '-n', '0', '-F', '/var/log/nginx/error.log'], (l) => this.onLog(lb, 'nginx', l, true));
@@ -410,8 +415,8 @@ export class LabMonitor {
   }
 
   /** The cards a delta replaces when they changed. */
-  private cards(now: number): Pick<Required<MonitorDelta>, 'vips' | 'replicas' | 'nodes' | 'alerts' | 'probe' | 'errorLogCount'> & Pick<MonitorDelta, 'cache'> {
-    return { vips: this.vipStates(), replicas: [...this.replicas.values()], nodes: [...this.nodes.values()], alerts: this.alerts, probe: this.probeStats(now), errorLogCount: this.errorLogCount, ...(this.cache ? { cache: this.cache } : {}) };
+  private cards(now: number): Pick<Required<MonitorDelta>, 'vips' | 'replicas' | 'nodes' | 'alerts' | 'probe' | 'errorLogCount'> & Pick<MonitorDelta, 'cache' | 'semiSync'> {
+    return { vips: this.vipStates(), replicas: [...this.replicas.values()], nodes: [...this.nodes.values()], alerts: this.alerts, probe: this.probeStats(now), errorLogCount: this.errorLogCount, ...(this.cache ? { cache: this.cache } : {}), ...(this.semiSync ? { semiSync: this.semiSync } : {}) };
   }
 
   /** The whole state now (does not change what the next delta carries). */

@@ -50,7 +50,8 @@ export const requestSchemas = {
   'monitor:start': z.strictObject({ text: blueprintText }),
   'monitor:stop': z.strictObject({ lab: z.string().max(64) }),
   /** Run a drill (a task); the report arrives with `drill:finished`. */
-  'drill:run': z.strictObject({ text: blueprintText, drill: z.enum(DRILLS) }),
+  /** `forcePromotion`: db-primary-down promotes even when acknowledged rows would be lost (`halab drill --force-promotion`). */
+  'drill:run': z.strictObject({ text: blueprintText, drill: z.enum(DRILLS), forcePromotion: z.boolean().optional() }),
   'drill:reports': z.strictObject({ lab: z.string().regex(/^[a-z0-9-]{1,63}$/) }),
   /** `lang`: Markdown/HTML rendered again from report.json in that language (else the files as the drill wrote them). */
   'drill:report': z.strictObject({ lab: z.string().regex(/^[a-z0-9-]{1,63}$/), id: z.string().regex(/^[A-Za-z0-9-]{1,100}$/), format: z.enum(['json', 'md', 'html']), lang: z.enum(['en', 'ko']).optional() }),
@@ -82,6 +83,8 @@ export const requestSchemas = {
   'lab:preflight': z.strictObject({ text: blueprintText, provider: z.enum(['vmware', 'linux', 'incus']).optional() }),
   /** `halab template create` as a task. `from`: a local .ova file or an http(s) URL; default: Ubuntu's cloud image URL. */
   'template:create': z.strictObject({ os: z.string().regex(/^[a-z0-9][a-z0-9.-]{0,63}$/), from: z.string().max(4096).optional() }),
+  /** `halab report`: the document a student hands in (topology, plan, last provisioning, every drill report), in `lang`; PDF through headless Chromium. */
+  'report:handIn': z.strictObject({ text: blueprintText, lang: z.enum(['en', 'ko']), format: z.enum(['html', 'md', 'pdf']), fileName: z.string().max(255).optional() }),
 } as const;
 
 export type RequestChannel = keyof typeof requestSchemas;
@@ -198,6 +201,17 @@ export interface RequestResults {
   'drill:run': { taskId: string };
   'drill:reports': DrillReportSummary[];
   'drill:report': { text: string; report?: DrillReport };
+  'report:handIn': HandInFile;
+}
+
+/** The hand-in report as a file: `text` for HTML and Markdown, `base64` for PDF. */
+export interface HandInFile {
+  name: string;
+  mime: string;
+  text?: string;
+  base64?: string;
+  /** Drill reports left out because they were not readable (their paths). */
+  skipped: string[];
 }
 
 export interface LabStatusResult {

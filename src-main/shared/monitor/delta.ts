@@ -33,6 +33,7 @@ export function applyDelta(s: DashboardState, d: MonitorDelta): DashboardState |
   if (d.nodes) out.nodes = d.nodes;
   if (d.alerts) out.alerts = d.alerts;
   if (d.cache) out.cache = d.cache;
+  if (d.semiSync) out.semiSync = d.semiSync;
   if (d.errorLogCount !== undefined) out.errorLogCount = d.errorLogCount;
   return out;
 }

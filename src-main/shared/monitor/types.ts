@@ -114,6 +114,14 @@ export interface CacheState {
   sentinels: { node: string; master?: string; ok: boolean; error?: string }[];
 }
 
+/** Semi-sync on the database primary (MySQL/MariaDB labs with `database.replication: semi-sync`), as the monitor last read it. */
+export interface SemiSyncCard {
+  node: string;
+  /** The primary's status variables; undefined when they could not be read (`error` says why). */
+  status?: { enabled: boolean; active: boolean; clients: number; waitPoint: string; timeoutMs?: number; yesTx?: number; noTx?: number };
+  error?: string;
+}
+
 export interface DashboardState {
   lab: string;
   at: number;
@@ -129,6 +137,8 @@ export interface DashboardState {
   events: MonitorEvent[];
   /** Redis Sentinel's view, for labs with services.cache. */
   cache?: CacheState;
+  /** Semi-sync on the primary, for MySQL/MariaDB labs with semi-sync replication. */
+  semiSync?: SemiSyncCard;
   /** Grafana, when the lab runs one. */
   grafanaUrl?: string;
   prometheusUrl?: string;
@@ -153,4 +163,5 @@ export interface MonitorDelta {
   probe?: ProbeStats;
   errorLogCount?: number;
   cache?: CacheState;
+  semiSync?: SemiSyncCard;
 }
