@@ -41,3 +41,4 @@ else
 fi
 
 bash scripts/linux-lab/setup.sh
+bash scripts/incus/setup.sh

@@ -70,11 +70,18 @@ const COMMANDS: Record<string, Command> = {
     run: async ([f, n], fl, signal) => (await drills()).drillCommand(f, n, fl as { json?: boolean; provider?: string; 'force-promotion'?: boolean }, signal),
   },
   doctor: {
-    usage: 'halab doctor [FILE] [--provider vmware|linux] [--quick] [--json]',
+    usage: 'halab doctor [FILE] [--provider vmware|linux|incus] [--quick] [--json]',
     options: { provider: { type: 'string' }, quick: { type: 'boolean' }, json: { type: 'boolean' } },
     positionals: 1,
     minPositionals: 0,
     run: async ([f], fl, signal) => (await import('./commands/doctor')).doctorCommand(f, fl as { provider?: string; quick?: boolean; json?: boolean }, signal),
+  },
+  class: {
+    usage: 'halab class up FILE --students N [--remote NAME] | class status [--json] | class down | class remote add NAME URL TOKEN',
+    options: { students: { type: 'string' }, remote: { type: 'string' }, json: { type: 'boolean' } },
+    positionals: 5,
+    minPositionals: 1,
+    run: async ([sub, ...rest], fl, signal) => (await import('./commands/class')).classCommand(sub, rest, fl as { students?: string; remote?: string; json?: boolean }, signal),
   },
   template: {
     usage: 'halab template create OS [--from FILE.ova|URL] [--json]',

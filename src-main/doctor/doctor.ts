@@ -36,6 +36,7 @@ import { checkLine } from '../shared/i18n/check-line';
 import { msg, render, type Message } from '../shared/i18n';
 import type { CheckLine, DoctorReport } from '../shared/ipc/contract';
 import { probeTemplate } from './template-probe';
+import { incusChecks } from './incus-checks';
 
 export interface DoctorOptions {
   /** Default: the provider the blueprint's lab was created with, else VMware when vmrun is found, else the Linux lab on a Linux host, else VMware. */
@@ -69,7 +70,7 @@ export interface DoctorOptions {
 /** Run every check of the provider; never throws for a failed check. */
 export async function runDoctor(o: DoctorOptions): Promise<DoctorReport> {
   const provider = o.provider ?? (await defaultProvider(o));
-  const lines = provider === 'vmware' ? await vmwareChecks(o) : await linuxChecks(o);
+  const lines = provider === 'incus' ? await incusChecks({ resolved: o.resolved }) : provider === 'vmware' ? await vmwareChecks(o) : await linuxChecks(o);
   return { provider, ok: lines.every((l) => l.level === 'ok'), lines };
 }
 

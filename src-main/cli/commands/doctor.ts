@@ -32,7 +32,7 @@ export function formatDoctorReport(r: DoctorReport, color = false): string {
 
 export async function doctorCommand(file: string | undefined, flags: { provider?: string; quick?: boolean; json?: boolean }, signal: AbortSignal): Promise<number> {
   const provider = flags.provider;
-  if (provider !== undefined && provider !== 'vmware' && provider !== 'linux') throw new UsageError(`--provider must be vmware or linux, not "${provider}".`);
+  if (provider !== undefined && provider !== 'vmware' && provider !== 'linux' && provider !== 'incus') throw new UsageError(`--provider must be vmware, linux or incus, not "${provider}".`);
   let resolved;
   if (file) {
     const l = await loadAndValidate(file);

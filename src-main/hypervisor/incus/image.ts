@@ -88,7 +88,12 @@ export async function ensureLabAlias(client: IncusClient, labId: string, fingerp
   const cur = await aliasTarget(client, alias);
   if (cur === fingerprint) return alias;
   if (cur) await client.sync('PUT', `/1.0/images/aliases/${alias}`, { body: { target: fingerprint, description: `HA Lab Studio lab ${labId}` } });
-  else await client.sync('POST', '/1.0/images/aliases', { body: { name: alias, target: fingerprint, description: `HA Lab Studio lab ${labId}` } });
+  else {
+    // Another process may make the same alias at the same moment: fine if it points at the same image.
+    await client.sync('POST', '/1.0/images/aliases', { body: { name: alias, target: fingerprint, description: `HA Lab Studio lab ${labId}` } }).catch(async (e: unknown) => {
+      if ((await aliasTarget(client, alias)) !== fingerprint) throw e;
+    });
+  }
   return alias;
 }
 

@@ -267,7 +267,7 @@ export class IncusProvider implements Hypervisor {
         }
       }
       const fp = await this.ensureImage(opts);
-      const alias = await ensureLabAlias(c, lab.id, fp);
+      const alias = await this.serial(lab, '\0alias', () => ensureLabAlias(c, lab.id, fp));
       await this.reserve(lab, spec);
       try {
         const devices: Record<string, Record<string, string>> = {};
