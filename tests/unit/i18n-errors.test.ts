@@ -18,6 +18,9 @@ import { render, type Message } from '../../src-main/shared/i18n';
 import { errorText } from '../../src-main/shared/i18n/message-error';
 import { ROOT } from '../helpers/paths';
 import { readFileSync } from 'node:fs';
+import { issueText } from '../../src-main/shared/blueprint/issues';
+import { zodReason } from '../../src-main/shared/blueprint/reasons';
+import { validateBlueprintText } from '../../src-main/shared/blueprint/validate';
 
 const HANGUL = /[\uac00-\ud7a3]/;
 const dirs: string[] = [];
@@ -126,5 +129,41 @@ describe('the VMnet manager says why, in both languages', () => {
     const ko = render('ko', c.msg as Message);
     expect(ko).toContain('이 PC의 vmnet8(VMware의 NAT 네트워크) 설정은 172.16.86.0/24 (DHCP 켜짐, NAT 켜짐)이고, 블루프린트가 원하는 값은 192.168.10.0/24입니다.');
     expect(ko).toContain('(2) 블루프린트에서 vmnet8의 서브넷을 고칩니다 (새 값 172.16.86.0/24).');
+  });
+});
+
+describe('format rules, zod and YAML reasons in both languages', () => {
+  const invalid = (name: string) => validateBlueprintText(readFileSync(join(ROOT, 'tests/blueprints/invalid', `${name}.yaml`), 'utf8')).issues;
+
+  it('words the format rules of schema.ts in Korean, fix included', () => {
+    const schedule = invalid('backup-schedule-newline').find((i) => i.code === 'invalid-format')!;
+    expect(schedule.message).toContain('it must be a systemd OnCalendar expression on one line');
+    expect(issueText(schedule, 'ko').message).toContain('필요한 형식: 한 줄짜리 systemd OnCalendar 표현식: 영문자, 숫자, 공백과');
+    expect(issueText(schedule, 'ko').fix).toBe('"*-*-* 04:00:00"이나 "Mon..Fri 02:30"처럼 쓰세요. 잘못된 문자를 뺀 값: "*-*-* 04:00:00 ExecStartPre /bin/sh -c id".');
+    const control = invalid('control-character').find((i) => i.code === 'invalid-format')!;
+    expect(issueText(control, 'ko').fix).toMatch(/^제어 문자를 지우세요: "Lab \[31mred"\.$/);
+    // Identifiers of one length share a pattern: the rule names no kind rather than a wrong one.
+    const user = invalid('db-user-name').find((i) => i.code === 'invalid-format')!;
+    expect(user.message).toBe('"user" is the text "app.user"; it must be a name of 1–32 letters, digits and _.');
+    expect(issueText(user, 'ko')).toEqual({ message: '"user" 값이 텍스트 "app.user"입니다. 필요한 형식: 이름: 영문자, 숫자, _로 된 1–32자', fix: '이렇게 쓰세요: "app_user".' });
+  });
+
+  it("maps the YAML parser's errors to catalog words and keeps its own text in raw", () => {
+    const [tab] = validateBlueprintText('apiVersion: halab/v1\nkind: Lab\nmetadata:\n\tname: x\n').issues;
+    expect(tab).toMatchObject({ code: 'yaml-syntax', raw: 'Tabs are not allowed as indentation', line: 4 });
+    expect(issueText(tab!, 'en').message).toBe('YAML syntax: a tab is used for indentation (YAML indents with spaces)');
+    expect(issueText(tab!, 'ko').message).toBe('YAML 문법 오류: 들여쓰기에 탭을 썼습니다 (YAML은 공백으로 들여씁니다)');
+    for (const i of invalid('yaml-syntax')) expect(issueText(i, 'ko').message).toMatch(/^YAML 문법 오류: [^A-Za-z]*$/);
+  });
+
+  it('carries the reason of a malformed admin source and of zod kinds without an own message', () => {
+    const seed = readFileSync(join(ROOT, 'lab-blueprints/vmware-3tier-ha.yaml'), 'utf8');
+    const bad = seed.replace('adminSources: [192.168.10.1/32, 10.0.0.1/32]', 'adminSources: ["10.0.0.300/8"]');
+    expect(bad).not.toBe(seed);
+    const admin = validateBlueprintText(bad).issues.find((i) => i.path.join('.') === 'services.firewall.adminSources.0');
+    expect(admin && issueText(admin, 'ko').message).toBe('관리 접속 허용 대역 "10.0.0.300/8"의 형식이 올바르지 않습니다 ("10.0.0.300": IPv4 주소가 아닙니다).');
+    expect(render('ko', zodReason({ code: 'custom', params: { msg: { code: 'fmt.maxPositions', args: { max: 500 } } } }))).toBe('위치는 최대 500개까지');
+    expect(render('ko', zodReason({ code: 'not_multiple_of', divisor: 4 }))).toBe('4의 배수여야 합니다');
+    expect(render('en', zodReason({ code: 'invalid_key' }))).toBe('this value is not accepted here');
   });
 });

@@ -28,7 +28,9 @@ export const blueprintHandlers: Pick<HandlerMap, 'blueprint:validate' | 'bluepri
     if (!r.ok) {
       const errors = r.validation.issues.filter((i) => i.severity === 'error');
       const first = errors[0]!;
-      throw new BackendError(msg('be.exportErrors', { count: errors.length, first: first.msg ?? formatIssue(first) }), 'invalid-blueprint');
+      const text = first.msg ?? first.message;
+      const where = first.line !== undefined ? msg('be.issueAt', { line: first.line, col: first.col ?? 1, text }) : text;
+      throw new BackendError(msg('be.exportErrors', { count: errors.length, first: first.msg ? where : formatIssue(first) }), 'invalid-blueprint');
     }
     return { text: r.text };
   },

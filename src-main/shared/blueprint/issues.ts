@@ -23,6 +23,8 @@ export interface Issue {
   msg?: Message;
   /** `fix` as a catalog message. */
   fixMsg?: Message;
+  /** A third-party library's own words behind this issue (the YAML parser, zod), for `--json` and logs; the messages say it in the catalog's words. */
+  raw?: string;
   /** 1-based line and column in the YAML text, when known. */
   line?: number;
   col?: number;

@@ -149,7 +149,7 @@ export function checkServices(ctx: Ctx): void {
   }
   s.firewall.adminSources?.forEach((c, i) => {
     const r = parseCidr(c.includes('/') ? c : `${c}/32`);
-    if (!r.ok) err(ctx, 'cidr-syntax', ['services', 'firewall', 'adminSources', i], msg('v.adminSource', { value: c, reason: r.reason }), msg('v.adminSource.fix'));
+    if (!r.ok) err(ctx, 'cidr-syntax', ['services', 'firewall', 'adminSources', i], msg('v.adminSource', { value: c, reason: r.reasonMsg }), msg('v.adminSource.fix'));
   });
   checkDrills(ctx);
   checkFailoverOptions(ctx);

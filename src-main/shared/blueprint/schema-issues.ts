@@ -5,6 +5,7 @@
 import type { z } from 'zod';
 import { list, msg, type Message } from '../i18n';
 import { didYouMean, issue, quote, type Issue, type IssuePath } from './issues';
+import { zodReason } from './reasons';
 import { formatRuleFor } from './schema';
 
 type AnySchema = z.ZodType;
@@ -149,13 +150,16 @@ export function schemaIssues(schema: AnySchema, error: z.ZodError, data: unknown
         case 'invalid_format': {
           const got = valueAt(data, path);
           const rule = zi.format === 'regex' ? formatRuleFor(zi.pattern) : undefined;
-          // The format rules' own words (schema.ts) are still English only.
-          const expect = rule?.expect ?? zi.message ?? '';
-          out.push(err('invalid-format', path, msg('v.invalidFormat', { field, got: describeValue(got), expect }), rule && typeof got === 'string' ? msg('raw.english', { text: rule.fix(got) }) : msg('v.invalidFormat.fix', { expect })));
+          // The format rules' own words (schema.ts) from the catalog; a format without a rule named by zod's kind (its words kept in `raw`).
+          const expect: Message | string = rule ? (rule.expectMsg ?? rule.expect) : zodReason(zi);
+          const fix = rule && typeof got === 'string' ? (rule.fixMsg ? rule.fixMsg(got) : msg('raw.english', { text: rule.fix(got) })) : msg('v.invalidFormat.fix', { expect });
+          const i = err('invalid-format', path, msg('v.invalidFormat', { field, got: describeValue(got), expect }), fix);
+          out.push(rule ? i : { ...i, raw: zi.message });
           break;
         }
         default:
-          out.push(err('invalid-value', path, msg('v.invalidValue', { field, got: describeValue(valueAt(data, path)), reason: zi.message }), msg('v.invalidValue.fix')));
+          // zod's own words for the kinds above stay in `raw`; the reason is the catalog's (or one our refinement carries).
+          out.push({ ...err('invalid-value', path, msg('v.invalidValue', { field, got: describeValue(valueAt(data, path)), reason: zodReason(zi as { code: string }) }), msg('v.invalidValue.fix')), raw: zi.message });
       }
     }
   };

@@ -8,6 +8,7 @@
  * Browser-safe: no Node imports (the renderer validates with the same code).
  */
 import { z } from 'zod';
+import { msg, type Message } from '../i18n';
 
 /**
  * Size caps: a blueprint beyond them is refused with an error at the line,
@@ -43,10 +44,12 @@ export const LIMITS = {
   depth: 32,
 } as const;
 
-/** A pattern check with what it expects and a fix that quotes a corrected value. */
+/** A pattern check with what it expects and a fix that quotes a corrected value (English, and as catalog messages for the reader's language). */
 export interface FormatRule {
   expect: string;
   fix: (bad: string) => string;
+  expectMsg?: Message;
+  fixMsg?: (bad: string) => Message;
 }
 const formatRules = new Map<string, FormatRule>();
 /** The rule behind a zod regex issue (`pattern` as zod reports it). */
@@ -64,19 +67,40 @@ const line = (max: number = LIMITS.textLineChars) =>
   pattern(z.string().max(max), /^[^\u0000-\u001f\u007f-\u009f\u2028\u2029]*$/, {
     expect: 'one line of text without control characters (line breaks, tabs, escape codes)',
     fix: (bad) => `Remove the control characters: ${show(bad.replace(CONTROL, ' ').replace(/ +/g, ' ').trim())}.`,
+    expectMsg: msg('fmt.line.expect'),
+    fixMsg: (bad) => msg('fmt.controls.fix', { value: show(bad.replace(CONTROL, ' ').replace(/ +/g, ' ').trim()) }),
   });
 /** Free text: line breaks and tabs allowed, other control characters not. */
 const prose = () =>
   pattern(z.string().max(LIMITS.descriptionChars), /^[^\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]*$/, {
     expect: 'text without control characters other than line breaks and tabs',
     fix: (bad) => `Remove the control characters: ${show(bad.replace(CONTROL_EXCEPT_NL_TAB, ''))}.`,
+    expectMsg: msg('fmt.prose.expect'),
+    fixMsg: (bad) => msg('fmt.controls.fix', { value: show(bad.replace(CONTROL_EXCEPT_NL_TAB, '')) }),
   });
 const name = () => line(LIMITS.nameChars);
-const identifier = (what: string, max: number, fallback: string) =>
-  pattern(z.string(), new RegExp(`^[A-Za-z0-9_]{1,${max}}$`), {
+/** The catalog's word for an identifier's `what` (the English text when it has none yet). */
+const IDENTIFIER_WORDS: Record<string, Message> = {
+  'a zone name': msg('fmt.what.zone'),
+  'a MySQL user name': msg('fmt.what.mysqlUser'),
+  'a schema name': msg('fmt.what.schema'),
+  'a Sentinel master name': msg('fmt.what.sentinelMaster'),
+  'a name': msg('fmt.what.name'),
+};
+/** Identifiers of the same length share one pattern (zod reports only the pattern): then the rule names no kind ("a name"). */
+const identifierKinds = new Map<string, string>();
+const identifier = (kind: string, max: number, fallback: string) => {
+  const re = new RegExp(`^[A-Za-z0-9_]{1,${max}}$`);
+  const seen = identifierKinds.get(String(re));
+  const what = seen === undefined || seen === kind ? kind : 'a name';
+  identifierKinds.set(String(re), what);
+  return pattern(z.string(), re, {
     expect: `${what} of 1–${max} letters, digits and _`,
     fix: (bad) => `Use ${show(bad.replace(/[^A-Za-z0-9_]/g, '_').slice(0, max) || fallback)}.`,
+    expectMsg: msg('fmt.identifier.expect', { what: IDENTIFIER_WORDS[what] ?? what, max }),
+    fixMsg: (bad) => msg('fmt.use', { value: show(bad.replace(/[^A-Za-z0-9_]/g, '_').slice(0, max) || fallback) }),
   });
+};
 
 
 export const ROLES = ['loadbalancer', 'app', 'database', 'monitoring', 'bastion', 'nfs', 'generic', 'k8s-control', 'k8s-worker', 'cache', 'firewall'] as const;
@@ -302,6 +326,8 @@ export const BackupSchema = z
     schedule: pattern(z.string(), /^[A-Za-z0-9*:,./~+_ -]{1,64}$/, {
       expect: 'a systemd OnCalendar expression on one line: letters, digits, spaces and * : , . / ~ + - _ (at most 64)',
       fix: (bad) => `Write it like "*-*-* 04:00:00" or "Mon..Fri 02:30"; without the bad characters: ${show(bad.replace(/[^A-Za-z0-9*:,./~+_ -]/g, ' ').replace(/ +/g, ' ').trim().slice(0, 64) || '*-*-* 04:00:00')}.`,
+      expectMsg: msg('fmt.schedule.expect'),
+      fixMsg: (bad) => msg('fmt.schedule.fix', { value: show(bad.replace(/[^A-Za-z0-9*:,./~+_ -]/g, ' ').replace(/ +/g, ' ').trim().slice(0, 64) || '*-*-* 04:00:00') }),
     })
       .default('*-*-* 04:00:00')
       .describe('systemd OnCalendar expression.'),
@@ -309,6 +335,8 @@ export const BackupSchema = z
     targetDir: pattern(z.string().max(LIMITS.textLineChars), /^\/[A-Za-z0-9._/-]*$/, {
       expect: 'an absolute path of letters, digits and . _ / -',
       fix: (bad) => `Use ${show(`/${bad.replace(/[^A-Za-z0-9._/-]/g, '_').replace(/^\/+/, '')}`)}.`,
+      expectMsg: msg('fmt.path.expect'),
+      fixMsg: (bad) => msg('fmt.use', { value: show(`/${bad.replace(/[^A-Za-z0-9._/-]/g, '_').replace(/^\/+/, '')}`) }),
     }).default('/var/backups/halab'),
     copyTo: nodeRef.optional().describe('Node (e.g. an NFS server) that receives a copy of each dump.'),
   })
@@ -355,7 +383,7 @@ export const LayoutSchema = z
   .strictObject({
     positions: z
       .record(name(), z.strictObject({ x: z.number(), y: z.number() }))
-      .refine((p) => Object.keys(p).length <= LIMITS.positions, { message: `at most ${LIMITS.positions} positions` })
+      .refine((p) => Object.keys(p).length <= LIMITS.positions, { message: `at most ${LIMITS.positions} positions`, params: { msg: msg('fmt.maxPositions', { max: LIMITS.positions }) } })
       .default({}),
     addressPlan: z
       .enum(['role', 'first-free'])

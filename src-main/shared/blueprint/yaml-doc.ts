@@ -6,6 +6,7 @@
 import { Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Alias, type Node as YamlNode, type Pair } from 'yaml';
 import { msg, type Message } from '../i18n';
 import { issue, quote, type Issue, type IssuePath } from './issues';
+import { yamlReason } from './reasons';
 import { LIMITS } from './schema';
 
 export interface ParsedBlueprint {
@@ -46,13 +47,21 @@ export function parseBlueprintYaml(text: string): ParsedBlueprint {
     // Duplicate keys are found in checkStructure: the parser's own check compares every key with every other (quadratic).
     doc = parseDocument(src, { lineCounter, uniqueKeys: false, prettyErrors: false, resolveKnownTags: false, logLevel: 'error', strict: true });
   } catch (e) {
-    const issue = at(lineCounter, undefined, 'yaml-syntax', msg('v.yamlCannotRead', { detail: (e as Error).message }), msg('v.yamlCannotRead.fix'));
+    const raw = (e as Error).message;
+    const known = yamlReason((e as { code?: string }).code);
+    const issue = { ...at(lineCounter, undefined, 'yaml-syntax', msg('v.yamlCannotRead', { detail: known ?? raw }), msg('v.yamlCannotRead.fix')), ...(known ? { raw } : {}) };
     return { doc: new Document(null), lineCounter, data: undefined, syntaxIssues: [issue] };
   }
-  const issues: Issue[] = doc.errors.map((e) => at(lineCounter, e.pos[0], 'yaml-syntax', msg('v.yamlSyntax', { detail: e.message.split('\n')[0] ?? '' }), msg('v.yamlSyntax.fixIndent')));
+  // The parser's kind of error in the catalog's words (its own text kept in `raw`); a kind not mapped shows its text.
+  const withRaw = (i: Issue, raw: string): Issue => (i.message.endsWith(raw) ? i : { ...i, raw });
+  const issues: Issue[] = doc.errors.map((e) => {
+    const raw = e.message.split('\n')[0] ?? '';
+    return withRaw(at(lineCounter, e.pos[0], 'yaml-syntax', msg('v.yamlSyntax', { detail: yamlReason(e.code) ?? raw }), msg('v.yamlSyntax.fixIndent')), raw);
+  });
   for (const w of doc.warnings) {
     const tag = w.code === 'TAG_RESOLVE_FAILED';
-    issues.push(at(lineCounter, w.pos[0], tag ? 'yaml-tag' : 'yaml-syntax', msg(tag ? 'v.yamlTag' : 'v.yamlSyntax', { detail: w.message.split('\n')[0] ?? '' }), msg(tag ? 'v.yamlTag.fix' : 'v.yamlSyntax.fix')));
+    const raw = w.message.split('\n')[0] ?? '';
+    issues.push(withRaw(at(lineCounter, w.pos[0], tag ? 'yaml-tag' : 'yaml-syntax', msg(tag ? 'v.yamlTag' : 'v.yamlSyntax', { detail: yamlReason(w.code) ?? raw }), msg(tag ? 'v.yamlTag.fix' : 'v.yamlSyntax.fix')), raw));
   }
   if (!issues.length) issues.push(...checkStructure(doc, lineCounter));
   let data: unknown;
@@ -62,7 +71,9 @@ export function parseBlueprintYaml(text: string): ParsedBlueprint {
       // also refuses a file with many harmless aliases) is not needed.
       data = doc.toJS({ maxAliasCount: -1 });
     } catch (e) {
-      issues.push(at(lineCounter, doc.contents?.range?.[0], 'yaml-syntax', msg('v.yamlUnreadable', { detail: (e as Error).message }), msg('v.yamlUnreadable.fix')));
+      const raw = (e as Error).message;
+      const known = yamlReason((e as { code?: string }).code);
+      issues.push({ ...at(lineCounter, doc.contents?.range?.[0], 'yaml-syntax', msg('v.yamlUnreadable', { detail: known ?? raw }), msg('v.yamlUnreadable.fix')), ...(known ? { raw } : {}) });
     }
   }
   return { doc, lineCounter, data, syntaxIssues: issues };
