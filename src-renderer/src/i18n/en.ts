@@ -7,12 +7,14 @@ import { enLabs } from './en-labs';
 import { enSettings } from './en-settings';
 import { enDesign } from './en-design';
 import { enReport } from './en-report';
+import { enWindow } from './en-window';
 
 export const en = {
   ...enLabs,
   ...enSettings,
   ...enDesign,
   ...enReport,
+  ...enWindow,
   'app.title': 'HA Lab Studio',
   'nav.design': 'Design',
   'nav.provision': 'Provision',

@@ -7,12 +7,14 @@ import { koLabs } from './ko-labs';
 import { koSettings } from './ko-settings';
 import { koDesign } from './ko-design';
 import { koReport } from './ko-report';
+import { koWindow } from './ko-window';
 
 export const ko: Record<MessageKey, string> = {
   ...koLabs,
   ...koSettings,
   ...koDesign,
   ...koReport,
+  ...koWindow,
   'app.title': 'HA Lab Studio',
   'nav.design': '설계',
   'nav.provision': '프로비저닝',

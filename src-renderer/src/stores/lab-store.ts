@@ -45,7 +45,8 @@ export interface LabStore {
   up(provider: ProviderKind, stage: 'all' | 'vms', opts?: { reconfigureVmnet8?: boolean }): Promise<void>;
   down(): Promise<void>;
   cancel(taskId: string): Promise<void>;
-  runDrill(drill: DrillName): Promise<void>;
+  /** `forcePromotion`: db-primary-down promotes even when acknowledged rows would be lost (the student confirmed). */
+  runDrill(drill: DrillName, opts?: { forcePromotion?: boolean }): Promise<void>;
   refreshReports(lab: string): Promise<void>;
   openReport(lab: string, id: string): Promise<void>;
   closeReport(): void;
@@ -146,11 +147,11 @@ export const useLab = create<LabStore>()((set, get) => ({
     }
   },
 
-  async runDrill(drill) {
+  async runDrill(drill, opts) {
     const cur = currentLab();
     if (!cur) return;
     try {
-      await call('drill:run', { text: cur.text, drill });
+      await call('drill:run', { text: cur.text, drill, ...(opts?.forcePromotion ? { forcePromotion: true } : {}) });
     } catch (e) {
       failed(e);
     }

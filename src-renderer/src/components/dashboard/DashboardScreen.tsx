@@ -16,6 +16,7 @@ import { useMonitor, watchLab } from '../../stores/monitor-store';
 import { LabGate } from '../shell/LabGate';
 import { ErrorsCard, InfraCard, MysqlCard, VipCard, WebCard } from './Cards';
 import { RedisCard } from './RedisCard';
+import { SemiSyncCard } from './SemiSyncCard';
 import { PostgresCard } from './PostgresCard';
 import { LagChart, RequestChart } from './Charts';
 import { EventList, LogTail } from './Logs';
@@ -64,6 +65,7 @@ function Dashboard({ lab }: { lab: ResolvedLab }) {
         {lab.lab.services.vips.length === 0 && <VipCard />}
         {lab.lab.services.database?.engine === 'postgresql' ? <PostgresCard patroni={!!lab.lab.services.database.patroni} /> : <MysqlCard hasDb={!!lab.lab.services.database} />}
         {lab.lab.services.cache && <RedisCard />}
+        {lab.lab.services.database && lab.lab.services.database.engine !== 'postgresql' && lab.replicas.length > 0 && <SemiSyncCard configured={lab.lab.services.database.replication === 'semi-sync'} />}
         <WebCard />
         <ErrorsCard />
       </div>

@@ -16,6 +16,8 @@ import { EventList } from '../dashboard/Logs';
 import { LabGate, StateIcon } from '../shell/LabGate';
 import { ReportView, VerdictBadge } from './ReportView';
 import { LabHeader } from '../shell/LabHeader';
+import { ForcePromotion } from './ForcePromotion';
+import { HandInPanel } from './HandIn';
 
 export function DrillsScreen() {
   return <LabGate screen="drills">{(lab) => <Drills lab={lab} />}</LabGate>;
@@ -60,7 +62,9 @@ function Drills({ lab }: { lab: ResolvedLab }) {
               ))}
             </ul>
           </section>
+          {lab.lab.drills.includes('db-primary-down') && <ForcePromotion lab={lab.name} disabled={!!running || notUp} disabledWhy={running ? t('drills.busy', { task: running.title }) : t('drills.provisionFirst')} />}
           {current && <Progress task={current} lab={lab.name} />}
+          <HandInPanel />
         </div>
         <div className="drills-right">{open && open.lab === lab.name ? <ReportView /> : <Reports lab={lab.name} />}</div>
       </div>
