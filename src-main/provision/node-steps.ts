@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { renderSystemFiles, NETPLAN_PATH } from '../configs/system';
 import { mergeBeforeRules, missingVrrpRules, renderUfw, ufwRuleDrift } from '../configs/ufw';
+import { FIREWALL_STAMP_PATH, firewallPlanHash, firewallStamp, firewallStampCommand, parseFirewallStamp } from '../configs/firewall-stamp';
 import { obsoletePaths, renderNodeFiles, unitsFor, unwantedUnits } from '../configs/node-files';
 import type { RenderContext, RenderedFile } from '../configs/context';
 import type { Guest } from '../guest/guest';
@@ -241,8 +242,15 @@ export async function firewallDrift(g: Guest, ctx: RenderContext, vm: string): P
 export async function firewallStep(pool: GuestPool, ctx: RenderContext, vm: string, s: StepContext): Promise<Result> {
   const g = await pool.get(vm, { signal: s.signal, log: s.log });
   const plan = renderUfw(ctx, vm);
+  // Nothing UFW reads changed since the last check that found no drift: skip the full check (configs/firewall-stamp.ts).
+  const planHash = firewallPlanHash(plan, ctx.lab.lab.services.firewall.enabled);
+  const stamp = parseFirewallStamp((await g.exec(firewallStampCommand())).stdout);
+  if (stamp.live && stamp.recorded === firewallStamp(planHash, stamp.live)) return 'unchanged';
   const drift = await firewallDrift(g, ctx, vm);
-  if (!drift.length) return 'unchanged';
+  if (!drift.length) {
+    await recordFirewallStamp(g, planHash, stamp.live);
+    return 'unchanged';
+  }
   const shown = joinMessages(drift.slice(0, 5), 'semicolon');
   s.log(msg('prov.log.firewallDiffers', { drift: drift.length > 5 ? msg('prov.log.more', { list: shown, n: drift.length - 5 }) : shown }));
   // Rebuild from scratch so rules removed from the blueprint disappear; SSH from the admin sources comes first.
@@ -256,6 +264,13 @@ export async function firewallStep(pool: GuestPool, ctx: RenderContext, vm: stri
   const left = await firewallDrift(g, ctx, vm);
   if (left.length) throw new MessageError(msg('prov.err.firewallDiffers', { vm, drift: joinMessages(left, 'semicolon') }));
   s.log(msg('prov.log.ufwDone', { commands: plan.commands.length, lines: plan.beforeRules.length }));
+  await recordFirewallStamp(g, planHash);
   if (isDb(ctx, vm)) await restartReplication(pool, ctx, s);
   return 'changed';
+}
+
+/** Record the firewall stamp after a check found no drift (the live hash read just before it) or after a verified rebuild (read again). */
+async function recordFirewallStamp(g: Guest, planHash: string, live?: string): Promise<void> {
+  const now = live || parseFirewallStamp((await g.exec(firewallStampCommand())).stdout).live;
+  await g.exec(['sh', '-c', 'mkdir -p "$(dirname "$1")" && printf "%s\\n" "$2" > "$1"', 'sh', FIREWALL_STAMP_PATH, firewallStamp(planHash, now)]);
 }

@@ -40,3 +40,42 @@ describe('firewall stamp (the no-op re-apply skips the full UFW check while noth
     expect(strip(a.replace('--dport 22', '--dport 23'))).not.toBe(strip(a));
   });
 });
+
+describe('firewall step with the stamp', async () => {
+  const { firewallStep } = await import('../../src-main/provision/node-steps');
+  const { renderUfw } = await import('../../src-main/configs/ufw');
+  const { loadLab, makeCtx } = await import('../golden/configs/support/render');
+  const ctx = makeCtx(loadLab('vmware-3tier-ha'), 'mariadb');
+  const planHash = firewallPlanHash(renderUfw(ctx, 'lb-master'), ctx.lab.lab.services.firewall.enabled);
+
+  /** A guest that answers the stamp command and records every command; anything else fails the step (as a real full check would need ufw). */
+  function fakeGuest(stampOut: string) {
+    const calls: string[][] = [];
+    const g = {
+      exec: async (argv: string[]) => {
+        calls.push(argv);
+        if (argv[2]?.includes('sha256sum')) return { stdout: stampOut, stderr: '', code: 0 };
+        throw new Error(`unexpected command: ${argv.join(' ')}`);
+      },
+    };
+    const pool = { get: async () => g };
+    return { calls, pool: pool as never };
+  }
+  const step = { signal: new AbortController().signal, log: () => undefined };
+
+  it('skips the full UFW check when the recorded stamp matches the plan and the live hash: one command, unchanged', async () => {
+    const live = 'a'.repeat(32);
+    const { calls, pool } = fakeGuest(`${live}\n${firewallStamp(planHash, live)}\n`);
+    expect(await firewallStep(pool, ctx, 'lb-master', step)).toBe('unchanged');
+    expect(calls).toHaveLength(1);
+  });
+
+  it('runs the full check when the live hash, the plan or the stamp differ', async () => {
+    const live = 'a'.repeat(32);
+    for (const out of [`${'b'.repeat(32)}\n${firewallStamp(planHash, live)}\n`, `${live}\n${firewallStamp('other-plan', live)}\n`, `${live}\n`]) {
+      const { calls, pool } = fakeGuest(out);
+      await expect(firewallStep(pool, ctx, 'lb-master', step)).rejects.toThrow(/unexpected command: sh -c ufw status verbose/);
+      expect(calls).toHaveLength(2);
+    }
+  });
+});
