@@ -12,6 +12,7 @@
  *   (tests/unit/window-parity.test.ts).
  * - "Report to hand in": HTML, Markdown and PDF downloads of `halab report`'s
  *   document for a lab with that one drill report.
+ * - `halab graph --format mermaid`: the flowchart from the Picture menu.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -148,5 +149,15 @@ describe('the window does what halab drill --force-promotion and halab report do
     const md = await download('hand-in-md');
     expect(md.bytes.toString('utf8')).toContain('Database primary fails');
     expect(md.bytes.toString('utf8')).not.toContain('데이터베이스 주 서버');
+  });
+
+  it('the Mermaid flowchart of halab graph --format mermaid from the Picture menu', async () => {
+    await app.go('design');
+    await s.page.getByTestId('file-export-picture').click();
+    const mmd = await download('file-export-mermaid');
+    expect(mmd.name).toMatch(/-topology\.mmd$/);
+    const text = mmd.bytes.toString('utf8');
+    expect(text).toMatch(/^(flowchart|graph) /m);
+    expect(text).toContain('db-master');
   });
 });

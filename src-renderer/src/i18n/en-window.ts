@@ -1,5 +1,6 @@
 /** English strings of the window's parity with the CLI (hand-in report, forced promotion, semi-sync card); part of `en.ts`. */
 export const enWindow = {
+  'picture.exportMermaid': 'Flowchart (Mermaid text)',
   'handIn.title': 'Report to hand in',
   'handIn.lead': 'One document for your assignment: the topology picture, the plan (IP table, resources), the last provisioning result and every drill report of this lab, in the language of the app.',
   'handIn.html': 'HTML',

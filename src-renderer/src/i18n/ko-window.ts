@@ -2,6 +2,7 @@
 import type { enWindow } from './en-window';
 
 export const koWindow: Record<keyof typeof enWindow, string> = {
+  'picture.exportMermaid': '흐름도 (Mermaid 텍스트)',
   'handIn.title': '제출용 보고서',
   'handIn.lead': '과제로 낼 문서 하나에 구성도, 계획(IP 표, 자원), 마지막 프로비저닝 결과, 이 랩의 모든 장애 훈련 보고서를 앱의 언어로 담습니다.',
   'handIn.html': 'HTML',

@@ -1,7 +1,8 @@
 /**
  * Export the topology as a picture for the report: SVG (drawn by the
  * backend from the open blueprint, in the UI's language) or PNG (that SVG
- * drawn on a canvas at twice its size).
+ * drawn on a canvas at twice its size), or the Mermaid flowchart as text
+ * (`halab graph --format mermaid`, to paste into a Markdown report).
  */
 import { useEffect, useRef, useState } from 'react';
 import { call } from '../../api/client';
@@ -10,7 +11,7 @@ import { downloadBlob, svgToPngBlob } from '../../lib/picture-export';
 import { useApp } from '../../stores/app-store';
 import { useEditor } from '../../stores/editor-store';
 
-async function exportPicture(format: 'svg' | 'png'): Promise<void> {
+async function exportPicture(format: 'svg' | 'png' | 'mmd'): Promise<void> {
   const app = useApp.getState();
   const ed = useEditor.getState();
   if (ed.issues.errors > 0 || !ed.validation.resolved) {
@@ -19,6 +20,13 @@ async function exportPicture(format: 'svg' | 'png'): Promise<void> {
   }
   const name = `${ed.file.name.replace(/\.(ya?ml|json)$/i, '')}-topology.${format}`;
   try {
+    if (format === 'mmd') {
+      // `halab graph --format mermaid`: the flowchart as text, to paste into a Markdown report.
+      const { mermaid } = await call('blueprint:graph', { text: ed.serialize(), format: 'mermaid' });
+      downloadBlob(name, new Blob([mermaid], { type: 'text/plain' }));
+      app.toast('info', 'picture.exported', { name });
+      return;
+    }
     const { svg } = await call('blueprint:graph', { text: ed.serialize(), format: 'svg', lang: app.language });
     if (!svg) throw new Error('no picture came back');
     downloadBlob(name, format === 'svg' ? new Blob([svg], { type: 'image/svg+xml' }) : await svgToPngBlob(svg, 2));
@@ -44,7 +52,7 @@ export function ExportPicture() {
       window.removeEventListener('mousedown', onDown);
     };
   }, [open]);
-  const pick = (format: 'svg' | 'png') => {
+  const pick = (format: 'svg' | 'png' | 'mmd') => {
     setOpen(false);
     void exportPicture(format);
   };
@@ -63,6 +71,11 @@ export function ExportPicture() {
           <li>
             <button type="button" role="menuitem" data-testid="file-export-png" onClick={() => pick('png')}>
               {t('picture.exportPng')}
+            </button>
+          </li>
+          <li>
+            <button type="button" role="menuitem" data-testid="file-export-mermaid" onClick={() => pick('mmd')}>
+              {t('picture.exportMermaid')}
             </button>
           </li>
         </ul>
