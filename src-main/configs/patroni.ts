@@ -60,6 +60,8 @@ export function patroniConfig(ctx: RenderContext, hostname: string): Record<stri
       pgpass: '/var/lib/postgresql/.pgpass-patroni',
       use_pg_rewind: true,
       remove_data_directory_on_rewind_failure: true,
+      // Patroni talks to its own server over the socket (peer as postgres); standbys and pg_rewind use TCP with scram.
+      use_unix_socket: true,
       authentication: {
         superuser: { username: 'postgres', password: pgSuperuserPassword(ctx) },
         replication: { username: a.replication.user, password: ctx.secrets.db.replication },

@@ -112,7 +112,7 @@ export const pgPrimaryDown: DrillDef = {
       }
       env.extra.rejoinMs = Date.now() - env.restoreAt;
       const journal = await exec(env, primary, ['journalctl', '-u', 'patroni', '--since', `@${Math.floor(env.faultAt / 1000)}`, '--no-pager', '-o', 'cat']).catch(() => ({ stdout: '' }));
-      env.extra.rewound = /pg_rewind|rewind/i.test(journal.stdout);
+      env.extra.rewound = /pg_rewind/.test(journal.stdout);
       if (env.extra.rewound) env.notes.push(msg('pg.drill.note.rewind', { node: primary, leader: standby }));
       env.log(msg('pg.drill.log.rejoined', { node: primary, leader: standby, ms: env.extra.rejoinMs, rewind: env.extra.rewound ? msg('pg.drill.log.rewind') : '' }));
       env.log(msg('pg.drill.log.switchback', { node: primary }));
