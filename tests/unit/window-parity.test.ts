@@ -15,6 +15,8 @@ import { createBackend } from '../../src-main/backend/backend';
 import { EventBus } from '../../src-main/backend/events';
 import { labHandlers } from '../../src-main/backend/handlers/labs';
 import { handInName } from '../../src-main/backend/handlers/report';
+import { renderWatch } from '../../src-main/cli/commands/drill';
+import { setCliLang } from '../../src-main/cli/lang';
 import { LabService } from '../../src-main/backend/lab-service';
 import { parseSemiSync, type ReplicaStatus } from '../../src-main/configs/mysql-status';
 import { DRILL_DEFS, type DrillEnv } from '../../src-main/drills/catalog';
@@ -26,6 +28,7 @@ import { check, type DrillMeasurements, type DrillReport } from '../../src-main/
 import { msg, render } from '../../src-main/shared/i18n';
 import type { HandInFile } from '../../src-main/shared/ipc/contract';
 import { applyDelta } from '../../src-main/shared/monitor/delta';
+import type { DashboardState } from '../../src-main/shared/monitor/types';
 import { flattenJoin, lastPromotionReport, promotionRefusal } from '../../src-renderer/src/lib/force-promotion';
 import { loadLab, makeCtx, REPO } from '../golden/configs/support/render';
 import { ok, ScriptedGuestPool } from '../helpers/scripted-guest-pool';
@@ -90,9 +93,11 @@ describe('IPC: drill:run forcePromotion and report:handIn payloads', () => {
     };
     await settle((await h['drill:run']({ text: FAST, drill: 'db-primary-down', forcePromotion: true })).taskId);
     await settle((await h['drill:run']({ text: FAST, drill: 'db-primary-down' })).taskId);
+    await settle((await h['drill:run']({ text: FAST, drill: 'app-down', lang: 'ko' })).taskId);
     expect(spy.mock.calls.map((c) => [c[0].name, c[1], c[2]])).toEqual([
       ['vmware-3tier-ha-fast', 'db-primary-down', { forcePromotion: true }],
       ['vmware-3tier-ha-fast', 'db-primary-down', {}],
+      ['vmware-3tier-ha-fast', 'app-down', { lang: 'ko' }],
     ]);
     await labs.close();
   });
@@ -256,5 +261,20 @@ describe('the monitor reads semi-sync on the primary', () => {
     await m.stop();
     expect(m.state().semiSync).toBeUndefined();
     expect(asked).toBe(0);
+  });
+});
+
+describe('halab watch shows the same semi-sync state', () => {
+  const state = (semiSync: DashboardState['semiSync']): DashboardState => ({ lab: 'l', at: 0, seq: 0, vips: [], probe: { ratePerS: 0, errorPct: 0, p50: 0, p95: 0, recent: [] }, replicas: [], nodes: [], alerts: [], logs: [], errorLogCount: 0, events: [], ...(semiSync ? { semiSync } : {}) });
+  afterEach(() => setCliLang('en'));
+
+  it('on, fallen back to async (a warning), unread, in English and Korean; nothing for a lab without it', () => {
+    setCliLang('en');
+    expect(renderWatch(state({ node: 'db-master', status: { enabled: true, active: true, clients: 1, waitPoint: 'AFTER_SYNC', timeoutMs: 1000 } }))).toContain('Semi-sync on db-master: on (timeout 1000 ms, 1 semi-sync replica(s), wait point AFTER_SYNC)');
+    expect(renderWatch(state({ node: 'db-master', status: { enabled: true, active: false, clients: 0, waitPoint: 'AFTER_SYNC', timeoutMs: 1000, noTx: 3 } }))).toContain('Semi-sync on db-master: FELL BACK TO ASYNC (timeout 1000 ms; 3 commit(s) not acknowledged by a replica)');
+    expect(renderWatch(state({ node: 'db-master', error: 'connect ECONNREFUSED' }))).toContain('Semi-sync on db-master: could not be read (connect ECONNREFUSED)');
+    expect(renderWatch(state(undefined))).not.toMatch(/Semi-sync/);
+    setCliLang('ko');
+    expect(renderWatch(state({ node: 'db-master', status: { enabled: true, active: false, clients: 0, waitPoint: 'AFTER_SYNC', timeoutMs: 1000, noTx: 3 } }))).toContain('db-master 서버의 반동기 복제: 비동기로 전환됨 (대기 시간 1000 ms, 복제 서버가 확인하지 않은 커밋 3건)');
   });
 });

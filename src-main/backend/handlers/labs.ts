@@ -29,8 +29,8 @@ export function labHandlers(labs: LabService): Pick<HandlerMap, 'lab:status' | '
       return { lab: r.name };
     },
     'monitor:stop': async ({ lab }) => ({ stopped: await labs.stopMonitor(lab) }),
-    // forcePromotion as `halab drill --force-promotion` passes it.
-    'drill:run': async ({ text, drill, forcePromotion }) => ({ taskId: labs.drill(resolve(text), drill, forcePromotion ? { forcePromotion: true } : {}) }),
+    // forcePromotion and lang as `halab drill --force-promotion --lang` pass them.
+    'drill:run': async ({ text, drill, forcePromotion, lang }) => ({ taskId: labs.drill(resolve(text), drill, { ...(forcePromotion ? { forcePromotion: true } : {}), ...(lang ? { lang } : {}) }) }),
     'drill:reports': async ({ lab }) => labs.reports(lab),
     'drill:report': async ({ lab, id, format, lang }) => labs.report(lab, id, format, lang),
   };

@@ -108,6 +108,12 @@ export function renderWatch(s: DashboardState): string {
     const header = [say('out.watch.colReplica'), 'IO', 'SQL', say('out.watch.colBehind'), say('out.watch.colReadOnly'), say('out.watch.colError')];
     lines.push('', table(header, s.replicas.map((r) => [r.node, r.ioRunning, r.sqlRunning, r.secondsBehind === null ? '-' : say('out.seconds', { s: r.secondsBehind }), r.readOnly === undefined ? '?' : yesNo(r.readOnly), r.lastError ?? ''])));
   }
+  const ss = s.semiSync;
+  if (ss) {
+    const st = ss.status;
+    const line = !st ? say('out.watch.semiUnread', { node: ss.node, error: ss.error ?? '?' }) : st.active ? say('out.watch.semiOn', { node: ss.node, timeout: st.timeoutMs ?? '?', clients: st.clients, waitPoint: st.waitPoint || '?' }) : st.enabled ? say('out.watch.semiFellBack', { node: ss.node, timeout: st.timeoutMs ?? '?', noTx: st.noTx ?? '?' }) : say('out.watch.semiOff', { node: ss.node });
+    lines.push('', st?.active ? line : style.yellow(line, process.stdout));
+  }
   const header = [say('out.status.colVm'), say('out.watch.colUp'), 'CPU', say('out.watch.colMem'), say('out.watch.colDisk')];
   lines.push('', table(header, s.nodes.map((n) => [n.name, n.up ? say('out.yes') : say('out.watch.down'), n.cpuPct === undefined ? '-' : `${n.cpuPct}%`, n.memPct === undefined ? '-' : `${n.memPct}%`, n.diskPct === undefined ? '-' : `${n.diskPct}%`])));
   if (s.alerts.length) lines.push('', say('out.watch.alerts', { list: list(s.alerts.map((a) => `${a.name}${a.instance ? `@${a.instance}` : ''}`)) }));

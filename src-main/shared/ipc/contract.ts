@@ -50,8 +50,8 @@ export const requestSchemas = {
   'monitor:start': z.strictObject({ text: blueprintText }),
   'monitor:stop': z.strictObject({ lab: z.string().max(64) }),
   /** Run a drill (a task); the report arrives with `drill:finished`. */
-  /** `forcePromotion`: db-primary-down promotes even when acknowledged rows would be lost (`halab drill --force-promotion`). */
-  'drill:run': z.strictObject({ text: blueprintText, drill: z.enum(DRILLS), forcePromotion: z.boolean().optional() }),
+  /** `forcePromotion`: db-primary-down promotes even when acknowledged rows would be lost (`halab drill --force-promotion`). `lang`: the language of the report.md/report.html written beside report.json (`halab drill --lang`). */
+  'drill:run': z.strictObject({ text: blueprintText, drill: z.enum(DRILLS), forcePromotion: z.boolean().optional(), lang: z.enum(['en', 'ko']).optional() }),
   'drill:reports': z.strictObject({ lab: z.string().regex(/^[a-z0-9-]{1,63}$/) }),
   /** `lang`: Markdown/HTML rendered again from report.json in that language (else the files as the drill wrote them). */
   'drill:report': z.strictObject({ lab: z.string().regex(/^[a-z0-9-]{1,63}$/), id: z.string().regex(/^[A-Za-z0-9-]{1,100}$/), format: z.enum(['json', 'md', 'html']), lang: z.enum(['en', 'ko']).optional() }),

@@ -151,7 +151,8 @@ export const useLab = create<LabStore>()((set, get) => ({
     const cur = currentLab();
     if (!cur) return;
     try {
-      await call('drill:run', { text: cur.text, drill, ...(opts?.forcePromotion ? { forcePromotion: true } : {}) });
+      // The report files beside report.json in the UI's language, as `halab drill --lang` writes them.
+      await call('drill:run', { text: cur.text, drill, lang: useApp.getState().language, ...(opts?.forcePromotion ? { forcePromotion: true } : {}) });
     } catch (e) {
       failed(e);
     }
