@@ -28,6 +28,7 @@ const startedAt = new Map<string, number>();
 
 function Drills({ lab }: { lab: ResolvedLab }) {
   const t = useT();
+  const lang = useApp((s) => s.language);
   const tasks = useApp((s) => s.tasks);
   const running = useMemo(() => Object.values(tasks).find((x) => x.lab === lab.name && x.state === 'running'), [tasks, lab.name]);
   const drillTasks = useMemo(() => tasksOf(tasks, lab.name, ['drill']), [tasks, lab.name]);
@@ -62,7 +63,7 @@ function Drills({ lab }: { lab: ResolvedLab }) {
               ))}
             </ul>
           </section>
-          {lab.lab.drills.includes('db-primary-down') && <ForcePromotion lab={lab.name} disabled={!!running || notUp} disabledWhy={running ? t('drills.busy', { task: running.title }) : t('drills.provisionFirst')} />}
+          {lab.lab.drills.includes('db-primary-down') && <ForcePromotion lab={lab.name} disabled={!!running || notUp} disabledWhy={running ? t('drills.busy', { task: taskText(running, 'title', lang) ?? running.title }) : t('drills.provisionFirst')} />}
           {current && <Progress task={current} lab={lab.name} />}
           <HandInPanel />
         </div>
