@@ -137,7 +137,10 @@ export async function applySteps(steps: Step[], opts: ApplyOptions = {}): Promis
           })
           .catch((e: unknown) => {
             status.set(s.id, 'failed');
-            const error = (e as Error)?.message ?? String(e);
+            // What to do comes along: an error's `fix` (a HypervisorError's) follows its message, as its catalog message says too.
+            const message = (e as Error)?.message ?? String(e);
+            const fix = (e as { fix?: unknown } | undefined)?.fix;
+            const error = typeof fix === 'string' && fix && !message.includes(fix) ? `${message} ${fix}` : message;
             const errorMsg = messageOf(e);
             result.failed.push(errorMsg ? { step: s.id, error, errorMsg } : { step: s.id, error });
             emit(errorMsg ? { type: 'failed', step: s.id, vm: s.vm, error, errorMsg, at: Date.now() } : { type: 'failed', step: s.id, vm: s.vm, error, at: Date.now() });

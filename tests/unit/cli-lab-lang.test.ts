@@ -75,7 +75,7 @@ describe('halab up/status/down in Korean (fake vmrun)', () => {
       expect(ko).toContain(`cli-one 랩을 올리는 중: 제공자 vmware, 가상 머신 1대, 가상 머신만. 상태 폴더: ${join(labs, 'cli-one')}\n`);
       expect(ko).toContain('… VMnet vmnet5 네트워크 (192.168.59.0/24)\n');
       expect(ko).toMatch(/^✓ VMnet vmnet5 네트워크 \(192\.168\.59\.0\/24\) \d+\.\d초$/m);
-      expect(ko).toMatch(/^✗ solo 가상 머신 만들기: 템플릿 파일이 없습니다: .*gone\.vmx/m);
+      expect(ko).toMatch(/^✗ solo 가상 머신 만들기: 템플릿 파일이 없습니다: .*gone\.vmx\. 블루프린트나 설정에서 템플릿 \.vmx 경로를 지정하세요\.$/m);
       expect(ko).toContain('- solo 가상 머신 켜기: 건너뜀, 앞 단계(solo 가상 머신 만들기)가 끝나지 않음\n');
       expect(ko).toMatch(/랩이 아직 완성되지 않았습니다: 변경 1, 변경 없음 0, 실패 1, 건너뜀 2 \([\d.]+초\)\. 위의 첫 번째 실패를 고친 뒤 같은 명령을 다시 실행하세요\./);
       expect(englishSentences(ko)).toEqual([]);
@@ -83,7 +83,7 @@ describe('halab up/status/down in Korean (fake vmrun)', () => {
       // The same in English (LANG=C) stays as it was; --json keeps codes and arguments.
       const en = await cli('up', file, '--provider', 'vmware', '--stage', 'vms');
       expect(en.stderr).toMatch(/^- vm:solo:start skipped \(vm:solo:create did not complete\)$/m);
-      expect(en.stderr).toMatch(/^✗ vm:solo:create: The template .*gone\.vmx does not exist\.$/m);
+      expect(en.stderr).toMatch(/^✗ vm:solo:create: The template .*gone\.vmx does not exist\. Set the template \.vmx path in the blueprint or in Settings\.$/m);
       const json = await cli('--lang', 'ko', 'up', file, '--provider', 'vmware', '--stage', 'vms', '--json');
       const events = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
       expect(events.find((e) => e.type === 'start')).toMatchObject({ step: 'net:vmnet5', title: 'VMnet vmnet5 (192.168.59.0/24)', titleMsg: { code: 'prov.step.network', args: { name: 'vmnet5', subnet: '192.168.59.0/24' } } });

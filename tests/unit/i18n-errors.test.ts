@@ -14,6 +14,9 @@ import { fileHandlers } from '../../src-main/backend/handlers/files';
 import { LabService } from '../../src-main/backend/lab-service';
 import { SettingsStore } from '../../src-main/backend/settings-store';
 import { clashOf, wantedSettings, vnetIndex } from '../../src-main/hypervisor/vmware/vmnet-manager';
+import { toHypervisorError, VmrunError } from '../../src-main/hypervisor/vmware/vmrun-errors';
+import { applyNetworking, NetworkingFile } from '../../src-main/hypervisor/vmware/vmnet-linux';
+import { msg } from '../../src-main/shared/i18n';
 import { render, type Message } from '../../src-main/shared/i18n';
 import { errorText } from '../../src-main/shared/i18n/message-error';
 import { ROOT } from '../helpers/paths';
@@ -118,8 +121,9 @@ describe('the VMnet manager says why, in both languages', () => {
       return undefined;
     })();
     expect((e as Error).message).toBe('vmnet8: VMware always gives the host 192.168.10.1, but the blueprint says 192.168.10.5.');
-    expect(errorText(e, 'ko')).toBe('vmnet8: VMware에서 호스트 주소는 항상 192.168.10.1입니다. 블루프린트의 값: 192.168.10.5.');
-    expect(errorText((() => { try { vnetIndex('net9'); } catch (err) { return err; } })(), 'ko')).toBe('VMware 네트워크 이름이 아닙니다: "net9"');
+    expect(errorText(e, 'ko')).toBe('vmnet8: VMware에서 호스트 주소는 항상 192.168.10.1입니다. 블루프린트의 값: 192.168.10.5. 블루프린트에서 vmnet8 네트워크의 호스트 주소를 고치세요 (값 192.168.10.1).');
+    expect(errorText(e, 'en')).toBe(`${(e as Error).message} ${(e as { fix: string }).fix}`);
+    expect(errorText((() => { try { vnetIndex('net9'); } catch (err) { return err; } })(), 'ko')).toBe('VMware 네트워크 이름이 아닙니다: "net9". 블루프린트에서 vmnet2 … vmnet19 같은 이름을 쓰세요.');
   });
 
   it('explains a vmnet8 clash with both choices', () => {
@@ -165,5 +169,24 @@ describe('format rules, zod and YAML reasons in both languages', () => {
     expect(render('ko', zodReason({ code: 'custom', params: { msg: { code: 'fmt.maxPositions', args: { max: 500 } } } }))).toBe('위치는 최대 500개까지');
     expect(render('ko', zodReason({ code: 'not_multiple_of', divisor: 4 }))).toBe('4의 배수여야 합니다');
     expect(render('en', zodReason({ code: 'invalid_key' }))).toBe('this value is not accepted here');
+  });
+});
+
+describe('the VMware driver says what failed and what to do, in both languages', () => {
+  it('wraps a vmrun failure with what was being done, vmrun\'s words and the advice for its kind', () => {
+    const e = toHypervisorError(new VmrunError('The file is already in use', 'file-in-use', 'vmrun start x', '', 255), 'Starting lb-master', undefined, msg('hv.what.start', { vm: 'lb-master' }));
+    expect(e.message).toBe('Starting lb-master failed: The file is already in use');
+    expect(e.fix).toBe('Close the VM (and its template) in the VMware Workstation window, then try again.');
+    expect(errorText(e, 'en')).toBe(`${e.message} ${e.fix}`);
+    expect(errorText(e, 'ko')).toBe('실패했습니다: lb-master 가상 머신 켜기. vmrun의 응답: The file is already in use VMware Workstation 창에서 이 가상 머신(과 템플릿)을 닫은 뒤 다시 해 보세요.');
+  });
+
+  it('gives the one root command to run when VMnet changes need root', async () => {
+    const dir = tmp();
+    const e = await errorOf(() => applyNetworking(NetworkingFile.parse('VERSION=1,0\n'), { etcDir: dir, vmwareNetworks: '/bin/false' }, { stageDir: join(dir, 'stage'), elevation: { kind: 'none' } as never, base: null }));
+    expect((e as { code?: string }).code).toBe('needs-admin');
+    const ko = errorText(e, 'ko');
+    expect(ko).toMatch(/^VMware 가상 네트워크를 바꾸려면 root 권한이 한 번 필요합니다 \(비밀번호 없이 쓸 수 있는 sudo도, 데스크톱 세션의 pkexec도 없습니다\)\. .*\n {2}sudo \/bin\/sh .*apply-vmnets\.sh/s);
+    expect(errorText(e, 'en')).toBe(`${(e as Error).message} ${(e as { fix: string }).fix}`);
   });
 });

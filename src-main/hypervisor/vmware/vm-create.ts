@@ -87,10 +87,13 @@ export async function createClone(a: CreateCloneArgs): Promise<void> {
   const record = await readVmRecord(lab, spec.name);
   if (record) {
     if (sameSpec(record.spec, spec)) return;
-    throw new HypervisorError(
-      `${spec.name} already exists with other settings (template, CPUs, memory or NICs).`,
-      'conflict',
-      `Destroy ${spec.name} (halab down) to re-create it with the new settings.`,
+    throw withMsg(
+      new HypervisorError(
+        `${spec.name} already exists with other settings (template, CPUs, memory or NICs).`,
+        'conflict',
+        `Destroy ${spec.name} (halab down) to re-create it with the new settings.`,
+      ),
+      msg('hv.err.otherSettingsFix', { vm: spec.name }),
     );
   }
   if (!(await exists(spec.template))) {

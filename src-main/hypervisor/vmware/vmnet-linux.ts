@@ -15,8 +15,8 @@ import { access, chmod, constants, mkdir, readFile, rm, writeFile } from 'node:f
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { CommandError, run, type RunOptions, type RunResult } from '../../exec/runner.js';
-import { HypervisorError, opLog } from '../types.js';
-import { msg, type Message } from '../../shared/i18n';
+import { HypervisorError, opLog, withMsg } from '../types.js';
+import { msg, render, type Message } from '../../shared/i18n';
 
 type NetLine = { kind: 'answer'; vnet: number; key: string; value: string; raw: string } | { kind: 'other'; raw: string; vnet?: number };
 
@@ -279,11 +279,14 @@ export interface ApplyOptions {
 
 const ROOT_REFUSAL = /must be (run as )?root|as root|superuser|permission denied|not permitted|EACCES/i;
 
-function needsRoot(command: string, why: string): HypervisorError {
-  return new HypervisorError(
-    `Changing VMware's virtual networks needs root rights once (${why}). Nothing was changed.`,
-    'needs-admin',
-    `Run this one command in a terminal, then start the lab again (your VMs and lab files stay yours; only this network step runs as root):\n  ${command}`,
+function needsRoot(command: string, why: Message): HypervisorError {
+  return withMsg(
+    new HypervisorError(
+      `Changing VMware's virtual networks needs root rights once (${render('en', why)}). Nothing was changed.`,
+      'needs-admin',
+      `Run this one command in a terminal, then start the lab again (your VMs and lab files stay yours; only this network step runs as root):\n  ${command}`,
+    ),
+    msg('hv.err.needsRoot', { why, command }),
   );
 }
 
@@ -308,7 +311,7 @@ export async function applyNetworking(file: NetworkingFile, paths: LinuxVmnetPat
   await chmod(prepared, 0o644);
   const printed = `sudo /bin/sh ${shQuote(script)}`;
   const elevation = opts.elevation ?? (await detectElevation(paths, opts.probe));
-  if (elevation.kind === 'none') throw needsRoot(printed, 'neither sudo without a password prompt nor pkexec in a desktop session is available');
+  if (elevation.kind === 'none') throw needsRoot(printed, msg('hv.why.noElevation'));
   const prefix = elevation.kind === 'direct' ? [] : elevation.prefix;
   if (elevation.kind !== 'direct') opLog(opts, msg('hv.log.applyAsRoot', { tool: elevation.kind }));
   try {
@@ -318,28 +321,37 @@ export async function applyNetworking(file: NetworkingFile, paths: LinuxVmnetPat
       const said = `${e.stdout}\n${e.stderr}`;
       // pkexec: 126 = dialog dismissed / not authorized, 127 = no agent; sudo: its own "sudo: …" complaint.
       if (elevation.kind !== 'direct' && (e.exitCode === 126 || e.exitCode === 127 || /^sudo:|password is required|not authorized|dismissed/im.test(e.stderr))) {
-        throw needsRoot(printed, `${elevation.kind} was refused or canceled`);
+        throw needsRoot(printed, msg('hv.why.refused', { tool: elevation.kind }));
       }
-      if (ROOT_REFUSAL.test(said)) throw needsRoot(printed, 'vmware-networks refused to run without root');
+      if (ROOT_REFUSAL.test(said)) throw needsRoot(printed, msg('hv.why.vmwareNetworks'));
       const said3 = e.tail(3) || `exit code ${e.exitCode}`;
       if (e.exitCode === 5) {
-        throw new HypervisorError(
-          `${networkingPath(paths.etcDir)} changed since this network step was prepared (another lab or the Virtual Network Editor), so nothing was changed.`,
-          'conflict',
-          'Start the lab again: the step is prepared anew from the current settings.',
+        throw withMsg(
+          new HypervisorError(
+            `${networkingPath(paths.etcDir)} changed since this network step was prepared (another lab or the Virtual Network Editor), so nothing was changed.`,
+            'conflict',
+            'Start the lab again: the step is prepared anew from the current settings.',
+          ),
+          msg('hv.err.networkingChanged', { file: networkingPath(paths.etcDir) }),
         );
       }
       if (e.exitCode === 4) {
-        throw new HypervisorError(
-          `The new VMware network settings were written, but the VMware network service did not start again. It said: ${said3}`,
-          'failed',
-          'Run "sudo vmware-networks --start" (or restart VMware Workstation), then start the lab again.',
+        throw withMsg(
+          new HypervisorError(
+            `The new VMware network settings were written, but the VMware network service did not start again. It said: ${said3}`,
+            'failed',
+            'Run "sudo vmware-networks --start" (or restart VMware Workstation), then start the lab again.',
+          ),
+          msg('hv.err.serviceNotStarted', { said: said3 }),
         );
       }
-      throw new HypervisorError(
-        `vmware-networks could not apply the new network settings; ${e.exitCode === 3 ? 'the previous ones were put back' : 'nothing was changed'}. It said: ${said3}`,
-        'failed',
-        `Check the VMware network service (sudo vmware-networks --status), or set the VMnet up in the Virtual Network Editor (vmware-netcfg). The prepared settings are in ${prepared}.`,
+      throw withMsg(
+        new HypervisorError(
+          `vmware-networks could not apply the new network settings; ${e.exitCode === 3 ? 'the previous ones were put back' : 'nothing was changed'}. It said: ${said3}`,
+          'failed',
+          `Check the VMware network service (sudo vmware-networks --status), or set the VMnet up in the Virtual Network Editor (vmware-netcfg). The prepared settings are in ${prepared}.`,
+        ),
+        msg(e.exitCode === 3 ? 'hv.err.applyRestored' : 'hv.err.applyNothing', { said: said3, prepared }),
       );
     }
     throw e;

@@ -3,7 +3,8 @@
  * with a non-zero exit (255 on Linux/macOS, 4294967295 on Windows), so the
  * kind is decided from the text, never from the exit code.
  */
-import { HypervisorError, type FailureDetails } from '../types.js';
+import { msg, type Message, type MessageCode } from '../../shared/i18n';
+import { HypervisorError, withMsg, type FailureDetails } from '../types.js';
 
 export type VmrunErrorKind =
   | 'not-powered-on'
@@ -101,17 +102,43 @@ const ADVICE: Partial<Record<VmrunErrorKind, { code: HypervisorError['code']; fi
   'vmrun-missing': { code: 'not-usable', fix: 'Install VMware Workstation Pro, or set the vmrun path in Settings or HALAB_VMRUN.' },
 };
 
-/** Turn any error from the VMware layer into a HypervisorError a student can act on. */
-export function toHypervisorError(e: unknown, what: string, details?: FailureDetails): HypervisorError {
+/** The catalog's words for `ADVICE`'s fixes (same kinds). */
+const ADVICE_MSG: Partial<Record<VmrunErrorKind, MessageCode>> = {
+  'not-powered-on': 'hv.fix.notPoweredOn',
+  'tools-not-running': 'hv.fix.toolsNotRunning',
+  'file-in-use': 'hv.fix.fileInUse',
+  'snapshot-missing': 'hv.fix.snapshotMissing',
+  'snapshot-exists': 'hv.fix.snapshotExists',
+  'cannot-read-config': 'hv.fix.waitRetry',
+  'host-unavailable': 'hv.fix.hostBusy',
+  'vix-not-installed': 'hv.fix.vix',
+  'vm-not-found': 'hv.fix.vmNotFound',
+  'needs-credentials': 'hv.fix.credentials',
+  'needs-admin': 'hv.fix.admin',
+  timeout: 'hv.fix.timeout',
+  'vmrun-missing': 'hv.fix.vmrunMissing',
+};
+
+/**
+ * Turn any error from the VMware layer into a HypervisorError a student can
+ * act on. With `whatMsg` (`what` as a catalog message) it also carries `msg`:
+ * what was being done, vmrun's own words and what to do, in the reader's language.
+ */
+export function toHypervisorError(e: unknown, what: string, details?: FailureDetails, whatMsg?: Message): HypervisorError {
   if (e instanceof HypervisorError) return e;
+  const w = whatMsg ?? what;
   if (e instanceof VmrunError) {
     if (e.kind === 'aborted') {
       const how = e.message === 'canceled' ? '' : ` (${e.message})`;
-      return new HypervisorError(`${what} was canceled${how}.`, 'canceled', 'Start the command again to continue where it stopped.', details);
+      const he = new HypervisorError(`${what} was canceled${how}.`, 'canceled', 'Start the command again to continue where it stopped.', details);
+      return whatMsg ? withMsg(he, how ? msg('hv.err.canceledHow', { what: w, how: e.message }) : msg('hv.err.canceledWhat', { what: w })) : he;
     }
     const advice = ADVICE[e.kind];
     const code = advice?.code ?? 'failed';
-    return new HypervisorError(`${what} failed: ${e.message}`, code, advice?.fix, details);
+    const he = new HypervisorError(`${what} failed: ${e.message}`, code, advice?.fix, details);
+    const fix = ADVICE_MSG[e.kind];
+    return whatMsg ? withMsg(he, fix ? msg('hv.err.failedWhatFix', { what: w, error: e.message, fix: msg(fix as 'hv.fix.waitRetry') }) : msg('hv.err.failedWhat', { what: w, error: e.message })) : he;
   }
-  return new HypervisorError(`${what} failed: ${(e as Error)?.message ?? String(e)}`, 'failed', undefined, details);
+  const he = new HypervisorError(`${what} failed: ${(e as Error)?.message ?? String(e)}`, 'failed', undefined, details);
+  return whatMsg ? withMsg(he, msg('hv.err.failedWhat', { what: w, error: (e as Error)?.message ?? String(e) })) : he;
 }

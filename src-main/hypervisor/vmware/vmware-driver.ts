@@ -20,6 +20,7 @@ import {
   type VmnetClash,
   type VmSpec,
   opLog,
+  withMsg,
 } from '../types.js';
 import { findVmrun, vmwareNetworksPathFor, vnetlibPathFor, type VmrunLocation } from './find-vmrun.js';
 import { waitForGuestAddress } from './guest-address.js';
@@ -31,7 +32,7 @@ import { vmnetClashes, VmnetManager } from './vmnet-manager.js';
 import type { ElevationProbe } from './vmnet-linux.js';
 import { createClone } from './vm-create.js';
 import { VmxFile } from './vmx-file.js';
-import { msg } from '../../shared/i18n';
+import { msg, render, type Message } from '../../shared/i18n';
 
 export interface VmwareDriverOptions {
   /** vmrun path from the app settings (else HALAB_VMRUN, registry, default paths). */
@@ -104,12 +105,13 @@ export class VmwareDriver implements Hypervisor {
     return (await this.tools()).client;
   }
 
-  /** Any failure as a HypervisorError; after a cancel (Ctrl-C) always "canceled", whatever vmrun died of. */
-  private fail(e: unknown, what: string, signal?: AbortSignal): HypervisorError {
+  /** Any failure as a HypervisorError (with its catalog message); after a cancel (Ctrl-C) always "canceled", whatever vmrun died of. */
+  private fail(e: unknown, whatMsg: Message, signal?: AbortSignal): HypervisorError {
+    const what = render('en', whatMsg);
     if (signal?.aborted && !(e instanceof HypervisorError && e.code === 'canceled')) {
-      return new HypervisorError(`${what} was canceled.`, 'canceled', undefined, this.failureDetails());
+      return withMsg(new HypervisorError(`${what} was canceled.`, 'canceled', undefined, this.failureDetails()), msg('hv.err.canceledWhat', { what: whatMsg }));
     }
-    return toHypervisorError(e, what, this.failureDetails());
+    return toHypervisorError(e, what, this.failureDetails(), whatMsg);
   }
 
   /** Checked once per driver instance (one command); an unusable answer is checked again next time. */
@@ -143,19 +145,19 @@ export class VmwareDriver implements Hypervisor {
       }
       return { usable: true, details: `${v.banner} (${where.path}, found via ${where.source})` };
     } catch (e) {
-      const he = this.fail(e, 'Checking VMware');
+      const he = this.fail(e, msg('hv.what.checking'));
       return { usable: false, reason: he.message, ...(he.fix ? { fix: he.fix } : {}) };
     }
   }
 
   async ensureNetwork(lab: LabRef, net: NetworkSpec, opts: NetworkOptions = {}): Promise<NetworkChange> {
     const { nets } = await this.tools();
-    return nets.ensure(lab, net, opts).catch((e: unknown) => { throw this.fail(e, `Setting up ${net.name}`, opts.signal); });
+    return nets.ensure(lab, net, opts).catch((e: unknown) => { throw this.fail(e, msg('hv.what.network', { name: net.name }), opts.signal); });
   }
 
   async removeNetwork(lab: LabRef, name: string, opts: OpOptions = {}): Promise<NetworkChange> {
     const { nets } = await this.tools();
-    return nets.remove(lab, name, opts).catch((e: unknown) => { throw this.fail(e, `Removing ${name}`, opts.signal); });
+    return nets.remove(lab, name, opts).catch((e: unknown) => { throw this.fail(e, msg('hv.what.removeNetwork', { name }), opts.signal); });
   }
 
   /**
@@ -172,7 +174,7 @@ export class VmwareDriver implements Hypervisor {
     assertVmName(spec.name);
     const client = await this.client();
     await createClone({ client, lab, spec, platform: this.platform, baseSnapshot: this.o.baseSnapshot ?? 'halab-base', opts }).catch((e: unknown) => {
-      throw this.fail(e, `Creating ${spec.name}`, opts.signal);
+      throw this.fail(e, msg('hv.what.create', { vm: spec.name }), opts.signal);
     });
   }
 
@@ -194,7 +196,7 @@ export class VmwareDriver implements Hypervisor {
   }
 
   async state(lab: LabRef, name: string): Promise<PowerState> {
-    return this.stateOf(lab, name).catch((e: unknown) => { throw this.fail(e, `Reading the state of ${name}`); });
+    return this.stateOf(lab, name).catch((e: unknown) => { throw this.fail(e, msg('hv.what.state', { vm: name })); });
   }
 
   private async existing(lab: LabRef, name: string): Promise<string> {
@@ -216,7 +218,7 @@ export class VmwareDriver implements Hypervisor {
       if ((await this.stateOf(lab, name)) !== 'running') {
         throw new HypervisorError(`${name} did not power on.`, 'failed', 'Open the VM in VMware Workstation to see the message it shows, fix it, then try again.', this.failureDetails());
       }
-    }).catch((e: unknown) => { throw this.fail(e, `Starting ${name}`, opts.signal); });
+    }).catch((e: unknown) => { throw this.fail(e, msg('hv.what.start', { vm: name }), opts.signal); });
   }
 
   async stop(lab: LabRef, name: string, mode: 'soft' | 'hard', opts: OpOptions = {}): Promise<void> {
@@ -244,7 +246,7 @@ export class VmwareDriver implements Hypervisor {
         if ((await this.stateOf(lab, name)) !== 'running') return;
         throw e;
       }
-    }).catch((e: unknown) => { throw this.fail(e, `Stopping ${name}`, opts.signal); });
+    }).catch((e: unknown) => { throw this.fail(e, msg('hv.what.stop', { vm: name }), opts.signal); });
   }
 
   private async discardSuspend(lab: LabRef, name: string, opts: OpOptions): Promise<void> {
@@ -264,7 +266,7 @@ export class VmwareDriver implements Hypervisor {
       await client.reset(vmx, mode, opts);
       // A hard reset has been seen to leave the VM off.
       if ((await this.stateOf(lab, name)) !== 'running') await client.start(vmx, 'nogui', opts);
-    }).catch((e: unknown) => { throw this.fail(e, `Resetting ${name}`, opts.signal); });
+    }).catch((e: unknown) => { throw this.fail(e, msg('hv.what.reset', { vm: name }), opts.signal); });
   }
 
   async suspend(lab: LabRef, name: string, opts: OpOptions = {}): Promise<void> {
@@ -276,11 +278,11 @@ export class VmwareDriver implements Hypervisor {
       if (now !== 'running') throw new HypervisorError(`${name} is ${now}, only a running VM can be suspended.`, 'bad-state');
       await client.suspend(vmx, 'hard', opts);
       if ((await this.stateOf(lab, name)) !== 'suspended') throw new HypervisorError(`${name} did not suspend.`, 'failed', undefined, this.failureDetails());
-    }).catch((e: unknown) => { throw this.fail(e, `Suspending ${name}`, opts.signal); });
+    }).catch((e: unknown) => { throw this.fail(e, msg('hv.what.suspend', { vm: name }), opts.signal); });
   }
 
   async list(lab: LabRef, opts: OpOptions = {}): Promise<VmInfo[]> {
-    const running = await this.runningSet(opts).catch((e: unknown) => { throw this.fail(e, 'Listing VMs', opts.signal); });
+    const running = await this.runningSet(opts).catch((e: unknown) => { throw this.fail(e, msg('hv.what.list'), opts.signal); });
     const out: VmInfo[] = [];
     for (const name of await listVmFolders(lab)) {
       const state = await this.stateOf(lab, name, running);
@@ -313,7 +315,7 @@ export class VmwareDriver implements Hypervisor {
       ...(net ? { subnet: net.subnet, hostAddress: net.hostAddress } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
       ...(opts.log ? { log: opts.log } : {}),
-    }).catch((e: unknown) => { throw this.fail(e, `Learning ${name}'s address`, opts.signal); });
+    }).catch((e: unknown) => { throw this.fail(e, msg('hv.what.address', { vm: name }), opts.signal); });
   }
 
   async setLink(lab: LabRef, name: string, nicIndex: number, connected: boolean, opts: OpOptions = {}): Promise<void> {
@@ -329,31 +331,31 @@ export class VmwareDriver implements Hypervisor {
       if (!file.has(`ethernet${nicIndex}.present`)) throw new HypervisorError(`${name} has no NIC number ${nicIndex}.`, 'not-found');
       file.set(`ethernet${nicIndex}.startConnected`, connected ? 'TRUE' : 'FALSE');
       await file.write(vmx, { state: now });
-    }).catch((e: unknown) => { throw this.fail(e, `${connected ? 'Connecting' : 'Disconnecting'} ${name}'s NIC ${nicIndex}`, opts.signal); });
+    }).catch((e: unknown) => { throw this.fail(e, msg(connected ? 'hv.what.connectNic' : 'hv.what.disconnectNic', { vm: name, nic: nicIndex }), opts.signal); });
   }
 
   async snapshot(lab: LabRef, name: string, snapshot: string, opts: OpOptions = {}): Promise<void> {
     const client = await this.client();
     const vmx = await this.existing(lab, name);
-    await client.snapshot(vmx, snapshot, opts).catch((e: unknown) => { throw this.fail(e, `Snapshot "${snapshot}" of ${name}`, opts.signal); });
+    await client.snapshot(vmx, snapshot, opts).catch((e: unknown) => { throw this.fail(e, msg('hv.what.snapshot', { vm: name, snapshot }), opts.signal); });
   }
 
   async revert(lab: LabRef, name: string, snapshot: string, opts: OpOptions = {}): Promise<void> {
     const client = await this.client();
     const vmx = await this.existing(lab, name);
-    await client.revertToSnapshot(vmx, snapshot, opts).catch((e: unknown) => { throw this.fail(e, `Reverting ${name} to "${snapshot}"`, opts.signal); });
+    await client.revertToSnapshot(vmx, snapshot, opts).catch((e: unknown) => { throw this.fail(e, msg('hv.what.revert', { vm: name, snapshot }), opts.signal); });
   }
 
   async deleteSnapshot(lab: LabRef, name: string, snapshot: string, opts: OpOptions = {}): Promise<void> {
     const client = await this.client();
     const vmx = await this.existing(lab, name);
-    await client.deleteSnapshot(vmx, snapshot, opts).catch((e: unknown) => { throw this.fail(e, `Deleting snapshot "${snapshot}" of ${name}`, opts.signal); });
+    await client.deleteSnapshot(vmx, snapshot, opts).catch((e: unknown) => { throw this.fail(e, msg('hv.what.deleteSnapshot', { vm: name, snapshot }), opts.signal); });
   }
 
   async listSnapshots(lab: LabRef, name: string, opts: OpOptions = {}): Promise<string[]> {
     const client = await this.client();
     const vmx = await this.existing(lab, name);
-    return client.listSnapshots(vmx, opts).catch((e: unknown) => { throw this.fail(e, `Listing snapshots of ${name}`, opts.signal); });
+    return client.listSnapshots(vmx, opts).catch((e: unknown) => { throw this.fail(e, msg('hv.what.listSnapshots', { vm: name }), opts.signal); });
   }
 
   async destroyVm(lab: LabRef, name: string, opts: OpOptions = {}): Promise<void> {
@@ -373,7 +375,7 @@ export class VmwareDriver implements Hypervisor {
         if (!(e instanceof VmrunError && e.kind === 'vm-not-found')) throw e;
       });
       await rm(dir, { recursive: true, force: true });
-    }).catch((e: unknown) => { throw this.fail(e, `Deleting ${name}`, opts.signal); });
+    }).catch((e: unknown) => { throw this.fail(e, msg('hv.what.delete', { vm: name }), opts.signal); });
   }
 
   failureDetails(): FailureDetails {
