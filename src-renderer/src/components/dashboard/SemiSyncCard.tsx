@@ -1,3 +1,4 @@
+/** @jsxRuntime automatic @jsxImportSource react */
 /**
  * The semi-sync card (MySQL/MariaDB labs with replicas): whether semi-sync
  * is on on the primary, its timeout, the connected semi-sync replicas and
@@ -6,12 +7,20 @@
  * lab says so without asking the primary. Displays the monitor's state.
  */
 import { memo } from 'react';
-import { useT } from '../../i18n/useT';
+import type { SemiSyncCard as SemiSyncState } from '../../../../src-main/shared/monitor/types';
+import { translate, type Language, type MessageKey, type Params } from '../../i18n';
+import { useApp } from '../../stores/app-store';
 import { useMonitor } from '../../stores/monitor-store';
 
 export const SemiSyncCard = memo(function SemiSyncCard({ configured }: { configured: boolean }) {
-  const t = useT();
+  const lang = useApp((s) => s.language);
   const card = useMonitor((s) => s.state?.semiSync);
+  return <SemiSyncView card={card} configured={configured} lang={lang} />;
+});
+
+/** The card for a monitor reading (undefined: not read yet) in `lang`. */
+export function SemiSyncView({ card, configured, lang }: { card?: SemiSyncState; configured: boolean; lang: Language }) {
+  const t = (key: MessageKey, params?: Params) => translate(lang, key, params);
   const title = t('card.semiSync');
   if (!configured) {
     return (
@@ -56,4 +65,4 @@ export const SemiSyncCard = memo(function SemiSyncCard({ configured }: { configu
       {(s.yesTx !== undefined || s.noTx !== undefined) && <div className="card-sub muted">{t('card.semiCounts', { yes: s.yesTx ?? '?', no: s.noTx ?? '?' })}</div>}
     </section>
   );
-});
+}
