@@ -7,7 +7,8 @@
  */
 import { IncusProvider } from './incus';
 import { LinuxLabProvider } from './linux';
-import { HypervisorError, type Hypervisor, type ProviderKind } from './types';
+import { msg } from '../shared/i18n';
+import { HypervisorError, withMsg, type Hypervisor, type ProviderKind } from './types';
 import { VmwareDriver } from './vmware/vmware-driver';
 
 /** Host settings the providers need (from `lab/host-settings.ts`). */
@@ -34,5 +35,6 @@ export async function chooseHypervisor(kind: ProviderKind | undefined, o: Factor
     if (u.usable) return hv;
     reasons.push(`${k}: ${u.reason ?? 'not usable'}${u.fix ? ` (${u.fix})` : ''}`);
   }
-  throw new HypervisorError(`No hypervisor can run this lab here.\n  ${reasons.join('\n  ')}`, 'not-usable');
+  // The providers' own reasons (English) follow; the catalog's words point to the doctor, which says the same in the reader's language.
+  throw withMsg(new HypervisorError(`No hypervisor can run this lab here.\n  ${reasons.join('\n  ')}`, 'not-usable'), msg('hv.err.noHypervisor', { reasons: reasons.join('\n  ') }));
 }

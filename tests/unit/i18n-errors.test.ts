@@ -15,6 +15,7 @@ import { LabService } from '../../src-main/backend/lab-service';
 import { SettingsStore } from '../../src-main/backend/settings-store';
 import { clashOf, wantedSettings, vnetIndex } from '../../src-main/hypervisor/vmware/vmnet-manager';
 import { toHypervisorError, VmrunError } from '../../src-main/hypervisor/vmware/vmrun-errors';
+import { chooseHypervisor } from '../../src-main/hypervisor/factory';
 import { applyNetworking, NetworkingFile } from '../../src-main/hypervisor/vmware/vmnet-linux';
 import { msg } from '../../src-main/shared/i18n';
 import { render, type Message } from '../../src-main/shared/i18n';
@@ -179,6 +180,12 @@ describe('the VMware driver says what failed and what to do, in both languages',
     expect(e.fix).toBe('Close the VM (and its template) in the VMware Workstation window, then try again.');
     expect(errorText(e, 'en')).toBe(`${e.message} ${e.fix}`);
     expect(errorText(e, 'ko')).toBe('실패했습니다: lb-master 가상 머신 켜기. vmrun의 응답: The file is already in use VMware Workstation 창에서 이 가상 머신(과 템플릿)을 닫은 뒤 다시 해 보세요.');
+  });
+
+  it('says in Korean that no hypervisor can run the lab, and where to read why', async () => {
+    const e = await errorOf(() => chooseHypervisor('vmware', { vmrunPath: join(tmp(), 'no-vmrun') }));
+    expect((e as Error).message).toMatch(/^No hypervisor can run this lab here\.\n {2}vmware: /);
+    expect(errorText(e, 'ko')).toMatch(/^이 컴퓨터에서는 이 랩을 실행할 하이퍼바이저가 없습니다\. "halab doctor"를 실행하면 .*\n {2}vmware: /);
   });
 
   it('gives the one root command to run when VMnet changes need root', async () => {

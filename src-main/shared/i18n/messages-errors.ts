@@ -5,6 +5,7 @@
  */
 export const errorsEn = {
   'hv.templateMissing': 'The template {path} does not exist. Set the template .vmx path in the blueprint or in Settings.',
+  'hv.err.noHypervisor': 'No hypervisor can run this lab here.\n  {reasons}',
   // The VMware driver's step log lines (vm-create.ts, vmware-driver.ts, vmnet-linux.ts, vmnet-manager.ts).
   'hv.log.baseSnapshot': 'taking the template\'s base snapshot "{name}" (once)',
   'hv.log.removingHalf': '{vm}: removing a half-created VM from an earlier run',
@@ -206,6 +207,7 @@ export const errorsEn = {
 
 export const errorsKo: Record<keyof typeof errorsEn, string> = {
   'hv.templateMissing': '템플릿 파일이 없습니다: {path}. 블루프린트나 설정에서 템플릿 .vmx 경로를 지정하세요.',
+  'hv.err.noHypervisor': '이 컴퓨터에서는 이 랩을 실행할 하이퍼바이저가 없습니다. "halab doctor"를 실행하면 이유와 해결 방법을 한국어로 볼 수 있습니다. 각 제공자의 응답:\n  {reasons}',
   'hv.log.baseSnapshot': '템플릿의 기본 스냅샷을 만드는 중 (처음 한 번만): "{name}"',
   'hv.log.removingHalf': '{vm}: 이전 실행에서 만들다 만 가상 머신을 지우는 중',
   'hv.log.fullClone': '{vm}: VMware가 연결 복제를 거부해 전체 복제로 만드는 중',
