@@ -10,11 +10,13 @@ import type { ResolvedLab } from '../shared/blueprint/model';
 import type { PreflightResult } from '../shared/ipc/contract';
 import type { HostSettings } from './host-settings';
 import { labHome } from './runtime';
+import { msg } from '../shared/i18n';
+import { checkLine } from '../shared/i18n/check-line';
 
 export async function labPreflight(resolved: ResolvedLab, provider: ProviderKind | undefined, s: HostSettings): Promise<PreflightResult> {
   const { lab, state } = await labHome(resolved.name, s);
   const o = { ...(s.vmwareEtcDir ? { vmwareEtcDir: s.vmwareEtcDir } : {}), ...(s.vmrunPath ? { vmrunPath: s.vmrunPath } : {}), lab };
   const kind = await preflightProvider(provider, state?.provider, o);
-  if (!kind) return { provider: null, clashes: [], lines: [{ id: 'provider', level: 'error', title: 'No provider', detail: 'Neither VMware Workstation nor the Linux lab can run here.', fix: 'Run halab doctor to see why.' }] };
+  if (!kind) return { provider: null, clashes: [], lines: [checkLine('provider', 'error', msg('lab.pre.noProvider'), msg('lab.pre.noProvider.detail'), msg('lab.pre.noProvider.fix'))] };
   return networkPreflight(kind, networkSpecs(resolved), o);
 }

@@ -4,6 +4,7 @@
  * anything runs; and the confirm dialog for a clash — reconfigure vmnet8
  * (other VMs on it are affected) or edit the blueprint.
  */
+import { render } from '../../../../src-main/shared/i18n';
 import type { VmnetClash } from '../../../../src-main/shared/ipc/contract';
 import { useT } from '../../i18n/useT';
 import { clashParams, preflightLines } from '../../lib/settings-model';
@@ -14,6 +15,7 @@ import { Modal } from '../shell/Dialogs';
 
 export function Preflight({ lab }: { lab: string }) {
   const t = useT();
+  const lang = useApp((s) => s.language);
   const pf = useLab((s) => s.preflight[lab]);
   if (!pf || pf.provider !== 'vmware') return null;
   const lines = pf.result ? preflightLines(pf.result) : [];
@@ -26,7 +28,7 @@ export function Preflight({ lab }: { lab: string }) {
         <div key={c.vmnet} className="check-note check-note-warning" data-testid={`clash-${c.vmnet}`}>
           <div className="check-note-text">
             <b>{t('provision.clash', clashParams(c))}</b>
-            <div className="check-note-fix">{c.message}</div>
+            <div className="check-note-fix">{c.msg ? render(lang, c.msg) : c.message}</div>
           </div>
         </div>
       ))}
