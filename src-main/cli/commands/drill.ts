@@ -96,7 +96,8 @@ export function measurementRows(report: Pick<DrillReport, 'measurements'>): stri
 /** One screen of `halab watch`, in the run's language. */
 export function renderWatch(s: DashboardState): string {
   const lang = cliLang();
-  const time = (at: number) => new Date(at).toLocaleTimeString(lang === 'ko' ? 'ko-KR' : 'en-US');
+  // 24-hour local time in both languages (this Node may lack Korean locale data, which printed "AM").
+  const time = (at: number) => new Date(at).toTimeString().slice(0, 8);
   const yesNo = (v: boolean) => say(v ? 'out.yes' : 'out.no');
   const lines: string[] = [`${style.bold(`HA Lab Studio — ${s.lab}`)}  ${time(s.at)}  ${say('out.watch.stop')}`, ''];
   for (const v of s.vips) {
