@@ -18,6 +18,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync 
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { FIREWALL_STAMP_PATH } from '../src-main/configs/firewall-stamp';
+import { generateSecrets, type RenderContext } from '../src-main/configs/index';
 import type { StepEvent } from '../src-main/provision/engine';
 import { buildSteps } from '../src-main/provision/provisioner';
 import { validateBlueprintText } from '../src-main/shared/blueprint/validate';
@@ -78,8 +79,9 @@ function removeFirewallStamps(lab: string): number {
 function graph(text: string): StepNode[] {
   const v = validateBlueprintText(text, { provider: 'linux' });
   if (!v.resolved) throw new Error(`The benchmark's blueprint is not valid: ${v.issues.map((i) => i.code).join(', ')}`);
-  const fake = {} as never;
-  return buildSteps({ hv: { kind: 'linux' } as never, lab: { id: 'bench', dir: LABS_DIR }, resolved: v.resolved, stage: 'all' }, fake, fake, [], 'ssh-ed25519 AAAA bench').map((s) => ({ id: s.id, vm: s.vm, deps: s.deps }));
+  // Only the graph is read: builders may look at the lab (services) but nothing runs, so no pool and throwaway secrets.
+  const ctx: RenderContext = { lab: v.resolved, secrets: generateSecrets((n) => new Uint8Array(n)), engine: 'mariadb' };
+  return buildSteps({ hv: { kind: 'linux' } as never, lab: { id: 'bench', dir: LABS_DIR }, resolved: v.resolved, stage: 'all' }, ctx, {} as never, [], 'ssh-ed25519 AAAA bench').map((s) => ({ id: s.id, vm: s.vm, deps: s.deps }));
 }
 
 const pct = (x: number) => `${Math.round(x * 100)} %`;
