@@ -10,6 +10,7 @@ import { checkGuestRoute } from './route-guard';
 import { NodeSSH } from 'node-ssh';
 import { shellQuote } from '../configs/quote';
 import { fingerprint, type HostKeyStore } from './lab-keys';
+import { msg as catalogMsg, type Message } from '../shared/i18n';
 
 export interface ConnectOptions {
   /** VM name (key for the pinned host key). */
@@ -49,6 +50,8 @@ export class GuestError extends Error {
     message: string,
     readonly code: 'unreachable' | 'host-key-changed' | 'auth' | 'command' | 'canceled',
     readonly result?: ExecResult & { command: string },
+    /** The same from the message catalog (rendered in the reader's language). */
+    readonly msg?: Message,
   ) {
     super(message);
   }
@@ -131,18 +134,19 @@ export class Guest {
       onStderr: opts.log ? (b) => b.toString().split('\n').filter(Boolean).forEach((l) => opts.log?.(l)) : undefined,
     });
     const timeout = new Promise<never>((_, fail) => {
-      timer = setTimeout(() => fail(new GuestError(`${this.name}: "${shown}" did not finish within ${Math.round((opts.timeoutMs ?? 600_000) / 1000)} s.`, 'command')), opts.timeoutMs ?? 600_000);
+      const seconds = Math.round((opts.timeoutMs ?? 600_000) / 1000);
+      timer = setTimeout(() => fail(new GuestError(`${this.name}: "${shown}" did not finish within ${seconds} s.`, 'command', undefined, catalogMsg('guest.timeout', { vm: this.name, command: shown, seconds }))), opts.timeoutMs ?? 600_000);
     });
     try {
       const r = await Promise.race([exec, timeout]);
       if (r.code === null && !r.signal) {
         // The channel closed without an exit status: the connection went away, the command's fate is unknown.
-        throw new GuestError(`${this.name}: the SSH connection closed before "${shown.slice(0, 200)}" reported an exit status. Is the VM still running?`, 'unreachable');
+        throw new GuestError(`${this.name}: the SSH connection closed before "${shown.slice(0, 200)}" reported an exit status. Is the VM still running?`, 'unreachable', undefined, catalogMsg('guest.closed', { vm: this.name, command: shown.slice(0, 200) }));
       }
       const result = { stdout: r.stdout, stderr: r.stderr, code: r.code ?? 128 };
       if (!ok.includes(result.code)) {
         const tail = `${result.stderr}\n${result.stdout}`.trim().split('\n').slice(-5).join('\n');
-        throw new GuestError(`${this.name}: "${shown.slice(0, 200)}" failed with exit code ${result.code}${tail ? `:\n${tail}` : ''}`, 'command', { ...result, command: shown });
+        throw new GuestError(`${this.name}: "${shown.slice(0, 200)}" failed with exit code ${result.code}${tail ? `:\n${tail}` : ''}`, 'command', { ...result, command: shown }, catalogMsg('guest.failed', { vm: this.name, command: shown.slice(0, 200), code: String(result.code), tail: tail ? `:\n${tail}` : '' }));
       }
       return result;
     } finally {
@@ -166,7 +170,7 @@ export class Guest {
    * the file changed.
    */
   async writeFile(path: string, content: string, opts: { mode?: string; owner?: string } = {}): Promise<{ changed: boolean }> {
-    if (!path.startsWith('/') || path.endsWith('/') || /(^|\/)\.\.?(\/|$)/.test(path)) throw new GuestError(`${this.name}: refusing to write "${path}": not a plain absolute file path.`, 'command');
+    if (!path.startsWith('/') || path.endsWith('/') || /(^|\/)\.\.?(\/|$)/.test(path)) throw new GuestError(`${this.name}: refusing to write "${path}": not a plain absolute file path.`, 'command', undefined, catalogMsg('guest.badPath', { vm: this.name, path }));
     const want = createHash('sha256').update(content).digest('hex');
     const mode = opts.mode ?? '0644';
     const owner = opts.owner ?? 'root:root';
@@ -186,7 +190,7 @@ export class Guest {
     const line = commandLine(argv);
     const full = this.user !== 'root' ? `sudo -n -- ${line}` : line;
     const conn = this.ssh.connection;
-    if (!conn) throw new GuestError(`${this.name}: not connected.`, 'unreachable');
+    if (!conn) throw new GuestError(`${this.name}: not connected.`, 'unreachable', undefined, catalogMsg('guest.notConnected', { vm: this.name }));
     await new Promise<void>((resolve) => {
       conn.exec(full, (err, channel) => {
         if (err) return resolve();
@@ -235,12 +239,12 @@ const PROBE_MIN_MS = 8000;
 export async function connectGuest(o: ConnectOptions): Promise<Guest> {
   const deadline = Date.now() + (o.waitMs ?? 120_000);
   const route = await checkGuestRoute(o.host, o.signal);
-  if (!route.ok) throw new GuestError(`${o.name}: not connecting to ${o.host}: ${route.reason}. Lab traffic must stay on this computer: bring the lab's network up (VMware: the VMnet's host adapter; Linux lab: halab up), or check the VM's address.`, 'unreachable');
+  if (!route.ok) throw new GuestError(`${o.name}: not connecting to ${o.host}: ${route.reason}. Lab traffic must stay on this computer: bring the lab's network up (VMware: the VMnet's host adapter; Linux lab: halab up), or check the VM's address.`, 'unreachable', undefined, catalogMsg('guest.route', { vm: o.name, host: o.host, reason: route.reason ?? '' }));
   const pinned = (await o.hostKeys.load())[o.name];
   let delay = 250;
   let last = '';
   for (let attempt = 1; ; attempt++) {
-    if (o.signal?.aborted) throw new GuestError(`${o.name}: canceled while connecting.`, 'canceled');
+    if (o.signal?.aborted) throw new GuestError(`${o.name}: canceled while connecting.`, 'canceled', undefined, catalogMsg('guest.canceled', { vm: o.name }));
     let seen: string | undefined;
     const ssh = new NodeSSH();
     try {
@@ -275,10 +279,12 @@ export async function connectGuest(o: ConnectOptions): Promise<Guest> {
         throw new GuestError(
           `${o.name} (${o.host}) presented a different SSH host key (${seen}, pinned ${pinned}). The VM was re-created or something else answers at that address. If you re-created it on purpose, run "halab down" first (it forgets the old key); otherwise stop and check the network.`,
           'host-key-changed',
+          undefined,
+          catalogMsg('guest.hostKey', { vm: o.name, host: o.host, seen, pinned }),
         );
       }
       if (/authentication methods failed|All configured authentication/i.test(msg)) {
-        throw new GuestError(`${o.name} (${o.host}) refused the lab's SSH key. The template must accept root (or the configured user) with the lab key; check ~/.ssh/authorized_keys in the guest.`, 'auth');
+        throw new GuestError(`${o.name} (${o.host}) refused the lab's SSH key. The template must accept root (or the configured user) with the lab key; check ~/.ssh/authorized_keys in the guest.`, 'auth', undefined, catalogMsg('guest.auth', { vm: o.name, host: o.host }));
       }
       last = msg;
       if (Date.now() + delay > deadline) break;
@@ -287,5 +293,6 @@ export async function connectGuest(o: ConnectOptions): Promise<Guest> {
       delay = Math.min(delay * 2, 3000);
     }
   }
-  throw new GuestError(`${o.name}: SSH to ${o.host}:${o.port ?? 22} did not answer within ${Math.round((o.waitMs ?? 120_000) / 1000)} s (last error: ${last}). Is the VM running and on that network?`, 'unreachable');
+  const seconds = Math.round((o.waitMs ?? 120_000) / 1000);
+  throw new GuestError(`${o.name}: SSH to ${o.host}:${o.port ?? 22} did not answer within ${seconds} s (last error: ${last}). Is the VM running and on that network?`, 'unreachable', undefined, catalogMsg('guest.noAnswer', { vm: o.name, host: o.host, port: o.port ?? 22, seconds, error: String(last) }));
 }

@@ -197,3 +197,16 @@ describe('the VMware driver says what failed and what to do, in both languages',
     expect(errorText(e, 'en')).toBe(`${(e as Error).message} ${(e as { fix: string }).fix}`);
   });
 });
+
+describe('SSH to the guests says what failed in both languages', () => {
+  it('an SSH that never answers names the VM, the address and what to check', async () => {
+    const { connectGuest } = await import('../../src-main/guest/guest');
+    const { HostKeyStore } = await import('../../src-main/guest/lab-keys');
+    const { freePort } = await import('../helpers/local-sshd');
+    const dir = tmp();
+    const port = await freePort();
+    const e = await errorOf(() => connectGuest({ name: 'lb-master', host: '127.0.0.1', port, user: 'root', privateKey: 'x', hostKeys: new HostKeyStore(dir), waitMs: 300 }));
+    expect((e as Error).message).toMatch(new RegExp(`^lb-master: SSH to 127\\.0\\.0\\.1:${port} did not answer within 0 s \\(last error: .*\\)\\. Is the VM running and on that network\\?$`));
+    expect(errorText(e, 'ko')).toMatch(new RegExp(`^lb-master: 127\\.0\\.0\\.1:${port} 주소로의 SSH가 0초 안에 응답하지 않았습니다 \\(마지막 오류: .*\\)\\. 가상 머신이 켜져 있고 그 네트워크에 연결되어 있나요\\?$`));
+  });
+});

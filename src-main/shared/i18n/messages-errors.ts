@@ -6,6 +6,17 @@
 export const errorsEn = {
   'hv.templateMissing': 'The template {path} does not exist. Set the template .vmx path in the blueprint or in Settings.',
   'hv.err.noHypervisor': 'No hypervisor can run this lab here.\n  {reasons}',
+  // SSH to the guests (src-main/guest/guest.ts).
+  'guest.timeout': '{vm}: "{command}" did not finish within {seconds} s.',
+  'guest.closed': '{vm}: the SSH connection closed before "{command}" reported an exit status. Is the VM still running?',
+  'guest.failed': '{vm}: "{command}" failed with exit code {code}{tail}',
+  'guest.badPath': '{vm}: refusing to write "{path}": not a plain absolute file path.',
+  'guest.notConnected': '{vm}: not connected.',
+  'guest.route': "{vm}: not connecting to {host}: {reason}. Lab traffic must stay on this computer: bring the lab's network up (VMware: the VMnet's host adapter; Linux lab: halab up), or check the VM's address.",
+  'guest.canceled': '{vm}: canceled while connecting.',
+  'guest.hostKey': '{vm} ({host}) presented a different SSH host key ({seen}, pinned {pinned}). The VM was re-created or something else answers at that address. If you re-created it on purpose, run "halab down" first (it forgets the old key); otherwise stop and check the network.',
+  'guest.auth': "{vm} ({host}) refused the lab's SSH key. The template must accept root (or the configured user) with the lab key; check ~/.ssh/authorized_keys in the guest.",
+  'guest.noAnswer': '{vm}: SSH to {host}:{port} did not answer within {seconds} s (last error: {error}). Is the VM running and on that network?',
   // The VMware driver's step log lines (vm-create.ts, vmware-driver.ts, vmnet-linux.ts, vmnet-manager.ts).
   'hv.log.baseSnapshot': 'taking the template\'s base snapshot "{name}" (once)',
   'hv.log.removingHalf': '{vm}: removing a half-created VM from an earlier run',
@@ -207,6 +218,16 @@ export const errorsEn = {
 
 export const errorsKo: Record<keyof typeof errorsEn, string> = {
   'hv.templateMissing': '템플릿 파일이 없습니다: {path}. 블루프린트나 설정에서 템플릿 .vmx 경로를 지정하세요.',
+  'guest.timeout': '{vm}: 명령이 {seconds}초 안에 끝나지 않았습니다: "{command}"',
+  'guest.closed': '{vm}: 명령 "{command}"의 종료 상태를 받기 전에 SSH 연결이 끊겼습니다. 가상 머신이 아직 실행 중인가요?',
+  'guest.failed': '{vm}: 명령 "{command}" 실패 (종료 코드 {code}){tail}',
+  'guest.badPath': '{vm}: 파일을 쓰지 않았습니다: "{path}" 경로는 일반 절대 파일 경로가 아닙니다.',
+  'guest.notConnected': '{vm}: 연결되어 있지 않습니다.',
+  'guest.route': '{vm}: {host} 주소로 접속하지 않습니다: {reason}. 랩 트래픽은 이 컴퓨터 안에만 있어야 합니다. 랩 네트워크를 올리거나(VMware: VMnet 호스트 어댑터, Linux 랩: halab up) 가상 머신 주소를 확인하세요.',
+  'guest.canceled': '{vm}: 접속 중에 취소되었습니다.',
+  'guest.hostKey': '{vm} ({host}) 가상 머신이 다른 SSH 호스트 키를 보냈습니다 (받은 키 {seen}, 저장된 키 {pinned}). 가상 머신을 다시 만들었거나 그 주소에서 다른 것이 응답합니다. 일부러 다시 만들었다면 먼저 "halab down"을 실행하세요(예전 키를 잊습니다). 아니라면 멈추고 네트워크를 확인하세요.',
+  'guest.auth': '{vm} ({host}) 가상 머신이 랩의 SSH 키를 거부했습니다. 템플릿이 랩 키로 root(또는 설정한 사용자) 로그인을 받아야 합니다. 게스트의 ~/.ssh/authorized_keys를 확인하세요.',
+  'guest.noAnswer': '{vm}: {host}:{port} 주소로의 SSH가 {seconds}초 안에 응답하지 않았습니다 (마지막 오류: {error}). 가상 머신이 켜져 있고 그 네트워크에 연결되어 있나요?',
   'hv.err.noHypervisor': '이 컴퓨터에서는 이 랩을 실행할 하이퍼바이저가 없습니다. "halab doctor"를 실행하면 이유와 해결 방법을 한국어로 볼 수 있습니다. 각 제공자의 응답:\n  {reasons}',
   'hv.log.baseSnapshot': '템플릿의 기본 스냅샷을 만드는 중 (처음 한 번만): "{name}"',
   'hv.log.removingHalf': '{vm}: 이전 실행에서 만들다 만 가상 머신을 지우는 중',
