@@ -7,6 +7,7 @@
 import { list, msg, type Message } from '../i18n';
 import { issue, type Issue, type IssuePath } from './issues';
 import type { Lab } from './schema';
+import { zoneRoutedAddress } from './zones';
 
 interface Ctx {
   lab: Lab;
@@ -35,6 +36,8 @@ export function checkCache(ctx: Ctx): void {
     const a = nets.get(from);
     const b = nets.get(to);
     if (!a || !b || from === to || [...a].some((n) => b.has(n))) return;
+    // Through the zone router: whether the policy allows it is rules-zones.ts's check.
+    if (zoneRoutedAddress(lab, from, to) !== undefined) return;
     err('no-shared-network', path, msg('v.noSharedNetwork', { from, to, why }), msg('v.noSharedNetwork.fix', { from, to, networks: list([...b]) }));
   };
   const role = (host: string, path: IssuePath) => {
