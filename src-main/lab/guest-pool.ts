@@ -7,7 +7,7 @@ import { connectGuest, type Guest } from '../guest/guest';
 import { HostKeyStore, type LabKey } from '../guest/lab-keys';
 import type { Hypervisor, LabRef } from '../hypervisor/types';
 import type { ResolvedLab } from '../shared/blueprint/model';
-import { msg } from '../shared/i18n';
+import { msg, type Message } from '../shared/i18n';
 import { MessageError } from '../shared/i18n/message-error';
 
 export interface GuestPoolOptions {
@@ -21,7 +21,8 @@ export interface GuestPoolOptions {
 
 interface ConnectOpts {
   signal?: AbortSignal;
-  log?: (l: string) => void;
+  /** Progress lines: plain text, or catalog messages (a step's log takes both). */
+  log?: (l: string | Message) => void;
   waitMs?: number;
   /** Only try the static address (after it has just been applied). */
   staticOnly?: boolean;
@@ -75,7 +76,7 @@ export class GuestPool {
     }
     const nic0 = this.o.resolved.nodes.find((n) => n.hostname === vm)!.nics[0]!;
     const address = await this.o.hv.guestAddress(this.o.lab, vm, { network: nic0.network, timeoutMs: opts.waitMs ?? 180_000, signal: opts.signal, log: opts.log });
-    opts.log?.(`${vm}: reachable at ${address} until its static address is set`);
+    opts.log?.(msg('lab.log.reachable', { vm, address }));
     return connectGuest({ ...base, host: address, waitMs: opts.waitMs ?? 180_000 });
   }
 
