@@ -24,6 +24,8 @@ import { verifyStep } from './verify';
 import { cacheSteps, cacheStepsCount } from './cache-steps';
 import { pgSteps, pgStepsCount, pgVerifySteps } from './pg-steps';
 import { networkSpecs, vmSpec } from './vm-specs';
+import { hasZonesOrHardening, zoneSteps, zoneStepsCount, ZONES_VERIFY_STEP } from './zone-steps';
+import { zoneVerifyStep } from './zone-verify';
 import { joinMessages } from '../shared/i18n/message-list';
 
 export interface UpOptions {
@@ -119,9 +121,11 @@ export function buildSteps(o: UpOptions, ctx: RenderContext, pool: GuestPool, so
     add({ id: 'backup:copy-access', ...titled(msg('prov.step.backupCopy', { from: backup.runOn, to: backup.copyTo })), deps: [`vm:${backup.runOn}:services`, `vm:${backup.copyTo}:services`], run: (c) => backupCopyStep(pool, ctx, c) });
     roleSteps.push('backup:copy-access');
   }
-  for (const st of cacheSteps(pool, ctx)) add(st);
   for (const st of pgSteps(pool, ctx)) add(st);
+  for (const st of cacheSteps(pool, ctx)) add(st);
+  for (const st of zoneSteps(pool, ctx, steps, { hv, lab })) add(st);
   add({ id: 'lab:verify', ...titled(msg('prov.step.verify')), deps: steps.map((s) => s.id), run: (c) => verifyStep(pool, ctx, c) });
+  if (hasZonesOrHardening(ctx)) add({ id: ZONES_VERIFY_STEP, ...titled(msg('z.step.verify')), deps: ['lab:verify'], run: (c) => zoneVerifyStep(pool, ctx, c) });
   for (const st of pgVerifySteps(pool, ctx)) add(st);
   return steps;
 }
@@ -131,7 +135,7 @@ export function buildStepsCount(resolved: ResolvedLab, stage: 'vms' | 'all'): nu
   const perVm = stage === 'vms' ? 3 : 7; // create, start, ssh (+ system, packages, firewall, services)
   const db = resolved.lab.services.database;
   const copy = resolved.lab.services.backup?.copyTo ? 1 : 0;
-  return resolved.networks.length + resolved.nodes.length * perVm + (stage === 'vms' ? 0 : 1 + copy + (db && db.engine !== 'postgresql' ? 1 + resolved.replicas.length : pgStepsCount({ lab: resolved }))) + (stage === 'vms' ? 0 : cacheStepsCount(resolved));
+  return resolved.networks.length + resolved.nodes.length * perVm + (stage === 'vms' ? 0 : 1 + copy + (db && db.engine !== 'postgresql' ? 1 + resolved.replicas.length : pgStepsCount({ lab: resolved }))) + zoneStepsCount(resolved, stage) + (stage === 'vms' ? 0 : cacheStepsCount(resolved));
 }
 
 /** Bring a lab up (idempotent; resumes after a crash). */

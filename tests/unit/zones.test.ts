@@ -51,7 +51,7 @@ describe('zone validation', () => {
   });
 
   it('onprem-zones: dropping the monitoring or backup rules names what breaks', () => {
-    expect(codes(ONPREM.replace('        - {from: management, to: data, ports: [9104]}\n', ''))).toContain('error:zone-flow-denied');
+    expect(codes(ONPREM.replace('        - {from: management, to: data, ports: [9187]}\n', ''))).toContain('error:zone-flow-denied');
     const noBackup = validateBlueprintText(ONPREM.replace('        - {from: data, to: management, ports: [22]}\n', ''));
     expect(noBackup.issues.map((i) => i.message)).toContain('The zone policy blocks what this needs: the backup copies each dump to backup over SSH (db2 in data → backup in management, port 22/tcp).');
   });
@@ -112,7 +112,9 @@ describe('the matrix and plan', () => {
     const cell = (a: string, b: string) => m.cells.find((c) => c.from === a && c.to === b)!;
     expect(cell('dmz', 'app').allowed).toEqual(['80/tcp', '443/tcp', '3000/tcp']);
     expect(cell('dmz', 'app').unused).toEqual(['80/tcp', '443/tcp']);
-    expect(cell('management', 'data').allowed).toEqual(['22/tcp', '9100/tcp', '9104/tcp']);
+    expect(cell('management', 'data').allowed).toEqual(['22/tcp', '9100/tcp', '9187/tcp']);
+    expect(cell('app', 'data').allowed).toEqual(['2049/tcp', '5432/tcp', '6379/tcp', '26379/tcp']);
+    expect(cell('app', 'data').unused).toEqual(['2049/tcp']);
     expect(cell('app', 'dmz').allowed).toEqual([]);
     expect(m.cells).toHaveLength(12);
     const plan = computePlan(r);
@@ -147,7 +149,7 @@ describe('nftables for the router', () => {
 
   it('groups a rule’s ports into one set and expands all (onprem-zones)', () => {
     const big = renderZonesNft(ctxOf(ONPREM), 'fw');
-    expect(big).toContain('tcp dport { 2049, 5432, 6379 } counter accept comment "app to data"');
+    expect(big).toContain('tcp dport { 5432, 6379, 26379 } counter accept comment "app to data"');
     expect(big.match(/comment "management to (dmz|app|data)"/g)!.length).toBe(3 + 3 + 1 + 1);
     expect(zoneCells(ctxOf(ONPREM).lab.lab).filter((c) => c.from === 'management' && c.port === 22).map((c) => c.to)).toEqual(['dmz', 'app', 'data']);
   });
@@ -212,6 +214,9 @@ describe('hardening profile', () => {
     expect(sysctlNote({ ...base, value: '1', writable: false })).toMatch(/not applicable \(read-only in this guest.*the running value is 1/);
     expect(sysctlNote({ ...base, value: '2', writable: true })).toBeUndefined();
     expect(sysctlNote({ ...base, value: '', exists: false, writable: false })).toMatch(/no such key/);
+    // net.* keys are per network namespace: a read-only guest gets them from the host (Linux lab), so they count as in effect.
+    expect(sysctlNote({ ...base, key: 'net.ipv4.conf.all.rp_filter', want: '1', value: '1', writable: false })).toBeUndefined();
+    expect(sysctlNote({ ...base, key: 'net.ipv4.conf.all.rp_filter', want: '1', value: '0', writable: false })).toMatch(/not applicable/);
   });
 });
 

@@ -277,6 +277,15 @@ export class LinuxLabProvider implements Hypervisor {
     return this.base;
   }
 
+  /** `net.*` sysctls inside the VM's namespace, from the host (the container's /proc/sys is read-only). */
+  async setNetSysctls(lab: LabRef, name: string, settings: { key: string; value: string }[], opts: OpOptions = {}): Promise<void> {
+    for (const s of settings) {
+      if (!/^net\.[a-z0-9_]+(\.[a-z0-9_-]+)+$/.test(s.key) || !/^\d{1,10}$/.test(s.value)) throw new HypervisorError(`Refusing to set "${s.key}=${s.value}" in ${name}'s namespace: only net.* keys with a number are set from the host.`, 'failed');
+    }
+    const vm = await this.load(lab, name);
+    for (const s of settings) await this.cmd.run(['ip', 'netns', 'exec', vm.netns, 'sysctl', '-q', '-w', `${s.key}=${s.value}`], opts);
+  }
+
   private async stopNow(lab: LabRef, name: string, mode: 'soft' | 'hard', opts: OpOptions): Promise<void> {
     const vm = await this.load(lab, name);
     const dir = vmDir(lab, name);

@@ -184,8 +184,17 @@ export function serviceFlows(lab: Lab): ServiceFlow[] {
       if (s.app?.readFromReplica || db.engine === 'postgresql') for (const r of replicas) add(a, r, port, msg('z.flow.appDb', { db: r }), ['services', 'app', 'members']);
     }
     for (const r of replicas) add(r, db.primary, port, msg('z.flow.replica', { primary: db.primary }), ['services', 'database', 'replicas']);
-    // Patroni: a standby may become the primary, so the old primary must reach it too.
-    if (db.engine === 'postgresql') for (const r of replicas) add(db.primary, r, port, msg('z.flow.replica', { primary: r }), ['services', 'database', 'replicas']);
+    // Patroni: a standby may become the primary, so the old primary must reach it too;
+    // the members ask each other's REST API (8008) in the leader race, and keep the leader key in etcd.
+    if (db.engine === 'postgresql') {
+      const members = [db.primary, ...replicas];
+      for (const r of replicas) add(db.primary, r, port, msg('z.flow.replica', { primary: r }), ['services', 'database', 'replicas']);
+      if (db.patroni) {
+        for (const a of members) for (const b of members) add(a, b, 8008, msg('z.flow.patroni', { node: b }), ['services', 'database', 'replicas']);
+        for (const a of members) for (const e of db.patroni.etcd) add(a, e, 2379, msg('z.flow.etcd', { node: e }), ['services', 'database', 'patroni', 'etcd']);
+        for (const a of db.patroni.etcd) for (const e of db.patroni.etcd) add(a, e, 2380, msg('z.flow.etcdPeer', { node: e }), ['services', 'database', 'patroni', 'etcd']);
+      }
+    }
   }
   const cache = s.cache;
   if (cache) {
@@ -204,7 +213,6 @@ export function serviceFlows(lab: Lab): ServiceFlow[] {
   if (mon) {
     for (const n of lab.nodes) add(mon.prometheus, n.hostname, 9100, msg('z.flow.scrape', { node: n.hostname, exporter: 'node_exporter' }), ['services', 'monitoring', 'prometheus']);
     if (db) for (const d of [db.primary, ...replicas]) add(mon.prometheus, d, DB_EXPORTER_PORTS[db.engine], msg('z.flow.scrape', { node: d, exporter: db.engine === 'postgresql' ? 'postgres_exporter' : 'mysqld_exporter' }), ['services', 'monitoring', 'prometheus']);
-    if (cache) for (const n of [cache.primary, ...cache.replicas]) add(mon.prometheus, n, 9121, msg('z.flow.scrape', { node: n, exporter: 'redis_exporter' }), ['services', 'monitoring', 'prometheus']);
     const am = mon.alertmanager ?? mon.prometheus;
     add(mon.prometheus, am, 9093, msg('z.flow.alert', { node: am }), ['services', 'monitoring', 'alertmanager']);
   }

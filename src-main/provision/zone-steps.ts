@@ -1,0 +1,212 @@
+/**
+ * Provisioning steps of issue 14: the zone router (nftables table, IPv4
+ * forwarding, UFW's routed policy) and the hardening profile on every VM
+ * (sysctl set, fail2ban for sshd that ignores the host). Each checks before
+ * it changes; a re-run changes nothing. Registered by `provisioner.ts`.
+ */
+import type { RenderContext } from '../configs/context';
+import { FAIL2BAN_DROPIN_PATH, FAIL2BAN_JAIL_PATH, hardeningSysctls, renderHardeningFiles, SSHD_LOG_PATH, SSHD_LOG_UNIT, SYSCTL_UNIT, sysctlProcPath, type SysctlSetting } from '../configs/hardening';
+import { isZoneRouter, renderRouterFiles, ZONES_NFT_PATH, ZONES_TABLE, ZONES_UNIT } from '../configs/nftables';
+import type { Guest } from '../guest/guest';
+import type { Hypervisor, LabRef } from '../hypervisor/types';
+import type { GuestPool } from '../lab/guest-pool';
+import type { ResolvedLab } from '../shared/blueprint/model';
+import { zoneRouter } from '../shared/blueprint/zones';
+import { msg, render, type Message } from '../shared/i18n';
+import type { Step, StepContext } from './engine';
+import { syncFiles } from './node-steps';
+
+type Result = 'changed' | 'unchanged';
+
+const titled = (m: Message) => ({ title: render('en', m), titleMsg: m });
+
+export const ROUTER_STEP = 'zones:router';
+export const ZONES_VERIFY_STEP = 'zones:verify';
+
+/** A sysctl key as the guest has it: its value, whether it can be written, and what happened when we tried. */
+export interface SysctlState {
+  key: string;
+  want: string;
+  /** The running value ('' when the key does not exist here). */
+  value: string;
+  exists: boolean;
+  writable: boolean;
+  /** Set by this run. */
+  set: boolean;
+  /** Why it could not be set (the kernel's words), when it was tried and failed. */
+  error?: string;
+}
+
+const SYSCTL_SCRIPT = `write="$1"; shift
+for kv; do
+  k=\${kv%%=*}; v=\${kv#*=}; p=/proc/sys/$(printf %s "$k" | tr . /)
+  if [ ! -e "$p" ]; then printf '%s|0|0|0||\\n' "$k"; continue; fi
+  w=0; [ -w "$p" ] && w=1
+  cur=$(cat "$p" 2>/dev/null | tr '\\t\\n' '  ' | sed 's/ *$//')
+  if [ "$write" = 1 ] && [ "$cur" != "$v" ]; then
+    err=$(sysctl -q -w "$k=$v" 2>&1 | tr '\\n|' '  ')
+    now=$(cat "$p" 2>/dev/null | tr '\\t\\n' '  ' | sed 's/ *$//')
+    if [ "$now" = "$v" ]; then printf '%s|1|%s|1|%s|\\n' "$k" "$w" "$now"; else printf '%s|1|%s|0|%s|%s\\n' "$k" "$w" "$now" "\${err:-unchanged}"; fi
+  else printf '%s|1|%s|0|%s|\\n' "$k" "$w" "$cur"; fi
+done`;
+
+/** Read (and with `write`, set where it differs) the keys in the guest. */
+export async function sysctlStates(g: Guest, settings: SysctlSetting[], write: boolean): Promise<SysctlState[]> {
+  if (!settings.length) return [];
+  for (const s of settings) sysctlProcPath(s.key);
+  const r = await g.exec(['sh', '-c', SYSCTL_SCRIPT, 'sh', write ? '1' : '0', ...settings.map((s) => `${s.key}=${s.value}`)]);
+  const rows = r.stdout.trimEnd().split('\n');
+  return settings.map((s, i) => {
+    const [, exists = '0', writable = '0', set = '0', value = '', error = ''] = (rows[i] ?? '').split('|');
+    return { key: s.key, want: s.value, value, exists: exists === '1', writable: writable === '1', set: set === '1', ...(error ? { error: error.trim() } : {}) };
+  });
+}
+
+/**
+ * What to say about a key beside "in effect", or undefined when it is in
+ * effect as halab set it (a `net.*` key of a read-only guest is per network
+ * namespace and set from the host, so it counts). Never claims halab set
+ * what the host's kernel did.
+ */
+export function sysctlNote(st: SysctlState): string | undefined {
+  if (st.value === st.want) return st.writable || st.key.startsWith('net.') ? undefined : `${st.key} = ${st.value} already (read-only in this guest: set by the host's kernel, not by halab)`;
+  if (!st.exists) return `${st.key}: not applicable (this kernel has no such key)`;
+  if (!st.writable) return `${st.key}: not applicable (read-only in this guest, e.g. a container's kernel.* keys belong to the host); the running value is ${st.value}, the profile wants ${st.want}`;
+  return undefined;
+}
+
+/** Where the guest cannot write a `net.*` key, the hypervisor sets it from the host (the Linux lab). */
+export interface HostSide {
+  hv: Hypervisor;
+  lab: LabRef;
+}
+
+/** Set from the host the `net.*` keys the guest could not; returns the states read again. */
+async function netFromHost(g: Guest, host: HostSide | undefined, vm: string, settings: SysctlSetting[], states: SysctlState[], s: StepContext): Promise<SysctlState[]> {
+  const readOnly = states.filter((x) => x.exists && !x.writable && x.key.startsWith('net.'));
+  // All of them in the profile's order once one differs: `all.*` keys also change every interface's own.
+  const need = readOnly.some((x) => x.value !== x.want) ? readOnly : [];
+  if (!need.length || !host?.hv.setNetSysctls) return states;
+  await host.hv.setNetSysctls(host.lab, vm, need.map((x) => ({ key: x.key, value: x.want })), { signal: s.signal, log: s.log });
+  s.log(`set from the host in ${vm}'s network namespace (the guest's /proc/sys is read-only): ${need.map((x) => `${x.key}=${x.want}`).join(', ')}`);
+  const again = await sysctlStates(g, settings, false);
+  return again.map((x) => ({ ...x, set: need.some((n) => n.key === x.key && n.value !== n.want) && x.value === x.want }));
+}
+
+const HARDENING_UNITS = [SYSCTL_UNIT, SSHD_LOG_UNIT, 'fail2ban.service'];
+
+/** The hardening profile of one VM (`hardening: none` switches off what an earlier baseline started). */
+export async function hardeningStep(pool: GuestPool, ctx: RenderContext, vm: string, s: StepContext, host?: HostSide): Promise<Result> {
+  const g = await pool.get(vm, { signal: s.signal, log: s.log });
+  const files = renderHardeningFiles(ctx, vm);
+  if (!files.length) {
+    const off = await g.exec(['sh', '-c', 'for u; do if systemctl is-enabled --quiet "$u" 2>/dev/null || systemctl is-active --quiet "$u"; then systemctl disable --now --quiet "$u" && echo "$u"; fi; done', 'sh', ...HARDENING_UNITS], { okCodes: [0, 1] });
+    const ours = [FAIL2BAN_JAIL_PATH, FAIL2BAN_DROPIN_PATH, `/etc/systemd/system/${SSHD_LOG_UNIT}`, `/etc/systemd/system/${SYSCTL_UNIT}`, '/etc/sysctl.d/60-halab-hardening.conf'];
+    const removed = await g.exec(['sh', '-c', 'for f; do if [ -e "$f" ] && grep -q "Generated by HA Lab Studio" "$f"; then rm -f -- "$f"; echo "$f"; fi; done', 'sh', ...ours]);
+    if (removed.stdout.trim()) await g.exec(['systemctl', 'daemon-reload']);
+    for (const u of off.stdout.split('\n').filter(Boolean)) s.log(`${u} stopped and disabled (hardening: none)`);
+    return off.stdout.trim() || removed.stdout.trim() ? 'changed' : 'unchanged';
+  }
+  const changed = await syncFiles(g, files, s.log);
+  if (changed.some((p) => p.startsWith('/etc/systemd/system/'))) await g.exec(['systemctl', 'daemon-reload']);
+  const made = await g.exec(['sh', '-c', `[ -e ${SSHD_LOG_PATH} ] || { install -m 0640 /dev/null ${SSHD_LOG_PATH} && echo made; }`]);
+  const settings = hardeningSysctls(ctx, vm);
+  const states = await netFromHost(g, host, vm, settings, await sysctlStates(g, settings, true), s);
+  const set = states.filter((x) => x.set);
+  if (set.length) s.log(`sysctl set: ${set.map((x) => `${x.key}=${x.want}`).join(', ')}`);
+  for (const x of states) {
+    const note = sysctlNote(x);
+    if (note) s.log(note);
+    else if (x.value !== x.want) throw new Error(`${vm}: ${x.key} could not be set to ${x.want} (it is ${x.value}${x.error ? `: ${x.error}` : ''}). Run "sysctl -w ${x.key}=${x.want}" on ${vm} to see why.`);
+  }
+  const restartFail2ban = changed.some((p) => p === FAIL2BAN_JAIL_PATH || p === FAIL2BAN_DROPIN_PATH);
+  const unitState = await g.exec(['sh', '-c', 'for u; do printf "%s %s\\n" "$(systemctl is-enabled "$u" 2>/dev/null || true)" "$(systemctl is-active "$u" 2>/dev/null || true)"; done', 'sh', ...HARDENING_UNITS]);
+  const rows = unitState.stdout.trimEnd().split('\n');
+  let acted = false;
+  for (const [i, unit] of HARDENING_UNITS.entries()) {
+    const [enabled, active] = (rows[i] ?? '').split(' ');
+    if (enabled === 'masked') await g.exec(['systemctl', 'unmask', '--quiet', unit]);
+    if (enabled !== 'enabled') {
+      await g.exec(['systemctl', 'enable', '--quiet', unit]);
+      acted = true;
+    }
+    const restart = unit === 'fail2ban.service' ? restartFail2ban : changed.includes(`/etc/systemd/system/${unit}`);
+    if (restart || active !== 'active') {
+      await g.exec(['systemctl', 'restart', unit], { timeoutMs: 120_000 });
+      s.log(`${active === 'active' ? 'restarted' : 'started'} ${unit}`);
+      acted = true;
+    }
+  }
+  return changed.length || made.stdout.trim() || set.length || acted ? 'changed' : 'unchanged';
+}
+
+/** The zone router: its files, forwarding on, UFW's routed policy open, the nftables table loaded. */
+export async function routerStep(pool: GuestPool, ctx: RenderContext, vm: string, s: StepContext, host?: HostSide): Promise<Result> {
+  const g = await pool.get(vm, { signal: s.signal, log: s.log });
+  const changed = await syncFiles(g, renderRouterFiles(ctx, vm), s.log);
+  let acted = false;
+  if (changed.some((p) => p.startsWith('/etc/systemd/system/'))) await g.exec(['systemctl', 'daemon-reload']);
+  const forwarding: SysctlSetting[] = [{ key: 'net.ipv4.ip_forward', value: '1', source: 'adapted' }];
+  const [fwd] = await netFromHost(g, host, vm, forwarding, await sysctlStates(g, forwarding, true), s);
+  if (fwd!.value !== '1') throw new Error(`${vm}: IPv4 forwarding could not be switched on (${fwd!.error ?? `net.ipv4.ip_forward is ${fwd!.value}`}). The router cannot forward between the zones; run "sysctl -w net.ipv4.ip_forward=1" on ${vm} to see why.`);
+  if (fwd!.set) {
+    s.log('IPv4 forwarding switched on');
+    acted = true;
+  }
+  const status = await g.exec(['ufw', 'status', 'verbose'], { okCodes: [0, 1] });
+  if (ctx.lab.lab.services.firewall.enabled && !/allow \(routed\)/.test(status.stdout)) {
+    await g.exec(['ufw', 'default', 'allow', 'routed']);
+    s.log('ufw: routed traffic left to the zone table');
+    acted = true;
+  }
+  await g.exec(['nft', '-c', '-f', ZONES_NFT_PATH]);
+  const live = await g.exec(['nft', 'list', 'table', 'inet', ZONES_TABLE], { okCodes: [0, 1] });
+  if (live.code !== 0 || changed.includes(ZONES_NFT_PATH)) {
+    await g.exec(['nft', '-f', ZONES_NFT_PATH]);
+    s.log(`nftables table inet ${ZONES_TABLE} loaded from ${ZONES_NFT_PATH}`);
+    acted = true;
+  }
+  const unit = await g.exec(['sh', '-c', `systemctl is-enabled ${ZONES_UNIT} 2>/dev/null; true`]);
+  if (unit.stdout.trim() !== 'enabled') {
+    await g.exec(['systemctl', 'enable', '--quiet', ZONES_UNIT]);
+    acted = true;
+  }
+  return changed.length || acted ? 'changed' : 'unchanged';
+}
+
+/**
+ * The steps of issue 14 for `up`, added before `lab:verify`: hardening on
+ * every VM (after its firewall), the router (after its own firewall). Every
+ * step that may connect across zones waits for the router: the other VMs'
+ * services, and the lab-wide steps (database, backup copies, …) added so far.
+ */
+export function zoneSteps(pool: GuestPool, ctx: RenderContext, existing: Step[], host?: HostSide): Step[] {
+  const out: Step[] = [];
+  for (const node of ctx.lab.nodes) {
+    const vm = node.hostname;
+    out.push({ id: `vm:${vm}:hardening`, ...titled(msg('z.step.hardening', { node: vm })), vm, deps: [`vm:${vm}:firewall`], run: (c) => hardeningStep(pool, ctx, vm, c, host) });
+  }
+  const router = zoneRouter(ctx.lab.lab);
+  if (router) {
+    out.push({ id: ROUTER_STEP, ...titled(msg('z.step.router', { node: router })), vm: router, deps: [`vm:${router}:firewall`], run: (c) => routerStep(pool, ctx, router, c, host) });
+    for (const st of existing) {
+      const vmStep = /^vm:([^:]+):(\w+)$/.exec(st.id);
+      const crosses = vmStep ? vmStep[2] === 'services' && vmStep[1] !== router : !st.id.startsWith('net:');
+      if (crosses && !st.deps.includes(ROUTER_STEP)) st.deps.push(ROUTER_STEP);
+    }
+  }
+  return out;
+}
+
+/** Whether the lab has something for the zone verify step to check (zones, or the hardening baseline). */
+export function hasZonesOrHardening(ctx: { lab: ResolvedLab }): boolean {
+  return !!zoneRouter(ctx.lab.lab) || ctx.lab.lab.hardening === 'baseline';
+}
+
+/** How many steps {@link zoneSteps} and the zone verify add (for progress bars). */
+export function zoneStepsCount(resolved: ResolvedLab, stage: 'vms' | 'all'): number {
+  if (stage === 'vms') return 0;
+  return resolved.nodes.length + (zoneRouter(resolved.lab) ? 1 : 0) + (hasZonesOrHardening({ lab: resolved }) ? 1 : 0);
+}
+
+export { isZoneRouter };
