@@ -40,7 +40,7 @@ export function hostHandlers(host: HostHandlerContext = {}): Pick<HandlerMap, 's
       if (!labs) throw new BackendError(msg('be.noLabService'), 'not-available');
       const s = await readHostSettings({ dataDir: host.dataDir });
       const store = new SettingsStore(host.dataDir ?? defaultDataDir());
-      const taskId = labs.runTask('template', `template:${os}`, `Create template ${os}`, (signal, report) =>
+      const taskId = labs.runTask('template', `template:${os}`, msg('be.task.template', { os }), (signal, report) =>
         createTemplate({
           os,
           ...(from ? { from } : {}),
