@@ -56,6 +56,8 @@ const mark = (ok: boolean) => (ok ? '✅' : '❌');
 /** A check's name and detail in `lang`. */
 const checkText = (c: Check, lang: ReportLanguage) => ({ name: textOf(lang, c.nameMsg, c.name), detail: textOf(lang, c.detailMsg, c.detail) });
 const titleOf = (r: DrillReport, lang: ReportLanguage) => textOf(lang, r.titleMsg, r.title);
+/** The timeline in time order (keepalived's own timestamps can arrive after later events). */
+const byTime = (r: DrillReport) => [...r.events].sort((a, b) => a.t - b.t);
 const notesOf = (r: DrillReport, lang: ReportLanguage) => (r.noteMsgs ? r.noteMsgs.map((n) => render(lang, n)) : r.notes);
 const verdictWord = (r: DrillReport, lang: ReportLanguage) => rt(lang, `verdict.${r.verdict}` as ReportKey);
 
@@ -105,7 +107,7 @@ export function renderMarkdownSection(r: DrillReport, opts: DrillRenderOptions &
   }
   if (r.expectations.length) out.push(`${h}# ${t('dr.expectations')}`, '', ...r.expectations.map(line), '');
   if (r.restore) out.push(`${h}# ${t('dr.restore')}`, '', line(r.restore), '');
-  if (r.events.length) out.push(`${h}# ${t('dr.timeline')}`, '', `| t | ${t('dr.event')} |`, '| --- | --- |', ...r.events.map((e) => `| ${ms(e.t)} | ${eventText(lang, e).replace(/\|/g, '\\|')} |`), '');
+  if (r.events.length) out.push(`${h}# ${t('dr.timeline')}`, '', `| t | ${t('dr.event')} |`, '| --- | --- |', ...byTime(r).map((e) => `| ${ms(e.t)} | ${eventText(lang, e).replace(/\|/g, '\\|')} |`), '');
   const notes = notesOf(r, lang);
   if (notes.length) out.push(`${h}# ${t('dr.notes')}`, '', ...notes.map((n) => `- ${n}`), '');
   return out;
@@ -192,7 +194,7 @@ export function renderDrillSectionHtml(r: DrillReport, opts: DrillRenderOptions 
         return `<li class="${c.ok ? 'ok' : 'bad'}">${c.ok ? '✔' : '✘'} <b>${esc(x.name)}</b>: ${esc(x.detail)}</li>`;
       })
       .join('');
-  const events = r.events.map((e) => `<tr><td>${esc(ms(e.t))}</td><td>${esc(eventText(lang, e))}</td></tr>`).join('');
+  const events = byTime(r).map((e) => `<tr><td>${esc(ms(e.t))}</td><td>${esc(eventText(lang, e))}</td></tr>`).join('');
   const R = (code: 'drill.obj.heading' | 'drill.obj.col.measure' | 'drill.obj.col.measured' | 'drill.obj.col.objective' | 'drill.obj.col.verdict') => esc(render(lang, { code }));
   const objectives = r.objectives
     ? (() => {

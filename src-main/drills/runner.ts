@@ -222,7 +222,7 @@ export async function runDrill(o: RunDrillOptions): Promise<DrillOutcome> {
     const failed = report.expectations.filter((c) => !c.ok);
     if (failed.length) verdict('failed', msg('drill.verdict.failed', { checks: joinMsgs(failed.map((c) => msg('drill.item', { name: c.nameMsg ?? c.name, detail: c.detailMsg ?? c.detail }))) }));
     else verdict('passed', msg('drill.verdict.passed'));
-    record(msg('drill.ev.finished', { drill: o.drill, verdict: report.verdict }));
+    record(msg('drill.ev.finished', { drill: o.drill, verdict: msg(report.verdict === 'passed' ? 'drill.word.passed' : 'drill.word.failed') }));
     return await finish();
   } catch (e) {
     await load?.stop();

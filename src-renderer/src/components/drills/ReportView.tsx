@@ -126,7 +126,7 @@ function ReportBody({ r }: { r: DrillReport }) {
       </div>
       <h3 className="sub-head">{t('report.timeline')}</h3>
       <ol className="event-list report-timeline" data-testid="report-timeline">
-        {r.events.map((e, i) => (
+        {[...r.events].sort((a, b) => a.t - b.t).map((e, i) => (
           <li key={i} className={`event event-${e.kind === 'drill' ? 'info' : e.kind === 'vip-lost' || e.kind === 'vip-split' || e.kind === 'probe-failing' || e.kind === 'vm-down' ? 'bad' : 'plain'}`}>
             <span className="log-time">+{sec(e.t)}</span>
             <span className="event-kind">{e.kind}</span>
