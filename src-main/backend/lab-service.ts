@@ -149,7 +149,7 @@ export class LabService {
     const providers = await Promise.all(
       (['vmware', 'linux'] as const).map(async (kind) => {
         const u = await createHypervisor(kind, factoryOptions(settings)).checkUsable();
-        return { kind, usable: u.usable, reason: u.reason, fix: u.fix };
+        return { kind, usable: u.usable, reason: u.reason, fix: u.fix, reasonMsg: u.reasonMsg, fixMsg: u.fixMsg };
       }),
     );
     if (!state) return { lab: r.name, provider: null, vms: r.nodes.map((n) => ({ name: n.hostname, state: 'absent', addresses: [] })), providers };

@@ -29,6 +29,9 @@ export interface Usability {
   reason?: string;
   /** What to do about it. */
   fix?: string;
+  /** `reason` and `fix` from the message catalog, rendered in the reader's language. */
+  reasonMsg?: Message;
+  fixMsg?: Message;
   /** Version or path details, for the log. */
   details?: string;
 }

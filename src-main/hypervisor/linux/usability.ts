@@ -3,6 +3,7 @@
  * plain words with the command that fixes it.
  */
 import { readFile } from 'node:fs/promises';
+import { msg } from '../../shared/i18n';
 import type { Usability } from '../types';
 import { which } from './machine';
 
@@ -21,13 +22,15 @@ const PROGRAMS: [program: string, pkg: string, what: string][] = [
 export async function checkLinuxUsable(): Promise<Usability> {
   try {
     if (process.platform !== 'linux') {
-      return { usable: false, reason: 'The Linux lab runs only on Linux.', fix: 'Use the VMware provider on this computer (--provider vmware).' };
+      return { usable: false, reason: 'The Linux lab runs only on Linux.', fix: 'Use the VMware provider on this computer (--provider vmware).', reasonMsg: msg('use.linuxOnly'), fixMsg: msg('use.linuxOnly.fix') };
     }
     if (typeof process.getuid !== 'function' || process.getuid() !== 0) {
       return {
         usable: false,
         reason: 'The Linux lab needs root: it creates network namespaces, bridges, mounts and containers.',
         fix: 'Run it as root, for example `sudo halab up FILE --provider linux`.',
+        reasonMsg: msg('use.root'),
+        fixMsg: msg('use.root.fix'),
       };
     }
     const missing: [string, string, string][] = [];
@@ -43,6 +46,8 @@ export async function checkLinuxUsable(): Promise<Usability> {
         usable: false,
         reason: `Missing program${missing.length > 1 ? 's' : ''}: ${missing.map(([p, , w]) => `${p} (${w})`).join(', ')}.`,
         fix: `Run \`sudo apt-get install ${pkgs.join(' ')}\` (or \`sudo bash scripts/linux-lab/setup.sh\`).`,
+        reasonMsg: msg('use.missing', { programs: missing.map(([p]) => p).join(', ') }),
+        fixMsg: msg('use.missing.fix', { packages: pkgs.join(' ') }),
       };
     }
     const fs = await readFile('/proc/filesystems', 'utf8').catch(() => '');
@@ -51,10 +56,12 @@ export async function checkLinuxUsable(): Promise<Usability> {
         usable: false,
         reason: 'This kernel has no overlay filesystem, which the Linux lab uses for linked clones.',
         fix: 'Run `sudo modprobe overlay` (or use a kernel with CONFIG_OVERLAY_FS).',
+        reasonMsg: msg('use.overlay'),
+        fixMsg: msg('use.overlay.fix'),
       };
     }
     return { usable: true, details: found.join(', ') };
   } catch (e) {
-    return { usable: false, reason: `Could not check this computer: ${(e as Error).message}`, fix: 'Run the command again as root.' };
+    return { usable: false, reason: `Could not check this computer: ${(e as Error).message}`, fix: 'Run the command again as root.', reasonMsg: msg('use.checkFailed', { error: (e as Error).message }), fixMsg: msg('use.checkFailed.fix') };
   }
 }

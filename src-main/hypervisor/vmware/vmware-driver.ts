@@ -33,6 +33,7 @@ import type { ElevationProbe } from './vmnet-linux.js';
 import { createClone } from './vm-create.js';
 import { VmxFile } from './vmx-file.js';
 import { msg, render, type Message } from '../../shared/i18n';
+import { messageOf } from '../../shared/i18n/message-error';
 
 export interface VmwareDriverOptions {
   /** vmrun path from the app settings (else HALAB_VMRUN, registry, default paths). */
@@ -82,7 +83,7 @@ export class VmwareDriver implements Hypervisor {
       const where = await findVmrun({ setting: this.o.vmrunPath, env: this.o.env ?? process.env, platform: this.platform });
       if (!where) {
         this.located = undefined;
-        throw new HypervisorError('VMware Workstation is not installed on this computer (vmrun was not found).', 'not-usable', INSTALL_FIX);
+        throw new HypervisorError(VMRUN_MISSING, 'not-usable', INSTALL_FIX);
       }
       const client = new VmrunClient({ vmrunPath: where.path, hostType: where.hostType, platform: this.platform });
       this.lastClient = client;
@@ -128,7 +129,7 @@ export class VmwareDriver implements Hypervisor {
       const { client, where } = await this.tools();
       const v = await client.version({ quiet: true }).catch(() => undefined);
       if (!v) {
-        return { usable: false, reason: `The program at ${where.path} did not answer like VMware's vmrun.`, fix: INSTALL_FIX, details: where.path };
+        return { usable: false, reason: `The program at ${where.path} did not answer like VMware's vmrun.`, fix: INSTALL_FIX, details: where.path, reasonMsg: msg('use.vmrunOdd', { path: where.path }), fixMsg: msg('use.vmrunInstall.fix') };
       }
       try {
         await client.list({ quiet: true });
@@ -139,14 +140,23 @@ export class VmwareDriver implements Hypervisor {
             reason: `The vmrun at ${where.path} belongs to an old "VMware VIX" install, not to VMware Workstation.`,
             fix: 'Uninstall VMware VIX (or remove it from PATH) and make sure VMware Workstation Pro 17 is installed; or set the vmrun path to the one inside the Workstation folder.',
             details: `${v.banner} (${where.path})`,
+            reasonMsg: msg('use.vix', { path: where.path }),
+            fixMsg: msg('use.vix.fix'),
           };
         }
-        return { usable: false, reason: `vmrun is installed but could not talk to VMware Workstation: ${(e as Error).message}`, fix: 'Start VMware Workstation once as this user, close any open dialogs, then try again.', details: where.path };
+        return { usable: false, reason: `vmrun is installed but could not talk to VMware Workstation: ${(e as Error).message}`, fix: 'Start VMware Workstation once as this user, close any open dialogs, then try again.', details: where.path, reasonMsg: msg('use.noTalk', { error: (e as Error).message }), fixMsg: msg('use.noTalk.fix') };
       }
       return { usable: true, details: `${v.banner} (${where.path}, found via ${where.source})` };
     } catch (e) {
       const he = this.fail(e, msg('hv.what.checking'));
-      return { usable: false, reason: he.message, ...(he.fix ? { fix: he.fix } : {}) };
+      const notInstalled = he.code === 'not-usable' && he.message === VMRUN_MISSING;
+      const carried = messageOf(he);
+      return {
+        usable: false,
+        reason: he.message,
+        ...(he.fix ? { fix: he.fix } : {}),
+        ...(notInstalled ? { reasonMsg: msg('use.vmrunMissing'), fixMsg: msg('use.vmrunInstall.fix') } : carried ? { reasonMsg: carried } : {}),
+      };
     }
   }
 
@@ -383,6 +393,7 @@ export class VmwareDriver implements Hypervisor {
   }
 }
 
+const VMRUN_MISSING = 'VMware Workstation is not installed on this computer (vmrun was not found).';
 const INSTALL_FIX =
   'Install VMware Workstation Pro 17 (free for all use), then restart HA Lab Studio. If it is installed in an unusual place, set the vmrun path in Settings or in the HALAB_VMRUN environment variable.';
 

@@ -220,7 +220,7 @@ export interface LabStatusResult {
   provider: 'vmware' | 'linux' | 'incus' | null;
   vms: { name: string; state: string; addresses: string[] }[];
   /** Which providers can run here, with the reason when one cannot. */
-  providers: { kind: 'vmware' | 'linux' | 'incus'; usable: boolean; reason?: string; fix?: string }[];
+  providers: { kind: 'vmware' | 'linux' | 'incus'; usable: boolean; reason?: string; fix?: string; reasonMsg?: Message; fixMsg?: Message }[];
 }
 
 export interface TaskInfo {

@@ -27,6 +27,8 @@ export const enLabs = {
   'provider.linux': 'Linux lab',
   'provider.vmware.hint': 'Linked clones from a template VM through vmrun.',
   'provider.linux.hint': 'Containers and bridges on this Linux PC (root); no VMware needed.',
+  'provider.incus': 'Incus/LXD',
+  'provider.incus.hint': 'Containers on an Incus or LXD server (this PC or a class cluster), through its REST API.',
   'provision.checking': 'Checking this computer…',
   'provision.notUp': 'Not up on this computer',
   'provision.upOn': 'Up on {provider}: {running} of {total} VMs running',

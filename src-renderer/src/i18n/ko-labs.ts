@@ -29,6 +29,8 @@ export const koLabs: Record<keyof typeof enLabs, string> = {
   'provider.linux': '리눅스 랩',
   'provider.vmware.hint': 'vmrun으로 템플릿 VM에서 연결 복제본을 만듭니다.',
   'provider.linux.hint': '이 리눅스 PC의 컨테이너와 브리지(root 필요). VMware가 없어도 됩니다.',
+  'provider.incus': 'Incus/LXD',
+  'provider.incus.hint': 'Incus 또는 LXD 서버(이 PC나 수업용 클러스터)의 컨테이너를 REST API로 사용합니다.',
   'provision.checking': '이 컴퓨터를 확인하는 중…',
   'provision.notUp': '이 컴퓨터에서 실행 중이 아님',
   'provision.upOn': '{provider}에서 실행 중: VM {total}대 중 {running}대 실행',

@@ -52,7 +52,8 @@ export type AddressUse = Role | 'vip';
 /**
  * Where each kind of address starts in the seed labs' convention (host part
  * of the subnet): load balancers .11+, app .21+, database .31+, monitoring
- * .41+, everything else .51+, VIPs .100+.
+ * .41+, everything else .51+, VIPs .100+; a zone router (firewall) takes the
+ * first free address from .3, below every other role.
  */
 export const ROLE_ADDRESS_BASE: Record<AddressUse, number> = {
   loadbalancer: 11,
@@ -65,6 +66,7 @@ export const ROLE_ADDRESS_BASE: Record<AddressUse, number> = {
   bastion: 51,
   nfs: 51,
   generic: 51,
+  firewall: 3,
   vip: 100,
 };
 

@@ -15,7 +15,7 @@ import { useApp, type Task } from './app-store';
 import { useEditor } from './editor-store';
 import { download } from './file-actions';
 
-export type ProviderKind = 'vmware' | 'linux';
+export type ProviderKind = 'vmware' | 'linux' | 'incus';
 
 export interface TaskProgress {
   rows: Record<string, VmProgress>;

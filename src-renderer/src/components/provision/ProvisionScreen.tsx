@@ -7,6 +7,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { ResolvedLab } from '../../../../src-main/shared/blueprint/model';
 import type { VmnetClash } from '../../../../src-main/shared/ipc/contract';
+import { render } from '../../../../src-main/shared/i18n';
 import { useT } from '../../i18n/useT';
 import { LAB_ROW, emptyRow, taskText, type VmProgress } from '../../lib/lab-steps';
 import { useApp } from '../../stores/app-store';
@@ -22,6 +23,7 @@ export function ProvisionScreen() {
 
 function Provision({ lab }: { lab: ResolvedLab }) {
   const t = useT();
+  const lang = useApp((s) => s.language);
   const status = useLab((s) => s.status[lab.name]);
   const tasks = useApp((s) => s.tasks);
   const labTasks = useMemo(() => tasksOf(tasks, lab.name, ['up', 'down']), [tasks, lab.name]);
@@ -100,11 +102,11 @@ function Provision({ lab }: { lab: ResolvedLab }) {
                   <span>{t(`provider.${p.kind}.hint`)}</span>
                   {!p.usable && (
                     <span className="provider-why" data-testid={`provider-why-${p.kind}`}>
-                      <SettingsLinked text={p.reason ?? ''} />
-                      {p.fix && (
+                      <SettingsLinked text={p.reasonMsg ? render(lang, p.reasonMsg) : (p.reason ?? '')} />
+                      {(p.fixMsg ?? p.fix) && (
                         <em>
                           {' '}
-                          <SettingsLinked text={t('problems.fix', { fix: p.fix })} />
+                          <SettingsLinked text={t('problems.fix', { fix: p.fixMsg ? render(lang, p.fixMsg) : (p.fix ?? '') })} />
                         </em>
                       )}
                     </span>
