@@ -492,7 +492,7 @@ export class IncusProvider implements Hypervisor {
       () => [project],
       () => [],
     );
-    const instances = proj.length ? (await c.get<string[]>('/1.0/instances', { project }).catch(() => [] as string[])).map((u) => u.split('/').pop() ?? u) : [];
+    const instances = proj.length ? (await c.get<string[]>('/1.0/instances', { project }).catch(() => [] as string[])).map((u) => u.split('?')[0]?.split('/').pop() ?? u) : [];
     return { instances, networks: (await this.labNetworks(lab)).map((n) => n.name), aliases: (await aliasTarget(c, labAlias(lab.id))) ? [labAlias(lab.id)] : [], project: proj };
   }
 
@@ -565,10 +565,13 @@ export class IncusProvider implements Hypervisor {
       c.sync('POST', `/1.0/instances/${spec.name}/files`, {
         project,
         query: { path },
-        data: type === 'file' ? data : '',
+        data: type === 'directory' ? '' : data,
         headers: { [`${f.headerPrefix}-Uid`]: '0', [`${f.headerPrefix}-Gid`]: '0', [`${f.headerPrefix}-Mode`]: mode, [`${f.headerPrefix}-Type`]: type, [`${f.headerPrefix}-Write`]: 'overwrite' },
       });
     await put('/etc/hostname', `${spec.name}\n`, '0644');
+    // A container cannot register binfmt handlers (binfmt_misc is the host's): skipped, as nspawn's read-only /proc/sys skips it.
+    await put('/etc/systemd/system/systemd-binfmt.service.d', '', '0755', 'directory').catch(() => undefined);
+    await put('/etc/systemd/system/systemd-binfmt.service.d/10-halab-container.conf', '[Unit]\nConditionVirtualization=!container\n', '0644');
     await put('/etc/hosts', `127.0.0.1\tlocalhost\n127.0.1.1\t${spec.name}\n::1\t\tlocalhost ip6-localhost ip6-loopback\n`, '0644');
     if (spec.sshPublicKey) {
       await put('/root/.ssh', '', '0700', 'directory').catch(() => undefined);
@@ -597,7 +600,7 @@ export class IncusProvider implements Hypervisor {
 
   private async snapshots(lab: LabRef, name: string): Promise<string[]> {
     const urls = await (await this.client()).get<string[]>(`/1.0/instances/${name}/snapshots`, { project: projectName(lab.id) });
-    return urls.map((u) => decodeURIComponent(u.split('/').pop() ?? u));
+    return urls.map((u) => decodeURIComponent(u.split('?')[0]?.split('/').pop() ?? u));
   }
 
   private async instance(lab: LabRef, name: string): Promise<Instance | undefined> {
