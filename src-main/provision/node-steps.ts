@@ -3,7 +3,6 @@
  * hosts, sshd), role packages, role files and services, firewall. Each
  * checks before it changes and says whether it changed anything.
  */
-import { createHash } from 'node:crypto';
 import { renderSystemFiles, NETPLAN_PATH } from '../configs/system';
 import { mergeBeforeRules, missingVrrpRules, renderUfw, ufwRuleDrift } from '../configs/ufw';
 import { FIREWALL_STAMP_PATH, firewallPlanHash, firewallStamp, firewallStampCommand, parseFirewallStamp } from '../configs/firewall-stamp';
@@ -19,18 +18,22 @@ import { redisNodes, sentinelNodes } from '../configs/redis';
 import { msg, list, type Message } from '../shared/i18n';
 import { MessageError } from '../shared/i18n/message-error';
 import { joinMessages } from '../shared/i18n/message-list';
+import { FILE_PROBE, LEGACY_UNIT_PROBE, parseFileProbe, parseLegacyUnitRows, parseServiceProbe, parseUnitShow, serviceProbeScript, unitShowScript, unitsToMask, wantedFileLine, wantedUnitActions, type UnitRow } from './service-probe';
 
 type Result = 'changed' | 'unchanged';
 
-/** Upload the files whose content, mode or owner differ (one round trip to compare). Returns the changed paths. */
+/** Upload the files whose content, mode or owner differ (one round trip to compare, service-probe.ts). Returns the changed paths. */
 export async function syncFiles(g: Guest, files: RenderedFile[], log: (l: string | Message) => void): Promise<string[]> {
   if (!files.length) return [];
-  const probe = await g.exec(['sh', '-c', 'for f; do if [ -f "$f" ]; then printf "%s %s\\n" "$(sha256sum < "$f" | cut -c1-64)" "$(stat -c "%a %U:%G" -- "$f")"; else echo -; fi; done', 'sh', ...files.map((f) => f.path)]);
-  const have = probe.stdout.trimEnd().split('\n');
+  const probe = await g.exec(['sh', '-c', FILE_PROBE, 'sh', ...files.map((f) => f.path)]);
+  return writeChangedFiles(g, files, parseFileProbe(probe.stdout, files.map((f) => f.path)), log);
+}
+
+/** Write the files whose probe line (see service-probe.ts) differs from what they should be. */
+async function writeChangedFiles(g: Guest, files: RenderedFile[], have: string[], log: (l: string | Message) => void): Promise<string[]> {
   const changed: string[] = [];
   for (const [i, f] of files.entries()) {
-    const want = `${createHash('sha256').update(f.content).digest('hex')} ${Number.parseInt(f.mode, 8).toString(8)} ${f.owner ?? 'root:root'}`;
-    if (have[i] === want) continue;
+    if (have[i] === wantedFileLine(f)) continue;
     await g.writeFile(f.path, f.content, { mode: f.mode, owner: f.owner });
     log(msg('prov.log.wrote', { path: f.path }));
     changed.push(f.path);
@@ -133,6 +136,24 @@ function unitForPath(path: string, units: string[]): string | undefined {
   return undefined;
 }
 
+/** The units' rows in one `systemctl show` (service-probe.ts); the per-unit probe when its output does not line up. */
+async function probeUnits(g: Guest, units: string[]): Promise<UnitRow[]> {
+  if (!units.length) return [];
+  const rows = parseUnitShow((await g.exec(['sh', '-c', unitShowScript(units)])).stdout, units);
+  return rows ?? parseLegacyUnitRows((await g.exec(['sh', '-c', LEGACY_UNIT_PROBE, 'sh', ...units])).stdout, units);
+}
+
+/** Stop, disable and mask the given units, clear their failed state. */
+async function maskUnits(g: Guest, units: string[], log: (l: string | Message) => void): Promise<string[]> {
+  for (const unit of units) {
+    await g.exec(['systemctl', 'disable', '--now', '--quiet', unit], { okCodes: [0, 1], timeoutMs: 120_000 });
+    await g.exec(['systemctl', 'mask', '--quiet', unit]);
+    await g.exec(['systemctl', 'reset-failed', unit], { okCodes: [0, 1] });
+    log(msg('prov.log.unitMasked', { unit }));
+  }
+  return units;
+}
+
 /**
  * Stop, disable and mask units of roles this VM does not have (sockets too),
  * and clear their failed state. Aliases (mysql.service → mariadb.service)
@@ -140,54 +161,49 @@ function unitForPath(path: string, units: string[]): string | undefined {
  */
 export async function maskUnwanted(g: Guest, unwanted: string[], log: (l: string | Message) => void): Promise<string[]> {
   if (!unwanted.length) return [];
-  const probe = await g.exec(['sh', '-c', 'for u; do printf "%s|%s|%s|%s\\n" "$(systemctl show -P Id -- "$u")" "$(systemctl show -P LoadState -- "$u")" "$(systemctl show -P ActiveState -- "$u")" "$(systemctl is-enabled -- "$u" 2>/dev/null)"; done', 'sh', ...unwanted]);
-  const rows = probe.stdout.trimEnd().split('\n');
-  const acted: string[] = [];
-  for (const [i, unit] of unwanted.entries()) {
-    const [id, load, active, enabled] = (rows[i] ?? '').split('|');
-    if (id !== unit || load === 'not-found' || !load) continue;
-    if (load === 'masked' && enabled === 'masked' && (active === 'inactive' || active === '')) continue;
-    await g.exec(['systemctl', 'disable', '--now', '--quiet', unit], { okCodes: [0, 1], timeoutMs: 120_000 });
-    await g.exec(['systemctl', 'mask', '--quiet', unit]);
-    await g.exec(['systemctl', 'reset-failed', unit], { okCodes: [0, 1] });
-    log(msg('prov.log.unitMasked', { unit }));
-    acted.push(unit);
-  }
-  return acted;
+  return maskUnits(g, unitsToMask(unwanted, await probeUnits(g, unwanted)), log);
 }
 
-/** Role files (everything but the base system), then enable and (re)start the role's units; other roles' units off. */
+/**
+ * Role files (everything but the base system), then enable and (re)start the
+ * role's units; other roles' units off. One remote command reads the files'
+ * hashes and every unit's state (service-probe.ts); units are read again only
+ * after something changed (a daemon-reload, a unit masked).
+ */
 export async function filesStep(pool: GuestPool, ctx: RenderContext, vm: string, appSources: RenderedFile[], s: StepContext): Promise<Result> {
   const g = await pool.get(vm, { signal: s.signal, log: s.log });
   const system = new Set(renderSystemFiles(ctx, vm).map((f) => f.path));
   const isApp = !!ctx.lab.lab.services.app?.members.includes(vm);
   const files = [...renderNodeFiles(ctx, vm).filter((f) => !system.has(f.path)), ...(isApp ? appSources : [])];
-  // The server config puts binary logs in /var/log/mysql, which Debian's MariaDB does not create.
-  if (isDb(ctx, vm)) await g.exec(['sh', '-c', 'getent passwd mysql >/dev/null && install -d -o mysql -g adm -m 2750 /var/log/mysql || true']);
   const backup = ctx.lab.lab.services.backup;
   if (backup?.runOn === vm && (await ensureLabDir(g, ctx, backup.targetDir))) s.log(msg('prov.log.madeBackupDir', { dir: backup.targetDir }));
-  const changed = await syncFiles(g, files, s.log);
   const units = unitsFor(ctx, vm);
+  const unwanted = unwantedUnits(ctx, vm);
+  const paths = files.map((f) => f.path);
+  // The server config puts binary logs in /var/log/mysql, which Debian's MariaDB does not create.
+  const prefix = isDb(ctx, vm) ? '{ getent passwd mysql >/dev/null && install -d -o mysql -g adm -m 2750 /var/log/mysql || true; }' : '';
+  const probe = parseServiceProbe((await g.exec(['sh', '-c', serviceProbeScript([...unwanted, ...units], prefix), 'sh', ...paths])).stdout, paths, [...unwanted, ...units]);
+  const changed = await writeChangedFiles(g, files, probe.files, s.log);
   if (changed.some((p) => p.startsWith('/etc/systemd/system/'))) await g.exec(['systemctl', 'daemon-reload']);
   if (changed.some((p) => p.startsWith('/etc/nginx/'))) await g.exec(['nginx', '-t', '-q']);
   if (changed.some((p) => p.startsWith('/etc/haproxy/'))) await g.exec(['haproxy', '-c', '-q', '-f', HAPROXY_CONF_PATH]);
   const restart = new Set(changed.map((p) => unitForPath(p, units)).filter((u): u is string => !!u));
+  // States read before a file changed may be stale (daemon-reload): read them again then.
+  const rows = changed.length ? undefined : probe.units;
   // Other roles' units first: a socket unit holding a port (mariadb.socket on *:3306) must be gone before its service restarts.
-  const stopped = await maskUnwanted(g, unwantedUnits(ctx, vm), s.log);
+  const stopped = unwanted.length ? await maskUnits(g, unitsToMask(unwanted, rows?.slice(0, unwanted.length) ?? (await probeUnits(g, unwanted))), s.log) : [];
   for (const u of stopped) if (u.endsWith('.socket')) for (const w of units) if (w.startsWith(u.replace(/(-extra)?\.socket$/, '.'))) restart.add(w);
-  const state = await g.exec(['sh', '-c', 'for u; do printf "%s %s\\n" "$(systemctl is-enabled "$u" 2>/dev/null || true)" "$(systemctl is-active "$u" 2>/dev/null || true)"; done', 'sh', ...units]);
-  const rows = state.stdout.trimEnd().split('\n');
+  const wantedRows = rows && !stopped.length ? rows.slice(unwanted.length) : await probeUnits(g, units);
   let acted = stopped.length > 0;
-  for (const [i, unit] of units.entries()) {
-    const [enabled, active] = (rows[i] ?? '').split(' ');
-    if (enabled === 'masked' || enabled === 'masked-runtime') await g.exec(['systemctl', 'unmask', '--quiet', unit]);
-    if (enabled !== 'enabled') {
-      await g.exec(['systemctl', 'enable', '--quiet', unit]);
+  for (const a of wantedUnitActions(units, wantedRows, restart)) {
+    if (a.unmask) await g.exec(['systemctl', 'unmask', '--quiet', a.unit]);
+    if (a.enable) {
+      await g.exec(['systemctl', 'enable', '--quiet', a.unit]);
       acted = true;
     }
-    if (restart.has(unit) || active !== 'active') {
-      s.log(msg(active === 'active' ? 'prov.log.restarting' : 'prov.log.starting', { unit }));
-      await g.exec(['systemctl', 'restart', unit], { timeoutMs: 180_000 });
+    if (a.restart) {
+      s.log(msg(a.wasActive ? 'prov.log.restarting' : 'prov.log.starting', { unit: a.unit }));
+      await g.exec(['systemctl', 'restart', a.unit], { timeoutMs: 180_000 });
       acted = true;
     }
   }
