@@ -53,8 +53,8 @@ function labAddresses(ctx: RenderContext, hostname: string): string[] {
 }
 
 /** The address every Sentinel knows the blueprint's primary by: its first NIC's. */
-export function primaryAddress(ctx: RenderContext): string {
-  const p = nodeOf(ctx, cacheOf(ctx).primary);
+export function primaryAddress(ctx: RenderContext, livePrimary?: string): string {
+  const p = nodeOf(ctx, livePrimary ?? cacheOf(ctx).primary);
   return assertIpv4(p.nics[0]?.address ?? '');
 }
 
@@ -80,12 +80,14 @@ export function seeded(content: string, sha256: (s: string) => string): string {
 }
 
 /** redis.conf of one Redis node (primary or replica), before seeding. */
-export function renderRedisConf(ctx: RenderContext, hostname: string): string {
+export function renderRedisConf(ctx: RenderContext, hostname: string, livePrimary?: string): string {
   const c = cacheOf(ctx);
   if (!redisNodes(ctx).includes(hostname)) throw new Error(`${hostname} runs no Redis.`);
   const pw = cacheSecrets(ctx).password;
-  const replicaOf = hostname === c.primary ? [] : [`replicaof ${assertIpv4(reach(ctx, hostname, c.primary))} ${c.port}`];
-  return `${managedHeader(ctx)}# Redis ${hostname === c.primary ? 'primary' : `replica of ${c.primary}`} of "${safeId(c.masterName)}"; Sentinel moves replicaof on a failover.
+  // After a failover the primary is where Sentinel put it (`livePrimary`), not the blueprint's.
+  const primaryVm = livePrimary ?? c.primary;
+  const replicaOf = hostname === primaryVm ? [] : [`replicaof ${assertIpv4(reach(ctx, hostname, primaryVm))} ${c.port}`];
+  return `${managedHeader(ctx)}# Redis ${hostname === primaryVm ? 'primary' : `replica of ${primaryVm}`} of "${safeId(c.masterName)}"; Sentinel moves replicaof on a failover.
 bind ${[...labAddresses(ctx, hostname), '127.0.0.1'].join(' ')}
 protected-mode yes
 port ${c.port}
@@ -106,13 +108,13 @@ loglevel notice
 }
 
 /** sentinel.conf of one Sentinel, before seeding. */
-export function renderSentinelConf(ctx: RenderContext, hostname: string): string {
+export function renderSentinelConf(ctx: RenderContext, hostname: string, livePrimary?: string): string {
   const c = cacheOf(ctx);
   if (!sentinelNodes(ctx).includes(hostname)) throw new Error(`${hostname} runs no Sentinel.`);
   const s = cacheSecrets(ctx);
   const name = safeId(c.masterName);
   // Every Sentinel names the primary by the same address (its first NIC's), so they agree on it.
-  const primary = primaryAddress(ctx);
+  const primary = primaryAddress(ctx, livePrimary);
   return `${managedHeader(ctx)}# Sentinel on ${hostname}: watches "${name}" (quorum ${c.quorum} of ${sentinelNodes(ctx).length}, down after ${c.downAfterMs} ms).
 bind ${[...labAddresses(ctx, hostname), '127.0.0.1'].join(' ')}
 protected-mode yes

@@ -24,10 +24,14 @@ const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
 /** Step ids of the cache, for dependencies. */
 export const CACHE_VERIFY_STEP = 'cache:verify';
 
-/** Write `path` from the blueprint when its seed line differs, then restart `unit`; left alone otherwise. */
-async function seed(g: Guest, path: string, body: string, unit: string, s: StepContext): Promise<Result> {
-  const content = seeded(body, sha256);
-  const want = content.slice(0, content.indexOf('\n'));
+/**
+ * Write `path` when its seed line differs from the blueprint's, then restart
+ * `unit`; left alone otherwise. The seed line is the blueprint's rendering
+ * (`body`); what is written (`live`) follows the primary Sentinel names now,
+ * so a changed blueprint after a failover does not undo it.
+ */
+async function seed(g: Guest, path: string, body: string, live: () => Promise<string>, unit: string, s: StepContext): Promise<Result> {
+  const want = seeded(body, sha256).split('\n', 1)[0]!;
   const probe = await g.exec(['sh', '-c', 'head -n 1 -- "$1" 2>/dev/null; echo "##"; systemctl is-active -- "$2" 2>/dev/null || true', 'sh', path, unit]);
   const [first = '', active = ''] = probe.stdout.split('##\n');
   if (first.trim() === want && active.trim() === 'active') return 'unchanged';
@@ -36,7 +40,7 @@ async function seed(g: Guest, path: string, body: string, unit: string, s: StepC
     // root-only copy, then install it 0640 redis:redis (it holds the passwords, and
     // Redis/Sentinel rewrite it).
     const staged = `/etc/halab/cache/${path.slice(path.lastIndexOf('/') + 1)}`;
-    await g.writeFile(staged, content, { mode: '0600' });
+    await g.writeFile(staged, `${want}\n${await live()}`, { mode: '0600' });
     // writeFile keeps the old file beside it: it may hold an old password.
     await g.exec(['rm', '-f', '--', `${staged}.halab-prev`]);
     await g.exec(['install', '-o', 'redis', '-g', 'redis', '-m', '0640', '-T', '--', staged, path]);
@@ -62,7 +66,7 @@ async function waitPong(g: Guest, ctx: RenderContext, vm: string, opts: { sentin
 /** redis.conf on one Redis node. */
 export async function redisStep(pool: GuestPool, ctx: RenderContext, vm: string, s: StepContext): Promise<Result> {
   const g = await pool.get(vm, { signal: s.signal, log: s.log });
-  const r = await seed(g, REDIS_CONF_PATH, renderRedisConf(ctx, vm), REDIS_UNIT, s);
+  const r = await seed(g, REDIS_CONF_PATH, renderRedisConf(ctx, vm), async () => renderRedisConf(ctx, vm, await livePrimary(pool, ctx)), REDIS_UNIT, s);
   await waitPong(g, ctx, vm);
   return r;
 }
@@ -70,7 +74,7 @@ export async function redisStep(pool: GuestPool, ctx: RenderContext, vm: string,
 /** sentinel.conf on one Sentinel. */
 export async function sentinelStep(pool: GuestPool, ctx: RenderContext, vm: string, s: StepContext): Promise<Result> {
   const g = await pool.get(vm, { signal: s.signal, log: s.log });
-  const r = await seed(g, SENTINEL_CONF_PATH, renderSentinelConf(ctx, vm), SENTINEL_UNIT, s);
+  const r = await seed(g, SENTINEL_CONF_PATH, renderSentinelConf(ctx, vm), async () => renderSentinelConf(ctx, vm, await livePrimary(pool, ctx)), SENTINEL_UNIT, s);
   await waitPong(g, ctx, vm, { sentinel: true });
   return r;
 }
@@ -104,6 +108,19 @@ export async function sentinelView(pool: GuestPool, ctx: RenderContext, vm: stri
   } catch (e) {
     return { vm, error: (e as Error).message };
   }
+}
+
+/**
+ * The primary as the Sentinels name it now (most votes), when they know
+ * one; else undefined (a first `up`: the blueprint's primary).
+ */
+export async function livePrimary(pool: GuestPool, ctx: RenderContext, signal?: AbortSignal): Promise<string | undefined> {
+  const views = await Promise.all(sentinelNodes(ctx).map((v) => sentinelView(pool, ctx, v, signal)));
+  const votes = new Map<string, number>();
+  for (const v of views) if (v.master) votes.set(v.master, (votes.get(v.master) ?? 0) + 1);
+  const best = [...votes.entries()].sort((a, b) => b[1] - a[1])[0];
+  const vm = best ? nodeByAddress(ctx, best[0].split(':')[0]!) : undefined;
+  return vm && redisNodes(ctx).includes(vm) ? vm : undefined;
 }
 
 /** `INFO replication` of the Redis on `vm`. */

@@ -140,6 +140,12 @@ describe('Redis with Sentinel', () => {
     }
   });
 
+  it('after a failover, a re-seeded file follows the primary Sentinel names (cache2), not the blueprint', () => {
+    expect(renderRedisConf(ctx, 'cache1', 'cache2')).toMatch(/^replicaof 192\.168\.77\.32 6379$/m);
+    expect(renderRedisConf(ctx, 'cache2', 'cache2')).not.toMatch(/^replicaof/m);
+    expect(renderSentinelConf(ctx, 'app1', 'cache2')).toMatch(/^sentinel monitor halab 192\.168\.77\.32 6379 2$/m);
+  });
+
   it('seeded files start with the sha256 of their content', () => {
     const sha = (s: string) => createHash('sha256').update(s).digest('hex');
     const body = renderRedisConf(ctx, 'cache1');
