@@ -46,6 +46,7 @@ describe('what a lab becomes on the server', () => {
       'ipv4.address': '192.168.20.1/24',
       'ipv4.nat': 'false',
       'ipv4.routing': 'false',
+      'ipv4.firewall': 'false',
       'ipv6.address': 'none',
       'ipv4.dhcp': 'true',
       'ipv4.dhcp.ranges': '192.168.20.128-192.168.20.254',

@@ -92,6 +92,10 @@ export function bridgeConfig(lab: LabRef, net: NetworkSpec): Record<string, stri
     'ipv4.address': `${net.hostAddress}/${c.prefix}`,
     'ipv4.nat': 'false',
     'ipv4.routing': 'false',
+    // No LXD-made iptables rules: with routing off they REJECT `-i/-o BRIDGE` in FORWARD, and where
+    // br_netfilter passes bridged frames through iptables that drops traffic between the lab's own
+    // guests (VRRP among them). Forwarding off the bridge is refused by our `ip rule` guard instead.
+    'ipv4.firewall': 'false',
     'ipv6.address': 'none',
     'ipv4.dhcp': net.dhcp ? 'true' : 'false',
     'dns.mode': 'none',
