@@ -5,7 +5,7 @@
  * 002's objectives, and the hand-in report made from it in Korean (HTML and
  * Markdown). Real Linux lab, root; never skipped.
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -91,6 +91,10 @@ describe('a real drill on the resumed lab, reported in Korean', () => {
     }
     const m = readFileSync(md, 'utf8');
     const h = readFileSync(html, 'utf8');
+    // Kept for a look (never compared): the report a student would hand in.
+    mkdirSync(join(ROOT, 'test-results'), { recursive: true });
+    writeFileSync(join(ROOT, 'test-results', 'lab-report-ko.md'), m);
+    writeFileSync(join(ROOT, 'test-results', 'lab-report-ko.html'), h);
     for (const heading of ['# 실습 보고서: Load balancer pair (minimal)', '## 1. 구성도', '## 2. 구성 계획', '### 목표', '## 3. 마지막 프로비저닝 결과', '## 4. 장애 조치 훈련', '### 훈련으로 추정한 가용성', '### 훈련 보고서: 로드밸런서 마스터의 전원이 꺼짐', '#### 가설', '#### 측정값', '#### 목표: RTO와 RPO', '#### 기대 결과', '#### 시간순 기록']) expect(m, heading).toContain(`${heading}\n`);
     // The topology picture and both charts, embedded.
     const pictures = [...m.matchAll(/!\[([^\]]*)\]\(data:image\/svg\+xml;base64,([^)]+)\)/g)].map((x) => ({ alt: x[1], svg: Buffer.from(x[2]!, 'base64').toString('utf8') }));
