@@ -34,8 +34,8 @@ const lab = () => import('./commands/lab');
 const drills = () => import('./commands/drill');
 
 const COMMANDS: Record<string, Command> = {
-  validate: { usage: 'halab validate FILE [--provider vmware|linux] [--json]', options: { ...json, provider: { type: 'string' } }, positionals: 1, run: async ([f], fl) => (await blueprint()).validateCommand(f, fl as { json?: boolean; provider?: string }) },
-  plan: { usage: 'halab plan FILE [--provider vmware|linux] [--json]', options: { ...json, provider: { type: 'string' } }, positionals: 1, run: async ([f], fl) => (await blueprint()).planCommand(f, fl as { json?: boolean; provider?: string }) },
+  validate: { usage: 'halab validate FILE [--provider vmware|linux|incus] [--json]', options: { ...json, provider: { type: 'string' } }, positionals: 1, run: async ([f], fl) => (await blueprint()).validateCommand(f, fl as { json?: boolean; provider?: string }) },
+  plan: { usage: 'halab plan FILE [--provider vmware|linux|incus] [--json]', options: { ...json, provider: { type: 'string' } }, positionals: 1, run: async ([f], fl) => (await blueprint()).planCommand(f, fl as { json?: boolean; provider?: string }) },
   export: {
     usage: 'halab export FILE [--format yaml|json] [--output OUT]',
     options: { format: { type: 'string', short: 'f' }, output: { type: 'string', short: 'o' } },
@@ -55,16 +55,16 @@ const COMMANDS: Record<string, Command> = {
     run: async ([f], fl, signal) => (await import('./commands/report')).reportCommand(f, fl as { format?: string; output?: string; lang?: string }, signal),
   },
   up: {
-    usage: 'halab up FILE [--provider vmware|linux] [--stage vms|all] [--concurrency N] [--reconfigure-vmnet8] [--verbose] [--json]',
+    usage: 'halab up FILE [--provider vmware|linux|incus] [--stage vms|all] [--concurrency N] [--reconfigure-vmnet8] [--verbose] [--json]',
     options: { provider: { type: 'string' }, stage: { type: 'string' }, concurrency: { type: 'string' }, 'reconfigure-vmnet8': { type: 'boolean' }, verbose: { type: 'boolean' }, json: { type: 'boolean' } },
     positionals: 1,
     run: async ([f], fl, signal) => (await lab()).upCommand(f, fl as Parameters<typeof upCommand>[1], signal),
   },
-  down: { usage: 'halab down FILE [--provider vmware|linux]', options: { provider: { type: 'string' } }, positionals: 1, run: async ([f], fl, signal) => (await lab()).downCommand(f, fl as { provider?: string }, signal) },
-  status: { usage: 'halab status FILE [--provider vmware|linux] [--json]', options: { provider: { type: 'string' }, json: { type: 'boolean' } }, positionals: 1, run: async ([f], fl) => (await lab()).statusCommand(f, fl as { provider?: string; json?: boolean }) },
-  watch: { usage: 'halab watch FILE [--provider vmware|linux] [--once]', options: { provider: { type: 'string' }, once: { type: 'boolean' } }, positionals: 1, run: async ([f], fl, signal) => (await drills()).watchCommand(f, fl as { provider?: string; once?: boolean }, signal) },
+  down: { usage: 'halab down FILE [--provider vmware|linux|incus]', options: { provider: { type: 'string' } }, positionals: 1, run: async ([f], fl, signal) => (await lab()).downCommand(f, fl as { provider?: string }, signal) },
+  status: { usage: 'halab status FILE [--provider vmware|linux|incus] [--json]', options: { provider: { type: 'string' }, json: { type: 'boolean' } }, positionals: 1, run: async ([f], fl) => (await lab()).statusCommand(f, fl as { provider?: string; json?: boolean }) },
+  watch: { usage: 'halab watch FILE [--provider vmware|linux|incus] [--once]', options: { provider: { type: 'string' }, once: { type: 'boolean' } }, positionals: 1, run: async ([f], fl, signal) => (await drills()).watchCommand(f, fl as { provider?: string; once?: boolean }, signal) },
   drill: {
-    usage: 'halab drill FILE NAME [--provider vmware|linux] [--json] [--force-promotion]',
+    usage: 'halab drill FILE NAME [--provider vmware|linux|incus] [--json] [--force-promotion]',
     options: { provider: { type: 'string' }, json: { type: 'boolean' }, 'force-promotion': { type: 'boolean' } },
     positionals: 2,
     run: async ([f, n], fl, signal) => (await drills()).drillCommand(f, n, fl as { json?: boolean; provider?: string; 'force-promotion'?: boolean }, signal),
