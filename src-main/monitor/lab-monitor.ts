@@ -25,13 +25,13 @@ import { replicaStatus, sql } from '../lab/sql';
 import { SNAPSHOT_LIMITS } from '../shared/monitor/delta';
 import { initialJudge, judgeStep, type HolderChange, type HolderInput, type JudgeState } from '../shared/monitor/holder-judge';
 import { percentile } from '../shared/monitor/percentile';
-import { pollRedisStatus } from './redis-status';
-import { pollSemiSync } from './semisync-status';
-import { semiSync } from '../configs/mysql-server';
 import type { AlertState, CacheState, SemiSyncCard, DashboardState, LogLine, MonitorDelta, MonitorEvent, NodeState, ProbeSample, ProbeStats, ReplicaState, VipState } from '../shared/monitor/types';
 import { derive, NODE_STATS_ARGV, parseNodeStats, type RawStats } from './node-stats';
 import { RingBuffer } from './ring-buffer';
 import { pollPgStatus } from './pg-status';
+import { pollRedisStatus } from './redis-status';
+import { pollSemiSync } from './semisync-status';
+import { semiSync } from '../configs/mysql-server';
 
 /** A guest as the monitor uses it: run a command, follow a command's output. */
 export type MonitorGuest = Pick<Guest, 'exec' | 'stream'>;

@@ -15,14 +15,14 @@ import { currentLab } from '../../stores/lab-store';
 import { useMonitor, watchLab } from '../../stores/monitor-store';
 import { LabGate } from '../shell/LabGate';
 import { ErrorsCard, InfraCard, MysqlCard, VipCard, WebCard } from './Cards';
-import { RedisCard } from './RedisCard';
-import { SemiSyncCard } from './SemiSyncCard';
-import { PostgresCard } from './PostgresCard';
 import { LagChart, RequestChart } from './Charts';
 import { EventList, LogTail } from './Logs';
 import { NodeTable } from './NodeTable';
 import { VipTimeline } from './VipTimeline';
 import { LabHeader } from '../shell/LabHeader';
+import { PostgresCard } from './PostgresCard';
+import { RedisCard } from './RedisCard';
+import { SemiSyncCard } from './SemiSyncCard';
 
 export function DashboardScreen() {
   return <LabGate screen="dashboard">{(lab) => <Dashboard lab={lab} />}</LabGate>;
