@@ -122,7 +122,7 @@ export class LabService {
    * same `task:update` events, `task:cancel` and `wait`. A second task with
    * the same `key` is refused while the first runs.
    */
-  runTask(kind: TaskInfo['kind'], key: string, title: string | Message, work: (signal: AbortSignal, report: (patch: Pick<Partial<TaskInfo>, 'progress' | 'step'>) => void) => Promise<unknown>): string {
+  runTask(kind: TaskInfo['kind'], key: string, title: string | Message, work: (signal: AbortSignal, report: (patch: Pick<Partial<TaskInfo>, 'progress' | 'step' | 'stepMsg'>) => void) => Promise<unknown>): string {
     return this.start(kind, key, title, (t) => work(t.controller.signal, (patch) => this.update(t, patch)));
   }
 

@@ -9,6 +9,7 @@ import { BackendError, type HandlerMap } from '../handler-types';
 import type { LabService } from '../lab-service';
 import { SettingsStore } from '../settings-store';
 import { msg } from '../../shared/i18n';
+import { MessageError } from '../../shared/i18n/message-error';
 
 /** What the host handlers need from the backend (each helper adds what its handler needs). */
 export interface HostHandlerContext {
@@ -47,14 +48,16 @@ export function hostHandlers(host: HostHandlerContext = {}): Pick<HandlerMap, 's
           labsDir: s.labsDir,
           ...(s.vmrunPath ? { vmrunPath: s.vmrunPath } : {}),
           signal,
-          onProgress: (p) => report({ step: p.line, ...(p.fraction !== undefined ? { progress: p.fraction } : {}) }),
+          onProgress: (p) => report({ step: p.line, ...(p.lineMsg ? { stepMsg: p.lineMsg } : {}), ...(p.fraction !== undefined ? { progress: p.fraction } : {}) }),
           record: async (o, vmx) => {
             const now = await store.get();
             await store.set({ templates: { ...now.templates, [o]: vmx } });
           },
         }).catch((e: unknown) => {
           // The task's error is one string: what went wrong and what to do.
-          throw e instanceof TemplateError && e.fix ? new Error(`${e.message} ${e.fix}`) : e;
+          if (!(e instanceof TemplateError)) throw e;
+          if (e.msg) throw new MessageError(e.fixMsg ? msg('tpl.failedFix', { error: e.msg, fix: e.fixMsg }) : e.msg);
+          throw e.fix ? new Error(`${e.message} ${e.fix}`) : e;
         }),
       );
       return { taskId };

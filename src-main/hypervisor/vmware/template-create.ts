@@ -31,6 +31,7 @@ import { findVmrun, type VmrunLocation } from './find-vmrun.js';
 import { VmrunClient } from './vmrun-client.js';
 import { errorText } from './vmrun-errors.js';
 import { VmxFile } from './vmx-file.js';
+import { msg, render, type Message } from '../../shared/i18n';
 
 /** A cloud image the command knows how to fetch. */
 export interface CloudImage {
@@ -57,19 +58,33 @@ const MARKER = 'halab-template.json';
 /** A failure a user can act on: what went wrong, and what to do. */
 export class TemplateError extends Error {
   override readonly name = 'TemplateError';
+  /** The same failure and fix from the message catalog (rendered in the reader's language). */
+  msg?: Message;
+  fixMsg?: Message;
   constructor(
     message: string,
     readonly fix?: string,
-    readonly code: 'offline' | 'download' | 'checksum' | 'ovftool-missing' | 'convert' | 'vmrun' | 'exists' | 'usage' | 'canceled' | 'disk-space' = 'convert',
+    readonly code: TemplateErrorCode = 'convert',
   ) {
     super(message);
   }
+}
+export type TemplateErrorCode = 'offline' | 'download' | 'checksum' | 'ovftool-missing' | 'convert' | 'vmrun' | 'exists' | 'usage' | 'canceled' | 'disk-space';
+
+/** A TemplateError from catalog messages (English kept in `message`/`fix`). */
+function tplError(code: TemplateErrorCode, m: Message, fixM?: Message): TemplateError {
+  const e = new TemplateError(render('en', m), fixM ? render('en', fixM) : undefined, code);
+  e.msg = m;
+  if (fixM) e.fixMsg = fixM;
+  return e;
 }
 
 export interface TemplateProgress {
   /** `download`, `convert`, `prepare`, `snapshot`, `record`. */
   step: string;
   line: string;
+  /** `line` from the message catalog. */
+  lineMsg?: Message;
   /** Overall progress 0…1 when known. */
   fraction?: number;
 }
@@ -164,7 +179,12 @@ export async function findOvftool(o: FindOvftoolOptions = {}): Promise<string | 
 }
 
 function canceled(): TemplateError {
-  return new TemplateError('Template creation was canceled; nothing was recorded.', 'Run the same command again to start over.', 'canceled');
+  return tplError('canceled', msg('tpl.canceled'), msg('tpl.canceled.fix'));
+}
+
+/** A download progress line from the catalog. */
+function note(o: CreateTemplateOptions, m: Message, fraction?: number): void {
+  o.onProgress?.({ step: 'download', line: render('en', m), lineMsg: m, ...(fraction !== undefined ? { fraction } : {}) });
 }
 
 function checkAbort(signal?: AbortSignal): void {
@@ -180,11 +200,7 @@ function fetchReason(e: unknown): string {
 }
 
 function offline(url: string, os: string, file: string, reason: string): TemplateError {
-  return new TemplateError(
-    `Could not download ${url} (${reason}). This computer seems to have no internet connection, or that server cannot be reached from here.`,
-    `On a computer with internet, download ${url} (the file ${file}), copy it to this computer, then run: halab template create ${os} --from /path/to/${file}`,
-    'offline',
-  );
+  return tplError('offline', msg('tpl.offline', { url, reason }), msg('tpl.offline.fix', { url, file, os }));
 }
 
 /** Download `url` to `dest` (via `dest.part`, renamed when complete), reporting progress. */
@@ -199,11 +215,7 @@ async function download(url: string, dest: string, o: CreateTemplateOptions, fro
     throw offline(url, o.os, file, fetchReason(e));
   }
   if (!res.ok || !res.body) {
-    throw new TemplateError(
-      `Downloading ${url} failed: the server answered HTTP ${res.status} ${res.statusText}.`,
-      `Check the address. You can also download the file yourself and run: halab template create ${o.os} --from /path/to/${file}`,
-      'download',
-    );
+    throw tplError('download', msg('tpl.http', { url, status: `${res.status} ${res.statusText}`.trim() }), msg('tpl.http.fix', { os: o.os, file }));
   }
   const total = Number(res.headers.get('content-length')) || 0;
   const part = `${dest}.part`;
@@ -216,7 +228,8 @@ async function download(url: string, dest: string, o: CreateTemplateOptions, fro
     shown = pct;
     shownAt = Date.now();
     const fraction = total ? from[0] + (from[1] - from[0]) * (got / total) : undefined;
-    o.onProgress?.({ step: 'download', line: `Downloading ${file}: ${mib(got)}${total ? ` of ${mib(total)} (${pct}%)` : ''}`, ...(fraction !== undefined ? { fraction } : {}) });
+    const m = total ? msg('tpl.p.downloadingOf', { file, got: mib(got), total: mib(total), pct }) : msg('tpl.p.downloading', { file, got: mib(got) });
+    o.onProgress?.({ step: 'download', line: render('en', m), lineMsg: m, ...(fraction !== undefined ? { fraction } : {}) });
   };
   const counter = new Transform({
     transform(chunk: Buffer, _enc, cb) {
@@ -230,11 +243,11 @@ async function download(url: string, dest: string, o: CreateTemplateOptions, fro
   } catch (e) {
     await rm(part, { force: true });
     if (o.signal?.aborted) throw canceled();
-    throw new TemplateError(`The download of ${url} broke off after ${mib(got)} (${fetchReason(e)}).`, `Run the same command again; or download the file yourself and use --from /path/to/${file}.`, 'download');
+    throw tplError('download', msg('tpl.brokeOff', { url, got: mib(got), reason: fetchReason(e) }), msg('tpl.brokeOff.fix', { file }));
   }
   if (total && got !== total) {
     await rm(part, { force: true });
-    throw new TemplateError(`The download of ${url} is incomplete (${mib(got)} of ${mib(total)}).`, 'Run the same command again.', 'download');
+    throw tplError('download', msg('tpl.incomplete', { url, got: mib(got), total: mib(total) }), msg('tpl.again.fix'));
   }
   report(true);
   await rename(part, dest);
@@ -256,20 +269,20 @@ async function verifyChecksum(file: string, image: CloudImage, o: CreateTemplate
     sums = await res.text();
   } catch (e) {
     if (o.signal?.aborted) throw canceled();
-    o.onProgress?.({ step: 'download', line: `Could not fetch ${image.sumsUrl} (${fetchReason(e)}); the download's checksum was not verified.` });
+    note(o, msg('tpl.p.noSums', { url: image.sumsUrl, reason: fetchReason(e) }));
     return;
   }
   const want = sums.split(/\r?\n/).map((l) => /^([0-9a-f]{64})\s+\*?(.+)$/i.exec(l.trim())).find((m) => m?.[2] === image.file)?.[1];
   if (!want) {
-    o.onProgress?.({ step: 'download', line: `${image.sumsUrl} does not list ${image.file}; the checksum was not verified.` });
+    note(o, msg('tpl.p.notListed', { url: image.sumsUrl, file: image.file }));
     return;
   }
   const got = await sha256Of(file, o.signal);
   if (got.toLowerCase() !== want.toLowerCase()) {
     await rm(file, { force: true });
-    throw new TemplateError(`The downloaded ${image.file} is damaged (SHA256 ${got}, expected ${want}); it was deleted.`, 'Run the same command again to download it afresh.', 'checksum');
+    throw tplError('checksum', msg('tpl.damaged', { file: image.file, got, want }), msg('tpl.damaged.fix'));
   }
-  o.onProgress?.({ step: 'download', line: `SHA256 of ${image.file} matches ${image.sumsUrl}.` });
+  note(o, msg('tpl.p.sumOk', { file: image.file, url: image.sumsUrl }));
 }
 
 /** The local OVA to convert: the given file, or a (cached) download. */
@@ -278,13 +291,13 @@ async function sourceFile(o: CreateTemplateOptions, dir: string): Promise<string
   const from = o.from;
   if (from && !isUrl(from)) {
     const st = await stat(from).catch(() => undefined);
-    if (!st?.isFile()) throw new TemplateError(`There is no file at ${from}.`, 'Give the path of the downloaded .ova file with --from.', 'usage');
-    if (!/\.(ova|ovf)$/i.test(from)) throw new TemplateError(`${from} is not an .ova or .ovf file.`, `Use Ubuntu's cloud image OVA${image ? ` (${image.file})` : ''}.`, 'usage');
+    if (!st?.isFile()) throw tplError('usage', msg('tpl.noFile', { path: from }), msg('tpl.noFile.fix'));
+    if (!/\.(ova|ovf)$/i.test(from)) throw tplError('usage', msg('tpl.notOva', { path: from }), image ? msg('tpl.notOva.fixFile', { file: image.file }) : msg('tpl.notOva.fix'));
     return from;
   }
   if (!from && !image) {
     const known = Object.keys(CLOUD_IMAGES).join(', ');
-    throw new TemplateError(`There is no known cloud image for "${o.os}".`, `Use one of: ${known}; or give an OVA with --from FILE.ova|URL.`, 'usage');
+    throw tplError('usage', msg('tpl.unknownOs', { os: o.os }), msg('tpl.unknownOs.fix', { known }));
   }
   const url = from ?? image!.url;
   const file = from ? decodeURIComponent(basename(new URL(from).pathname)) || `${o.os}.ova` : image!.file;
@@ -292,10 +305,10 @@ async function sourceFile(o: CreateTemplateOptions, dir: string): Promise<string
   await mkdir(downloads, { recursive: true });
   const dest = join(downloads, file);
   if (await exists(dest)) {
-    o.onProgress?.({ step: 'download', line: `Using the earlier download ${dest}.`, fraction: 0.6 });
+    note(o, msg('tpl.p.earlier', { path: dest }), 0.6);
     return dest;
   }
-  o.onProgress?.({ step: 'download', line: `Downloading ${url}`, fraction: 0 });
+  note(o, msg('tpl.p.download', { url }), 0);
   await download(url, dest, o, [0, 0.6]);
   if (!from && image) await verifyChecksum(dest, image, o);
   return dest;
@@ -317,13 +330,13 @@ async function writeMarker(dir: string, m: Marker): Promise<void> {
 function convertError(e: CommandError, source: string): TemplateError {
   const text = errorText(`${e.stdout}\n${e.stderr}`) || e.message;
   if (e.reason === 'not-found' || e.reason === 'spawn') {
-    return new TemplateError(`ovftool could not be run (${e.message}).`, 'Repair VMware Workstation (its installer includes the OVF Tool), or set HALAB_OVFTOOL to the path of ovftool.', 'ovftool-missing');
+    return tplError('ovftool-missing', msg('tpl.ovftoolRun', { error: e.message }), msg('tpl.ovftoolRun.fix'));
   }
-  if (e.reason === 'timeout') return new TemplateError(`ovftool took too long converting ${source}.`, 'Check free disk space and try again.', 'convert');
-  let fix = `Check that ${source} is a complete OVA (Ubuntu's cloud image), download it again if unsure, and try again.`;
-  if (/ovf file at the beginning|manifest|could not be found|parse/i.test(text)) fix = `${source} is damaged or not an OVA. Download it again (its SHA256 must match the SHA256SUMS file beside it) and try again.`;
-  else if (/space|disk full|write/i.test(text)) fix = 'Free some disk space in the templates folder and try again.';
-  return new TemplateError(`ovftool could not convert ${source}: ${text}`, fix, 'convert');
+  if (e.reason === 'timeout') return tplError('convert', msg('tpl.ovftoolSlow', { source }), msg('tpl.ovftoolSlow.fix'));
+  let fix: Message = msg('tpl.convert.fix', { source });
+  if (/ovf file at the beginning|manifest|could not be found|parse/i.test(text)) fix = msg('tpl.convert.fixDamaged', { source });
+  else if (/space|disk full|write/i.test(text)) fix = msg('tpl.convert.fixSpace');
+  return tplError('convert', msg('tpl.convert', { source, error: text }), fix);
 }
 
 /** Make the converted .vmx a template for cloud-init's VMware datasource (see module doc). */
@@ -347,46 +360,34 @@ async function prepareVmx(vmxPath: string, os: string): Promise<void> {
 export async function createTemplate(o: CreateTemplateOptions): Promise<TemplateCreated> {
   const env = o.env ?? process.env;
   const platform = o.platform ?? process.platform;
-  if (!/^[a-z0-9][a-z0-9.-]{0,63}$/.test(o.os)) throw new TemplateError(`"${o.os}" is not an OS name.`, 'Use a name like ubuntu-22.04.', 'usage');
-  const progress = (step: string, line: string, fraction?: number) => o.onProgress?.({ step, line, ...(fraction !== undefined ? { fraction } : {}) });
+  if (!/^[a-z0-9][a-z0-9.-]{0,63}$/.test(o.os)) throw tplError('usage', msg('tpl.badOs', { os: o.os }), msg('tpl.badOs.fix'));
+  const progress = (step: string, m: Message, fraction?: number) => o.onProgress?.({ step, line: render('en', m), lineMsg: m, ...(fraction !== undefined ? { fraction } : {}) });
   const dir = o.templatesDir ?? templatesDirFor(o.labsDir, env);
   const finalDir = join(dir, o.os);
   const vmx = join(finalDir, `${o.os}.vmx`);
 
   const where = await findVmrun({ setting: o.vmrunPath, env, platform });
   if (!where) {
-    throw new TemplateError(
-      'VMware Workstation is not installed on this computer (vmrun was not found), so no template can be made.',
-      'Install VMware Workstation Pro 17 (free for all use), or set the vmrun path in Settings or HALAB_VMRUN.',
-      'vmrun',
-    );
+    throw tplError('vmrun', msg('tpl.noVmrun'), msg('tpl.noVmrun.fix'));
   }
   const client = new VmrunClient({ vmrunPath: where.path, hostType: where.hostType, platform });
 
   let marker = await readMarker(finalDir);
   if (!marker && (await exists(finalDir))) {
-    throw new TemplateError(`${finalDir} already exists and was not made by halab, so it is left alone.`, `Move that folder away, or set HALAB_TEMPLATES_DIR to another folder, then try again.`, 'exists');
+    throw tplError('exists', msg('tpl.exists', { path: finalDir }), msg('tpl.exists.fix'));
   }
   let source = marker?.source ?? '';
   const reused = marker?.complete === true;
   if (!marker) {
     const ovftool = o.ovftoolPath ?? (await findOvftool({ env, platform, vmrun: where }));
     if (!ovftool) {
-      throw new TemplateError(
-        'ovftool (VMware OVF Tool) was not found. It comes with VMware Workstation: <Workstation folder>\\OVFTool\\ovftool.exe on Windows, /usr/bin/ovftool on Linux.',
-        'Repair or reinstall VMware Workstation with its OVF Tool, or set HALAB_OVFTOOL to the full path of ovftool.',
-        'ovftool-missing',
-      );
+      throw tplError('ovftool-missing', msg('tpl.noOvftool'), msg('tpl.noOvftool.fix'));
     }
     await mkdir(dir, { recursive: true });
     const need = o.minFreeBytes ?? 4 * 1024 ** 3;
     const fs = await statfs(dir).catch(() => undefined);
     if (fs && fs.bavail * fs.bsize < need) {
-      throw new TemplateError(
-        `Only ${mib(fs.bavail * fs.bsize)} are free in ${dir}; making a template needs about ${mib(need)} (the OVA and the converted disk).`,
-        'Free some disk space there, or set HALAB_TEMPLATES_DIR to a folder on a disk with more room, then try again.',
-        'disk-space',
-      );
+      throw tplError('disk-space', msg('tpl.space', { free: mib(fs.bavail * fs.bsize), path: dir, need: mib(need) }), msg('tpl.space.fix'));
     }
     source = await sourceFile(o, dir);
     checkAbort(o.signal);
@@ -394,7 +395,7 @@ export async function createTemplate(o: CreateTemplateOptions): Promise<Template
     const tmpVmx = join(tmpDir, `${o.os}.vmx`);
     try {
       await mkdir(tmpDir, { recursive: true });
-      progress('convert', `Converting ${basename(source)} with ovftool (this takes a few minutes)…`, 0.62);
+      progress('convert', msg('tpl.p.convert', { file: basename(source) }), 0.62);
       try {
         await run([ovftool, '--acceptAllEulas', '--lax', source, tmpVmx], { timeoutMs: o.convertTimeoutMs ?? 60 * 60_000, signal: o.signal });
       } catch (e) {
@@ -402,9 +403,9 @@ export async function createTemplate(o: CreateTemplateOptions): Promise<Template
         if (e instanceof CommandError) throw convertError(e, source);
         throw e;
       }
-      if (!(await exists(tmpVmx))) throw new TemplateError(`ovftool finished but wrote no ${basename(tmpVmx)}.`, 'Run ovftool by hand to see its messages, or report this.', 'convert');
+      if (!(await exists(tmpVmx))) throw tplError('convert', msg('tpl.noVmx', { file: basename(tmpVmx) }), msg('tpl.noVmx.fix'));
       checkAbort(o.signal);
-      progress('prepare', 'Preparing the .vmx for cloud-init\'s VMware datasource (guestinfo)', 0.85);
+      progress('prepare', msg('tpl.p.prepare'), 0.85);
       await prepareVmx(tmpVmx, o.os);
       marker = { os: o.os, source, createdAt: new Date().toISOString(), complete: false };
       await writeMarker(tmpDir, marker);
@@ -415,26 +416,26 @@ export async function createTemplate(o: CreateTemplateOptions): Promise<Template
       throw e;
     }
   } else if (!reused) {
-    progress('prepare', `Finishing the template started earlier in ${finalDir}`, 0.85);
+    progress('prepare', msg('tpl.p.finish', { path: finalDir }), 0.85);
   }
 
   const snaps = await client.listSnapshots(vmx, { signal: o.signal }).catch((e: unknown) => {
     if (o.signal?.aborted) throw canceled();
-    throw new TemplateError(`vmrun could not read the snapshots of ${vmx}: ${(e as Error).message}`, 'Start VMware Workstation once as this user, close any dialog it shows, then try again.', 'vmrun');
+    throw tplError('vmrun', msg('tpl.listSnaps', { vmx, error: (e as Error).message }), msg('tpl.listSnaps.fix'));
   });
   if (!snaps.includes(BASE_SNAPSHOT)) {
-    progress('snapshot', `Taking the snapshot "${BASE_SNAPSHOT}" that lab VMs are linked clones of`, 0.92);
+    progress('snapshot', msg('tpl.p.snapshot', { name: BASE_SNAPSHOT }), 0.92);
     await client.snapshot(vmx, BASE_SNAPSHOT, { signal: o.signal }).catch((e: unknown) => {
       if (o.signal?.aborted) throw canceled();
-      throw new TemplateError(`vmrun could not take the snapshot of ${vmx}: ${(e as Error).message}`, 'Make sure the template is not open in VMware Workstation, then run the same command again (it carries on from here).', 'vmrun');
+      throw tplError('vmrun', msg('tpl.snap', { vmx, error: (e as Error).message }), msg('tpl.snap.fix'));
     });
   }
   checkAbort(o.signal);
   if (o.record) {
-    progress('record', `Recording ${o.os} → ${vmx} in Settings`, 0.98);
+    progress('record', msg('tpl.p.record', { os: o.os, vmx }), 0.98);
     await o.record(o.os, vmx);
   }
   if (!marker!.complete) await writeMarker(finalDir, { ...marker!, complete: true });
-  progress('record', reused ? `The template ${o.os} already existed: ${vmx}` : `Template ${o.os} is ready: ${vmx}`, 1);
+  progress('record', msg(reused ? 'tpl.p.existed' : 'tpl.p.ready', { os: o.os, vmx }), 1);
   return { os: o.os, vmx, snapshot: BASE_SNAPSHOT, source, reused };
 }

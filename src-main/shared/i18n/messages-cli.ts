@@ -48,6 +48,17 @@ export const cliEn = {
   'cli.colTemplate': 'TEMPLATE',
   'cli.colNetwork': 'NETWORK',
   'cli.colAddress': 'ADDRESS',
+  'cli.tpl.usage': 'Usage: halab template create OS [--from FILE.ova|URL] [--json]   (OS: ubuntu-22.04)',
+  'cli.tpl.missingSub': 'Missing the template command.',
+  'cli.tpl.unknownSub': 'Unknown template command "{sub}"; the only one is "create".',
+  'cli.tpl.missingOs': 'Missing OS.',
+  'cli.tpl.badOs': '"{os}" is not an OS name; use lower-case letters, digits, "." and "-", e.g. ubuntu-22.04.',
+  'cli.tpl.canceled': 'canceled:',
+  'cli.tpl.failed': 'failed:',
+  'cli.tpl.ready': 'Template ready',
+  'cli.tpl.readyDetail': '{os} → {vmx} (snapshot "{snapshot}"), saved in {path}.',
+  'cli.tpl.envWins': 'Note: {name} is set in the environment and wins over Settings while it is set.',
+  'cli.tpl.next': 'Next: halab doctor FILE, then halab up FILE --provider vmware.',
 } as const;
 
 export const cliKo: Record<keyof typeof cliEn, string> = {
@@ -96,4 +107,15 @@ export const cliKo: Record<keyof typeof cliEn, string> = {
   'cli.colTemplate': '템플릿',
   'cli.colNetwork': '네트워크',
   'cli.colAddress': '주소',
+  'cli.tpl.usage': '사용법: halab template create OS [--from FILE.ova|URL] [--json]   (OS: ubuntu-22.04)',
+  'cli.tpl.missingSub': 'template 명령이 빠졌습니다.',
+  'cli.tpl.unknownSub': '알 수 없는 template 명령입니다: "{sub}". 가능한 명령은 "create" 하나뿐입니다.',
+  'cli.tpl.missingOs': 'OS가 빠졌습니다.',
+  'cli.tpl.badOs': 'OS 이름이 아닙니다: "{os}". 영문 소문자, 숫자, "."과 "-"만 쓰세요. 예: ubuntu-22.04',
+  'cli.tpl.canceled': '취소됨:',
+  'cli.tpl.failed': '실패:',
+  'cli.tpl.ready': '템플릿 준비 완료',
+  'cli.tpl.readyDetail': '{os} → {vmx} (스냅숏 "{snapshot}"), 저장 위치: {path}',
+  'cli.tpl.envWins': '참고: 환경 변수({name})가 설정되어 있어, 설정되어 있는 동안에는 설정 화면의 값보다 우선합니다.',
+  'cli.tpl.next': '다음 단계: halab doctor FILE, 그다음 halab up FILE --provider vmware',
 };

@@ -5,6 +5,7 @@
  */
 import { useId, useMemo } from 'react';
 import { useT } from '../../i18n/useT';
+import { taskText } from '../../lib/lab-steps';
 import { useApp } from '../../stores/app-store';
 import { useSettings } from '../../stores/settings-store';
 import { StateIcon } from '../shell/LabGate';
@@ -16,6 +17,7 @@ export function TemplateMaker() {
   const tpl = useSettings((s) => s.template);
   const desktop = useApp((s) => s.info?.mode === 'desktop');
   const tasks = useApp((s) => s.tasks);
+  const lang = useApp((s) => s.language);
   // This tab's task, else a template task started elsewhere that is still running.
   const task = useMemo(() => (tpl.taskId ? tasks[tpl.taskId] : Object.values(tasks).find((x) => x.kind === 'template' && x.state === 'running')), [tasks, tpl.taskId]);
   const running = task?.state === 'running';
@@ -59,13 +61,13 @@ export function TemplateMaker() {
           <StateIcon state={task.state} />
           <div>
             <b>{task.state === 'running' ? t('template.running') : task.state === 'done' ? t('template.done', { os: tpl.os }) : task.state === 'failed' ? t('template.failed') : t('template.canceled')}</b>
-            {task.step && task.state === 'running' && <div className="muted">{task.step}</div>}
+            {task.step && task.state === 'running' && <div className="muted">{taskText(task, 'step', lang)}</div>}
             {task.progress !== undefined && task.state === 'running' && (
               <div className="meter">
                 <div style={{ width: `${Math.round(task.progress * 100)}%`, background: 'var(--accent)' }} />
               </div>
             )}
-            {task.error && <pre className="result-error">{task.error}</pre>}
+            {task.error && <pre className="result-error">{taskText(task, 'error', lang)}</pre>}
           </div>
         </div>
       )}
