@@ -302,6 +302,6 @@ describe('halab doctor (the CLI)', () => {
     expect(report.lines.find((l) => l.id === 'vmnet8-subnet')!.level).toBe('warning');
     const usage = await halab(['--provider', 'kvm']);
     expect(usage.exitCode).toBe(2);
-    expect(usage.stderr).toContain('--provider must be vmware or linux');
+    expect(usage.stderr).toContain('--provider must be vmware, linux or incus');
   });
 });
