@@ -27,6 +27,7 @@ import {
   SEMI_SYNC_STATUS_SQL,
 } from '../../src-main/configs/index';
 import { promotionDecision } from '../../src-main/drills/promotion';
+import { render } from '../../src-main/shared/i18n';
 import { freePort, startMariaDb, type MariaInstance } from '../golden/configs/support/mariadb';
 import { loadLab, makeCtx, REPO, requireTool, run } from '../golden/configs/support/render';
 
@@ -345,13 +346,14 @@ describe('semi-sync from the fast lab’s rendered configs (own primary/replica 
     const refused = promotionDecision(facts);
     expect(refused.ok).toBe(false);
     expect(refused.missingTransactions).toBe(1);
-    expect(refused.reasons.join(' ')).toMatch(/semi-sync had fallen back to async.*--force-promotion/);
+    expect(refused.reasons.map((m) => render('en', m)).join(' ')).toMatch(/semi-sync had fallen back to async.*--force-promotion/);
+    expect(refused.reasons.map((m) => render('ko', m)).join(' ')).toMatch(/[\uac00-\ud7a3]/);
     const forced = promotionDecision(facts, { force: true });
     expect(forced).toMatchObject({ ok: true, forced: true, missingTransactions: 1 });
     // With semi-sync still on, the same gap is only unacknowledged transactions in flight: promoted, with a note.
     const onAtFault = promotionDecision({ ...facts, semiSyncAtFault: { ...atFault, active: true } });
     expect(onAtFault.ok).toBe(true);
-    expect(onAtFault.notes?.join(' ')).toMatch(/never acknowledged/);
+    expect((onAtFault.notes ?? []).map((m) => render('en', m)).join(' ')).toMatch(/never acknowledged/);
   });
 
   it('semi-sync comes back once the replica has caught up', async () => {

@@ -116,7 +116,7 @@ describe('web mode API', () => {
 
   it('lists and reads shipped blueprints, and plans one', async () => {
     const list = await invoke('blueprint:list-shipped', {});
-    expect(list.data.map((b: { id: string }) => b.id)).toEqual(['k8s-ha-platform', 'lb-pair-minimal', 'vmware-3tier-ha-fast', 'vmware-3tier-ha']);
+    expect(list.data.map((b: { id: string }) => b.id)).toEqual(['k8s-ha-platform', 'lb-pair-minimal', 'onprem-zones', 'single-entry', 'vmware-3tier-ha-fast', 'vmware-3tier-ha']);
     const read = await invoke('blueprint:read-shipped', { id: 'vmware-3tier-ha' });
     const plan = await invoke('blueprint:plan', { text: read.data.text });
     expect(plan.data.plan.totals).toMatchObject({ vms: 6, vcpus: 10, memoryMiB: 10240 });
