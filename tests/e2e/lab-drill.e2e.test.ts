@@ -163,7 +163,7 @@ describe('a running Linux-provider lab in the UI', () => {
     await page.getByTestId('card-vip').getByText('현재 VIP 보유').waitFor();
     await screenshot(page, '46-dashboard-dark-korean');
     await app.go('drills');
-    await page.getByTestId('report-view').getByText('가설').waitFor();
+    await page.getByTestId('report-view').getByRole('heading', { name: '가설', exact: true }).waitFor();
     await screenshot(page, '47-report-dark-korean');
     await app.language('en');
     await app.theme('light');
