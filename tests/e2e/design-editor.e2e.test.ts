@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import type { Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { openSession, ROOT, screenshot, type Session } from './support/harness';
-import { AppPage, DesignPage } from './support/pages';
+import { ROOT, screenshot, type Session } from './support/harness';
+import { openAppSession, type AppPage, type DesignPage } from './support/pages';
 import { semantic } from './support/semantic';
 
 const SEED = readFileSync(join(ROOT, 'lab-blueprints/vmware-3tier-ha.yaml'), 'utf8');
@@ -27,12 +27,7 @@ let design: DesignPage;
 let actions = 0;
 
 beforeAll(async () => {
-  s = await openSession({ viewport: { width: 1440, height: 900 } });
-  app = new AppPage(s.page);
-  design = new DesignPage(s.page);
-  s.page.setDefaultTimeout(10_000);
-  s.page.on('pageerror', (e) => console.log('[page error]', e.message));
-  await app.open(s.url);
+  ({ s, app, design } = await openAppSession());
 });
 afterAll(async () => {
   await s?.close();

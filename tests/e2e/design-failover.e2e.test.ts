@@ -11,8 +11,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { openSession, ROOT, screenshot, type Session } from './support/harness';
-import { AppPage, DesignPage } from './support/pages';
+import { ROOT, screenshot, type Session } from './support/harness';
+import { openAppSession, type AppPage, type DesignPage } from './support/pages';
 import { semantic } from './support/semantic';
 
 const FAST_TEXT = readFileSync(join(ROOT, 'lab-blueprints/vmware-3tier-ha-fast.yaml'), 'utf8');
@@ -23,12 +23,7 @@ let app: AppPage;
 let design: DesignPage;
 
 beforeAll(async () => {
-  s = await openSession({ viewport: { width: 1440, height: 900 } });
-  app = new AppPage(s.page);
-  design = new DesignPage(s.page);
-  s.page.setDefaultTimeout(10_000);
-  s.page.on('pageerror', (e) => console.log('[page error]', e.message));
-  await app.open(s.url);
+  ({ s, app, design } = await openAppSession());
 });
 afterAll(async () => {
   await s?.close();

@@ -14,8 +14,8 @@
  */
 import type { Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openSession, screenshot, type Session } from './support/harness';
-import { AppPage, DesignPage } from './support/pages';
+import { screenshot, type Session } from './support/harness';
+import { openAppSession, type AppPage, type DesignPage } from './support/pages';
 
 const TEXT = {
   en: {
@@ -41,12 +41,7 @@ let app: AppPage;
 let design: DesignPage;
 
 beforeAll(async () => {
-  s = await openSession({ viewport: { width: 1440, height: 900 } });
-  app = new AppPage(s.page);
-  design = new DesignPage(s.page);
-  s.page.setDefaultTimeout(10_000);
-  s.page.on('pageerror', (e) => console.log('[page error]', e.message));
-  await app.open(s.url);
+  ({ s, app, design } = await openAppSession());
 });
 afterAll(async () => {
   await s?.close();

@@ -7,20 +7,15 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { openSession, type Session } from './support/harness';
-import { AppPage, DesignPage } from './support/pages';
+import type { Session } from './support/harness';
+import { openAppSession, type AppPage, type DesignPage } from './support/pages';
 
 let s: Session;
 let app: AppPage;
 let design: DesignPage;
 
 beforeAll(async () => {
-  s = await openSession({ viewport: { width: 1440, height: 900 } });
-  app = new AppPage(s.page);
-  design = new DesignPage(s.page);
-  s.page.setDefaultTimeout(10_000);
-  s.page.on('pageerror', (e) => console.log('[page error]', e.message));
-  await app.open(s.url);
+  ({ s, app, design } = await openAppSession());
 });
 afterAll(async () => {
   await s?.close();

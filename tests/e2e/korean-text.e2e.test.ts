@@ -22,8 +22,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { englishSentences, blueprintWords, jargon, report, scan, type Finding } from './support/english';
-import { openSession, ROOT, screenshot, type Session } from './support/harness';
-import { AppPage, DesignPage } from './support/pages';
+import { ROOT, screenshot, type Session } from './support/harness';
+import { openAppSession, type AppPage, type DesignPage } from './support/pages';
 
 /** The seed lab without its (English) comments, a Korean title, and three errors. */
 function brokenLab(): string {
@@ -90,12 +90,7 @@ async function expectKorean(found: Finding[]): Promise<void> {
 }
 
 beforeAll(async () => {
-  s = await openSession({ viewport: { width: 1440, height: 900 } });
-  app = new AppPage(s.page);
-  design = new DesignPage(s.page);
-  s.page.setDefaultTimeout(10_000);
-  s.page.on('pageerror', (e) => console.log('[page error]', e.message));
-  await app.open(s.url);
+  ({ s, app, design } = await openAppSession());
   await app.language('ko');
 });
 afterAll(async () => {

@@ -17,8 +17,8 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jargon, visibleTexts } from './support/english';
-import { openSession, screenshot, type Session } from './support/harness';
-import { AppPage, DesignPage } from './support/pages';
+import { screenshot, type Session } from './support/harness';
+import { openAppSession, type AppPage, type DesignPage } from './support/pages';
 
 const W = 1024;
 const H = 700;
@@ -28,12 +28,7 @@ let app: AppPage;
 let design: DesignPage;
 
 beforeAll(async () => {
-  s = await openSession({ viewport: { width: W, height: H } });
-  app = new AppPage(s.page);
-  design = new DesignPage(s.page);
-  s.page.setDefaultTimeout(10_000);
-  s.page.on('pageerror', (e) => console.log('[page error]', e.message));
-  await app.open(s.url);
+  ({ s, app, design } = await openAppSession({ width: W, height: H }));
 });
 afterAll(async () => {
   await s?.close();

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Locator, Page } from 'playwright-core';
+import { openSession, type Session } from './harness';
 
 /** The shell: navigation, theme and language. */
 export class AppPage {
@@ -227,4 +228,18 @@ export class DrillsPage {
     const [download] = await Promise.all([this.page.waitForEvent('download'), this.page.getByTestId(`report-export-${format}`).click()]);
     return { name: download.suggestedFilename(), text: readFileSync(await download.path(), 'utf8') };
   }
+}
+
+/**
+ * One browser on the app's start page with the page objects the design-side
+ * tests use: 10 s locator timeout, page errors printed.
+ */
+export async function openAppSession(viewport = { width: 1440, height: 900 }): Promise<{ s: Session; app: AppPage; design: DesignPage }> {
+  const s = await openSession({ viewport });
+  const app = new AppPage(s.page);
+  const design = new DesignPage(s.page);
+  s.page.setDefaultTimeout(10_000);
+  s.page.on('pageerror', (e) => console.log('[page error]', e.message));
+  await app.open(s.url);
+  return { s, app, design };
 }
