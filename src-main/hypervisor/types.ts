@@ -213,6 +213,8 @@ export interface Hypervisor {
 /** A hypervisor error with a plain-language message and a suggested fix. */
 export class HypervisorError extends Error {
   override readonly name = 'HypervisorError';
+  /** `fix` from the message catalog, when the thrower has one. */
+  fixMsg?: Message;
   constructor(
     message: string,
     readonly code: 'not-usable' | 'not-found' | 'bad-state' | 'conflict' | 'needs-admin' | 'transient' | 'canceled' | 'failed',

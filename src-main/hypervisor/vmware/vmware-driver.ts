@@ -83,7 +83,9 @@ export class VmwareDriver implements Hypervisor {
       const where = await findVmrun({ setting: this.o.vmrunPath, env: this.o.env ?? process.env, platform: this.platform });
       if (!where) {
         this.located = undefined;
-        throw new HypervisorError(VMRUN_MISSING, 'not-usable', INSTALL_FIX);
+        const missing = withMsg(new HypervisorError('VMware Workstation is not installed on this computer (vmrun was not found).', 'not-usable', INSTALL_FIX), msg('use.vmrunMissing'));
+        missing.fixMsg = msg('use.vmrunInstall.fix');
+        throw missing;
       }
       const client = new VmrunClient({ vmrunPath: where.path, hostType: where.hostType, platform: this.platform });
       this.lastClient = client;
@@ -149,14 +151,8 @@ export class VmwareDriver implements Hypervisor {
       return { usable: true, details: `${v.banner} (${where.path}, found via ${where.source})` };
     } catch (e) {
       const he = this.fail(e, msg('hv.what.checking'));
-      const notInstalled = he.code === 'not-usable' && he.message === VMRUN_MISSING;
-      const carried = messageOf(he);
-      return {
-        usable: false,
-        reason: he.message,
-        ...(he.fix ? { fix: he.fix } : {}),
-        ...(notInstalled ? { reasonMsg: msg('use.vmrunMissing'), fixMsg: msg('use.vmrunInstall.fix') } : carried ? { reasonMsg: carried } : {}),
-      };
+      const reasonMsg = messageOf(he);
+      return { usable: false, reason: he.message, ...(he.fix ? { fix: he.fix } : {}), ...(reasonMsg ? { reasonMsg } : {}), ...(he.fixMsg ? { fixMsg: he.fixMsg } : {}) };
     }
   }
 
@@ -393,7 +389,6 @@ export class VmwareDriver implements Hypervisor {
   }
 }
 
-const VMRUN_MISSING = 'VMware Workstation is not installed on this computer (vmrun was not found).';
 const INSTALL_FIX =
   'Install VMware Workstation Pro 17 (free for all use), then restart HA Lab Studio. If it is installed in an unusual place, set the vmrun path in Settings or in the HALAB_VMRUN environment variable.';
 
