@@ -27,7 +27,7 @@ import { BASE_SNAPSHOT, findOvftool } from '../hypervisor/vmware/template-create
 import { VmrunClient } from '../hypervisor/vmware/vmrun-client';
 import { VmrunError } from '../hypervisor/vmware/vmrun-errors';
 import { detectElevation } from '../hypervisor/vmware/vmnet-linux';
-import { vmnetClashes } from '../hypervisor/vmware/vmnet-manager';
+import { vmnetClashes } from '../hypervisor/vmware/vmnet-settings';
 import { VmxFile } from '../hypervisor/vmware/vmx-file';
 import type { HostSettings } from '../lab/host-settings';
 import { labHome } from '../lab/runtime';

@@ -13,7 +13,7 @@ import { BackendError } from '../../src-main/backend/handler-types';
 import { fileHandlers } from '../../src-main/backend/handlers/files';
 import { LabService } from '../../src-main/backend/lab-service';
 import { SettingsStore } from '../../src-main/backend/settings-store';
-import { clashOf, wantedSettings, vnetIndex } from '../../src-main/hypervisor/vmware/vmnet-manager';
+import { clashOf, wantedSettings, vnetIndex } from '../../src-main/hypervisor/vmware/vmnet-settings';
 import { toHypervisorError, VmrunError } from '../../src-main/hypervisor/vmware/vmrun-errors';
 import { chooseHypervisor } from '../../src-main/hypervisor/factory';
 import { applyNetworking, NetworkingFile } from '../../src-main/hypervisor/vmware/vmnet-linux';

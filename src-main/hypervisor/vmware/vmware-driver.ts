@@ -28,7 +28,8 @@ import { assertVmName, listVmFolders, readVmRecord, vmDir, VM_RECORD_FILE, vmxPa
 import { VmrunClient } from './vmrun-client.js';
 import { toHypervisorError, VmrunError } from './vmrun-errors.js';
 import { vmxPathKey } from './vmrun-parsers.js';
-import { vmnetClashes, VmnetManager } from './vmnet-manager.js';
+import { VmnetManager } from './vmnet-manager.js';
+import { vmnetClashes } from './vmnet-settings.js';
 import type { ElevationProbe } from './vmnet-linux.js';
 import { createClone } from './vm-create.js';
 import { VmxFile } from './vmx-file.js';
