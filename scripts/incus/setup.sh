@@ -33,7 +33,15 @@ if [ ! -S "$incus_sock" ]; then
   if ! lxc --quiet info >/dev/null 2>&1; then
     mkdir -p /var/log/lxd
     echo "incus setup: starting lxd (log /var/log/lxd/lxd.log)"
-    setsid nohup lxd --group lxd --logfile /var/log/lxd/lxd.log >/var/log/lxd/lxd.out 2>&1 < /dev/null &
+    # The daemon outlives this script: it must not inherit any descriptor of ours (under
+    # `flock /run/halab-lab.lock` that would hold the lab lock for as long as LXD runs).
+    (
+      for fd in /proc/self/fd/*; do
+        fd=${fd##*/}
+        if [ "$fd" -gt 2 ] 2>/dev/null; then eval "exec $fd>&-" 2>/dev/null || true; fi
+      done
+      exec setsid nohup lxd --group lxd --logfile /var/log/lxd/lxd.log >/var/log/lxd/lxd.out 2>&1 < /dev/null
+    ) &
     for _ in $(seq 1 120); do
       [ -S "$lxd_sock" ] && lxd waitready --timeout 2 >/dev/null 2>&1 && break
       sleep 0.5
