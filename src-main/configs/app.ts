@@ -6,6 +6,7 @@
 import { stringify } from 'yaml';
 import { appPort, managedHeader, nodeOf, reach, type RenderContext, type RenderedFile } from './context';
 import { envValue } from './quote';
+import { cacheSecrets, sentinelNodes } from './redis';
 
 export const APP_DIR = '/opt/halab-app';
 export const APP_ETC = '/etc/halab-app';
@@ -20,6 +21,7 @@ export const APP_SOURCE_FILES: { source: string; path: string; mode: string }[] 
   { source: 'resources/guest/app/server.mjs', path: `${APP_DIR}/server.mjs`, mode: '0644' },
   { source: 'resources/guest/app/mysql-client.mjs', path: `${APP_DIR}/mysql-client.mjs`, mode: '0644' },
   { source: 'resources/guest/app/pg-client.mjs', path: `${APP_DIR}/pg-client.mjs`, mode: '0644' },
+  { source: 'resources/guest/app/redis-cache.mjs', path: `${APP_DIR}/redis-cache.mjs`, mode: '0644' },
 ];
 
 /** Environment of the app on `hostname` (KEY='value' lines, read by systemd and docker compose alike). */
@@ -42,6 +44,13 @@ export function renderAppEnv(ctx: RenderContext, hostname: string): string {
     vars.push(['DB_PRIMARY_HOST', reach(ctx, hostname, db.primary)], ['DB_PORT', '3306'], ['DB_USER', db.accounts.app.user], ['DB_PASSWORD', ctx.secrets.db.app], ['DB_NAME', db.schema]);
     const replica = ctx.lab.replicas[0];
     if (s.app?.readFromReplica && replica) vars.push(['DB_REPLICA_HOST', reach(ctx, hostname, replica.node)]);
+  }
+  const cache = s.cache;
+  if (cache) {
+    // Look-ups cached in Redis; the app asks the Sentinels for the primary itself (redis-cache.mjs).
+    const sentinels = sentinelNodes(ctx).map((n) => `${reach(ctx, hostname, n)}:${cache.sentinelPort}`);
+    const pw = cacheSecrets(ctx);
+    vars.push(['CACHE_SENTINELS', sentinels.join(',')], ['CACHE_MASTER_NAME', cache.masterName], ['CACHE_PASSWORD', pw.password], ['CACHE_SENTINEL_PASSWORD', pw.sentinelPassword]);
   }
   return managedHeader(ctx) + vars.map(([k, v]) => `${k}=${envValue(v, k)}`).join('\n') + '\n';
 }

@@ -3,8 +3,12 @@
 //
 //   POST /api/reservations            {name, phone, address?, issue} -> 201 {reservationNo}
 //   GET  /api/reservations/:no?name=&phone=                            -> 200 reservation | 404
-//   GET  /health                      DB check                         -> 200 | 503
+//   GET  /health                      DB check, cache state            -> 200 | 503
 //   GET  /                            service info
+//
+// With CACHE_SENTINELS set (a lab with a `cache:` service), look-ups are
+// cached in Redis, whose primary redis-cache.mjs finds through the Sentinels;
+// when Redis is unreachable the app reads the database as without a cache.
 //
 // Every response names the host: the X-Served-By header and a servedBy field.
 // Maintenance (MAINTENANCE=1 or the MAINTENANCE_FILE exists) refuses new
@@ -36,8 +40,21 @@ const config = {
     engine: env.DB_ENGINE || 'mysql',
     hosts: (env.DB_HOSTS || '').split(',').filter(Boolean),
   },
+  cache: {
+    // Unset: no cache. `host:port` of every Sentinel, asked in turn.
+    sentinels: env.CACHE_SENTINELS || '',
+    masterName: env.CACHE_MASTER_NAME || 'halab',
+    password: env.CACHE_PASSWORD || '',
+    sentinelPassword: env.CACHE_SENTINEL_PASSWORD || '',
+    ttlSeconds: Number(env.CACHE_TTL_SECONDS || 300),
+  },
 };
 const pgLeader = config.db.engine === 'postgresql' ? new (await import('./pg-client.mjs')).PgLeader({ hosts: config.db.hosts, user: config.db.user, password: config.db.password, database: config.db.database }) : undefined;
+
+const reservationCache = config.cache.sentinels
+  ? await import('./redis-cache.mjs').then(({ SentinelCache, parseHosts }) => new SentinelCache({ ...config.cache, sentinels: parseHosts(config.cache.sentinels, 26379), log }))
+  : undefined;
+const cacheKey = (no) => `halab:reservation:${no}`;
 
 const pools = new Map();
 function poolFor(host, port) {
@@ -175,11 +192,34 @@ async function createReservation(req, res) {
 
 const LOOKUP_SQL = 'SELECT reservation_no, name, phone, address, issue, status, served_by, UNIX_TIMESTAMP(created_at) AS created_epoch FROM reservations WHERE reservation_no = ? AND name = ? AND phone = ?';
 
+function reservationBody(r, source) {
+  return { reservationNo: r.reservation_no, name: r.name, phone: r.phone, address: r.address, issue: r.issue, status: r.status, createdBy: r.served_by, createdAt: new Date(Number(r.created_epoch) * 1000).toISOString(), source };
+}
+
+/** The cache as /health and / report it: in use (a PING to the primary answered) or not, and which primary. */
+async function cacheState() {
+  if (!reservationCache) return { enabled: false, inUse: false };
+  await reservationCache.op('PING', (c) => c.ping());
+  return reservationCache.status();
+}
+
 async function lookupReservation(res, no, query) {
   const name = str(query.get('name'));
   const phone = normPhone(str(query.get('phone')));
   if (!name || !phone) return send(res, 400, { error: 'bad-request', reason: 'name and phone are required to look up a reservation.' });
   const params = [no, name, phone];
+  // The cache first: it holds what the database answered (reservations do not change once made).
+  const hit = reservationCache ? await reservationCache.get(cacheKey(no)) : undefined;
+  if (hit !== undefined) {
+    let r;
+    try { r = JSON.parse(hit); } catch { r = undefined; }
+    if (r && r.reservation_no === no) {
+      res.setHeader('x-cache', 'hit');
+      if (r.name !== name || r.phone !== phone) return send(res, 404, { error: 'not-found', reason: 'No reservation with this number, name and phone.' });
+      return send(res, 200, reservationBody(r, 'cache'));
+    }
+  }
+  if (reservationCache) res.setHeader('x-cache', 'miss');
   // The replica first (reads off the primary); the primary when the replica
   // fails or has not received a just-created reservation yet.
   const sources = [replica(), await primary()].filter(Boolean);
@@ -189,7 +229,10 @@ async function lookupReservation(res, no, query) {
       const { rows } = await db.pool.query(LOOKUP_SQL, params);
       if (rows.length) {
         const r = rows[0];
-        return send(res, 200, { reservationNo: r.reservation_no, name: r.name, phone: r.phone, address: r.address, issue: r.issue, status: r.status, createdBy: r.served_by, createdAt: new Date(Number(r.created_epoch) * 1000).toISOString(), source: db.role });
+        const row = { reservation_no: r.reservation_no, name: r.name, phone: r.phone, address: r.address, issue: r.issue, status: r.status, served_by: r.served_by, created_epoch: Number(r.created_epoch) };
+        // Not awaited: the answer does not wait for the cache (set never throws).
+        if (reservationCache) void reservationCache.set(cacheKey(no), JSON.stringify(row));
+        return send(res, 200, reservationBody(row, db.role));
       }
       lastError = undefined;
     } catch (e) {
@@ -214,11 +257,12 @@ async function check(db) {
 async function health(res) {
   const p = await primary();
   const r = replica();
-  const [pc, rc] = await Promise.all([check(p), r ? check(r) : Promise.resolve(undefined)]);
+  const [pc, rc, cs] = await Promise.all([check(p), r ? check(r) : Promise.resolve(undefined), cacheState()]);
   const m = await maintenanceState();
   const writable = pc.ok && !pc.readOnly;
+  // The cache never makes the app unhealthy: without it, look-ups read the database.
   const status = writable ? (rc && !rc.ok ? 'degraded' : 'ok') : 'down';
-  send(res, writable ? 200 : 503, { status, maintenance: m.on, db: { primary: pc, ...(rc ? { replica: rc } : {}) } });
+  send(res, writable ? 200 : 503, { status, maintenance: m.on, db: { primary: pc, ...(rc ? { replica: rc } : {}) }, cache: cs });
 }
 
 function log(fields) {
@@ -234,7 +278,7 @@ async function route(req, res) {
   if (m && req.method === 'GET') return lookupReservation(res, m[1], url.searchParams);
   if (path === '/' && req.method === 'GET') {
     const mm = await maintenanceState();
-    return send(res, 200, { service: 'halab plumbing reservations', maintenance: mm.on, endpoints: ['POST /api/reservations', 'GET /api/reservations/:no?name=&phone=', 'GET /health'] });
+    return send(res, 200, { service: 'halab plumbing reservations', maintenance: mm.on, cache: reservationCache ? reservationCache.status() : { enabled: false, inUse: false }, endpoints: ['POST /api/reservations', 'GET /api/reservations/:no?name=&phone=', 'GET /health'] });
   }
   return send(res, 404, { error: 'not-found', reason: `${req.method} ${path} is not an endpoint.` });
 }
@@ -250,12 +294,15 @@ const server = http.createServer((req, res) => {
 });
 server.keepAliveTimeout = 65_000;
 
-server.listen(config.port, config.host, () => log({ event: 'listening', address: `${config.host}:${config.port}`, primary: pgLeader ? config.db.hosts.join(',') : config.db.primaryHost, replica: config.db.replicaHost || null }));
+server.listen(config.port, config.host, () => log({ event: 'listening', address: `${config.host}:${config.port}`, primary: pgLeader ? config.db.hosts.join(',') : config.db.primaryHost, replica: config.db.replicaHost || null, cache: config.cache.sentinels || null }));
+// Find the cache's primary before the first request (a failure here only means look-ups read the database).
+reservationCache?.ready();
 
 function shutdown() {
   server.close(() => {
     for (const p of pools.values()) p.end();
     pgLeader?.end();
+    reservationCache?.end();
     process.exit(0);
   });
   setTimeout(() => process.exit(0), 3000).unref();
