@@ -19,6 +19,8 @@ import { msg, list, type Message } from '../shared/i18n';
 import { MessageError } from '../shared/i18n/message-error';
 import { joinMessages } from '../shared/i18n/message-list';
 import { FILE_PROBE, LEGACY_UNIT_PROBE, parseFileProbe, parseLegacyUnitRows, parseServiceProbe, parseUnitShow, serviceProbeScript, unitShowScript, unitsToMask, wantedFileLine, wantedUnitActions, type UnitRow } from './service-probe';
+import { probeExec, type ProbeCommand, type ReapplyProbes } from './reapply-probe';
+import { shellQuote } from '../configs/quote';
 
 type Result = 'changed' | 'unchanged';
 
@@ -41,20 +43,65 @@ async function writeChangedFiles(g: Guest, files: RenderedFile[], have: string[]
   return changed;
 }
 
-/** Base system: files, hostname, netplan (the static address; reconnects after). */
-export async function systemStep(pool: GuestPool, ctx: RenderContext, vm: string, s: StepContext): Promise<Result> {
+const PART = '##halab-part##';
+
+/**
+ * The base system's whole check as one read-only command: the system files'
+ * hash/mode/owner (FILE_PROBE over "$@"), which obsolete files exist, the
+ * hostname and the IPv4 addresses.
+ */
+export function systemProbe(ctx: RenderContext, vm: string): ProbeCommand {
+  const obsolete = obsoletePaths(ctx, vm).map(shellQuote).join(' ');
+  const script = `${FILE_PROBE}; echo '${PART}'; for f in ${obsolete}; do if [ -e "$f" ]; then echo "$f"; fi; done; echo '${PART}'; hostname; echo '${PART}'; ip -4 -o addr show`;
+  return { key: 'system', argv: ['sh', '-c', script, 'sh', ...renderSystemFiles(ctx, vm).map((f) => f.path)] };
+}
+
+/** {@link systemProbe}'s output, read: one probe line per file (see service-probe.ts), the obsolete files present, the hostname, `ip -4 -o addr show`. Undefined when it does not line up. */
+export interface SystemProbe {
+  files: string[];
+  obsolete: string[];
+  hostname: string;
+  live: string;
+}
+
+export function parseSystemProbe(stdout: string, paths: string[]): SystemProbe | undefined {
+  const parts = stdout.split(`${PART}\n`);
+  if (parts.length !== 4) return undefined;
+  const [filesOut = '', obsolete = '', hostname = '', live = ''] = parts;
+  return { files: parseFileProbe(filesOut, paths), obsolete: obsolete.split('\n').filter(Boolean), hostname: hostname.trim(), live };
+}
+
+/** What the base system step would change; empty when it would change nothing (the re-apply's skip). */
+export function systemDrift(p: SystemProbe, want: { files: RenderedFile[]; hostname: string; addresses: string[] }): string[] {
+  const drift: string[] = [];
+  for (const [i, f] of want.files.entries()) if (p.files[i] !== wantedFileLine(f)) drift.push(`file ${f.path}`);
+  for (const f of p.obsolete) drift.push(`obsolete ${f}`);
+  if (p.hostname !== want.hostname) drift.push(`hostname ${p.hostname}`);
+  for (const a of want.addresses) if (!p.live.includes(` ${a}/`)) drift.push(`address ${a} missing`);
+  if (/\bdynamic\b/.test(p.live)) drift.push('a DHCP address left');
+  return drift;
+}
+
+/**
+ * Base system: files, hostname, netplan (the static address; reconnects
+ * after). One probe reads everything it checks (on a re-apply, the answer
+ * the SSH step already read); when it finds nothing to do, nothing else is sent.
+ */
+export async function systemStep(pool: GuestPool, ctx: RenderContext, vm: string, s: StepContext, probes?: ReapplyProbes): Promise<Result> {
   let g = await pool.get(vm, { signal: s.signal, log: s.log });
   const files = renderSystemFiles(ctx, vm);
-  const changed = await syncFiles(g, files, s.log);
-  const removed = await g.exec(['sh', '-c', 'for f; do if [ -e "$f" ]; then rm -f -- "$f"; echo "$f"; fi; done', 'sh', ...obsoletePaths(ctx, vm)]);
-  const hostnameNow = (await g.exec(['hostname'])).stdout.trim();
+  const node = ctx.lab.nodes.find((n) => n.hostname === vm)!;
+  const p = parseSystemProbe((await probeExec(g, vm, systemProbe(ctx, vm), probes)).stdout, files.map((f) => f.path));
+  if (p && !systemDrift(p, { files, hostname: vm, addresses: node.nics.map((n) => n.address) }).length) return 'unchanged';
+  const changed = p ? await writeChangedFiles(g, files, p.files, s.log) : await syncFiles(g, files, s.log);
+  const removed = p && !p.obsolete.length ? { stdout: '' } : await g.exec(['sh', '-c', 'for f; do if [ -e "$f" ]; then rm -f -- "$f"; echo "$f"; fi; done', 'sh', ...obsoletePaths(ctx, vm)]);
+  const hostnameNow = p?.hostname ?? (await g.exec(['hostname'])).stdout.trim();
   if (hostnameNow !== vm) {
     await g.exec(['hostname', vm]);
     s.log(msg('prov.log.hostname', { vm }));
   }
   // Files can be in place while the addresses are not (a run killed between upload and apply).
-  const live = (await g.exec(['ip', '-4', '-o', 'addr', 'show'])).stdout;
-  const node = ctx.lab.nodes.find((n) => n.hostname === vm)!;
+  const live = p?.live ?? (await g.exec(['ip', '-4', '-o', 'addr', 'show'])).stdout;
   const addressesMissing = node.nics.some((n) => !live.includes(` ${n.address}/`));
   const dhcpLeft = /\bdynamic\b/.test(live);
   const netplanChanged = changed.includes(NETPLAN_PATH) || removed.stdout.includes('/etc/netplan/') || addressesMissing || dhcpLeft;
@@ -100,11 +147,17 @@ function isDb(c: RenderContext, vm: string): boolean {
   return !!db && db.engine !== 'postgresql' && (db.primary === vm || c.lab.replicas.some((r) => r.node === vm));
 }
 
+/** The packages step's check: one line `yes`/`no` per program the VM's roles need. */
+export function packagesProbe(ctx: RenderContext, vm: string): ProbeCommand {
+  const wanted = ROLE_SOFTWARE.filter((r) => r.when(ctx, vm));
+  return { key: 'packages', argv: ['sh', '-c', 'for c; do if command -v "$c" >/dev/null 2>&1 || [ -x "/usr/sbin/$c" ] || [ -x "/usr/bin/$c" ]; then echo yes; else echo no; fi; done', 'sh', ...wanted.map((w) => w.command)] };
+}
+
 /** Install what the VM's roles need (a no-op on the Linux lab image, which has it all). */
-export async function packagesStep(pool: GuestPool, ctx: RenderContext, vm: string, s: StepContext, offline = false): Promise<Result> {
+export async function packagesStep(pool: GuestPool, ctx: RenderContext, vm: string, s: StepContext, offline = false, probes?: ReapplyProbes): Promise<Result> {
   const g = await pool.get(vm, { signal: s.signal, log: s.log });
   const wanted = ROLE_SOFTWARE.filter((r) => r.when(ctx, vm));
-  const probe = await g.exec(['sh', '-c', 'for c; do if command -v "$c" >/dev/null 2>&1 || [ -x "/usr/sbin/$c" ] || [ -x "/usr/bin/$c" ]; then echo yes; else echo no; fi; done', 'sh', ...wanted.map((w) => w.command)]);
+  const probe = await probeExec(g, vm, packagesProbe(ctx, vm), probes);
   const answers = probe.stdout.trim().split('\n');
   const missing = [...new Set(wanted.filter((_, i) => answers[i] !== 'yes').map((w) => w.pkg(ctx)))];
   if (!missing.length) return 'unchanged';
@@ -170,19 +223,30 @@ export async function maskUnwanted(g: Guest, unwanted: string[], log: (l: string
  * hashes and every unit's state (service-probe.ts); units are read again only
  * after something changed (a daemon-reload, a unit masked).
  */
-export async function filesStep(pool: GuestPool, ctx: RenderContext, vm: string, appSources: RenderedFile[], s: StepContext): Promise<Result> {
-  const g = await pool.get(vm, { signal: s.signal, log: s.log });
+/** The services step's role files (everything but the base system; the app's sources on app servers). */
+function serviceFiles(ctx: RenderContext, vm: string, appSources: RenderedFile[]): RenderedFile[] {
   const system = new Set(renderSystemFiles(ctx, vm).map((f) => f.path));
   const isApp = !!ctx.lab.lab.services.app?.members.includes(vm);
-  const files = [...renderNodeFiles(ctx, vm).filter((f) => !system.has(f.path)), ...(isApp ? appSources : [])];
+  return [...renderNodeFiles(ctx, vm).filter((f) => !system.has(f.path)), ...(isApp ? appSources : [])];
+}
+
+/** The services step's one remote command (service-probe.ts): the role files' hashes and every unit's state. */
+export function servicesProbe(ctx: RenderContext, vm: string, appSources: RenderedFile[]): ProbeCommand {
+  const units = [...unwantedUnits(ctx, vm), ...unitsFor(ctx, vm)];
+  // The server config puts binary logs in /var/log/mysql, which Debian's MariaDB does not create.
+  const prefix = isDb(ctx, vm) ? '{ getent passwd mysql >/dev/null && install -d -o mysql -g adm -m 2750 /var/log/mysql || true; }' : '';
+  return { key: 'services', argv: ['sh', '-c', serviceProbeScript(units, prefix), 'sh', ...serviceFiles(ctx, vm, appSources).map((f) => f.path)] };
+}
+
+export async function filesStep(pool: GuestPool, ctx: RenderContext, vm: string, appSources: RenderedFile[], s: StepContext, probes?: ReapplyProbes): Promise<Result> {
+  const g = await pool.get(vm, { signal: s.signal, log: s.log });
+  const files = serviceFiles(ctx, vm, appSources);
   const backup = ctx.lab.lab.services.backup;
   if (backup?.runOn === vm && (await ensureLabDir(g, ctx, backup.targetDir))) s.log(msg('prov.log.madeBackupDir', { dir: backup.targetDir }));
   const units = unitsFor(ctx, vm);
   const unwanted = unwantedUnits(ctx, vm);
   const paths = files.map((f) => f.path);
-  // The server config puts binary logs in /var/log/mysql, which Debian's MariaDB does not create.
-  const prefix = isDb(ctx, vm) ? '{ getent passwd mysql >/dev/null && install -d -o mysql -g adm -m 2750 /var/log/mysql || true; }' : '';
-  const probe = parseServiceProbe((await g.exec(['sh', '-c', serviceProbeScript([...unwanted, ...units], prefix), 'sh', ...paths])).stdout, paths, [...unwanted, ...units]);
+  const probe = parseServiceProbe((await probeExec(g, vm, servicesProbe(ctx, vm, appSources), probes)).stdout, paths, [...unwanted, ...units]);
   const changed = await writeChangedFiles(g, files, probe.files, s.log);
   if (changed.some((p) => p.startsWith('/etc/systemd/system/'))) await g.exec(['systemctl', 'daemon-reload']);
   if (changed.some((p) => p.startsWith('/etc/nginx/'))) await g.exec(['nginx', '-t', '-q']);
@@ -255,12 +319,17 @@ export async function firewallDrift(g: Guest, ctx: RenderContext, vm: string): P
  * then our before.rules lines merged into the fresh file, then the rules,
  * then enable. Verified against `iptables-save` afterwards.
  */
-export async function firewallStep(pool: GuestPool, ctx: RenderContext, vm: string, s: StepContext): Promise<Result> {
+/** The firewall step's first check: the live hash and the recorded stamp (configs/firewall-stamp.ts). */
+export function firewallProbe(): ProbeCommand {
+  return { key: 'firewall', argv: firewallStampCommand() };
+}
+
+export async function firewallStep(pool: GuestPool, ctx: RenderContext, vm: string, s: StepContext, probes?: ReapplyProbes): Promise<Result> {
   const g = await pool.get(vm, { signal: s.signal, log: s.log });
   const plan = renderUfw(ctx, vm);
   // Nothing UFW reads changed since the last check that found no drift: skip the full check (configs/firewall-stamp.ts).
   const planHash = firewallPlanHash(plan, ctx.lab.lab.services.firewall.enabled);
-  const stamp = parseFirewallStamp((await g.exec(firewallStampCommand())).stdout);
+  const stamp = parseFirewallStamp((await probeExec(g, vm, firewallProbe(), probes)).stdout);
   if (stamp.live && stamp.recorded === firewallStamp(planHash, stamp.live)) return 'unchanged';
   const drift = await firewallDrift(g, ctx, vm);
   if (!drift.length) {

@@ -26,6 +26,8 @@ import { pgSteps, pgStepsCount, pgVerifySteps } from './pg-steps';
 import { networkSpecs, vmSpec } from './vm-specs';
 import { hasZonesOrHardening, zoneSteps, zoneStepsCount, ZONES_VERIFY_STEP } from './zone-steps';
 import { zoneVerifyStep } from './zone-verify';
+import { ReapplyProbes } from './reapply-probe';
+import { invalidateOnChange, reapplyProbeCommands } from './reapply-commands';
 import { joinMessages } from '../shared/i18n/message-list';
 
 export interface UpOptions {
@@ -68,6 +70,9 @@ export function buildSteps(o: UpOptions, ctx: RenderContext, pool: GuestPool, so
   const { hv, lab, resolved } = o;
   const steps: Step[] = [];
   const add = (s: Step) => steps.push(s);
+  // A re-apply reads every per-VM check in one command per VM (reapply-probe.ts), for VMs that were already running.
+  const probes = new ReapplyProbes();
+  const wasRunning = new Set<string>();
   for (const net of networkSpecs(resolved)) {
     add({ id: `net:${net.name}`, ...titled(msg('prov.step.network', { name: net.name, subnet: net.subnet })), deps: [], run: (c) => networkStep(hv, lab, net, c, o.reconfigureVmnet8) });
   }
@@ -91,19 +96,29 @@ export function buildSteps(o: UpOptions, ctx: RenderContext, pool: GuestPool, so
       vm,
       deps: [`vm:${vm}:create`],
       run: async (c) => {
-        if ((await hv.state(lab, vm, c)) === 'running') return 'unchanged';
+        if ((await hv.state(lab, vm, c)) === 'running') return (wasRunning.add(vm), 'unchanged');
         await hv.start(lab, vm, c);
         return 'changed';
       },
     });
-    add({ id: `vm:${vm}:ssh`, ...titled(msg('prov.step.ssh', { vm })), vm, deps: [`vm:${vm}:start`], run: async (c) => (await pool.get(vm, { signal: c.signal, log: c.log }), 'unchanged') });
+    add({
+      id: `vm:${vm}:ssh`,
+      ...titled(msg('prov.step.ssh', { vm })),
+      vm,
+      deps: [`vm:${vm}:start`],
+      run: async (c) => {
+        const g = await pool.get(vm, { signal: c.signal, log: c.log });
+        if (o.stage !== 'vms' && wasRunning.has(vm)) await probes.prime(g, vm, reapplyProbeCommands(ctx, vm, sources));
+        return 'unchanged';
+      },
+    });
     if (o.stage === 'vms') continue;
-    add({ id: `vm:${vm}:system`, ...titled(msg('prov.step.system', { vm })), vm, deps: [`vm:${vm}:ssh`], run: (c) => systemStep(pool, ctx, vm, c) });
-    add({ id: `vm:${vm}:packages`, ...titled(msg('prov.step.packages', { vm })), vm, deps: [`vm:${vm}:system`], run: (c) => packagesStep(pool, ctx, vm, c, hv.kind !== 'vmware') });
+    add({ id: `vm:${vm}:system`, ...titled(msg('prov.step.system', { vm })), vm, deps: [`vm:${vm}:ssh`], run: (c) => systemStep(pool, ctx, vm, c, probes) });
+    add({ id: `vm:${vm}:packages`, ...titled(msg('prov.step.packages', { vm })), vm, deps: [`vm:${vm}:system`], run: (c) => packagesStep(pool, ctx, vm, c, hv.kind !== 'vmware', probes) });
     // The firewall comes before any service connects: connections opened before UFW starts
     // tracking them are later dropped as INVALID (replication then stalls silently).
-    add({ id: `vm:${vm}:firewall`, ...titled(msg('prov.step.firewall', { vm })), vm, deps: [`vm:${vm}:packages`], run: (c) => firewallStep(pool, ctx, vm, c) });
-    add({ id: `vm:${vm}:services`, ...titled(msg('prov.step.services', { vm })), vm, deps: [`vm:${vm}:firewall`], run: (c) => filesStep(pool, ctx, vm, sources, c) });
+    add({ id: `vm:${vm}:firewall`, ...titled(msg('prov.step.firewall', { vm })), vm, deps: [`vm:${vm}:packages`], run: (c) => firewallStep(pool, ctx, vm, c, probes) });
+    add({ id: `vm:${vm}:services`, ...titled(msg('prov.step.services', { vm })), vm, deps: [`vm:${vm}:firewall`], run: (c) => filesStep(pool, ctx, vm, sources, c, probes) });
   }
   if (o.stage === 'vms') return steps;
   const db = resolved.lab.services.database;
@@ -123,10 +138,11 @@ export function buildSteps(o: UpOptions, ctx: RenderContext, pool: GuestPool, so
   }
   for (const st of pgSteps(pool, ctx)) add(st);
   for (const st of cacheSteps(pool, ctx)) add(st);
-  for (const st of zoneSteps(pool, ctx, steps, { hv, lab })) add(st);
+  for (const st of zoneSteps(pool, ctx, steps, { hv, lab }, probes)) add(st);
   add({ id: 'lab:verify', ...titled(msg('prov.step.verify')), deps: steps.map((s) => s.id), run: (c) => verifyStep(pool, ctx, c) });
   if (hasZonesOrHardening(ctx)) add({ id: ZONES_VERIFY_STEP, ...titled(msg('z.step.verify')), deps: ['lab:verify'], run: (c) => zoneVerifyStep(pool, ctx, c) });
   for (const st of pgVerifySteps(pool, ctx)) add(st);
+  invalidateOnChange(steps, probes);
   return steps;
 }
 
