@@ -147,7 +147,7 @@ export class LabService {
     const settings = await this.settings();
     const { lab, state } = await labHome(r.name, settings);
     const providers = await Promise.all(
-      (['vmware', 'linux'] as const).map(async (kind) => {
+      (['vmware', 'linux', 'incus'] as const).map(async (kind) => {
         const u = await createHypervisor(kind, factoryOptions(settings)).checkUsable();
         return { kind, usable: u.usable, reason: u.reason, fix: u.fix, reasonMsg: u.reasonMsg, fixMsg: u.fixMsg };
       }),

@@ -70,6 +70,8 @@ export interface VmSpec {
   nics: NicSpec[];
   /** Public key placed for root before first boot where the provider can (Linux). */
   sshPublicKey?: string;
+  /** Incus/LXD: the cluster member the blueprint pins this VM to; other providers ignore it. */
+  target?: string;
 }
 
 export interface VmInfo {

@@ -4,6 +4,8 @@
  * each blueprint VMnet against the host's (the vmnet8 clash and its choice).
  */
 import { networkPreflight, preflightProvider } from '../hypervisor/vmware/preflight';
+import { IncusProvider } from '../hypervisor/incus';
+import { incusPreflight } from '../hypervisor/incus/preflight';
 import type { ProviderKind } from '../hypervisor/types';
 import { networkSpecs } from '../provision/vm-specs';
 import type { ResolvedLab } from '../shared/blueprint/model';
@@ -18,5 +20,7 @@ export async function labPreflight(resolved: ResolvedLab, provider: ProviderKind
   const o = { ...(s.vmwareEtcDir ? { vmwareEtcDir: s.vmwareEtcDir } : {}), ...(s.vmrunPath ? { vmrunPath: s.vmrunPath } : {}), lab };
   const kind = await preflightProvider(provider, state?.provider, o);
   if (!kind) return { provider: null, clashes: [], lines: [checkLine('provider', 'error', msg('lab.pre.noProvider'), msg('lab.pre.noProvider.detail'), msg('lab.pre.noProvider.fix'))] };
+  // Incus/LXD: the server, each network against this computer's routes, and where each VM would run.
+  if (kind === 'incus') return incusPreflight(new IncusProvider(), resolved, lab);
   return networkPreflight(kind, networkSpecs(resolved), o);
 }

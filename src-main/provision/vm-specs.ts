@@ -36,5 +36,6 @@ export function vmSpec(node: ResolvedNode, o: SpecOptions): VmSpec {
     diskGiB: node.diskGiB,
     nics: node.nics.map((n) => ({ network: n.network, mac: n.mac, address: n.address })),
     sshPublicKey: o.sshPublicKey,
+    ...(node.target ? { target: node.target } : {}),
   };
 }

@@ -17,7 +17,8 @@
  * shared image stays as a cache.
  */
 import type { FailureDetails, Hypervisor, LabRef, NetworkChange, NetworkSpec, OpOptions, PowerState, Usability, VmInfo, VmSpec } from '../types';
-import { HypervisorError } from '../types';
+import { HypervisorError, withMsg } from '../types';
+import { msg, type Message } from '../../shared/i18n';
 import { ensureBaseImage } from '../linux/base-image';
 import { Commands } from '../linux/commands';
 import { checkName } from '../linux/names';
@@ -28,6 +29,7 @@ import { IncusApiError, IncusClient, type IncusEndpoint } from './client';
 import { ensureImage, ensureLabAlias, labAlias, removeLabAlias, aliasTarget } from './image';
 import { guestNic, networkName, projectName } from './names';
 import { resolveEndpoint } from './remotes';
+import { createTarget, serverPlace } from './placement';
 
 export interface IncusOptions {
   /** The daemon; default: `remote` by name, else HALAB_INCUS_REMOTE, else the local socket. */
@@ -145,7 +147,10 @@ export class IncusProvider implements Hypervisor {
     this.clientP ??= (async () => {
       const ep = this.options.endpoint ?? (await resolveEndpoint(this.options.remote));
       if (!ep) {
-        throw new HypervisorError('No Incus or LXD daemon was found on this computer (no /var/lib/incus/unix.socket or /var/lib/lxd/unix.socket).', 'not-usable', 'Install and start one: sudo bash scripts/incus/setup.sh (Debian’s LXD), or add a remote with `halab class remote add NAME https://HOST:8443 TOKEN`.');
+        throw withMsg(
+          new HypervisorError('No Incus or LXD daemon was found on this computer (no /var/lib/incus/unix.socket or /var/lib/lxd/unix.socket).', 'not-usable', 'Install and start one: sudo bash scripts/incus/setup.sh (Debian’s LXD), or add a remote with `halab class remote add NAME https://HOST:8443 TOKEN`.'),
+          msg('use.incus.noDaemon'),
+        );
       }
       this.resolved = new IncusClient(ep);
       return this.resolved;
@@ -166,18 +171,30 @@ export class IncusProvider implements Hypervisor {
       const f = await c.facts();
       const details = `${f.label} ${info.environment?.server_version ?? '?'} at ${c.where}${info.environment?.server_clustered ? ' (cluster)' : ''}`;
       if (info.auth !== 'trusted') {
-        return { usable: false, reason: `${f.label} at ${c.where} does not trust this computer yet.`, fix: 'Ask the instructor for a trust token and run `halab class remote add NAME URL TOKEN`.', details };
+        const reasonMsg = msg('use.incus.untrusted', { server: f.label, where: c.where });
+        return { usable: false, reason: `${f.label} at ${c.where} does not trust this computer yet.`, fix: 'Ask the instructor for a trust token and run `halab class remote add NAME URL TOKEN`.', reasonMsg, fixMsg: msg('use.incus.untrusted.fix'), details };
       }
       if (c.endpoint.kind === 'unix' && (typeof process.getuid !== 'function' || process.getuid() !== 0)) {
-        return { usable: false, reason: 'A lab on the local Incus/LXD daemon needs root: halab guards the lab subnets with routes on this host.', fix: 'Run it as root, for example `sudo halab up FILE --provider incus`.', details };
+        return {
+          usable: false,
+          reason: 'A lab on the local Incus/LXD daemon needs root: halab guards the lab subnets with routes on this computer.',
+          fix: 'Run it as root, for example `sudo halab up FILE --provider incus` (or `sudo halab serve` for the window).',
+          reasonMsg: msg('use.incus.root'),
+          fixMsg: msg('use.incus.root.fix'),
+          details,
+        };
       }
       return { usable: true, details };
     } catch (e) {
-      const he = e instanceof HypervisorError ? e : undefined;
+      const m = (e as { msg?: Message }).msg;
+      if (e instanceof HypervisorError && m) return { usable: false, reason: e.message, fix: e.fix, reasonMsg: m, fixMsg: msg('use.incus.noDaemon.fix') };
+      const error = (e as Error).message;
       return {
         usable: false,
-        reason: he?.message ?? `The Incus/LXD daemon does not answer: ${(e as Error).message}`,
-        fix: he?.fix ?? 'Start it: sudo bash scripts/incus/setup.sh (it starts Debian’s LXD when nothing runs it).',
+        reason: `The Incus/LXD daemon does not answer: ${error}`,
+        fix: 'Start it: sudo bash scripts/incus/setup.sh (it starts Debian’s LXD when nothing runs it).',
+        reasonMsg: msg('use.incus.noAnswer', { error }),
+        fixMsg: msg('use.incus.noAnswer.fix'),
       };
     }
   }
@@ -270,6 +287,8 @@ export class IncusProvider implements Hypervisor {
           throw new HypervisorError(`${spec.name} cannot be created: its network ${n.network} is not up.`, 'bad-state', 'Create the network first (ensureNetwork / halab up).');
         }
       }
+      // Placement: the blueprint's pin (or the provider's), checked against the server before anything is made.
+      const target = createTarget(spec.name, spec.target ?? this.options.target, await serverPlace(c));
       const fp = await this.ensureImage(opts);
       const alias = await this.serial(lab, '\0alias', () => ensureLabAlias(c, lab.id, fp));
       await this.reserve(lab, spec);
@@ -279,7 +298,7 @@ export class IncusProvider implements Hypervisor {
         opts.log?.(`Creating the ${this.options.instanceType ?? 'container'} ${spec.name} in the project ${project}`);
         await c.op('POST', '/1.0/instances', {
           project,
-          query: this.options.target ? { target: this.options.target } : undefined,
+          query: target ? { target } : undefined,
           timeoutMs: 15 * 60_000,
           signal: opts.signal,
           body: {

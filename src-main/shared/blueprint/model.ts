@@ -37,6 +37,8 @@ export interface ResolvedNode {
   memoryMiB: number;
   diskGiB: number;
   nics: ResolvedNic[];
+  /** Incus/LXD cluster member the blueprint pins this VM to (`placement.target`). */
+  target?: string;
 }
 
 export interface ResolvedLab {
@@ -92,6 +94,7 @@ function resolveNode(lab: Lab, node: LabNode, usedMacs: Set<number>): ResolvedNo
     vcpus: node.vcpus ?? d.vcpus,
     memoryMiB: node.memoryMiB ?? d.memoryMiB,
     diskGiB: node.diskGiB ?? d.diskGiB,
+    ...(node.placement ? { target: node.placement.target } : {}),
     nics: node.nics.map((nic, index) => {
       let mac = nic.mac?.toLowerCase();
       if (!mac) {

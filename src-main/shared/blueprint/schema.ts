@@ -160,6 +160,10 @@ export const NodeSchema = z
     diskGiB: z.number().int().min(4).max(4096).optional().describe('Disk size in GiB. Default: defaults.diskGiB.'),
     nics: z.array(NicSchema).max(LIMITS.nicsPerNode).describe('Network interfaces in order (ens33, ens34, … on Ubuntu); at least one.'),
     description: prose().optional(),
+    placement: z
+      .strictObject({ target: name().describe('The cluster member (its name in `incus cluster list`) this VM must run on.') })
+      .optional()
+      .describe('Incus/LXD only: pin this VM to one cluster member. Without it the cluster decides. Other providers ignore it.'),
   })
   .describe('A virtual machine.');
 

@@ -1,7 +1,7 @@
 /**
- * VMware pre-flight on the Provision screen: the host's VMnets against the
+ * Pre-flight on the Provision screen: on VMware the host's VMnets against the
  * blueprint's (a vmnet8 clash) and other lines `up` would meet, shown before
- * anything runs; and the confirm dialog for a clash — reconfigure vmnet8
+ * anything runs (on Incus/LXD: the server, each network, where each VM runs); and the confirm dialog for a clash — reconfigure vmnet8
  * (other VMs on it are affected) or edit the blueprint.
  */
 import { render } from '../../../../src-main/shared/i18n';
@@ -17,8 +17,10 @@ export function Preflight({ lab }: { lab: string }) {
   const t = useT();
   const lang = useApp((s) => s.language);
   const pf = useLab((s) => s.preflight[lab]);
-  if (!pf || pf.provider !== 'vmware') return null;
-  const lines = pf.result ? preflightLines(pf.result) : [];
+  if (!pf || (pf.provider !== 'vmware' && pf.provider !== 'incus')) return null;
+  const problems = pf.result ? preflightLines(pf.result) : [];
+  // Incus/LXD: every line, the ok ones too (where each VM runs is worth seeing before up).
+  const lines = pf.provider === 'incus' && pf.result ? pf.result.lines : problems;
   return (
     <div className="preflight" data-testid="preflight" data-state={pf.loading ? 'loading' : pf.error ? 'failed' : pf.result?.clashes.length ? 'clash' : 'ok'}>
       <h3>{t('provision.preflight.title')}</h3>
@@ -36,7 +38,7 @@ export function Preflight({ lab }: { lab: string }) {
         <CheckNote key={l.id} line={l} testId={`preflight-line-${l.id}`} />
       ))}
       {pf.result && !pf.result.clashes.length && !lines.length && <p className="muted small-text" data-testid="preflight-ok">{t('provision.preflight.ok')}</p>}
-      {lines.length > 0 && (
+      {problems.length > 0 && (
         <button type="button" className="small" data-testid="preflight-settings" onClick={() => useApp.getState().setScreen('settings')}>
           {t('provision.openSettings')}
         </button>

@@ -48,9 +48,9 @@ function Provision({ lab }: { lab: ResolvedLab }) {
   const up = result?.provider != null;
   const running_ = result?.vms.filter((v) => v.state === 'running').length ?? 0;
 
-  // On VMware, show what `up` would meet (a vmnet8 clash) before anything runs.
+  // On VMware, show what `up` would meet (a vmnet8 clash) before anything runs; on Incus/LXD, the server, its networks and where each VM runs.
   useEffect(() => {
-    if (provider === 'vmware' && usable.some((p) => p.kind === 'vmware') && !running) void useLab.getState().runPreflight('vmware');
+    if ((provider === 'vmware' || provider === 'incus') && usable.some((p) => p.kind === provider) && !running) void useLab.getState().runPreflight(provider);
   }, [provider, lab, !!running, usable.length]);
 
   /** Up: on VMware, ask the host first; a clash needs the user's yes (or an edit of the blueprint). */
@@ -152,7 +152,7 @@ function Provision({ lab }: { lab: ResolvedLab }) {
             )}
           </div>
           {last && <TaskResult task={last} />}
-          {provider === 'vmware' && !up && !running && <Preflight lab={lab.name} />}
+          {(provider === 'vmware' || provider === 'incus') && !up && !running && <Preflight lab={lab.name} />}
         </section>
 
         <section className="panel panel-wide">
