@@ -212,3 +212,12 @@ describe('SentinelCache and the app against Redis + Sentinel on loopback', () =>
     expect(made.status).toBe(201);
   }, 30_000);
 });
+
+describe('without node-redis 4', () => {
+  it('the cache reports why and is never used (the app keeps working without it)', async () => {
+    const c = new SentinelCache({ sentinels: sentinelList(), masterName: 'halab', password: pw, sentinelPassword: spw, redisModule: join(dir, 'no-such-module') });
+    expect(await c.get('x')).toBeUndefined();
+    expect(await c.set('x', '1')).toBe(false);
+    expect(c.status()).toMatchObject({ enabled: true, inUse: false, master: null, lastError: expect.stringMatching(/node-redis not found .*running without the cache/) });
+  });
+});

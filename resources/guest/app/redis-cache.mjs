@@ -35,6 +35,17 @@ const withTimeout = (p, ms, what) => {
   return Promise.race([p, new Promise((_, reject) => { timer = setTimeout(() => reject(Object.assign(new Error(`${what}: no answer within ${ms} ms`), { code: 'ETIMEDOUT' })), ms); })]).finally(() => clearTimeout(timer));
 };
 
+/** node-redis 4 (its promise API), or `{error}`: the app then runs without a cache rather than not at all. */
+function loadRedis(path) {
+  try {
+    const version = require(`${path}/package.json`).version;
+    if (Number(String(version).split('.')[0]) < 4) return { error: `node-redis ${version} at ${path} is too old (4 or later needed); running without the cache` };
+    return require(path);
+  } catch (e) {
+    return { error: `node-redis not found at ${path} (${e.code || e.message}); running without the cache` };
+  }
+}
+
 export class SentinelCache {
   /**
    * @param {{sentinels: {host: string, port: number}[], masterName: string, password: string, sentinelPassword: string,
@@ -42,7 +53,7 @@ export class SentinelCache {
    */
   constructor(o) {
     this.o = { ttlSeconds: 300, opTimeoutMs: 500, refreshMs: 3000, retryMs: 1000, ...o };
-    this.redis = require(o.redisModule || process.env.REDIS_MODULE || '/usr/share/nodejs/redis');
+    this.redis = loadRedis(o.redisModule || process.env.REDIS_MODULE || '/usr/share/nodejs/redis');
     this.client = undefined; // connected to `master`
     this.master = undefined; // 'host:port' of the primary in use
     this.connecting = undefined;
@@ -51,6 +62,10 @@ export class SentinelCache {
     this.lastResolve = 0;
     this.switches = 0;
     this.log = o.log || (() => {});
+    if (this.redis.error) {
+      this.lastError = this.redis.error;
+      this.log({ event: 'cache-unavailable', message: this.redis.error });
+    }
   }
 
   newClient(host, port, password) {
@@ -59,15 +74,21 @@ export class SentinelCache {
     return c;
   }
 
-  /** The primary the first answering Sentinel names (each asked in turn). */
+  /** The primary the first answering Sentinel names (each asked in turn, the one that answered last time first). */
   async resolve() {
+    if (this.redis.error) throw new Error(this.redis.error);
     const errors = [];
-    for (const s of this.o.sentinels) {
+    const order = [...this.o.sentinels];
+    if (this.goodSentinel) order.unshift(...order.splice(order.indexOf(this.goodSentinel), 1));
+    for (const s of order) {
       const c = this.newClient(s.host, s.port, this.o.sentinelPassword);
       try {
         await withTimeout(c.connect(), this.o.opTimeoutMs * 2, `Sentinel ${s.host}:${s.port}`);
         const m = parseMasterReply(await withTimeout(c.sendCommand(['SENTINEL', 'get-master-addr-by-name', this.o.masterName]), this.o.opTimeoutMs, `Sentinel ${s.host}:${s.port}`));
-        if (m) return m;
+        if (m) {
+          this.goodSentinel = s;
+          return m;
+        }
         errors.push(`${s.host}:${s.port} knows no primary named ${this.o.masterName}`);
       } catch (e) {
         errors.push(`${s.host}:${s.port}: ${e.message}`);
@@ -120,6 +141,7 @@ export class SentinelCache {
 
   /** The connected client, or undefined at once while Redis is unreachable (one new attempt per retryMs). */
   async ready() {
+    if (this.redis.error) return undefined;
     if (this.client && !this.client.isReady) {
       this.lastError = `lost the connection to the primary ${this.master}`;
       this.drop();
