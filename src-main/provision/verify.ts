@@ -23,18 +23,25 @@ import { joinMessages } from '../shared/i18n/message-list';
 export async function guestProblems(pool: GuestPool, ctx: RenderContext, vm: string, signal?: AbortSignal): Promise<Message[]> {
   const g = await pool.get(vm, { signal });
   const unwanted = unwantedUnits(ctx, vm);
-  const r = await g.exec(['sh', '-c', 'systemctl --failed --no-legend --plain | cut -d" " -f1; echo "##"; for u; do printf "%s %s\\n" "$u" "$(systemctl is-active -- "$u")"; done; echo "##"; iptables-save -t filter', 'sh', ...unwanted], { okCodes: [0, 1, 3] });
+  // One `systemctl is-active` over all units prints one state per unit, in order (one process, not one per unit).
+  const r = await g.exec(['sh', '-c', 'systemctl --failed --no-legend --plain | cut -d" " -f1; echo "##"; if [ $# -gt 0 ]; then systemctl is-active -- "$@"; fi; echo "##"; iptables-save -t filter', 'sh', ...unwanted], { okCodes: [0, 1, 3] });
   const [failed = '', active = '', save = ''] = r.stdout.split('##\n');
   const problems: Message[] = [];
   const failedUnits = failed.split('\n').map((l) => l.trim()).filter(Boolean);
   if (failedUnits.length) problems.push(msg('prov.problem.failedUnits', { vm, units: list(failedUnits), unit: failedUnits[0]! }));
-  const running = active.split('\n').filter((l) => / (active|activating|reloading)$/.test(l)).map((l) => l.split(' ')[0]);
+  const running = runningUnits(unwanted, active);
   if (running.length) problems.push(msg('prov.problem.foreignUnits', { vm, units: list(running as string[]) }));
   if (vrrpRules(ctx, vm).length) {
     const missing = missingVrrpRules(ctx, vm, save);
     for (const m of missing) problems.push(msg('prov.problem.vrrpRule', { vm, source: m.source, iface: m.iface, group: m.group, chain: m.chain }));
   }
   return problems;
+}
+
+/** Units `systemctl is-active u1 u2 …` (one state per line, in order) says are running or starting. */
+export function runningUnits(units: string[], isActiveOut: string): string[] {
+  const states = isActiveOut.split('\n');
+  return units.filter((_, i) => ['active', 'activating', 'reloading'].includes((states[i] ?? '').trim()));
 }
 
 export async function verifyStep(pool: GuestPool, ctx: RenderContext, s: StepContext): Promise<'unchanged'> {
