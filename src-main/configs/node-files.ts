@@ -11,10 +11,10 @@ import { renderKeepalivedFiles, vipGroupsOf } from './keepalived';
 import { renderDatabaseFiles, renderNodeExporterDefaults } from './mysql-server';
 import { NGINX_CONF_PATH, renderNginxConf } from './nginx';
 import { HAPROXY_CONF_PATH, lbEngine, lbUnit, renderHaproxyConf } from './haproxy';
-import { REDIS_UNIT, redisNodes, renderCacheDropIns, SENTINEL_UNIT, sentinelNodes } from './redis';
+import { REDIS_EXPORTER_UNIT, REDIS_UNIT, redisNodes, renderCacheDropIns, renderRedisExporterFiles, SENTINEL_UNIT, sentinelNodes } from './redis';
 
 /** HAProxy, Redis and Sentinel (issue 14): off on every VM whose roles do not need them. */
-const CACHE_LB_UNITS = ['haproxy.service', REDIS_UNIT, SENTINEL_UNIT];
+const CACHE_LB_UNITS = ['haproxy.service', REDIS_UNIT, SENTINEL_UNIT, REDIS_EXPORTER_UNIT];
 import { PROMETHEUS_CONF_PATH, PROMETHEUS_RULES_PATH, renderPrometheusConfig, renderPrometheusRules } from './prometheus';
 import { OBSOLETE_SYSTEM_PATHS, renderSystemFiles } from './system';
 
@@ -29,6 +29,7 @@ export function renderNodeFiles(ctx: RenderContext, hostname: string): RenderedF
   if (s.loadBalancer?.members.includes(hostname)) files.push(lbEngine(ctx) === 'haproxy' ? { path: HAPROXY_CONF_PATH, mode: '0644', content: renderHaproxyConf(ctx, hostname) } : { path: NGINX_CONF_PATH, mode: '0644', content: renderNginxConf(ctx, hostname) });
   files.push(...renderKeepalivedFiles(ctx, hostname));
   files.push(...renderCacheDropIns(ctx, hostname));
+  files.push(...renderRedisExporterFiles(ctx, hostname));
   files.push(...renderAppFiles(ctx, hostname));
   if (dbNodes(ctx).includes(hostname)) files.push(...renderDatabaseFiles(ctx, hostname));
   files.push(...renderBackupFiles(ctx, hostname));
@@ -63,7 +64,7 @@ export function unitsFor(ctx: RenderContext, hostname: string): string[] {
   if (s.app?.members.includes(hostname)) units.push('halab-app.service');
   if (s.loadBalancer?.members.includes(hostname)) units.push(lbUnit(ctx));
   // Redis and Sentinel: enabled here; their config files are seeded by cache-steps.ts (they rewrite them).
-  if (redisNodes(ctx).includes(hostname)) units.push(REDIS_UNIT);
+  if (redisNodes(ctx).includes(hostname)) units.push(REDIS_UNIT, REDIS_EXPORTER_UNIT);
   if (sentinelNodes(ctx).includes(hostname)) units.push(SENTINEL_UNIT);
   if (vipGroupsOf(ctx, hostname).length) units.push('keepalived.service', 'halab-vip-gauge.timer');
   if (s.backup?.runOn === hostname) units.push('halab-backup.timer');

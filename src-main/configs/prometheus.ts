@@ -7,6 +7,7 @@ import { stringify } from 'yaml';
 import { dbNodes, managedHeader, monitoringHosts, reach, type RenderContext } from './context';
 import { assertIpv4 } from './quote';
 import { PG_EXPORTER_PORT, pgAlertRules, pgNodes } from './postgres';
+import { REDIS_EXPORTER_PORT, redisNodes } from './redis';
 
 export const PROMETHEUS_CONF_PATH = '/etc/prometheus/prometheus.yml';
 export const PROMETHEUS_RULES_PATH = '/etc/prometheus/rules/halab.yml';
@@ -35,6 +36,7 @@ export function renderPrometheusConfig(ctx: RenderContext): string {
   const dbs = dbNodes(ctx);
   if (dbs.length) scrape.push({ job_name: 'mysqld', static_configs: staticFor(dbs, 9104) });
   if (pgNodes(ctx).length) scrape.push({ job_name: 'postgres', static_configs: staticFor(pgNodes(ctx), PG_EXPORTER_PORT) });
+  if (redisNodes(ctx).length) scrape.push({ job_name: 'redis', static_configs: staticFor(redisNodes(ctx), REDIS_EXPORTER_PORT) });
   const doc = {
     global: { scrape_interval: '15s', evaluation_interval: '15s', external_labels: { lab: ctx.lab.name } },
     rule_files: [PROMETHEUS_RULES_PATH],
@@ -81,6 +83,7 @@ export function renderPrometheusRules(ctx: RenderContext): string {
   ];
   if (s.database?.engine === 'postgresql') rules.push(...pgAlertRules(ctx));
   else if (s.database) rules.push({ alert: 'MySQLDown', expr: 'mysql_up == 0', for: '30s', labels: { severity: 'critical' }, annotations: { summary: 'MySQL on {{ $labels.node }} is down' } });
+  if (s.cache) rules.push({ alert: 'RedisDown', expr: 'redis_up == 0', for: '30s', labels: { severity: 'critical' }, annotations: { summary: 'Redis on {{ $labels.node }} is down (redis_exporter cannot reach it)' } });
   if (ctx.lab.replicas.length && s.database?.engine !== 'postgresql') {
     rules.push(
       {

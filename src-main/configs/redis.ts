@@ -11,13 +11,17 @@
  * that line, not the whole file.
  */
 import { managedHeader, nicOn, nodeOf, reach, sourcesOf, type RenderContext, type RenderedFile } from './context';
-import { assertIpv4, confString, safeId } from './quote';
+import { assertIpv4, confString, envValue, safeId } from './quote';
 import type { ResolvedLab } from '../shared/blueprint/model';
 
 export const REDIS_CONF_PATH = '/etc/redis/redis.conf';
 export const SENTINEL_CONF_PATH = '/etc/redis/sentinel.conf';
 export const REDIS_UNIT = 'redis-server.service';
 export const SENTINEL_UNIT = 'redis-sentinel.service';
+/** redis_exporter (Debian's prometheus-redis-exporter) on every Redis node, scraped by Prometheus when the lab has one. */
+export const REDIS_EXPORTER_PORT = 9121;
+export const REDIS_EXPORTER_UNIT = 'prometheus-redis-exporter.service';
+export const REDIS_EXPORTER_ENV_PATH = '/etc/default/prometheus-redis-exporter';
 /** The first line of every seeded file: `# halab-seed: <sha256 of the rest>`. */
 export const SEED_PREFIX = '# halab-seed: ';
 
@@ -72,6 +76,18 @@ export function renderCacheDropIns(ctx: RenderContext, hostname: string): Render
   if (redisNodes(ctx).includes(hostname)) out.push({ path: '/etc/systemd/system/redis-server.service.d/halab.conf', mode: '0644', content: body });
   if (sentinelNodes(ctx).includes(hostname)) out.push({ path: '/etc/systemd/system/redis-sentinel.service.d/halab.conf', mode: '0644', content: body });
   return out;
+}
+
+/**
+ * redis_exporter's environment on a Redis node: the local Redis over
+ * loopback with the password (read by systemd as root: the file is 0600),
+ * listening on 9121, which UFW opens only to Prometheus.
+ */
+export function renderRedisExporterFiles(ctx: RenderContext, hostname: string): RenderedFile[] {
+  if (!redisNodes(ctx).includes(hostname)) return [];
+  const c = cacheOf(ctx);
+  const content = `${managedHeader(ctx)}REDIS_ADDR=${envValue(`redis://127.0.0.1:${c.port}`, 'REDIS_ADDR')}\nREDIS_PASSWORD=${envValue(cacheSecrets(ctx).password, 'REDIS_PASSWORD')}\nARGS=${envValue(`-web.listen-address=:${REDIS_EXPORTER_PORT}`, 'ARGS')}\n`;
+  return [{ path: REDIS_EXPORTER_ENV_PATH, mode: '0600', content }];
 }
 
 /** A seeded file: the seed line, then the content (see the module header). */
@@ -148,6 +164,8 @@ export function cacheFirewall(ctx: RenderContext, hostname: string, allow: (src:
   };
   if (redisNodes(ctx).includes(hostname)) from(c.port, [...redisNodes(ctx), ...sentinelNodes(ctx), ...apps], 'halab redis');
   if (sentinelNodes(ctx).includes(hostname)) from(c.sentinelPort, [...sentinelNodes(ctx), ...apps], 'halab sentinel');
+  const prom = ctx.lab.lab.services.monitoring?.prometheus;
+  if (prom && redisNodes(ctx).includes(hostname)) from(REDIS_EXPORTER_PORT, [prom], 'halab redis_exporter');
 }
 
 /** argv of redis-cli against Redis on `host` (the password goes through REDISCLI_AUTH, not the command line). */

@@ -9,8 +9,8 @@
  * primary where Sentinel put it.
  */
 import { createHash } from 'node:crypto';
-import type { RenderContext } from '../configs/context';
-import { cacheOf, nodeByAddress, parseInfo, parseMasterAddr, redisCli, redisNodes, REDIS_CONF_PATH, REDIS_UNIT, renderRedisConf, renderSentinelConf, seeded, SENTINEL_CONF_PATH, SENTINEL_UNIT, sentinelNodes } from '../configs/redis';
+import { reach, type RenderContext } from '../configs/context';
+import { cacheOf, nodeByAddress, parseInfo, parseMasterAddr, redisCli, redisNodes, REDIS_CONF_PATH, REDIS_EXPORTER_PORT, REDIS_UNIT, renderRedisConf, renderSentinelConf, seeded, SENTINEL_CONF_PATH, SENTINEL_UNIT, sentinelNodes } from '../configs/redis';
 import type { Guest } from '../guest/guest';
 import type { GuestPool } from '../lab/guest-pool';
 import { msg, render, type Message } from '../shared/i18n';
@@ -162,6 +162,7 @@ export async function cacheVerifyStep(pool: GuestPool, ctx: RenderContext, s: St
       if (!replicaProblems.length) {
         for (const r of redis.filter((x) => x !== masterVm)) s.log(msg('cache.log.replicates', { vm: r, master: masterVm }));
         s.log(msg('cache.log.sentinels', { count: sentinels.length, master: masterVm, name: c.masterName }));
+        await verifyExporters(pool, ctx, s);
         return 'unchanged';
       }
       details.push(...replicaProblems);
@@ -170,6 +171,32 @@ export async function cacheVerifyStep(pool: GuestPool, ctx: RenderContext, s: St
     await sleep(1000);
   }
   throw new MessageError(msg('cache.err.sentinels', { seconds: 60, details: details.join('; ') }));
+}
+
+/**
+ * redis_exporter on every Redis node answers `redis_up 1` (it reached its
+ * Redis with the password), asked from the Prometheus VM as Prometheus
+ * scrapes it (through UFW and the zone router), or over loopback in a lab
+ * without monitoring. The exporter was just (re)started: up to 20 s.
+ */
+export async function verifyExporters(pool: GuestPool, ctx: RenderContext, s: StepContext): Promise<void> {
+  const prom = ctx.lab.lab.services.monitoring?.prometheus;
+  for (const vm of redisNodes(ctx)) {
+    const from = prom ?? vm;
+    const host = from === vm ? '127.0.0.1' : reach(ctx, from, vm);
+    const g = await pool.get(from, { signal: s.signal, log: s.log });
+    const url = `http://${host}:${REDIS_EXPORTER_PORT}/metrics`;
+    const until = Date.now() + 20_000;
+    let last = '';
+    for (;;) {
+      const r = await g.exec(['sh', '-c', 'curl -s --max-time 3 "$1" | grep -E "^redis_up " || echo "no answer (curl exit $?)"', 'sh', url], { okCodes: [0, 1], timeoutMs: 10_000 });
+      last = r.stdout.trim();
+      if (last === 'redis_up 1') break;
+      if (Date.now() > until || s.signal.aborted) throw new MessageError(msg('cache.err.exporter', { vm, from, url, answer: last || '?' }));
+      await sleep(1000);
+    }
+    s.log(msg('cache.log.exporter', { vm, from, port: REDIS_EXPORTER_PORT }));
+  }
 }
 
 /** The cache's steps: Redis on each node (the primary first), then each Sentinel, then the check. */
@@ -190,7 +217,8 @@ export function cacheSteps(pool: GuestPool, ctx: RenderContext): Step[] {
     steps.push({ id, ...t(msg('cache.step.sentinel', { vm })), vm, deps: [`vm:${vm}:services`, ...redisIds], run: (s) => sentinelStep(pool, ctx, vm, s) });
     sentinelIds.push(id);
   }
-  steps.push({ id: CACHE_VERIFY_STEP, ...t(msg('cache.step.verify')), deps: [...redisIds, ...sentinelIds], run: (s) => cacheVerifyStep(pool, ctx, s) });
+  const prom = ctx.lab.lab.services.monitoring?.prometheus;
+  steps.push({ id: CACHE_VERIFY_STEP, ...t(msg('cache.step.verify')), deps: [...redisIds, ...sentinelIds, ...(prom ? [`vm:${prom}:services`] : [])], run: (s) => cacheVerifyStep(pool, ctx, s) });
   return steps;
 }
 

@@ -51,7 +51,7 @@ describe('zone validation', () => {
   });
 
   it('onprem-zones: dropping the monitoring or backup rules names what breaks', () => {
-    expect(codes(ONPREM.replace('        - {from: management, to: data, ports: [9187]}\n', ''))).toContain('error:zone-flow-denied');
+    expect(codes(ONPREM.replace('        - {from: management, to: data, ports: [9187, 9121]}\n', ''))).toContain('error:zone-flow-denied');
     const noBackup = validateBlueprintText(ONPREM.replace('        - {from: data, to: management, ports: [22]}\n', ''));
     expect(noBackup.issues.map((i) => i.message)).toContain('The zone policy blocks what this needs: the backup copies each dump to backup over SSH (db2 in data → backup in management, port 22/tcp).');
   });
@@ -112,7 +112,7 @@ describe('the matrix and plan', () => {
     const cell = (a: string, b: string) => m.cells.find((c) => c.from === a && c.to === b)!;
     expect(cell('dmz', 'app').allowed).toEqual(['80/tcp', '443/tcp', '3000/tcp']);
     expect(cell('dmz', 'app').unused).toEqual(['80/tcp', '443/tcp']);
-    expect(cell('management', 'data').allowed).toEqual(['22/tcp', '9100/tcp', '9187/tcp']);
+    expect(cell('management', 'data').allowed).toEqual(['22/tcp', '9100/tcp', '9121/tcp', '9187/tcp']);
     expect(cell('app', 'data').allowed).toEqual(['2049/tcp', '5432/tcp', '6379/tcp', '26379/tcp']);
     expect(cell('app', 'data').unused).toEqual(['2049/tcp']);
     expect(cell('app', 'dmz').allowed).toEqual([]);

@@ -212,6 +212,7 @@ export function serviceFlows(lab: Lab): ServiceFlow[] {
   const mon = s.monitoring;
   if (mon) {
     for (const n of lab.nodes) add(mon.prometheus, n.hostname, 9100, msg('z.flow.scrape', { node: n.hostname, exporter: 'node_exporter' }), ['services', 'monitoring', 'prometheus']);
+    if (cache) for (const n of [cache.primary, ...cache.replicas]) add(mon.prometheus, n, 9121, msg('z.flow.scrape', { node: n, exporter: 'redis_exporter' }), ['services', 'monitoring', 'prometheus']);
     if (db) for (const d of [db.primary, ...replicas]) add(mon.prometheus, d, DB_EXPORTER_PORTS[db.engine], msg('z.flow.scrape', { node: d, exporter: db.engine === 'postgresql' ? 'postgres_exporter' : 'mysqld_exporter' }), ['services', 'monitoring', 'prometheus']);
     const am = mon.alertmanager ?? mon.prometheus;
     add(mon.prometheus, am, 9093, msg('z.flow.alert', { node: am }), ['services', 'monitoring', 'alertmanager']);

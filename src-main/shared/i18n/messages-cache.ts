@@ -47,6 +47,8 @@ export const cacheEn = {
   'cache.err.noAnswer': 'Redis on {vm} does not answer PING: {error}. See "journalctl -u redis-server" on {vm}.',
   'cache.err.replication': 'Redis on {vm} does not replicate (role {role}, link {link}). Check that {vm} reaches the primary on port {port} and the password (journalctl -u redis-server on {vm}).',
   'cache.err.sentinels': 'The Sentinels disagree or see too little after {seconds} s: {details}. See "journalctl -u redis-sentinel" on those VMs.',
+  'cache.log.exporter': 'redis_exporter on {vm} answers {from} on port {port}: redis_up 1',
+  'cache.err.exporter': 'redis_exporter on {vm} does not report its Redis up when asked from {from} ({url}): {answer}. See "journalctl -u prometheus-redis-exporter" on {vm}, and check that {vm} lets {from} reach port 9121.',
   // Drill (cache-drills.ts)
   'cache.drill.title': 'Redis primary loses power; Sentinel promotes a replica',
   'cache.drill.hypothesis': 'When {primary} is powered off hard, the Sentinels ({quorum} of {count} agreeing) promote a replica within down-after ({downAfter} ms) plus a few seconds, writes are accepted on the new primary, and no write acknowledged by a replica (WAIT 1) is lost.',
@@ -112,6 +114,8 @@ export const cacheKo: Record<keyof typeof cacheEn, string> = {
   'cache.err.noAnswer': '{vm}의 Redis가 PING에 응답하지 않습니다: {error}. {vm}에서 "journalctl -u redis-server"를 확인하세요.',
   'cache.err.replication': '{vm}의 Redis가 복제하지 않습니다(역할 {role}, 링크 {link}). {vm}에서 주 서버의 {port}번 포트에 닿는지, 비밀번호가 맞는지 확인하세요(journalctl -u redis-server).',
   'cache.err.sentinels': '{seconds}초가 지나도 Sentinel끼리 의견이 다르거나 보이는 것이 부족합니다: {details}. 해당 VM에서 "journalctl -u redis-sentinel"을 확인하세요.',
+  'cache.log.exporter': '{vm}의 redis_exporter가 {from}의 요청에 응답합니다(포트 {port}): redis_up 1',
+  'cache.err.exporter': '{from}에서 물었을 때 {vm}의 redis_exporter가 Redis가 살아 있다고 알려 주지 않습니다({url}): {answer}. {vm}에서 "journalctl -u prometheus-redis-exporter"를 확인하고, {vm} VM의 방화벽이 {from} VM에서 오는 9121번 포트 연결을 허용하는지 확인하세요.',
   'cache.drill.title': 'Redis 주 서버 전원 차단, Sentinel이 복제 서버 승격',
   'cache.drill.hypothesis': '{primary}의 전원을 강제로 끄면 Sentinel({count}개 중 {quorum}개 동의)이 down-after({downAfter} ms)에 몇 초를 더한 시간 안에 복제 서버를 승격하고, 새 주 서버가 쓰기를 받으며, 복제 서버가 확인한(WAIT 1) 쓰기는 하나도 잃지 않습니다.',
   'cache.drill.fault': '{provider} 하이퍼바이저로 {vm}(Redis 주 서버) 전원 강제 차단',
