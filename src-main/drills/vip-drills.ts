@@ -45,11 +45,11 @@ export const lbMasterDown: DrillDef = {
  * A systemd unit stops on the VIP owner (the load balancer engine, nginx or
  * haproxy as the blueprint says: its track script fails; keepalived: it resigns).
  */
-function lbServiceDrill(name: 'lb-nginx-stop' | 'lb-keepalived-stop', unitOf: (ctx: RenderContext) => string): DrillDef {
+function lbServiceDrill(name: 'lb-nginx-stop' | 'lb-keepalived-stop', unitOf: (ctx: RenderContext) => string, hypothesis: DrillDef['hypothesis']): DrillDef {
   return {
     name,
     title: msg(`drill.title.${name}`),
-    hypothesis: (ctx) => msg(`drill.hyp.${name}`, { master: vipRoles(ctx).master.node, backup: vipRoles(ctx).backup.node, vip: vip0(ctx).address }),
+    hypothesis,
     inject: async (env) => {
       const { master } = vipRoles(env.ctx);
       const unit = unitOf(env.ctx);
@@ -64,9 +64,13 @@ function lbServiceDrill(name: 'lb-nginx-stop' | 'lb-keepalived-stop', unitOf: (c
   };
 }
 
-/** Stops the load balancer engine, whichever it is (the name stays for existing blueprints). */
-export const lbNginxStop = lbServiceDrill('lb-nginx-stop', (ctx) => lbEngine(ctx));
-export const lbKeepalivedStop = lbServiceDrill('lb-keepalived-stop', () => 'keepalived');
+/** Stops the load balancer engine, whichever it is (the name stays for existing blueprints); its hypothesis names the engine. */
+export const lbNginxStop = lbServiceDrill('lb-nginx-stop', (ctx) => lbEngine(ctx), (ctx) =>
+  msg('drill.hyp.lb-nginx-stop', { engine: lbEngine(ctx) === 'haproxy' ? 'HAProxy' : 'nginx', master: vipRoles(ctx).master.node, backup: vipRoles(ctx).backup.node, vip: vip0(ctx).address }),
+);
+export const lbKeepalivedStop = lbServiceDrill('lb-keepalived-stop', () => 'keepalived', (ctx) =>
+  msg('drill.hyp.lb-keepalived-stop', { master: vipRoles(ctx).master.node, backup: vipRoles(ctx).backup.node, vip: vip0(ctx).address }),
+);
 
 export const splitBrain: DrillDef = {
   name: 'split-brain',

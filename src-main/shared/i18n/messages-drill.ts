@@ -9,7 +9,7 @@
 export const drillEn = {
   // titles
   'drill.title.lb-master-down': 'Load balancer master loses power',
-  'drill.title.lb-nginx-stop': 'nginx stops on the load balancer master',
+  'drill.title.lb-nginx-stop': 'The load balancer engine (nginx or HAProxy) stops on the load balancer master',
   'drill.title.lb-keepalived-stop': 'keepalived stops on the load balancer master',
   'drill.title.app-down': 'An app server goes down',
   'drill.title.db-primary-down': 'Database primary fails; the replica is promoted',
@@ -17,7 +17,7 @@ export const drillEn = {
   'drill.title.maintenance': 'Maintenance mode',
   // hypotheses
   'drill.hyp.lb-master-down': 'When {master} is powered off hard, {backup} takes {vip} within VRRP’s master-down interval and requests through the VIP succeed again.',
-  'drill.hyp.lb-nginx-stop': 'When nginx stops on the VIP owner {master}, the track script fails and keepalived gives up the VIP: {backup} holds {vip} within the master-down interval and requests succeed again.',
+  'drill.hyp.lb-nginx-stop': 'When {engine} stops on the VIP owner {master}, the track script fails and keepalived gives up the VIP: {backup} holds {vip} within the master-down interval and requests succeed again.',
   'drill.hyp.lb-keepalived-stop': 'When keepalived stops on the VIP owner {master}, it resigns: {backup} holds {vip} within the master-down interval and requests succeed again.',
   'drill.hyp.app-down': 'When {app} stops, nginx routes every request to the other app servers: no request fails beyond those in flight, and the VIP stays where it is.',
   'drill.hyp.db-primary-down': 'When {primary} stops, {replica} — once it has applied everything it received — is promoted, the apps write to it, and no acknowledged reservation is lost.',
@@ -227,14 +227,14 @@ export const drillEn = {
 
 export const drillKo: Record<keyof typeof drillEn, string> = {
   'drill.title.lb-master-down': '로드밸런서 마스터의 전원이 꺼짐',
-  'drill.title.lb-nginx-stop': '로드밸런서 마스터에서 nginx가 멈춤',
+  'drill.title.lb-nginx-stop': '로드밸런서 마스터에서 로드밸런서 엔진(nginx 또는 HAProxy)이 멈춤',
   'drill.title.lb-keepalived-stop': '로드밸런서 마스터에서 keepalived가 멈춤',
   'drill.title.app-down': '앱 서버 하나가 멈춤',
   'drill.title.db-primary-down': '데이터베이스 주 서버 장애와 복제 서버 승격',
   'drill.title.split-brain': '스플릿 브레인: 로드밸런서 사이의 VRRP가 끊김',
   'drill.title.maintenance': '유지보수 모드',
   'drill.hyp.lb-master-down': '{master} 노드의 전원을 강제로 끄면, {backup} 노드가 VRRP 마스터 다운 간격 안에 VIP {vip} 주소를 넘겨받고 VIP를 통한 요청이 다시 성공한다.',
-  'drill.hyp.lb-nginx-stop': 'VIP를 가진 {master} 노드에서 nginx가 멈추면 상태 확인 스크립트가 실패해 keepalived가 VIP를 내놓고, {backup} 노드가 마스터 다운 간격 안에 VIP {vip} 주소를 넘겨받아 요청이 다시 성공한다.',
+  'drill.hyp.lb-nginx-stop': 'VIP를 가진 {master} 노드에서 로드밸런서 엔진 {engine} 서비스가 멈추면 상태 확인 스크립트가 실패해 keepalived가 VIP를 내놓고, {backup} 노드가 마스터 다운 간격 안에 VIP {vip} 주소를 넘겨받아 요청이 다시 성공한다.',
   'drill.hyp.lb-keepalived-stop': 'VIP를 가진 {master} 노드에서 keepalived가 멈추면 마스터 역할을 내려놓고, {backup} 노드가 마스터 다운 간격 안에 VIP {vip} 주소를 넘겨받아 요청이 다시 성공한다.',
   'drill.hyp.app-down': '{app} 서버가 멈추면 nginx가 모든 요청을 다른 앱 서버로 보낸다. 그 순간 처리 중이던 요청 말고는 실패하는 요청이 없고, VIP는 옮겨지지 않는다.',
   'drill.hyp.db-primary-down': '{primary} 서버가 멈추면 {replica} 서버가 받은 트랜잭션을 모두 적용한 뒤 승격되고, 앱은 그 서버에 쓰며, 확인된 예약은 하나도 잃지 않는다.',
