@@ -9,12 +9,13 @@ import { IncusProvider } from '../hypervisor/incus';
 import { aliasTarget, baseAlias } from '../hypervisor/incus/image';
 import { mib } from '../hypervisor/incus/incus-provider';
 import { projectName } from '../hypervisor/incus/names';
+import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { baseCacheDir } from '../hypervisor/linux/base-image';
 import { debianArch, loadRecipe, recipeHash } from '../hypervisor/linux/recipe';
 import type { ResolvedLab } from '../shared/blueprint/model';
 import { checkLine } from '../shared/i18n/check-line';
-import { msg } from '../shared/i18n';
+import { msg, type Message } from '../shared/i18n';
 import type { CheckLine } from '../shared/ipc/contract';
 
 export interface IncusDoctorOptions {
@@ -90,8 +91,24 @@ export async function incusChecks(o: IncusDoctorOptions = {}): Promise<CheckLine
     else lines.push(checkLine('incus-quota', 'ok', msg('inc.doc.quotaOk', { memory, vcpus }), msg('inc.doc.quotaOk.detail', { total: total || '?', limits })));
   }
 
-  // KVM for VM instances: the server lists qemu among its drivers.
+  // KVM for VM instances: the server lists qemu among its drivers. Without it, say so (an error when
+  // VM instances are asked for), with what this computer has when the daemon is local.
   const drivers = env.driver ?? '?';
-  lines.push(/qemu/i.test(drivers) ? checkLine('incus-kvm', 'ok', msg('inc.doc.kvmOk'), msg('inc.doc.kvmOk.detail', { drivers })) : checkLine('incus-kvm', 'warning', msg('inc.doc.kvmMissing'), msg('inc.doc.kvmMissing.detail', { drivers }), msg('inc.doc.kvmMissing.fix')));
+  if (/qemu/i.test(drivers)) lines.push(checkLine('incus-kvm', 'ok', msg('inc.doc.kvmOk'), msg('inc.doc.kvmOk.detail', { drivers })));
+  else {
+    const local = c.endpoint.kind === 'unix' ? await localVirt() : '';
+    lines.push(checkLine('incus-kvm', hv.instanceType === 'virtual-machine' ? 'error' : 'warning', msg('inc.doc.kvmMissing'), msg('inc.doc.kvmMissing.detail', { drivers, local }), msg('inc.doc.kvmMissing.fix')));
+  }
   return lines;
+}
+
+/** This computer's side of KVM: /dev/kvm and the CPU's virtualisation flags. */
+async function localVirt(): Promise<Message> {
+  const dev = await access('/dev/kvm').then(
+    () => true,
+    () => false,
+  );
+  const flags = /\b(vmx|svm)\b/.test(await readFile('/proc/cpuinfo', 'utf8').catch(() => ''));
+  const word = (b: boolean) => msg(b ? 'inc.doc.present' : 'inc.doc.absent');
+  return msg('inc.doc.kvmLocal', { dev: word(dev), flags: word(flags) });
 }

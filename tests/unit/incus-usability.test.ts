@@ -12,6 +12,7 @@ import { createBackend } from '../../src-main/backend/backend';
 import { IncusProvider } from '../../src-main/hypervisor/incus';
 import { render } from '../../src-main/shared/i18n';
 import { checkLineText } from '../../src-main/shared/i18n/check-line';
+import type { IpcResult, LabStatusResult, PreflightResult } from '../../src-main/shared/ipc/contract';
 import { ROOT } from '../helpers/paths';
 
 const text = readFileSync(join(ROOT, 'lab-blueprints/lb-pair-minimal.yaml'), 'utf8');
@@ -43,19 +44,28 @@ describe('incus usability through the catalog', () => {
 
   it('lab:status lists incus for the Provision screen; lab:preflight answers for it', async () => {
     const backend = createBackend({ mode: 'web', version: 't', dataDir: mkdtempSync(join(tmpdir(), 'halab-data-')) });
-    const st = await backend.invoke('lab:status', { text });
+    const st = (await backend.invoke('lab:status', { text })) as IpcResult<LabStatusResult>;
     expect(st.ok).toBe(true);
     if (!st.ok) return;
     const incus = st.data.providers.find((p) => p.kind === 'incus');
     expect(st.data.providers.map((p) => p.kind)).toEqual(['vmware', 'linux', 'incus']);
     expect(incus).toMatchObject({ usable: false, reasonMsg: { code: 'use.incus.noDaemon' }, fixMsg: { code: 'use.incus.noDaemon.fix' } });
 
-    const pf = await backend.invoke('lab:preflight', { text, provider: 'incus' });
+    const pf = (await backend.invoke('lab:preflight', { text, provider: 'incus' })) as IpcResult<PreflightResult>;
     expect(pf.ok).toBe(true);
     if (!pf.ok) return;
     expect(pf.data.provider).toBe('incus');
     expect(pf.data.lines[0]).toMatchObject({ id: 'provider', level: 'error', titleMsg: { code: 'use.incus.noDaemon' } });
     // Placement is still shown from the blueprint: nothing pinned, the cluster decides.
     expect(pf.data.lines.slice(1).map((l) => checkLineText(l, 'ko').title)).toEqual(['lb1 VM의 위치는 클러스터가 정합니다', 'lb2 VM의 위치는 클러스터가 정합니다', 'app1 VM의 위치는 클러스터가 정합니다']);
+  });
+
+  it('VM instances on a server without a VM driver: refused before anything is made, naming the VM (en/ko)', async () => {
+    const { instanceTypeFromEnv } = await import('../../src-main/hypervisor/incus/incus-provider');
+    expect(instanceTypeFromEnv({ HALAB_INCUS_INSTANCE_TYPE: 'vm' })).toBe('virtual-machine');
+    expect(instanceTypeFromEnv({})).toBe('container');
+    expect(render('en', { code: 'inc.err.noVmDriver', args: { vm: 'lb1', server: 'LXD', drivers: 'lxc' } })).toBe(
+      'lb1 cannot be a VM instance: LXD runs only lxc (no QEMU/KVM driver), so it can run containers only. Unset HALAB_INCUS_INSTANCE_TYPE to use containers (the default), or use a server with QEMU and KVM.',
+    );
   });
 });

@@ -37,7 +37,7 @@ export interface IncusOptions {
   remote?: string;
   /** Base rootfs folder (default: the Linux lab's cached base image, built if missing). */
   baseImage?: string;
-  /** `container` (default) or `virtual-machine` (needs KVM on the members). */
+  /** `container` (default) or `virtual-machine` (needs QEMU and KVM on the members); default from HALAB_INCUS_INSTANCE_TYPE=vm. */
   instanceType?: 'container' | 'virtual-machine';
   /** How long a soft stop waits before forcing (default 60 s). */
   softStopTimeoutMs?: number;
@@ -141,6 +141,11 @@ export class IncusProvider implements Hypervisor {
   private readonly pending = new Map<string, Map<string, VmSpec>>();
 
   constructor(private readonly options: IncusOptions = {}) {}
+
+  /** What each VM becomes: a container unless asked for VMs (option, else HALAB_INCUS_INSTANCE_TYPE=vm). */
+  get instanceType(): 'container' | 'virtual-machine' {
+    return this.options.instanceType ?? instanceTypeFromEnv();
+  }
 
   /** The API client (endpoint resolved once). */
   client(): Promise<IncusClient> {
@@ -287,6 +292,7 @@ export class IncusProvider implements Hypervisor {
           throw new HypervisorError(`${spec.name} cannot be created: its network ${n.network} is not up.`, 'bad-state', 'Create the network first (ensureNetwork / halab up).');
         }
       }
+      if (this.instanceType === 'virtual-machine') await refuseVmsWithoutDriver(c, spec.name);
       // Placement: the blueprint's pin (or the provider's), checked against the server before anything is made.
       const target = createTarget(spec.name, spec.target ?? this.options.target, await serverPlace(c));
       const fp = await this.ensureImage(opts);
@@ -295,7 +301,7 @@ export class IncusProvider implements Hypervisor {
       try {
         const devices: Record<string, Record<string, string>> = {};
         for (const n of record.nics) devices[n.device] = { type: 'nic', network: networkName(lab.id, n.network), name: n.device, hwaddr: n.mac };
-        opts.log?.(`Creating the ${this.options.instanceType ?? 'container'} ${spec.name} in the project ${project}`);
+        opts.log?.(`Creating the ${this.instanceType} ${spec.name} in the project ${project}`);
         await c.op('POST', '/1.0/instances', {
           project,
           query: target ? { target } : undefined,
@@ -303,7 +309,7 @@ export class IncusProvider implements Hypervisor {
           signal: opts.signal,
           body: {
             name: spec.name,
-            type: this.options.instanceType ?? 'container',
+            type: this.instanceType,
             source: { type: 'image', alias },
             profiles: ['default'],
             description: `HA Lab Studio ${lab.id}/${spec.name}`,
@@ -313,7 +319,7 @@ export class IncusProvider implements Hypervisor {
               'user.halab.lab': lab.id,
               'user.halab.nics': JSON.stringify(record.nics),
               'user.halab.clone': record.clone,
-              ...(this.options.instanceType === 'virtual-machine' ? {} : CONTAINER_CONFIG),
+              ...(this.instanceType === 'virtual-machine' ? {} : CONTAINER_CONFIG),
             },
             devices,
           },
@@ -668,6 +674,23 @@ export class IncusProvider implements Hypervisor {
     });
     return next;
   }
+}
+
+/** HALAB_INCUS_INSTANCE_TYPE: `vm` (or `virtual-machine`) asks for VM instances; anything else, containers. */
+export function instanceTypeFromEnv(env: NodeJS.ProcessEnv = process.env): 'container' | 'virtual-machine' {
+  const v = (env.HALAB_INCUS_INSTANCE_TYPE ?? '').toLowerCase();
+  return v === 'vm' || v === 'virtual-machine' ? 'virtual-machine' : 'container';
+}
+
+/** VM instances need the server's QEMU driver (and KVM under it): refused before anything is made when the server has none. */
+async function refuseVmsWithoutDriver(c: IncusClient, vm: string): Promise<void> {
+  const drivers = (await c.server()).environment?.driver ?? '';
+  if (/qemu/i.test(drivers)) return;
+  const server = (await c.facts()).label;
+  throw withMsg(
+    new HypervisorError(`${vm} cannot be a VM instance: ${server} runs only ${drivers || '?'} (no QEMU/KVM driver), so it can run containers only.`, 'not-usable', 'Unset HALAB_INCUS_INSTANCE_TYPE to use containers (the default), or use a server with QEMU and KVM for VM instances.'),
+    msg('inc.err.noVmDriver', { vm, server, drivers: drivers || '?' }),
+  );
 }
 
 function addressesOf(st?: InstanceState): string[] {
