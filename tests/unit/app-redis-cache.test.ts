@@ -19,7 +19,9 @@ import { renderRedisConf, renderSentinelConf } from '../../src-main/configs/redi
 import { renderAppEnv } from '../../src-main/configs/app';
 import { validateBlueprintText } from '../../src-main/shared/blueprint/validate';
 import { parseHosts, parseMasterReply, SentinelCache } from '../../resources/guest/app/redis-cache.mjs';
-import { makeCtx, REPO, requireTool } from '../golden/configs/support/render';
+import { renderAccountsSql, renderSchemaSql, renderServerCnf } from '../../src-main/configs/index';
+import { startMariaDb, type MariaInstance } from '../golden/configs/support/mariadb';
+import { loadLab, makeCtx, REPO, requireTool } from '../golden/configs/support/render';
 
 const ctx = makeCtx(validateBlueprintText(readFileSync(join(REPO, 'tests/fixtures/blueprints/cache-lb-haproxy.yaml'), 'utf8')).resolved!, 'mariadb');
 const pw = ctx.secrets.cache!.password;
@@ -28,6 +30,8 @@ const dir = mkdtempSync(join(tmpdir(), 'halab-app-cache-'));
 const procs = new Map<string, ChildProcess>();
 const ports = { primary: 0, replica: 0, sentinel: 0, closed: 0, app: 0 };
 let app: ChildProcess | undefined;
+const dbApps: ChildProcess[] = [];
+let maria: MariaInstance | undefined;
 
 const freePort = () =>
   new Promise<number>((ok, fail) => {
@@ -97,6 +101,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   app?.kill('SIGKILL');
+  for (const a of dbApps) a.kill('SIGKILL');
+  await maria?.stop();
   for (const p of procs.values()) p.kill('SIGKILL');
   await new Promise((r) => setTimeout(r, 200));
   rmSync(dir, { recursive: true, force: true });
@@ -176,6 +182,59 @@ describe('SentinelCache and the app against Redis + Sentinel on loopback', () =>
     expect(await lookup('Lee')).toMatchObject({ status: 404, cache: 'hit', json: { error: 'not-found' } });
     expect(cli(ports.primary, ['TTL', `halab:reservation:${no}`], pw).stdout.trim()).toMatch(/^(29\d|300)$/);
   }, 40_000);
+
+  it('against MariaDB the API answers the same with and without the cache (but for where an answer came from)', async () => {
+    const dbCtx = makeCtx(loadLab('vmware-3tier-ha'), 'mariadb');
+    maria = await startMariaDb(renderServerCnf(dbCtx, 'db-master'));
+    maria.sql(renderSchemaSql(dbCtx) + renderAccountsSql(dbCtx).replace(/'10\.0\.0\.\d+'/g, "'127.0.0.1'"));
+    const start = async (withCache: boolean) => {
+      const port = await freePort();
+      const a = spawn('node', [join(REPO, 'resources', 'guest', 'app', 'server.mjs')], {
+        env: {
+          PATH: process.env.PATH,
+          NODE_PATH,
+          HOST: '127.0.0.1',
+          PORT: String(port),
+          APP_HOSTNAME: 'app1',
+          DB_PRIMARY_HOST: '127.0.0.1',
+          DB_PRIMARY_PORT: String(maria!.port),
+          DB_USER: 'app',
+          DB_PASSWORD: dbCtx.secrets.db.app,
+          DB_NAME: 'reservations',
+          ...(withCache ? { CACHE_SENTINELS: `127.0.0.1:${ports.sentinel}`, CACHE_MASTER_NAME: 'halab', CACHE_PASSWORD: pw, CACHE_SENTINEL_PASSWORD: spw } : {}),
+        },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      dbApps.push(a);
+      await until('the app to listen', () => fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false));
+      return async (path: string, init?: RequestInit) => {
+        const res = await fetch(`http://127.0.0.1:${port}${path}`, { ...init, signal: AbortSignal.timeout(5000) });
+        return { status: res.status, cache: res.headers.get('x-cache'), json: (await res.json()) as Record<string, unknown> };
+      };
+    };
+    const [plain, cached] = [await start(false), await start(true)];
+    const made = await plain('/api/reservations', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Choi', phone: '010-5555-6666', address: 'Seoul', issue: 'clogged drain' }) });
+    expect(made.status).toBe(201);
+    const q = `/api/reservations/${made.json.reservationNo as string}?name=Choi&phone=010-5555-6666`;
+    const fromDb = await plain(q);
+    expect(fromDb).toMatchObject({ status: 200, cache: null, json: { source: 'primary' } });
+    expect(await cached(q)).toMatchObject({ status: 200, cache: 'miss', json: { ...fromDb.json, source: 'primary' } });
+    const hit = await until('a cache hit', async () => { const r = await cached(q); return r.cache === 'hit' && r; });
+    expect({ ...hit.json, source: 'primary' }).toEqual(fromDb.json);
+    // The error answers too: wrong name (404), missing phone (400), unknown number (404), bad body (400).
+    for (const path of [q.replace('Choi', 'Kang'), q.replace(/&phone=.*/, ''), '/api/reservations/R000000-ZZZZZZ?name=Choi&phone=010-5555-6666']) {
+      const [a, b] = [await plain(path), await cached(path)];
+      expect(b.status, path).toBe(a.status);
+      expect(b.json, path).toEqual(a.json);
+    }
+    const bad = { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name": ""}' };
+    expect((await cached('/api/reservations', bad)).json).toEqual((await plain('/api/reservations', bad)).json);
+    // /health: the same database report, plus the cache.
+    const [ha, hb] = [await plain('/health'), await cached('/health')];
+    expect(hb.status).toBe(ha.status);
+    expect(ha.json.cache).toEqual({ enabled: false, inUse: false });
+    expect(hb.json.cache).toMatchObject({ enabled: true, inUse: true });
+  }, 90_000);
 
   it('follows a failover: the primary killed, the Sentinel promotes the replica, the app caches there within seconds', async () => {
     procs.get('primary')!.kill('SIGKILL');
