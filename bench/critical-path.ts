@@ -137,3 +137,49 @@ export function cpuBusy(before: string, after: string): number {
   const idle = (d[3] ?? 0) + (d[4] ?? 0);
   return total > 0 ? (total - idle) / total : 0;
 }
+
+/** One process from `/proc/<pid>/stat`: its parent and CPU ticks (own user+system, and its reaped children's). */
+export interface ProcTicks {
+  pid: number;
+  ppid: number;
+  /** utime + stime. */
+  own: number;
+  /** cutime + cstime: every child it waited for, with their own reaped children. */
+  reaped: number;
+}
+
+/** Parse `/proc/<pid>/stat` (the command name may hold spaces and parentheses: fields are counted after the last ')'). */
+export function parseProcStat(text: string): ProcTicks | undefined {
+  const close = text.lastIndexOf(')');
+  const pid = Number.parseInt(text, 10);
+  if (close < 0 || !Number.isInteger(pid)) return undefined;
+  // After ") ": state(3) ppid(4) … utime(14) stime(15) cutime(16) cstime(17).
+  const f = text.slice(close + 2).trim().split(/\s+/);
+  const n = (i: number) => Number(f[i - 3]);
+  if ([4, 14, 15, 16, 17].some((i) => !Number.isFinite(n(i)))) return undefined;
+  return { pid, ppid: n(4), own: n(14) + n(15), reaped: n(16) + n(17) };
+}
+
+/**
+ * CPU ticks spent by the process trees under `roots` (a VM's systemd-nspawn,
+ * say), dead processes included: each dead process is in the `reaped` count
+ * of exactly one live ancestor (inside a VM, its init reaps orphans), so the
+ * sum over the live tree of own + reaped counts everything once.
+ */
+export function treeTicks(procs: ProcTicks[], roots: number[]): number {
+  const children = new Map<number, number[]>();
+  for (const p of procs) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p.pid]);
+  const byPid = new Map(procs.map((p) => [p.pid, p]));
+  const seen = new Set<number>();
+  const stack = roots.filter((r) => byPid.has(r));
+  let sum = 0;
+  while (stack.length) {
+    const pid = stack.pop()!;
+    if (seen.has(pid)) continue;
+    seen.add(pid);
+    const p = byPid.get(pid)!;
+    sum += p.own + p.reaped;
+    stack.push(...(children.get(pid) ?? []));
+  }
+  return sum;
+}

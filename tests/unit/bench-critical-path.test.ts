@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { cpuBusy, criticalPath, engineMs, parseJournal, splitByKind, stepDurations, stepKind, type StepNode } from '../../bench/critical-path';
 import { failureKinds } from '../../bench/failover-targets';
@@ -100,5 +101,28 @@ describe('how failed drill requests failed', () => {
       requests: [req(500, 0, 1), req(900, 200, 5, true), req(990, 0, 2000), req(1050, 0, 1), req(1100, 0, 1), req(1150, 502, 3), req(1200, 200, 1010, true)],
     });
     expect(k).toEqual({ atOnce: 2, noAnswer: 1, http: 1 });
+  });
+});
+
+describe('CPU time of a lab (bench/critical-path.ts)', async () => {
+  const { parseProcStat, treeTicks } = await import('../../bench/critical-path');
+
+  it('reads /proc/<pid>/stat, a command name with spaces and parentheses too', () => {
+    const line = '4242 (my (odd) name) S 1 4242 4242 0 -1 4194560 100 0 0 0 70 30 5 6 20 0 1 0 123 0 0';
+    expect(parseProcStat(line)).toEqual({ pid: 4242, ppid: 1, own: 100, reaped: 11 });
+    expect(parseProcStat('garbage')).toBeUndefined();
+    expect(parseProcStat(readFileSync('/proc/self/stat', 'utf8'))!.pid).toBe(process.pid);
+  });
+
+  it('sums the trees under the roots once: own and reaped ticks of every live descendant, nothing outside', () => {
+    const procs = [
+      { pid: 10, ppid: 1, own: 5, reaped: 0 }, // nspawn of VM a
+      { pid: 11, ppid: 10, own: 20, reaped: 100 }, // its init: reaped the guest's dead processes
+      { pid: 12, ppid: 11, own: 7, reaped: 3 },
+      { pid: 20, ppid: 1, own: 1000, reaped: 1000 }, // another helper's work
+      { pid: 30, ppid: 1, own: 2, reaped: 0 }, // nspawn of VM b
+    ];
+    expect(treeTicks(procs, [10])).toBe(135);
+    expect(treeTicks(procs, [10, 30, 99])).toBe(137);
   });
 });
