@@ -231,6 +231,15 @@ export class Guest {
 const PROBE_MIN_MS = 8000;
 
 /**
+ * Wait before the next attempt while a VM boots: short at first, growing to
+ * at most a second. A refused or unreachable attempt costs the guest nothing,
+ * and a coarser poll (it grew to 3 s) left a booted VM idle for up to 3 s.
+ */
+export function retryDelay(attempt: number): number {
+  return Math.min(1000, Math.round(200 * 1.5 ** (attempt - 1)));
+}
+
+/**
  * Connect with the lab key, retrying with backoff while the VM boots or a
  * login stalls, until `waitMs`. Ready means a first session has run. The
  * host key is pinned on first contact; a different key later stops with a
@@ -241,7 +250,6 @@ export async function connectGuest(o: ConnectOptions): Promise<Guest> {
   const route = await checkGuestRoute(o.host, o.signal);
   if (!route.ok) throw new GuestError(`${o.name}: not connecting to ${o.host}: ${route.reason}. Lab traffic must stay on this computer: bring the lab's network up (VMware: the VMnet's host adapter; Linux lab: halab up), or check the VM's address.`, 'unreachable', undefined, catalogMsg('guest.route', { vm: o.name, host: o.host, reason: route.reason ?? '' }));
   const pinned = (await o.hostKeys.load())[o.name];
-  let delay = 250;
   let last = '';
   for (let attempt = 1; ; attempt++) {
     if (o.signal?.aborted) throw new GuestError(`${o.name}: canceled while connecting.`, 'canceled', undefined, catalogMsg('guest.canceled', { vm: o.name }));
@@ -287,10 +295,10 @@ export async function connectGuest(o: ConnectOptions): Promise<Guest> {
         throw new GuestError(`${o.name} (${o.host}) refused the lab's SSH key. The template must accept root (or the configured user) with the lab key; check ~/.ssh/authorized_keys in the guest.`, 'auth', undefined, catalogMsg('guest.auth', { vm: o.name, host: o.host }));
       }
       last = msg;
+      const delay = retryDelay(attempt);
       if (Date.now() + delay > deadline) break;
       if (attempt === 1 || attempt % 5 === 0) o.log?.(`${o.name}: SSH to ${o.host} not ready (${msg}); retrying for up to ${Math.max(1, Math.round((deadline - Date.now()) / 1000))} s`);
       await sleep(delay, o.signal);
-      delay = Math.min(delay * 2, 3000);
     }
   }
   const seconds = Math.round((o.waitMs ?? 120_000) / 1000);

@@ -26,6 +26,8 @@ interface ConnectOpts {
   waitMs?: number;
   /** Only try the static address (after it has just been applied). */
   staticOnly?: boolean;
+  /** Ask the hypervisor for the address first (a VM that has just booted has no static address yet: trying it costs seconds of ARP). */
+  addressFirst?: boolean;
 }
 
 export class GuestPool {
@@ -69,10 +71,12 @@ export class GuestPool {
 
   private async connect(vm: string, opts: ConnectOpts): Promise<Guest> {
     const base = { name: vm, privateKey: this.o.key.privateKey, hostKeys: this.hostKeys, user: this.o.user, signal: opts.signal, log: opts.log };
-    try {
-      return await connectGuest({ ...base, host: this.staticAddress(vm), waitMs: opts.staticOnly ? (opts.waitMs ?? 60_000) : 1500 });
-    } catch (e) {
-      if ((e as { code?: string }).code !== 'unreachable' || opts.staticOnly) throw e;
+    if (!opts.addressFirst || opts.staticOnly) {
+      try {
+        return await connectGuest({ ...base, host: this.staticAddress(vm), waitMs: opts.staticOnly ? (opts.waitMs ?? 60_000) : 1500 });
+      } catch (e) {
+        if ((e as { code?: string }).code !== 'unreachable' || opts.staticOnly) throw e;
+      }
     }
     const nic0 = this.o.resolved.nodes.find((n) => n.hostname === vm)!.nics[0]!;
     const address = await this.o.hv.guestAddress(this.o.lab, vm, { network: nic0.network, timeoutMs: opts.waitMs ?? 180_000, signal: opts.signal, log: opts.log });

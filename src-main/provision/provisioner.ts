@@ -107,7 +107,8 @@ export function buildSteps(o: UpOptions, ctx: RenderContext, pool: GuestPool, so
       vm,
       deps: [`vm:${vm}:start`],
       run: async (c) => {
-        const g = await pool.get(vm, { signal: c.signal, log: c.log });
+        // A VM started by this run has no static address yet: its DHCP address first.
+        const g = await pool.get(vm, { signal: c.signal, log: c.log, addressFirst: !wasRunning.has(vm) });
         if (o.stage !== 'vms' && wasRunning.has(vm)) await probes.prime(g, vm, reapplyProbeCommands(ctx, vm, sources));
         return 'unchanged';
       },
