@@ -51,7 +51,7 @@ export async function replicaStep(pool: GuestPool, ctx: RenderContext, replica: 
     if (Date.now() > until) {
       throw new MessageError(msg('prov.err.replicationNotStarted', { vm: replica, source, io: st?.ioRunning ?? '?', sql: st?.sqlRunning ?? '?', errors: `${st?.lastIoError ? `, ${st.lastIoError}` : ''}${st?.lastSqlError ? `, ${st.lastSqlError}` : ''}` }));
     }
-    await new Promise((ok) => setTimeout(ok, 500));
+    await new Promise((ok) => setTimeout(ok, 200));
   }
   s.log(msg('prov.log.replicating', { source }));
   if (semiSync(ctx)) await waitSemiSync(pool, ctx, replica, s);
@@ -79,6 +79,6 @@ async function waitSemiSync(pool: GuestPool, ctx: RenderContext, replica: string
       const primaryState = p ? msg('prov.semi.primaryState', { enabled: p.enabled ? 'ON' : 'OFF', active: p.active ? 'ON' : 'OFF', clients: p.clients, waitPoint: p.waitPoint || '?' }) : msg('prov.semi.noVariables');
       throw new MessageError(msg('prov.err.semiSyncOff', { vm: replica, primary, primaryState, replicaState: msg(r?.replicaActive ? 'prov.semi.acking' : 'prov.semi.notAcking') }));
     }
-    await new Promise((ok) => setTimeout(ok, 500));
+    await new Promise((ok) => setTimeout(ok, 200));
   }
 }

@@ -51,10 +51,11 @@ export async function verifyStep(pool: GuestPool, ctx: RenderContext, s: StepCon
   s.log(msg(svc.vips.length && svc.firewall.enabled ? 'prov.log.unitsOkVrrp' : 'prov.log.unitsOk'));
   for (const vip of svc.vips) {
     let holders: string[] = [];
-    for (let i = 0; i < 30; i++) {
+    // Polled every 0.25 s for up to ~30 s (an election takes about 3 adverts; a 1 s poll overshot it by up to a second).
+    for (let i = 0; i < 120; i++) {
       holders = await vipHolders(pool, ctx, vip.name, s.signal);
       if (holders.length === 1) break;
-      await new Promise((ok) => setTimeout(ok, 1000));
+      await new Promise((ok) => setTimeout(ok, 250));
     }
     const members = list(vip.members.map((m) => m.node));
     if (holders.length > 1) throw new MessageError(msg('prov.err.vipHolders', { address: vip.address, holders: list(holders), members }));
@@ -65,11 +66,11 @@ export async function verifyStep(pool: GuestPool, ctx: RenderContext, s: StepCon
       const seen = new Set<string>();
       const want = svc.loadBalancer.upstream.members;
       let last = 0;
-      for (let i = 0; i < 40 && seen.size < want.length; i++) {
+      for (let i = 0; i < 100 && seen.size < want.length; i++) {
         const r = await probe(url);
         last = r.status;
         if (r.status === 200 && r.servedBy) seen.add(r.servedBy);
-        else await new Promise((ok) => setTimeout(ok, 500));
+        else await new Promise((ok) => setTimeout(ok, 200));
       }
       if (seen.size < want.length) {
         const status = last ? String(last) : msg('prov.none');
