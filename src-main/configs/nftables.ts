@@ -5,11 +5,16 @@
  * subnet) and rejects everything else with ICMP admin-prohibited, so a
  * denied connection fails at once instead of hanging. UFW's own tables are
  * left alone (no `flush ruleset`): the file deletes and re-creates only its
- * table, in one atomic transaction. Plus the router's sysctl (forwarding),
- * its UFW extras and the per-VM UFW rules the policy implies. Pure.
+ * table, in one atomic transaction. Plus the router's kernel settings
+ * (forwarding, strict reverse-path filter, no redirects: {@link routerSysctlPlan},
+ * set from the host where the provider can — the Linux lab's read-only
+ * /proc/sys — and otherwise by `sysctl -p` of the rendered file over SSH —
+ * VMware, Incus), its UFW extras and the per-VM UFW rules the policy
+ * implies. Pure.
  */
 import { zoneCells, zonePolicy, zonesOf, type ZoneCell } from '../shared/blueprint/zones';
 import { managedHeader, nicOn, nodeOf, type RenderContext, type RenderedFile } from './context';
+import type { SysctlSetting } from './hardening';
 import { assertIpv4 } from './quote';
 
 export const ZONES_NFT_PATH = '/etc/halab/zones.nft';
@@ -75,7 +80,72 @@ export function renderZonesNft(ctx: RenderContext, hostname: string): string {
   ].join('\n');
 }
 
-/** The router's files: the ruleset, forwarding on, and a unit that loads the ruleset at boot (after UFW). */
+/** A Linux interface name as a sysctl key part (`net.ipv4.conf.<if>.…`); refuses anything else. */
+const sysctlIf = (s: string) => {
+  if (!/^[a-z0-9_]{1,15}$/.test(s)) throw new Error(`Refusing to render: interface name "${s}" cannot be used in a sysctl key.`);
+  return s;
+};
+
+/**
+ * The router's kernel settings: IPv4 forwarding on; a strict reverse-path
+ * filter on every zone NIC (a packet whose source belongs to another zone's
+ * subnet is dropped where it came in: the kernel uses the larger of `all`
+ * and the interface's own value, and Ubuntu's default 2 would win, so each
+ * NIC is named); no ICMP redirects (the router must never tell a VM to go
+ * around it; the kernel sends them when `all` or the interface says so).
+ * With or without the hardening profile.
+ */
+export function routerSysctls(ctx: RenderContext, hostname: string): SysctlSetting[] {
+  if (!isZoneRouter(ctx, hostname)) return [];
+  const zones = zonesOf(ctx.lab.lab);
+  const ifs = zones.map((z) => sysctlIf(nicOn(ctx, hostname, z.network).ifname));
+  return [
+    { key: 'net.ipv4.ip_forward', value: '1', source: 'adapted' },
+    ...['all', 'default', ...ifs].map((i): SysctlSetting => ({ key: `net.ipv4.conf.${i}.rp_filter`, value: '1', source: 'adapted' })),
+    ...['all', 'default', ...ifs].map((i): SysctlSetting => ({ key: `net.ipv4.conf.${i}.send_redirects`, value: '0', source: 'adapted' })),
+  ];
+}
+
+/** The router's sysctl.d file (systemd-sysctl applies it at every boot of a VM). */
+export function renderRouterSysctl(ctx: RenderContext, hostname: string): RenderedFile | undefined {
+  const settings = routerSysctls(ctx, hostname);
+  if (!settings.length) return undefined;
+  return {
+    path: ROUTER_SYSCTL_PATH,
+    mode: '0644',
+    content:
+      managedHeader(ctx) +
+      '# The zone router forwards between its zones (nothing else in the lab does), drops packets whose\n' +
+      '# source is not in the zone they came from (strict reverse path, each zone NIC named) and never\n' +
+      '# redirects a VM around itself.\n' +
+      settings.map((x) => `${x.key} = ${x.value}`).join('\n') +
+      '\n',
+  };
+}
+
+/** How the router's kernel settings reach the running kernel on this provider. */
+export interface RouterSysctlPlan {
+  file: RenderedFile;
+  settings: SysctlSetting[];
+  /**
+   * `host`: the provider sets them in the VM's network namespace (the Linux
+   * lab: a container's /proc/sys is read-only); `guest`: the file is applied
+   * inside the guest over SSH (VMware VMs, Incus containers: their own kernel
+   * or network namespace, writable from inside).
+   */
+  applyFrom: 'host' | 'guest';
+  /** The command run in the guest when `applyFrom` is `guest` and a value differs. */
+  guestApply: string[];
+}
+
+/** The plan for `hostname`'s kernel settings, or undefined when it is not the zone router. `hostSide`: the provider has `setNetSysctls`. */
+export function routerSysctlPlan(ctx: RenderContext, hostname: string, opts: { hostSide: boolean }): RouterSysctlPlan | undefined {
+  const file = renderRouterSysctl(ctx, hostname);
+  if (!file) return undefined;
+  return { file, settings: routerSysctls(ctx, hostname), applyFrom: opts.hostSide ? 'host' : 'guest', guestApply: ['sysctl', '-q', '-p', ROUTER_SYSCTL_PATH] };
+}
+
+/** The router's files: the ruleset and a unit that loads it at boot (after UFW). Its kernel settings: {@link routerSysctlPlan}. */
 export function renderRouterFiles(ctx: RenderContext, hostname: string): RenderedFile[] {
   if (!isZoneRouter(ctx, hostname)) return [];
   const unit = [
@@ -96,7 +166,6 @@ export function renderRouterFiles(ctx: RenderContext, hostname: string): Rendere
   ].join('\n');
   return [
     { path: ZONES_NFT_PATH, mode: '0644', content: renderZonesNft(ctx, hostname) },
-    { path: ROUTER_SYSCTL_PATH, mode: '0644', content: managedHeader(ctx) + '# The zone router forwards between its zones (nothing else in the lab does).\nnet.ipv4.ip_forward = 1\n' },
     { path: `/etc/systemd/system/${ZONES_UNIT}`, mode: '0644', content: managedHeader(ctx) + unit },
   ];
 }

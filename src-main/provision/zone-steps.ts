@@ -6,13 +6,14 @@
  */
 import type { RenderContext, RenderedFile } from '../configs/context';
 import { FAIL2BAN_DROPIN_PATH, FAIL2BAN_JAIL_PATH, hardeningSysctls, renderHardeningFiles, SSHD_LOG_PATH, SSHD_LOG_UNIT, SYSCTL_UNIT, sysctlProcPath, type SysctlSetting } from '../configs/hardening';
-import { isZoneRouter, renderRouterFiles, ZONES_NFT_PATH, ZONES_TABLE, ZONES_UNIT } from '../configs/nftables';
+import { isZoneRouter, renderRouterFiles, routerSysctlPlan, ZONES_NFT_PATH, ZONES_TABLE, ZONES_UNIT } from '../configs/nftables';
 import type { Guest } from '../guest/guest';
 import type { Hypervisor, LabRef } from '../hypervisor/types';
 import type { GuestPool } from '../lab/guest-pool';
 import type { ResolvedLab } from '../shared/blueprint/model';
 import { zoneRouter } from '../shared/blueprint/zones';
 import { msg, render, type Message } from '../shared/i18n';
+import { MessageError } from '../shared/i18n/message-error';
 import type { Step, StepContext } from './engine';
 import { syncFiles } from './node-steps';
 import { shellQuote } from '../configs/quote';
@@ -24,6 +25,7 @@ type Result = 'changed' | 'unchanged';
 const titled = (m: Message) => ({ title: render('en', m), titleMsg: m });
 
 export const ROUTER_STEP = 'zones:router';
+export const FORWARDING_STEP = 'zones:forwarding';
 export const ZONES_VERIFY_STEP = 'zones:verify';
 
 /** A sysctl key as the guest has it: its value, whether it can be written, and what happened when we tried. */
@@ -222,19 +224,45 @@ export async function hardeningStep(pool: GuestPool, ctx: RenderContext, vm: str
   return changed.length || made.stdout.trim() || set.length || acted ? 'changed' : 'unchanged';
 }
 
-/** The zone router: its files, forwarding on, UFW's routed policy open, the nftables table loaded. */
-export async function routerStep(pool: GuestPool, ctx: RenderContext, vm: string, s: StepContext, host?: HostSide): Promise<Result> {
+/**
+ * The router's kernel settings (forwarding, strict reverse path, no
+ * redirects; `routerSysctlPlan`): its sysctl.d file written, then the
+ * running values brought to it — from the host where the provider can set a
+ * VM's network namespace (the Linux lab), otherwise by `sysctl -p` of that
+ * file inside the guest over SSH (VMware, Incus). Checked first; a re-run
+ * changes nothing.
+ */
+export async function forwardingStep(pool: GuestPool, ctx: RenderContext, vm: string, s: StepContext, host?: HostSide): Promise<Result> {
+  const plan = routerSysctlPlan(ctx, vm, { hostSide: !!host?.hv.setNetSysctls });
+  if (!plan) return 'unchanged';
+  const g = await pool.get(vm, { signal: s.signal, log: s.log });
+  const changed = await syncFiles(g, [plan.file], s.log);
+  let states = await sysctlStates(g, plan.settings, false);
+  const differ = () => states.filter((x) => x.value !== x.want);
+  const before = differ().map((x) => x.key);
+  if (before.length && plan.applyFrom === 'guest') {
+    const r = await g.exec(plan.guestApply, { okCodes: [0, 1, 255] });
+    states = (await sysctlStates(g, plan.settings, false)).map((x) => ({ ...x, set: before.includes(x.key) && x.value === x.want, ...(r.code !== 0 && x.value !== x.want ? { error: r.stderr.trim().split('\n').find((l) => l.includes(x.key)) ?? r.stderr.trim() } : {}) }));
+    s.log(`${plan.file.path} applied inside ${vm} (${plan.guestApply.join(' ')}): this provider cannot set a VM's kernel settings from the host`);
+  } else if (before.length) {
+    states = await netFromHost(g, host, vm, plan.settings, await sysctlStates(g, plan.settings, true), s);
+  }
+  const bad = differ();
+  if (bad.length) {
+    const how = plan.applyFrom === 'guest' ? `"${plan.guestApply.join(' ')}"` : `"sysctl -w ${bad[0]!.key}=${bad[0]!.want}"`;
+    throw new MessageError(msg('z.err.routerSysctl', { node: vm, settings: bad.map((x) => `${x.key} = ${x.value || '?'} (${x.want}${x.error ? `; ${x.error}` : ''})`).join(', '), command: how }));
+  }
+  const set = states.filter((x) => before.includes(x.key));
+  if (set.length) s.log(`router kernel settings now in effect: ${set.map((x) => `${x.key}=${x.want}`).join(', ')}`);
+  return changed.length || set.length ? 'changed' : 'unchanged';
+}
+
+/** The zone router: its files, UFW's routed policy open, the nftables table loaded (forwarding: {@link forwardingStep}). */
+export async function routerStep(pool: GuestPool, ctx: RenderContext, vm: string, s: StepContext): Promise<Result> {
   const g = await pool.get(vm, { signal: s.signal, log: s.log });
   const changed = await syncFiles(g, renderRouterFiles(ctx, vm), s.log);
   let acted = false;
   if (changed.some((p) => p.startsWith('/etc/systemd/system/'))) await g.exec(['systemctl', 'daemon-reload']);
-  const forwarding: SysctlSetting[] = [{ key: 'net.ipv4.ip_forward', value: '1', source: 'adapted' }];
-  const [fwd] = await netFromHost(g, host, vm, forwarding, await sysctlStates(g, forwarding, true), s);
-  if (fwd!.value !== '1') throw new Error(`${vm}: IPv4 forwarding could not be switched on (${fwd!.error ?? `net.ipv4.ip_forward is ${fwd!.value}`}). The router cannot forward between the zones; run "sysctl -w net.ipv4.ip_forward=1" on ${vm} to see why.`);
-  if (fwd!.set) {
-    s.log('IPv4 forwarding switched on');
-    acted = true;
-  }
   const status = await g.exec(['ufw', 'status', 'verbose'], { okCodes: [0, 1] });
   if (ctx.lab.lab.services.firewall.enabled && !/allow \(routed\)/.test(status.stdout)) {
     await g.exec(['ufw', 'default', 'allow', 'routed']);
@@ -270,7 +298,10 @@ export function zoneSteps(pool: GuestPool, ctx: RenderContext, existing: Step[],
   }
   const router = zoneRouter(ctx.lab.lab);
   if (router) {
-    out.push({ id: ROUTER_STEP, ...titled(msg('z.step.router', { node: router })), vm: router, deps: [`vm:${router}:firewall`], run: (c) => routerStep(pool, ctx, router, c, host) });
+    // After the hardening step: its file sets rp_filter for `all` too; the router's own file comes later and names every NIC.
+    const fromHost = !!host?.hv.setNetSysctls;
+    out.push({ id: FORWARDING_STEP, ...titled(msg(fromHost ? 'z.step.forwardingHost' : 'z.step.forwardingGuest', { node: router })), vm: router, deps: [`vm:${router}:firewall`, ...(out.some((x) => x.id === `vm:${router}:hardening`) ? [`vm:${router}:hardening`] : [])], run: (c) => forwardingStep(pool, ctx, router, c, host) });
+    out.push({ id: ROUTER_STEP, ...titled(msg('z.step.router', { node: router })), vm: router, deps: [`vm:${router}:firewall`, FORWARDING_STEP], run: (c) => routerStep(pool, ctx, router, c) });
     for (const st of existing) {
       const vmStep = /^vm:([^:]+):(\w+)$/.exec(st.id);
       const crosses = vmStep ? vmStep[2] === 'services' && vmStep[1] !== router : !st.id.startsWith('net:');
@@ -288,7 +319,7 @@ export function hasZonesOrHardening(ctx: { lab: ResolvedLab }): boolean {
 /** How many steps {@link zoneSteps} and the zone verify add (for progress bars). */
 export function zoneStepsCount(resolved: ResolvedLab, stage: 'vms' | 'all'): number {
   if (stage === 'vms') return 0;
-  return resolved.nodes.length + (zoneRouter(resolved.lab) ? 1 : 0) + (hasZonesOrHardening({ lab: resolved }) ? 1 : 0);
+  return resolved.nodes.length + (zoneRouter(resolved.lab) ? 2 : 0) + (hasZonesOrHardening({ lab: resolved }) ? 1 : 0);
 }
 
 export { isZoneRouter };

@@ -168,9 +168,8 @@ describe('nftables for the router', () => {
 
   it('router files: forwarding on, a boot unit after UFW; UFW: routed left to the table, zone ports per VM', () => {
     const files = renderRouterFiles(ctx, 'fw');
-    expect(files.map((f) => f.path)).toEqual(['/etc/halab/zones.nft', '/etc/sysctl.d/61-halab-router.conf', '/etc/systemd/system/halab-zones.service']);
-    expect(files[1]!.content).toContain('net.ipv4.ip_forward = 1');
-    expect(files[2]!.content).toContain('After=ufw.service');
+    expect(files.map((f) => f.path)).toEqual(['/etc/halab/zones.nft', '/etc/systemd/system/halab-zones.service']);
+    expect(files[1]!.content).toContain('After=ufw.service');
     expect(renderRouterFiles(ctx, 'lb1')).toEqual([]);
     expect(zoneUfwRules(ctx, 'fw')).toEqual([['ufw', 'default', 'allow', 'routed']]);
     expect(renderUfw(ctx, 'db1').commands.map((c) => c.join(' '))).toEqual(expect.arrayContaining([

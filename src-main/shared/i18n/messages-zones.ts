@@ -59,6 +59,9 @@ export const zonesEn = {
   'z.plan.hardeningNone': 'hardening: none (sshd keys only)',
   // provisioning step titles
   'z.step.router': 'zone firewall on {node}',
+  'z.step.forwardingHost': 'forwarding on {node} (kernel settings set from the host)',
+  'z.step.forwardingGuest': 'forwarding on {node} (sysctl.d file applied inside the VM)',
+  'z.err.routerSysctl': "{node}: the zone router's kernel settings could not be set: {settings}. Without IPv4 forwarding the router cannot forward between the zones. Run {command} on {node} to see why.",
   'z.step.hardening': 'hardening of {node}',
   'z.step.verify': 'probe the zone matrix and the hardening',
 } as const;
@@ -116,6 +119,9 @@ export const zonesKo: Record<keyof typeof zonesEn, string> = {
   'z.plan.hardening': '보안 강화: baseline (시드의 sysctl 설정, 호스트는 차단하지 않는 sshd용 fail2ban, 키로만 sshd 접속)',
   'z.plan.hardeningNone': '보안 강화: none (키로만 sshd 접속)',
   'z.step.router': '{node} 서버의 구역 방화벽',
+  'z.step.forwardingHost': '{node} 서버의 패킷 전달 (커널 설정은 호스트에서 적용)',
+  'z.step.forwardingGuest': '{node} 서버의 패킷 전달 (sysctl.d 파일을 VM 안에서 적용)',
+  'z.err.routerSysctl': '{node} 서버의 구역 라우터 커널 설정을 적용하지 못했습니다: {settings}. IPv4 전달이 꺼져 있으면 라우터가 구역 사이에서 패킷을 전달할 수 없습니다. 원인을 보려면 {node} 서버에서 {command} 명령을 실행하세요.',
   'z.step.hardening': '{node} 서버의 보안 강화',
   'z.step.verify': '구역 매트릭스와 보안 강화 점검',
 };
