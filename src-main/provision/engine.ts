@@ -29,6 +29,12 @@ export interface Step {
   /** The VM this step works on, for per-VM progress. */
   vm?: string;
   deps: string[];
+  /**
+   * Mostly waiting, not working on this computer (a VM booting, an SSH
+   * login, a read-only check): not counted against the concurrency limit,
+   * only against {@link LIGHT_LIMIT}, so a re-apply reaches all VMs at once.
+   */
+  light?: boolean;
   /** Do the work if needed; return 'changed' or 'unchanged'. */
   run(ctx: StepContext): Promise<'changed' | 'unchanged'>;
 }
@@ -60,6 +66,9 @@ export interface ApplyResult {
   skipped: string[];
   ms: number;
 }
+
+/** At most this many light steps run at once (beside the concurrency limit's others). */
+export const LIGHT_LIMIT = 16;
 
 export class PlanError extends Error {
   override readonly name = 'PlanError';
@@ -102,6 +111,7 @@ export async function applySteps(steps: Step[], opts: ApplyOptions = {}): Promis
 
   await new Promise<void>((finish) => {
     let running = 0;
+    let runningLight = 0;
     const pump = () => {
       if (signal.aborted) result.canceled = true;
       // Anything whose dependency failed or was skipped is skipped too.
@@ -121,10 +131,11 @@ export async function applySteps(steps: Step[], opts: ApplyOptions = {}): Promis
         }
       }
       for (const s of steps) {
-        if (running >= limit) break;
+        if (s.light ? runningLight >= Math.max(limit, LIGHT_LIMIT) : running >= limit) continue;
         if (status.get(s.id) !== 'pending' || !s.deps.every((d) => status.get(d) === 'ok')) continue;
         status.set(s.id, 'running');
-        running++;
+        if (s.light) runningLight++;
+        else running++;
         const t0 = Date.now();
         emit({ type: 'start', step: s.id, title: s.title, titleMsg: s.titleMsg, vm: s.vm, at: t0 });
         const log = (line: string | Message) =>
@@ -146,11 +157,12 @@ export async function applySteps(steps: Step[], opts: ApplyOptions = {}): Promis
             emit(errorMsg ? { type: 'failed', step: s.id, vm: s.vm, error, errorMsg, at: Date.now() } : { type: 'failed', step: s.id, vm: s.vm, error, at: Date.now() });
           })
           .finally(() => {
-            running--;
+            if (s.light) runningLight--;
+            else running--;
             pump();
           });
       }
-      if (running === 0 && [...status.values()].every((v) => v !== 'pending' && v !== 'running')) finish();
+      if (running === 0 && runningLight === 0 && [...status.values()].every((v) => v !== 'pending' && v !== 'running')) finish();
     };
     signal.addEventListener('abort', pump, { once: true });
     pump();

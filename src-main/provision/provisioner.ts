@@ -83,6 +83,8 @@ export function buildSteps(o: UpOptions, ctx: RenderContext, pool: GuestPool, so
       id: `vm:${vm}:create`,
       ...titled(msg('prov.step.create', { vm })),
       vm,
+      // Linux lab and Incus: an overlay and a few files, the work is the boot. VMware clones a disk: counted.
+      light: hv.kind !== 'vmware',
       deps: [...new Set(node.nics.map((n) => `net:${n.network}`))],
       run: async (c) => {
         const existed = (await hv.state(lab, vm, c)) !== 'absent';
@@ -94,6 +96,7 @@ export function buildSteps(o: UpOptions, ctx: RenderContext, pool: GuestPool, so
       id: `vm:${vm}:start`,
       ...titled(msg('prov.step.start', { vm })),
       vm,
+      light: hv.kind !== 'vmware',
       deps: [`vm:${vm}:create`],
       run: async (c) => {
         if ((await hv.state(lab, vm, c)) === 'running') return (wasRunning.add(vm), 'unchanged');
@@ -105,6 +108,8 @@ export function buildSteps(o: UpOptions, ctx: RenderContext, pool: GuestPool, so
       id: `vm:${vm}:ssh`,
       ...titled(msg('prov.step.ssh', { vm })),
       vm,
+      // Waiting for the boot, then a login and one read-only probe.
+      light: true,
       deps: [`vm:${vm}:start`],
       run: async (c) => {
         // A VM started by this run has no static address yet: its DHCP address first.
@@ -141,9 +146,9 @@ export function buildSteps(o: UpOptions, ctx: RenderContext, pool: GuestPool, so
   for (const st of cacheSteps(pool, ctx)) add(st);
   for (const st of zoneSteps(pool, ctx, steps, { hv, lab }, probes)) add(st);
   const before = steps.map((s) => s.id);
-  add({ id: 'lab:verify', ...titled(msg('prov.step.verify')), deps: before, run: (c) => verifyStep(pool, ctx, c) });
+  add({ id: 'lab:verify', ...titled(msg('prov.step.verify')), deps: before, light: true, run: (c) => verifyStep(pool, ctx, c) });
   // Both only read the lab: the zone/hardening check runs beside the lab check, not after it.
-  if (hasZonesOrHardening(ctx)) add({ id: ZONES_VERIFY_STEP, ...titled(msg('z.step.verify')), deps: before, run: (c) => zoneVerifyStep(pool, ctx, c) });
+  if (hasZonesOrHardening(ctx)) add({ id: ZONES_VERIFY_STEP, ...titled(msg('z.step.verify')), deps: before, light: true, run: (c) => zoneVerifyStep(pool, ctx, c) });
   for (const st of pgVerifySteps(pool, ctx)) add(st);
   invalidateOnChange(steps, probes);
   return steps;

@@ -37,6 +37,28 @@ describe('step graph', () => {
     expect(order.indexOf('start verify')).toBeGreaterThan(order.lastIndexOf('end e'));
   });
 
+  it('light steps (waits, read-only checks) do not count against the limit; the others stay bounded', async () => {
+    let heavy = 0;
+    let peakHeavy = 0;
+    let light = 0;
+    let peakLight = 0;
+    const work = (isLight: boolean) => async () => {
+      if (isLight) peakLight = Math.max(peakLight, ++light);
+      else peakHeavy = Math.max(peakHeavy, ++heavy);
+      await wait(30);
+      if (isLight) light--;
+      else heavy--;
+      return 'unchanged' as const;
+    };
+    const vms = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'];
+    const steps = [...vms.map((v) => ({ ...step(`${v}:ssh`, [], work(true)), light: true })), ...vms.map((v) => step(`${v}:system`, [`${v}:ssh`], work(false)))];
+    const r = await applySteps(steps, { concurrency: 4 });
+    expect(r.ok).toBe(true);
+    expect(r.unchanged).toHaveLength(18);
+    expect(peakLight).toBe(9);
+    expect(peakHeavy).toBe(4);
+  });
+
   it('a failure skips what depends on it, not the rest, and says why', async () => {
     const events: StepEvent[] = [];
     const r = await applySteps([step('a', [], async () => { throw new Error('disk full'); }), step('b', ['a']), step('c', ['b']), step('x', [], async () => 'unchanged')], { onEvent: (e) => events.push(e) });
