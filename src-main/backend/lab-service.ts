@@ -22,6 +22,7 @@ import { LabMonitor } from '../monitor/lab-monitor';
 import { SharedMonitors, type SharedMonitor } from '../monitor/shared-monitors';
 import type { ApplyResult } from '../provision/engine';
 import { buildStepsCount, down, status, up, type LabStatus } from '../provision/provisioner';
+import { grafanaRuns } from '../provision/grafana-steps';
 import type { ResolvedLab } from '../shared/blueprint/model';
 import type { DrillName } from '../shared/blueprint/schema';
 import type { DrillReport } from '../shared/drills/report';
@@ -160,10 +161,11 @@ export class LabService {
   /** Provision a lab (a task). Its result is the apply result. */
   up(r: ResolvedLab, o: UpRequest = {}): string {
     const stage = o.stage ?? 'all';
-    const total = buildStepsCount(r, stage);
+    let total = buildStepsCount(r, stage, o.provider);
     return this.start('up', r.name, msg('prov.task.up', { lab: r.name }), async (t): Promise<ApplyResult> => {
       const settings = await this.settings();
       const target = await openLabTarget(r, { provider: o.provider, settings });
+      total = buildStepsCount(r, stage, target.hv.kind);
       refuseRootForVmware(target.hv.kind, { uid: this.o.uid });
       this.update(t, { provider: target.hv.kind });
       let done = 0;
@@ -275,7 +277,7 @@ export class LabService {
         if (!state && !provider) throw new BackendError(msg('be.notUp', { lab: r.name }), 'not-up');
       }
       const runtime = await openLab(r, { provider, settings });
-      const monitor = new LabMonitor({ ctx: runtime.ctx, pool: runtime.pool, eventsFile: join(runtime.lab.dir, 'events.jsonl'), intervals: MONITOR_INTERVALS });
+      const monitor = new LabMonitor({ ctx: runtime.ctx, pool: runtime.pool, eventsFile: join(runtime.lab.dir, 'events.jsonl'), intervals: MONITOR_INTERVALS, grafana: await grafanaRuns(runtime.lab, runtime.ctx) });
       return { runtime, monitor, close: () => runtime.pool.closeAll() };
     });
   }

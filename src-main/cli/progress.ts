@@ -14,7 +14,8 @@ import { style } from './output';
 /** A text in the run's language: its catalog message when it has one; in English the event's own text (step ids, as before). */
 const text = (m: Message | undefined, english: string) => (m && cliLang() !== 'en' ? sayMessage(m) : english);
 
-export function progressPrinter(total: number, opts: { verbose?: boolean; json?: boolean } = {}) {
+/** `total`: the step count, or how to read it (it is known once the provider is). */
+export function progressPrinter(totalOf: number | (() => number), opts: { verbose?: boolean; json?: boolean } = {}) {
   const tty = process.stderr.isTTY && !opts.json;
   const running = new Map<string, string>();
   const titles = new Map<string, string>();
@@ -28,6 +29,7 @@ export function progressPrinter(total: number, opts: { verbose?: boolean; json?:
   const status = () => {
     if (!tty) return;
     const width = 20;
+    const total = typeof totalOf === 'number' ? totalOf : totalOf();
     const filled = Math.round((done / Math.max(total, 1)) * width);
     const now = [...running.values()].slice(0, 3).join(', ');
     const cols = process.stderr.columns || 100;

@@ -1,27 +1,35 @@
 /**
- * Grafana provisioning for a lab (issue 14 item 8): the Prometheus data
- * source, a file dashboard provider, and the lab dashboard (targets up, who
- * holds each VIP, CPU and memory per VM, replication lag). Pure: rendered
- * and checked in tests only. Grafana and Loki are not installed by
- * `halab up`: Debian 12 packages neither, the Linux lab's guests are offline,
- * and installing them from Grafana's repository on VMware guests is not done
- * yet; `plan` and the dashboard say so and no port is opened for them.
+ * Grafana provisioning for a lab (issue 14 item 8): the Prometheus and Loki
+ * data sources, a file dashboard provider, and the lab dashboard (targets
+ * up, who holds each VIP, CPU and memory per VM, replication lag). Pure.
+ * `grafana-steps.ts` uploads these where Grafana could be installed from
+ * Grafana's repository (VMware guests with internet, `grafana-install.ts`);
+ * Debian 12 packages neither Grafana nor Loki and the Linux lab's and
+ * Incus guests are offline, so there `plan` and `up` say so and no port is
+ * opened for them.
  */
 import { stringify } from 'yaml';
-import { dbNodes, managedHeader, monitoringHosts, type RenderContext, type RenderedFile } from './context';
+import { dbNodes, managedHeader, monitoringHosts, reach, type RenderContext, type RenderedFile } from './context';
 import { safeId } from './quote';
 
 export const GRAFANA_DATASOURCE_PATH = '/etc/grafana/provisioning/datasources/halab.yaml';
 export const GRAFANA_PROVIDER_PATH = '/etc/grafana/provisioning/dashboards/halab.yaml';
-export const GRAFANA_DASHBOARDS_DIR = '/var/lib/grafana/dashboards';
+/** Root's (the guest module writes only into folders no other user can change; /var/lib/grafana is grafana's). */
+export const GRAFANA_DASHBOARDS_DIR = '/etc/halab/grafana/dashboards';
 export const GRAFANA_DATASOURCE_UID = 'halab-prometheus';
+export const GRAFANA_LOKI_UID = 'halab-loki';
 
-/** Grafana runs beside Prometheus, so it reaches it on loopback. */
+/** Grafana runs beside Prometheus, so it reaches it on loopback; Loki on its VM (loopback when the same). */
 export function renderGrafanaDatasources(ctx: RenderContext): string {
-  if (!monitoringHosts(ctx)) throw new Error('The lab has no monitoring service.');
+  const mon = monitoringHosts(ctx);
+  if (!mon) throw new Error('The lab has no monitoring service.');
+  const loki = mon.loki === mon.prometheus ? '127.0.0.1' : reach(ctx, mon.prometheus, mon.loki);
   const doc = {
     apiVersion: 1,
-    datasources: [{ name: 'Prometheus', type: 'prometheus', uid: GRAFANA_DATASOURCE_UID, access: 'proxy', url: 'http://127.0.0.1:9090', isDefault: true, editable: false, jsonData: { timeInterval: '15s' } }],
+    datasources: [
+      { name: 'Prometheus', type: 'prometheus', uid: GRAFANA_DATASOURCE_UID, access: 'proxy', url: 'http://127.0.0.1:9090', isDefault: true, editable: false, jsonData: { timeInterval: '15s' } },
+      { name: 'Loki', type: 'loki', uid: GRAFANA_LOKI_UID, access: 'proxy', url: `http://${loki}:3100`, isDefault: false, editable: false },
+    ],
   };
   return managedHeader(ctx) + stringify(doc);
 }
@@ -71,11 +79,11 @@ export function renderGrafanaDashboard(ctx: RenderContext): string {
   return `${JSON.stringify(dashboard, null, 2)}\n`;
 }
 
-/** Every Grafana file for a Grafana beside Prometheus (not uploaded by `up`: see the module header). */
+/** Every Grafana file for a Grafana beside Prometheus (uploaded by `grafana-steps.ts` once Grafana is installed). */
 export function renderGrafanaFiles(ctx: RenderContext): RenderedFile[] {
   return [
-    { path: GRAFANA_DATASOURCE_PATH, mode: '0640', owner: 'root:grafana', content: renderGrafanaDatasources(ctx) },
-    { path: GRAFANA_PROVIDER_PATH, mode: '0640', owner: 'root:grafana', content: renderGrafanaProvider(ctx) },
+    { path: GRAFANA_DATASOURCE_PATH, mode: '0644', content: renderGrafanaDatasources(ctx) },
+    { path: GRAFANA_PROVIDER_PATH, mode: '0644', content: renderGrafanaProvider(ctx) },
     { path: `${GRAFANA_DASHBOARDS_DIR}/halab-lab.json`, mode: '0644', content: renderGrafanaDashboard(ctx) },
   ];
 }

@@ -32,6 +32,7 @@ import { pollPgStatus } from './pg-status';
 import { pollRedisStatus } from './redis-status';
 import { pollSemiSync } from './semisync-status';
 import { semiSync } from '../configs/mysql-server';
+import { grafanaPort } from '../configs/grafana-install';
 
 /** A guest as the monitor uses it: run a command, follow a command's output. */
 export type MonitorGuest = Pick<Guest, 'exec' | 'stream'>;
@@ -52,6 +53,8 @@ export interface LabMonitorOptions {
   probeUrl?: string;
   /** Poll intervals in ms (tests and benchmarks shorten them). */
   intervals?: Partial<Record<'vip' | 'probe' | 'replication' | 'nodes' | 'alerts', number>>;
+  /** Grafana runs beside Prometheus (`up` installed it: `grafana-steps.ts`); the dashboard then links to it. */
+  grafana?: boolean;
 }
 
 const sleep = (ms: number, signal: AbortSignal) =>
@@ -433,7 +436,7 @@ export class LabMonitor {
       logs: this.logs.last(SNAPSHOT_LIMITS.logs),
       events: this.events.last(SNAPSHOT_LIMITS.events),
       prometheusUrl: mon ? `http://${this.o.pool.staticAddress(mon.prometheus)}:9090/` : undefined,
-      grafanaUrl: undefined,
+      grafanaUrl: mon && this.o.grafana ? `http://${this.o.pool.staticAddress(mon.prometheus)}:${grafanaPort(this.o.ctx)}/` : undefined,
     };
   }
 

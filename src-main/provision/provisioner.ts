@@ -22,6 +22,7 @@ import { primaryStep, replicaStep } from './db-steps';
 import { filesStep, firewallStep, packagesStep, systemStep } from './node-steps';
 import { verifyStep } from './verify';
 import { cacheSteps, cacheStepsCount } from './cache-steps';
+import { grafanaSteps, grafanaStepsCount } from './grafana-steps';
 import { pgSteps, pgStepsCount, pgVerifySteps } from './pg-steps';
 import { networkSpecs, vmSpec } from './vm-specs';
 import { hasZonesOrHardening, zoneSteps, zoneStepsCount, ZONES_VERIFY_STEP } from './zone-steps';
@@ -144,6 +145,7 @@ export function buildSteps(o: UpOptions, ctx: RenderContext, pool: GuestPool, so
   }
   for (const st of pgSteps(pool, ctx)) add(st);
   for (const st of cacheSteps(pool, ctx)) add(st);
+  for (const st of grafanaSteps(pool, ctx, { provider: hv.kind, lab })) add(st);
   for (const st of zoneSteps(pool, ctx, steps, { hv, lab }, probes)) add(st);
   const before = steps.map((s) => s.id);
   add({ id: 'lab:verify', ...titled(msg('prov.step.verify')), deps: before, light: true, run: (c) => verifyStep(pool, ctx, c) });
@@ -154,12 +156,12 @@ export function buildSteps(o: UpOptions, ctx: RenderContext, pool: GuestPool, so
   return steps;
 }
 
-/** How many steps `up` will run (for progress bars). */
-export function buildStepsCount(resolved: ResolvedLab, stage: 'vms' | 'all'): number {
+/** How many steps `up` will run (for progress bars); `provider`: the hypervisor's kind (VMware adds Grafana's steps). */
+export function buildStepsCount(resolved: ResolvedLab, stage: 'vms' | 'all', provider = 'vmware'): number {
   const perVm = stage === 'vms' ? 3 : 7; // create, start, ssh (+ system, packages, firewall, services)
   const db = resolved.lab.services.database;
   const copy = resolved.lab.services.backup?.copyTo ? 1 : 0;
-  return resolved.networks.length + resolved.nodes.length * perVm + (stage === 'vms' ? 0 : 1 + copy + (db && db.engine !== 'postgresql' ? 1 + resolved.replicas.length : pgStepsCount({ lab: resolved }))) + zoneStepsCount(resolved, stage) + (stage === 'vms' ? 0 : cacheStepsCount(resolved));
+  return resolved.networks.length + resolved.nodes.length * perVm + (stage === 'vms' ? 0 : 1 + copy + (db && db.engine !== 'postgresql' ? 1 + resolved.replicas.length : pgStepsCount({ lab: resolved }))) + zoneStepsCount(resolved, stage) + (stage === 'vms' ? 0 : cacheStepsCount(resolved) + grafanaStepsCount(resolved, provider));
 }
 
 /** Bring a lab up (idempotent; resumes after a crash). */

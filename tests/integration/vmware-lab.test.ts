@@ -31,6 +31,7 @@ import { ensureLabKey } from '../../src-main/guest/lab-keys';
 import { LinuxLabProvider } from '../../src-main/hypervisor/linux/linux-provider';
 import { VmwareDriver } from '../../src-main/hypervisor/vmware/vmware-driver';
 import { GuestPool } from '../../src-main/lab/guest-pool';
+import { grafanaRuns } from '../../src-main/provision/grafana-steps';
 import { labRef } from '../../src-main/lab/lab-home';
 import { sql } from '../../src-main/lab/sql';
 import type { DrillReport } from '../../src-main/shared/drills/report';
@@ -183,6 +184,19 @@ describe('the seed lab through the VMware driver, with real guests behind the fa
     });
   });
 
+  it('Grafana, Loki and promtail: the guests have no internet, so nothing is installed, no port is opened, and the dashboard has no Grafana link', async () => {
+    // grafana-steps.ts ran on every VM (VMware) and recorded that nothing runs.
+    const record = JSON.parse(readFileSync(join(lab.dir, 'grafana.json'), 'utf8')) as Record<string, boolean>;
+    expect(record).toEqual(Object.fromEntries(resolved.nodes.map((n) => [n.hostname, false])));
+    const g = await pool!.get('lb-slave');
+    const dpkg = await g.exec(['sh', '-c', 'for p in grafana loki promtail; do dpkg-query -W -f=\'${Status}\\n\' "$p" 2>/dev/null | grep -q "install ok installed" && echo "$p"; done; true']);
+    expect(dpkg.stdout.trim()).toBe('');
+    const ufw = (await g.exec(['ufw', 'status'])).stdout;
+    expect(ufw).toMatch(/9090/); // the rules are there (Prometheus for the admin sources) …
+    expect(ufw).not.toMatch(/3100|halab (grafana|loki)/); // … but none for what does not run
+    expect(await grafanaRuns(lab, { lab: resolved } as never)).toBe(false);
+  });
+
   it('a second halab up changes nothing', async () => {
     await pool?.closeAll();
     const r = await halab('up', FILE, '--provider', 'vmware', '--reconfigure-vmnet8', '--json');
@@ -191,6 +205,8 @@ describe('the seed lab through the VMware driver, with real guests behind the fa
     const why = r.stdout.split('\n').filter((l) => /"log"|"changed":true/.test(l)).slice(-40).join('\n');
     expect(result.changed, why).toEqual([]);
     expect(result.failed).toEqual([]);
+    // Each VM's Grafana step said why it installed nothing (the repository is unreachable).
+    expect(r.stdout.match(/"code":"mon\.log\.offline"/g)?.length).toBe(resolved.nodes.length);
   }, 600_000);
 
   it('halab down leaves no VM in the fake and no namespace, bridge, mount or process', async () => {

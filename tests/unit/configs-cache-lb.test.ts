@@ -208,9 +208,9 @@ describe('plan', () => {
     const ko = p.serviceMsgs.map((m) => render('ko', m)).join('\n');
     expect(ko).toMatch(/쿼럼 2/);
     expect(ko).toMatch(/HAProxy 위치: lb1/);
-    // No monitoring in this lab: no Grafana line; the seed lab (with Prometheus) says Grafana and Loki are not installed.
+    // No monitoring in this lab: no Grafana line; the seed lab (with Prometheus) says where Grafana and Loki go and that offline guests get neither.
     expect(p.services.join('\n')).not.toMatch(/Grafana/);
     const seedPlan = computePlan(validateBlueprintText(readFileSync(join(REPO, 'lab-blueprints/vmware-3tier-ha.yaml'), 'utf8')).resolved!);
-    expect(seedPlan.services.join('\n')).toMatch(/Grafana and Loki: not installed .*no port is opened for them/);
+    expect(seedPlan.services.join('\n')).toMatch(/Grafana \(on lb-slave, port 3000 .*not installed and no port is opened for them/);
   });
 });

@@ -2,8 +2,10 @@
  * Grafana provisioning as rendered (issue 14 item 8): the Prometheus data
  * source and dashboard provider parse as YAML with the fields Grafana reads,
  * the dashboard is valid JSON whose every panel queries that data source
- * with a metric the lab's Prometheus really scrapes, and nothing opens a
- * port for Grafana (3000) or Loki (3100): neither is installed.
+ * with a metric the lab's Prometheus really scrapes, and the rendered
+ * firewall opens no port for Grafana (3000) or Loki (3100): those rules come
+ * only from `grafana-steps.ts`, once the service answers
+ * (grafana-install.test.ts).
  */
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -16,15 +18,19 @@ import { loadLab, makeCtx } from '../golden/configs/support/render';
 const ctx = makeCtx(loadLab('vmware-3tier-ha'), 'mariadb');
 
 describe('Grafana provisioning', () => {
-  it('the data source is the lab Prometheus on loopback, the default, not editable', () => {
+  it('the data sources: the lab Prometheus on loopback (the default) and Loki on its VM, neither editable', () => {
     const doc = parse(renderGrafanaDatasources(ctx)) as { apiVersion: number; datasources: Record<string, unknown>[] };
     expect(doc.apiVersion).toBe(1);
-    expect(doc.datasources).toEqual([expect.objectContaining({ name: 'Prometheus', type: 'prometheus', uid: GRAFANA_DATASOURCE_UID, access: 'proxy', url: 'http://127.0.0.1:9090', isDefault: true, editable: false })]);
+    expect(doc.datasources).toEqual([
+      expect.objectContaining({ name: 'Prometheus', type: 'prometheus', uid: GRAFANA_DATASOURCE_UID, access: 'proxy', url: 'http://127.0.0.1:9090', isDefault: true, editable: false }),
+      // The seed places Loki beside Prometheus (lb-slave): loopback too.
+      expect.objectContaining({ name: 'Loki', type: 'loki', url: 'http://127.0.0.1:3100', isDefault: false, editable: false }),
+    ]);
   });
 
   it('the provider loads the dashboards folder', () => {
     const doc = parse(renderGrafanaProvider(ctx)) as { providers: { type: string; options: { path: string } }[] };
-    expect(doc.providers[0]).toMatchObject({ type: 'file', options: { path: '/var/lib/grafana/dashboards' } });
+    expect(doc.providers[0]).toMatchObject({ type: 'file', options: { path: '/etc/halab/grafana/dashboards' } });
   });
 
   it('the dashboard is JSON; every panel uses the data source and a metric the lab produces', () => {
@@ -52,11 +58,11 @@ describe('Grafana provisioning', () => {
     expect(renderGrafanaDashboard(ctx)).toBe(renderGrafanaDashboard(ctx));
   });
 
-  it('no port is opened for Grafana or Loki on any VM', () => {
+  it('the rendered firewall opens no port for Grafana or Loki on any VM', () => {
     for (const n of ctx.lab.nodes) {
       const rules = renderUfw(ctx, n.hostname).commands.map((c) => c.join(' '));
       expect(rules.filter((r) => / port (3000|3100) /.test(r) && !/halab app/.test(r)), n.hostname).toEqual([]);
     }
-    expect(renderGrafanaFiles(ctx).map((f) => f.path)).toEqual(['/etc/grafana/provisioning/datasources/halab.yaml', '/etc/grafana/provisioning/dashboards/halab.yaml', '/var/lib/grafana/dashboards/halab-lab.json']);
+    expect(renderGrafanaFiles(ctx).map((f) => f.path)).toEqual(['/etc/grafana/provisioning/datasources/halab.yaml', '/etc/grafana/provisioning/dashboards/halab.yaml', '/etc/halab/grafana/dashboards/halab-lab.json']);
   });
 });

@@ -49,7 +49,7 @@ describe('provisioning step titles from the catalog', () => {
     const ctx = await renderContext(hv, lab, resolved);
     const pool = new GuestPool({ hv, lab, resolved, key: { privateKey: '', publicKey: 'ssh-ed25519 AAAA test', path: join(root, 'key') } as never });
     const steps = buildSteps({ hv, lab, resolved }, ctx, pool, [], 'ssh-ed25519 AAAA test');
-    expect(steps.length).toBe(buildStepsCount(resolved, 'all'));
+    expect(steps.length).toBe(buildStepsCount(resolved, 'all', 'linux'));
     for (const id of ['net:vmnet8', 'vm:db-slave:create', 'vm:lb-master:firewall', 'db:db-master:init', 'db:db-slave:replica', 'lab:verify']) expect(steps.map((s) => s.id)).toContain(id);
     const names = [...resolved.nodes.map((n) => n.hostname), ...resolved.networks.flatMap((n) => [n.name, n.subnet])];
     const bad: string[] = [];

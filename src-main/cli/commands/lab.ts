@@ -115,10 +115,14 @@ export async function upCommand(
   if (!resolved) return code;
   const { labs, events } = cliLabService();
   const { lab } = await home(labs, resolved);
-  const print = progressPrinter(buildStepsCount(resolved, stage), flags);
+  let total = buildStepsCount(resolved, stage, provider);
+  const print = progressPrinter(() => total, flags);
   const task = followEvents(
     events,
-    (p) => !flags.json && process.stderr.write(`${say('out.up.bringing', { lab: lab.id, provider: p, vms: resolved.nodes.length, stage: msg(stage === 'vms' ? 'out.up.stageVms' : 'out.up.stageAll'), dir: lab.dir })}\n`),
+    (p) => {
+      total = buildStepsCount(resolved, stage, p);
+      if (!flags.json) process.stderr.write(`${say('out.up.bringing', { lab: lab.id, provider: p, vms: resolved.nodes.length, stage: msg(stage === 'vms' ? 'out.up.stageVms' : 'out.up.stageAll'), dir: lab.dir })}\n`);
+    },
     (s) => print(stepEventOf(s)),
   );
   try {

@@ -7,6 +7,7 @@ import { list, msg, render, type Message } from '../i18n';
 import { cacheLbPlanLine, cachePlanLines } from './rules-cache';
 import { pgPlanLines } from './plan-postgres';
 import { zoneMatrix, type ZoneMatrix } from './zones';
+import { grafanaPort } from './monitoring';
 import { objectivesStatedMsg } from '../drills/report-text';
 import { dbReplicationOf, lbProxyOf, masterDownMs, preemptOf, trackScriptOf, vrrpVersion, type ResolvedLab } from './model';
 
@@ -54,7 +55,7 @@ export function computePlan(r: ResolvedLab, hostMemoryMiB?: number): LabPlan {
   else if (s.loadBalancer) serviceMsgs.push(msg('plan.nginx', { members: list(s.loadBalancer.members), listen: s.loadBalancer.listen.join(','), upstream: list(s.loadBalancer.upstream.members), port: s.loadBalancer.upstream.port ?? s.app?.port ?? '?', retries: lbRetries(s.loadBalancer) }));
   if (s.app) serviceMsgs.push(msg('plan.app', { members: list(s.app.members), port: s.app.port }));
   serviceMsgs.push(...cachePlanLines(s.cache));
-  if (s.monitoring) serviceMsgs.push(msg('cache.plan.grafanaOffline'));
+  if (s.monitoring) serviceMsgs.push(msg('mon.plan.grafana', { grafana: s.monitoring.prometheus, port: grafanaPort({ lab: r }), loki: s.monitoring.loki ?? s.monitoring.prometheus }));
   if (s.database?.engine === 'postgresql') serviceMsgs.push(...pgPlanLines(r));
   else if (s.database) {
     const rep = dbReplicationOf(s.database);

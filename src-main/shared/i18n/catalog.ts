@@ -16,13 +16,14 @@ import { incusEn, incusKo } from './messages-incus';
 import { postgresEn, postgresKo } from './messages-postgres';
 import { zonesEn, zonesKo } from './messages-zones';
 import { cacheEn, cacheKo } from './messages-cache';
+import { monitoringEn, monitoringKo } from './messages-monitoring';
 
 export const CATALOG_EN = { ...namesEn, ...validateEn, ...cliEn, ...hostEn, ...planEn, ...settingsEn,
-  ...provisionEn, ...errorsEn, ...drillEn, ...incusEn, ...postgresEn, ...zonesEn, ...cacheEn,
+  ...provisionEn, ...errorsEn, ...drillEn, ...incusEn, ...postgresEn, ...zonesEn, ...cacheEn, ...monitoringEn,
 } as const;
 export type CatalogEn = typeof CATALOG_EN;
 export const CATALOG_KO: Record<keyof CatalogEn, string> = { ...namesKo, ...validateKo, ...cliKo, ...hostKo, ...planKo, ...settingsKo,
-  ...provisionKo, ...errorsKo, ...drillKo, ...incusKo, ...postgresKo, ...zonesKo, ...cacheKo,
+  ...provisionKo, ...errorsKo, ...drillKo, ...incusKo, ...postgresKo, ...zonesKo, ...cacheKo, ...monitoringKo,
 };
 
 /** Each domain's code list, to check that no two domains define the same code. */
@@ -40,4 +41,5 @@ export const DOMAIN_CODES: Record<string, readonly string[]> = {
   postgres: Object.keys(postgresEn),
   zones: Object.keys(zonesEn),
   cache: Object.keys(cacheEn),
+  monitoring: Object.keys(monitoringEn),
 };

@@ -36,7 +36,6 @@ export const cacheEn = {
   'cache.plan.replicas': ', replicas {nodes}',
   'cache.plan.sentinel': 'Sentinel on {nodes}: quorum {quorum}, down after {downAfter} ms, failover timeout {failoverTimeout} ms',
   'cache.plan.haproxy': 'HAProxy on {nodes}: active checks every {interval} ms (fall {fall}, rise {rise}) of {path}, redispatch with {retries} retries, stats page on port {port} for the admin sources only',
-  'cache.plan.grafanaOffline': 'Grafana and Loki: not installed (Debian 12 packages neither and the Linux lab’s guests are offline; installing them from Grafana’s repository on VMware guests is not done yet); no port is opened for them.',
   // Provisioning (cache-steps.ts)
   'cache.step.redis': 'Redis on {vm}',
   'cache.step.sentinel': 'Sentinel on {vm}',
@@ -104,7 +103,6 @@ export const cacheKo: Record<keyof typeof cacheEn, string> = {
   'cache.plan.replicas': ', 복제 서버 {nodes}',
   'cache.plan.sentinel': 'Sentinel 위치: {nodes}. 쿼럼 {quorum}, {downAfter} ms 응답 없으면 다운 판정, 장애 조치 제한 시간 {failoverTimeout} ms',
   'cache.plan.haproxy': 'HAProxy 위치: {nodes}. {path} 경로를 {interval} ms마다 능동 검사(fall {fall}, rise {rise}), 재시도 {retries}회와 redispatch, 통계 페이지는 {port}번 포트로 관리자 주소에서만 접속',
-  'cache.plan.grafanaOffline': 'Grafana와 Loki: 설치하지 않습니다(Debian 12에 패키지가 없고 Linux 랩 게스트는 오프라인입니다. VMware 게스트에 Grafana 저장소에서 설치하는 기능은 아직 없습니다). 이 둘을 위한 포트도 열지 않습니다.',
   'cache.step.redis': '{vm}의 Redis',
   'cache.step.sentinel': '{vm}의 Sentinel',
   'cache.step.verify': 'Redis 복제와 Sentinel 확인',

@@ -260,7 +260,7 @@ export const en = {
   'toast.dismiss': 'Dismiss',
   'error.backend': 'The backend answered with an error: {message}',
   'card.redis': 'Redis (Sentinel)',
-  'dashboard.noGrafana': 'Grafana and Loki are not installed (offline lab guests; Debian packages neither); no port is open for them',
+  'dashboard.noGrafana': 'Grafana and Loki do not run in this lab: `up` installs them only on VMware guests with internet (Debian packages neither); no port is open for them',
   'card.redisNoPrimary': 'NO AGREED PRIMARY',
   'card.redisAgreed': 'primary of {name}, as every Sentinel says',
   'card.redisDisagree': 'the Sentinels do not agree on {name}',

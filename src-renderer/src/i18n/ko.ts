@@ -260,7 +260,7 @@ export const ko: Record<MessageKey, string> = {
   'toast.dismiss': '닫기',
   'error.backend': '백엔드가 오류를 돌려주었습니다: {message}',
   'card.redis': 'Redis (Sentinel)',
-  'dashboard.noGrafana': 'Grafana와 Loki는 설치되지 않았습니다(랩 게스트가 오프라인이고 Debian 패키지가 없음). 이 둘을 위한 포트도 열려 있지 않습니다',
+  'dashboard.noGrafana': '이 랩에서는 Grafana와 Loki가 실행되지 않습니다. `up`은 인터넷이 되는 VMware 게스트에만 설치합니다(Debian 패키지 없음). 이 둘을 위한 포트도 열려 있지 않습니다',
   'card.redisNoPrimary': '합의된 주 서버 없음',
   'card.redisAgreed': '모든 Sentinel이 가리키는 {name} 주 서버',
   'card.redisDisagree': 'Sentinel끼리 {name} 주 서버에 대한 의견이 다름',
