@@ -42,9 +42,11 @@ describe('step graph', () => {
     let peakHeavy = 0;
     let light = 0;
     let peakLight = 0;
+    let peakAll = 0;
     const work = (isLight: boolean) => async () => {
       if (isLight) peakLight = Math.max(peakLight, ++light);
       else peakHeavy = Math.max(peakHeavy, ++heavy);
+      peakAll = Math.max(peakAll, light + heavy);
       await wait(30);
       if (isLight) light--;
       else heavy--;
@@ -57,6 +59,10 @@ describe('step graph', () => {
     expect(r.unchanged).toHaveLength(18);
     expect(peakLight).toBe(9);
     expect(peakHeavy).toBe(4);
+    // Concurrency 1 stays one step at a time.
+    peakAll = 0;
+    await applySteps(steps, { concurrency: 1 });
+    expect(peakAll).toBe(1);
   });
 
   it('a failure skips what depends on it, not the rest, and says why', async () => {
