@@ -29,6 +29,7 @@ import { hasZonesOrHardening, zoneSteps, zoneStepsCount, ZONES_VERIFY_STEP } fro
 import { zoneVerifyStep } from './zone-verify';
 import { ReapplyProbes } from './reapply-probe';
 import { invalidateOnChange, reapplyProbeCommands } from './reapply-commands';
+import { estimateCosts } from './step-costs';
 import { joinMessages } from '../shared/i18n/message-list';
 
 export interface UpOptions {
@@ -153,6 +154,7 @@ export function buildSteps(o: UpOptions, ctx: RenderContext, pool: GuestPool, so
   if (hasZonesOrHardening(ctx)) add({ id: ZONES_VERIFY_STEP, ...titled(msg('z.step.verify')), deps: before, light: true, run: (c) => zoneVerifyStep(pool, ctx, c) });
   for (const st of pgVerifySteps(pool, ctx)) add(st);
   invalidateOnChange(steps, probes);
+  estimateCosts(steps);
   return steps;
 }
 

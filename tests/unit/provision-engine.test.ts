@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { applySteps, checkGraph, PlanError, type Step, type StepEvent } from '../../src-main/provision/engine';
+import { applySteps, checkGraph, PlanError, scheduleOrder, type Step, type StepEvent } from '../../src-main/provision/engine';
+import { estimateCosts } from '../../src-main/provision/step-costs';
 
 const step = (id: string, deps: string[], run: Step['run'] = async () => 'changed'): Step => ({ id, title: id, deps, run });
 const wait = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
@@ -63,6 +64,27 @@ describe('step graph', () => {
     peakAll = 0;
     await applySteps(steps, { concurrency: 1 });
     expect(peakAll).toBe(1);
+  });
+
+  it('starts the longest remaining chain first: the database VMs before the app servers listed ahead of them, ties in list order', async () => {
+    const vm = (v: string) => ['ssh', 'system', 'firewall', 'services'].map((k, i, all) => step(`vm:${v}:${k}`, i ? [`vm:${v}:${all[i - 1]}`] : []));
+    const steps = [...vm('app1'), ...vm('app2'), ...vm('db1'), ...vm('db2'), step('db:db1:init', ['vm:db1:services']), step('db:db2:replica', ['db:db1:init', 'vm:db2:services'])];
+    steps.push(step('lab:verify', steps.map((s) => s.id)));
+    estimateCosts(steps);
+    const order = scheduleOrder(steps).map((s) => s.id);
+    expect(order.indexOf('vm:db1:system')).toBeLessThan(order.indexOf('vm:app1:system'));
+    expect(order.indexOf('vm:db2:system')).toBeLessThan(order.indexOf('vm:app1:system'));
+    expect(order.indexOf('vm:db2:services')).toBeLessThan(order.indexOf('vm:app1:services'));
+    expect(order.indexOf('vm:app1:system')).toBeLessThan(order.indexOf('vm:app2:system'));
+    expect(order.at(-1)).toBe('lab:verify');
+    // Run with one slot: the database VMs' work first, so the replica's is not left for the end.
+    const ran: string[] = [];
+    for (const s of steps) {
+      const run = s.run;
+      s.run = async (c) => (ran.push(s.id), run(c));
+    }
+    expect((await applySteps(steps, { concurrency: 1 })).ok).toBe(true);
+    expect(ran.indexOf('vm:db2:services')).toBeLessThan(ran.indexOf('vm:app1:services'));
   });
 
   it('a failure skips what depends on it, not the rest, and says why', async () => {
