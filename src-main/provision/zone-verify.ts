@@ -2,7 +2,9 @@
  * Verify of issue 14, the step after `lab:verify`: the zone matrix probed
  * from inside the guests (every allowed zone pair and port connects; a
  * sample of denied pairs, on ports something really listens on, is refused
- * by the router or times out, bounded), and the hardening profile (sysctl
+ * by the router or times out, bounded; UDP cells with a temporary echo
+ * listener answering a datagram, and per zone pair with UDP allowed one
+ * denied UDP port with the same listener), and the hardening profile (sysctl
  * keys in effect or not applicable with the reason, fail2ban's sshd jail
  * running and ignoring the host, sshd's settings). Reports only what ran.
  */
@@ -14,7 +16,7 @@ import { zoneAddressOf, zoneCells, zoneRouter, zonesOf, type Zone } from '../sha
 import type { StepContext } from './engine';
 import { sysctlNote, sysctlStates } from './zone-steps';
 
-/** How a TCP connection attempt from inside a guest ended. */
+/** How a TCP connection attempt (or a UDP datagram and its echo) from inside a guest ended. */
 export type ProbeOutcome = 'connected' | 'refused' | 'prohibited' | 'timeout' | 'error';
 
 export interface ZoneProbe {
@@ -24,6 +26,8 @@ export interface ZoneProbe {
   target: string;
   address: string;
   port: number;
+  /** UDP: a datagram to a temporary echo listener, answered (`connected`) or not. */
+  protocol: 'tcp' | 'udp';
   expect: 'allow' | 'deny';
   outcome: ProbeOutcome;
   /** A listener started only for the probe (nothing of the lab listens on that port). */
@@ -43,6 +47,25 @@ for ap; do a=\${ap%:*}; p=\${ap#*:}
   else case "$err" in *refused*) o=refused;; *"No route"*|*prohibited*|*unreachable*) o=prohibited;; *) o=error;; esac; fi
   printf '%s %s %s %s\\n' "$a" "$p" "$o" "$err"
 done`;
+
+/**
+ * The UDP probe (python3, as the listener): per address:port one datagram,
+ * the echo awaited on a connected socket so the router's ICMP reject
+ * surfaces as an error (admin-prohibited → EHOSTUNREACH), same output lines.
+ */
+export const UDP_CLIENT_SCRIPT = `import errno,socket,sys
+t=float(sys.argv[1])
+for ap in sys.argv[2:]:
+  a,p=ap.rsplit(':',1); s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.settimeout(t)
+  try:
+    s.connect((a,int(p))); s.send(b'halab-zone-probe'); d=s.recv(64)
+    o,e=('connected','') if d==b'halab-zone-probe' else ('error','unexpected answer')
+  except socket.timeout: o,e='timeout',''
+  except ConnectionRefusedError as x: o,e='refused',x.strerror
+  except OSError as x: o,e=('prohibited' if x.errno in (errno.EHOSTUNREACH,errno.ENETUNREACH,errno.EACCES,errno.EPERM) else 'error'),str(x.strerror)
+  finally: s.close()
+  print(a,p,o,e)
+`;
 
 /** Parse the probe script's output. */
 export function parseProbeLines(stdout: string): Map<string, { outcome: ProbeOutcome; detail: string }> {
@@ -69,8 +92,17 @@ export function listeningPorts(ssOutput: string, address: string): Set<number> {
   return ports;
 }
 
-/** What the probes should be: every allowed TCP cell once, and per zone pair one denied port that something listens on. */
-export function planProbes(ctx: RenderContext, listening: Map<string, Set<number>>): { probes: Omit<ZoneProbe, 'outcome'>[]; skipped: string[] } {
+/** The first UDP port tried for a denied UDP sample (traceroute's, conventionally unused); the next free one when taken. */
+export const UDP_DENIED_PROBE_PORT = 33434;
+
+/**
+ * What the probes should be: every allowed TCP cell once, and per zone pair
+ * one denied port that something listens on; every allowed UDP cell once
+ * with a temporary echo listener (on a target where no lab service holds the
+ * port), and per zone pair with UDP allowed one denied UDP port with the same
+ * listener. `listeningUdp`: UDP ports bound per VM (`ss -Hlun`).
+ */
+export function planProbes(ctx: RenderContext, listening: Map<string, Set<number>>, listeningUdp: Map<string, Set<number>> = new Map()): { probes: Omit<ZoneProbe, 'outcome'>[]; skipped: string[] } {
   const lab = ctx.lab.lab;
   const router = zoneRouter(lab);
   const zones = zonesOf(lab);
@@ -89,13 +121,24 @@ export function planProbes(ctx: RenderContext, listening: Map<string, Set<number
     }
     const client = clients[0]!;
     for (const c of allowed) {
-      if (c.protocol !== 'tcp') {
-        skipped.push(`${a.name} → ${b.name} ${c.port}/${c.protocol}: not probed (UDP has no handshake to observe)`);
+      if (c.protocol === 'udp') {
+        // UDP has no handshake: only our own echo listener can answer, so the port must be free on the target.
+        const target = targets.find((t) => !listeningUdp.get(t)?.has(c.port));
+        if (target) probes.push({ fromZone: a.name, toZone: b.name, client, target, address: zoneAddressOf(lab, target)!, port: c.port, protocol: 'udp', expect: 'allow', temporaryListener: true });
+        else skipped.push(`${a.name} → ${b.name} ${c.port}/udp: not probed (a lab service holds that UDP port on every VM of zone ${b.name}, and UDP has no handshake to observe without a listener of ours)`);
         continue;
       }
       // Prefer a target that really serves the port.
       const target = targets.find((t) => listening.get(t)?.has(c.port)) ?? targets[0]!;
-      probes.push({ fromZone: a.name, toZone: b.name, client, target, address: zoneAddressOf(lab, target)!, port: c.port, expect: 'allow', temporaryListener: !listening.get(target)?.has(c.port) });
+      probes.push({ fromZone: a.name, toZone: b.name, client, target, address: zoneAddressOf(lab, target)!, port: c.port, protocol: 'tcp', expect: 'allow', temporaryListener: !listening.get(target)?.has(c.port) });
+    }
+    const allowedUdp = new Set(allowed.filter((c) => c.protocol === 'udp').map((c) => c.port));
+    if (allowedUdp.size) {
+      // Denied UDP sample: our echo listener on a port the policy does not allow, so only the router can stop the datagram.
+      const target = targets[0]!;
+      let port = UDP_DENIED_PROBE_PORT;
+      while (allowedUdp.has(port) || listeningUdp.get(target)?.has(port)) port++;
+      probes.push({ fromZone: a.name, toZone: b.name, client, target, address: zoneAddressOf(lab, target)!, port, protocol: 'udp', expect: 'deny', temporaryListener: true });
     }
     // Denied sample: a port a target listens on that the policy does not allow from this zone.
     const allowedTcp = new Set(allowed.filter((c) => c.protocol === 'tcp').map((c) => c.port));
@@ -107,7 +150,7 @@ export function planProbes(ctx: RenderContext, listening: Map<string, Set<number
         break;
       }
     }
-    if (denied) probes.push({ fromZone: a.name, toZone: b.name, client, target: denied.target, address: zoneAddressOf(lab, denied.target)!, port: denied.port, expect: 'deny' });
+    if (denied) probes.push({ fromZone: a.name, toZone: b.name, client, target: denied.target, address: zoneAddressOf(lab, denied.target)!, port: denied.port, protocol: 'tcp', expect: 'deny' });
     else skipped.push(`${a.name} → ${b.name}: no denied port sampled (nothing listens that the policy denies)`);
   }
   return { probes, skipped };
@@ -117,6 +160,9 @@ export function planProbes(ctx: RenderContext, listening: Map<string, Set<number
 export function probePassed(p: ZoneProbe): boolean {
   return p.expect === 'allow' ? p.outcome === 'connected' : p.outcome === 'prohibited' || p.outcome === 'timeout';
 }
+
+/** A temporary UDP echo listener: answers each datagram with itself, stops by itself. */
+export const UDP_LISTENER = 'import socket,sys,time\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("0.0.0.0",int(sys.argv[1]))); s.settimeout(1); end=time.time()+int(sys.argv[2])\nwhile time.time()<end:\n  try:\n    d,a=s.recvfrom(64); s.sendto(d,a)\n  except OSError:\n    pass\n';
 
 const LISTENER = 'import socket,sys,time\ns=socket.socket(); s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1); s.bind(("0.0.0.0",int(sys.argv[1]))); s.listen(16); s.settimeout(1); end=time.time()+int(sys.argv[2])\nwhile time.time()<end:\n  try:\n    c,_=s.accept(); c.close()\n  except OSError:\n    pass\n';
 
@@ -128,30 +174,37 @@ export async function probeZoneMatrix(pool: GuestPool, ctx: RenderContext, s: St
   const guests = new Map<string, Guest>();
   for (const h of hosts) guests.set(h, await pool.get(h, { signal: s.signal }));
   const listening = new Map<string, Set<number>>();
-  for (const h of hosts) listening.set(h, listeningPorts((await guests.get(h)!.exec(['ss', '-Hltn'])).stdout, zoneAddressOf(lab, h)!));
-  const { probes: planned, skipped } = planProbes(ctx, listening);
-  // Temporary listeners where nothing of the lab serves an allowed port (they stop by themselves).
-  const units: { host: string; unit: string }[] = [];
+  const listeningUdp = new Map<string, Set<number>>();
+  const anyUdp = zoneCells(lab).some((c) => c.protocol === 'udp');
+  for (const h of hosts) {
+    listening.set(h, listeningPorts((await guests.get(h)!.exec(['ss', '-Hltn'])).stdout, zoneAddressOf(lab, h)!));
+    if (anyUdp) listeningUdp.set(h, listeningPorts((await guests.get(h)!.exec(['ss', '-Hlun'])).stdout, zoneAddressOf(lab, h)!));
+  }
+  const { probes: planned, skipped } = planProbes(ctx, listening, listeningUdp);
+  // Temporary listeners where nothing of the lab serves an allowed port, and UDP echo listeners (they stop by themselves).
+  const units: { host: string; unit: string; port: number; protocol: 'tcp' | 'udp' }[] = [];
   const stamp = Date.now();
   for (const p of planned.filter((x) => x.temporaryListener)) {
-    if (units.some((u) => u.host === p.target && u.unit.endsWith(`-${p.port}`))) continue;
-    const unit = `halab-zone-probe-${stamp}-${p.port}`;
-    await guests.get(p.target)!.exec(['systemd-run', `--unit=${unit}`, '--collect', '--quiet', '-p', 'RuntimeMaxSec=60', '/usr/bin/python3', '-c', LISTENER, String(p.port), '45']);
-    units.push({ host: p.target, unit });
+    if (units.some((u) => u.host === p.target && u.port === p.port && u.protocol === p.protocol)) continue;
+    const unit = `halab-zone-probe-${stamp}-${p.protocol}-${p.port}`;
+    await guests.get(p.target)!.exec(['systemd-run', `--unit=${unit}`, '--collect', '--quiet', '-p', 'RuntimeMaxSec=60', '/usr/bin/python3', '-c', p.protocol === 'udp' ? UDP_LISTENER : LISTENER, String(p.port), '45']);
+    units.push({ host: p.target, unit, port: p.port, protocol: p.protocol });
   }
   try {
     for (const u of units) {
-      const port = Number(u.unit.split('-').pop());
       for (let i = 0; i < 30; i++) {
-        if (listeningPorts((await guests.get(u.host)!.exec(['ss', '-Hltn'])).stdout, zoneAddressOf(lab, u.host)!).has(port)) break;
+        if (listeningPorts((await guests.get(u.host)!.exec(['ss', u.protocol === 'udp' ? '-Hlun' : '-Hltn'])).stdout, zoneAddressOf(lab, u.host)!).has(u.port)) break;
         await new Promise((ok) => setTimeout(ok, 100));
       }
     }
     const out: ZoneProbe[] = [];
     const byClient = new Map<string, Omit<ZoneProbe, 'outcome'>[]>();
-    for (const p of planned) byClient.set(p.client, [...(byClient.get(p.client) ?? []), p]);
-    for (const [client, list] of byClient) {
-      const r = await guests.get(client)!.exec(['sh', '-c', CLIENT_SCRIPT, 'sh', String(PROBE_TIMEOUT_S), ...list.map((p) => `${p.address}:${p.port}`)], { timeoutMs: (PROBE_TIMEOUT_S + 2) * 1000 * list.length + 10_000 });
+    for (const p of planned) byClient.set(`${p.client}\0${p.protocol}`, [...(byClient.get(`${p.client}\0${p.protocol}`) ?? []), p]);
+    for (const list of byClient.values()) {
+      const client = list[0]!.client;
+      const targets = list.map((p) => `${p.address}:${p.port}`);
+      const argv = list[0]!.protocol === 'udp' ? ['/usr/bin/python3', '-c', UDP_CLIENT_SCRIPT, String(PROBE_TIMEOUT_S), ...targets] : ['sh', '-c', CLIENT_SCRIPT, 'sh', String(PROBE_TIMEOUT_S), ...targets];
+      const r = await guests.get(client)!.exec(argv, { timeoutMs: (PROBE_TIMEOUT_S + 2) * 1000 * list.length + 10_000 });
       const lines = parseProbeLines(r.stdout);
       for (const p of list) {
         const got = lines.get(`${p.address}:${p.port}`) ?? { outcome: 'error' as const, detail: 'no answer from the probe script' };
@@ -172,9 +225,17 @@ const OUTCOME_WORDS: Record<ProbeOutcome, string> = {
   error: 'failed',
 };
 
+/** How a probe ended, in words (UDP: a datagram and its echo, not a connection). */
+function outcomeWords(p: ZoneProbe): string {
+  if (p.protocol === 'udp' && p.outcome === 'connected') return 'answered (UDP echo)';
+  if (p.protocol === 'udp' && p.outcome === 'timeout') return `no answer within ${PROBE_TIMEOUT_S} s`;
+  return OUTCOME_WORDS[p.outcome];
+}
+
 /** One line of the probe report. */
 export function probeLine(p: ZoneProbe): string {
-  return `${probePassed(p) ? 'ok  ' : 'FAIL'} ${p.fromZone} → ${p.toZone} ${p.port}/tcp ${p.expect === 'allow' ? 'allowed' : 'denied'}: ${p.client} → ${p.target} (${p.address}) ${OUTCOME_WORDS[p.outcome]}${p.temporaryListener ? ' (probe listener: no lab service on this port)' : ''}${p.outcome === 'error' && p.detail ? `: ${p.detail}` : ''}`;
+  const listener = p.protocol === 'udp' ? ' (UDP echo listener of the probe)' : ' (probe listener: no lab service on this port)';
+  return `${probePassed(p) ? 'ok  ' : 'FAIL'} ${p.fromZone} → ${p.toZone} ${p.port}/${p.protocol} ${p.expect === 'allow' ? 'allowed' : 'denied'}: ${p.client} → ${p.target} (${p.address}) ${outcomeWords(p)}${p.temporaryListener ? listener : ''}${p.outcome === 'error' && p.detail ? `: ${p.detail}` : ''}`;
 }
 
 /** The hardening of one VM as it runs: problems (errors) and notes (not applicable, with why). */
@@ -224,8 +285,8 @@ export async function zoneVerifyStep(pool: GuestPool, ctx: RenderContext, s: Ste
     for (const p of failed) {
       problems.push(
         p.expect === 'allow'
-          ? `${p.fromZone} → ${p.toZone} ${p.port}/tcp is allowed by the policy but ${p.client} could not connect to ${p.target} (${p.address}): ${OUTCOME_WORDS[p.outcome]}. Check "nft list table inet halab_zones" on ${router} and "ufw status" on ${p.target}.`
-          : `${p.fromZone} → ${p.toZone} ${p.port}/tcp is denied by the policy but ${p.client} connected to ${p.target} (${p.address}). Check "nft list table inet halab_zones" on ${router}.`,
+          ? `${p.fromZone} → ${p.toZone} ${p.port}/${p.protocol} is allowed by the policy but ${p.client} could not ${p.protocol === 'udp' ? 'get an echo from' : 'connect to'} ${p.target} (${p.address}): ${outcomeWords(p)}. Check "nft list table inet halab_zones" on ${router} and "ufw status" on ${p.target}.`
+          : `${p.fromZone} → ${p.toZone} ${p.port}/${p.protocol} is denied by the policy but ${p.client} ${p.protocol === 'udp' ? 'got an echo from' : 'connected to'} ${p.target} (${p.address}). Check "nft list table inet halab_zones" on ${router}.`,
       );
     }
     const allowed = probes.filter((p) => p.expect === 'allow');
