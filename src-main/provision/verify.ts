@@ -7,6 +7,7 @@
 import { replicaHealthy } from '../configs/mysql-status';
 import type { RenderContext } from '../configs/context';
 import type { GuestPool } from '../lab/guest-pool';
+import type { ResolvedLab } from '../shared/blueprint/model';
 import { probe, vipHolders } from '../lab/probes';
 import { replicaStatus } from '../lab/sql';
 import { unwantedUnits } from '../configs/node-files';
@@ -44,49 +45,66 @@ export function runningUnits(units: string[], isActiveOut: string): string[] {
   return units.filter((_, i) => ['active', 'activating', 'reloading'].includes((states[i] ?? '').trim()));
 }
 
+/** One VIP: exactly one holder, and requests through it reach every app server. Log lines, or throws what is wrong. */
+async function checkVip(pool: GuestPool, ctx: RenderContext, vip: ResolvedLab['lab']['services']['vips'][number], signal: AbortSignal): Promise<Message[]> {
+  const svc = ctx.lab.lab.services;
+  const lines: Message[] = [];
+  let holders: string[] = [];
+  // Polled every 0.25 s for up to ~30 s (an election takes about 3 adverts; a 1 s poll overshot it by up to a second).
+  for (let i = 0; i < 120; i++) {
+    holders = await vipHolders(pool, ctx, vip.name, signal);
+    if (holders.length === 1) break;
+    await new Promise((ok) => setTimeout(ok, 250));
+  }
+  const members = list(vip.members.map((m) => m.node));
+  if (holders.length > 1) throw new MessageError(msg('prov.err.vipHolders', { address: vip.address, holders: list(holders), members }));
+  if (holders.length === 0) throw new MessageError(msg('prov.err.vipNoHolder', { address: vip.address, members }));
+  lines.push(msg('prov.log.vipHeld', { address: vip.address, vm: holders[0]! }));
+  if (svc.loadBalancer && svc.app) {
+    const url = `http://${vip.address}:${svc.loadBalancer.listen[0]}/`;
+    const seen = new Set<string>();
+    const want = svc.loadBalancer.upstream.members;
+    let last = 0;
+    for (let i = 0; i < 100 && seen.size < want.length; i++) {
+      const r = await probe(url);
+      last = r.status;
+      if (r.status === 200 && r.servedBy) seen.add(r.servedBy);
+      else await new Promise((ok) => setTimeout(ok, 200));
+    }
+    if (seen.size < want.length) {
+      const status = last ? String(last) : msg('prov.none');
+      throw new MessageError(seen.size ? msg('prov.err.requests', { url, seen: list([...seen]), status, want: list(want) }) : msg('prov.err.requestsNone', { url, status, want: list(want) }));
+    }
+    lines.push(msg('prov.log.answeredFrom', { url, servers: list([...seen]) }));
+  }
+  return lines;
+}
+
+/** One replica replicates (MySQL/MariaDB; PostgreSQL standbys are checked by the pg:verify step). */
+async function checkReplica(pool: GuestPool, vm: string, signal: AbortSignal): Promise<Message> {
+  const st = await replicaStatus(await pool.get(vm, { signal }));
+  if (!st || !replicaHealthy(st)) {
+    const none = msg('prov.none');
+    throw new MessageError(msg('prov.err.notReplicating', { vm, io: st?.ioRunning ?? none, sql: st?.sqlRunning ?? none, error: st?.lastIoError ? `: ${st.lastIoError}` : '' }));
+  }
+  return msg('prov.log.replicaLag', { vm, seconds: st.secondsBehind ?? '?' });
+}
+
+/**
+ * Every check only reads the lab, so all start at once (the units of every
+ * VM, each VIP with its requests, each replica); they are reported, and the
+ * first failure thrown, in the usual order: units, VIPs, replicas.
+ */
 export async function verifyStep(pool: GuestPool, ctx: RenderContext, s: StepContext): Promise<'unchanged'> {
   const svc = ctx.lab.lab.services;
+  const vips = svc.vips.map((vip) => checkVip(pool, ctx, vip, s.signal));
+  const replicas = (ctx.lab.lab.services.database?.engine === 'postgresql' ? [] : ctx.lab.replicas).map((r) => checkReplica(pool, r.node, s.signal));
+  // Awaited below in order; a failure not reached because an earlier one is thrown is not an unhandled rejection.
+  for (const p of [...vips, ...replicas]) p.catch(() => undefined);
   const problems = (await Promise.all(ctx.lab.nodes.map((n) => guestProblems(pool, ctx, n.hostname, s.signal)))).flat();
   if (problems.length) throw new MessageError(msg('prov.err.guestsDiffer', { problems: joinMessages(problems, 'bullets') }));
   s.log(msg(svc.vips.length && svc.firewall.enabled ? 'prov.log.unitsOkVrrp' : 'prov.log.unitsOk'));
-  for (const vip of svc.vips) {
-    let holders: string[] = [];
-    // Polled every 0.25 s for up to ~30 s (an election takes about 3 adverts; a 1 s poll overshot it by up to a second).
-    for (let i = 0; i < 120; i++) {
-      holders = await vipHolders(pool, ctx, vip.name, s.signal);
-      if (holders.length === 1) break;
-      await new Promise((ok) => setTimeout(ok, 250));
-    }
-    const members = list(vip.members.map((m) => m.node));
-    if (holders.length > 1) throw new MessageError(msg('prov.err.vipHolders', { address: vip.address, holders: list(holders), members }));
-    if (holders.length === 0) throw new MessageError(msg('prov.err.vipNoHolder', { address: vip.address, members }));
-    s.log(msg('prov.log.vipHeld', { address: vip.address, vm: holders[0]! }));
-    if (svc.loadBalancer && svc.app) {
-      const url = `http://${vip.address}:${svc.loadBalancer.listen[0]}/`;
-      const seen = new Set<string>();
-      const want = svc.loadBalancer.upstream.members;
-      let last = 0;
-      for (let i = 0; i < 100 && seen.size < want.length; i++) {
-        const r = await probe(url);
-        last = r.status;
-        if (r.status === 200 && r.servedBy) seen.add(r.servedBy);
-        else await new Promise((ok) => setTimeout(ok, 200));
-      }
-      if (seen.size < want.length) {
-        const status = last ? String(last) : msg('prov.none');
-        throw new MessageError(seen.size ? msg('prov.err.requests', { url, seen: list([...seen]), status, want: list(want) }) : msg('prov.err.requestsNone', { url, status, want: list(want) }));
-      }
-      s.log(msg('prov.log.answeredFrom', { url, servers: list([...seen]) }));
-    }
-  }
-  // PostgreSQL standbys are checked by the pg:verify step (pg-steps.ts).
-  for (const r of ctx.lab.lab.services.database?.engine === 'postgresql' ? [] : ctx.lab.replicas) {
-    const st = await replicaStatus(await pool.get(r.node, { signal: s.signal }));
-    if (!st || !replicaHealthy(st)) {
-      const none = msg('prov.none');
-      throw new MessageError(msg('prov.err.notReplicating', { vm: r.node, io: st?.ioRunning ?? none, sql: st?.sqlRunning ?? none, error: st?.lastIoError ? `: ${st.lastIoError}` : '' }));
-    }
-    s.log(msg('prov.log.replicaLag', { vm: r.node, seconds: st.secondsBehind ?? '?' }));
-  }
+  for (const v of vips) for (const line of await v) s.log(line);
+  for (const r of replicas) s.log(await r);
   return 'unchanged';
 }
