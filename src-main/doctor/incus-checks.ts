@@ -7,7 +7,7 @@
  */
 import { IncusProvider } from '../hypervisor/incus';
 import { aliasTarget, baseAlias } from '../hypervisor/incus/image';
-import { mib } from '../hypervisor/incus/incus-provider';
+import { mib } from '../hypervisor/incus/project';
 import { projectName } from '../hypervisor/incus/names';
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';

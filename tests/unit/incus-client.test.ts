@@ -12,7 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IncusApiError, IncusClient } from '../../src-main/hypervisor/incus/client';
 import { FLAVORS, flavorOf, localSocketCandidates, trustRequestBody } from '../../src-main/hypervisor/incus/flavor';
 import { baseAlias, imageMetadata, labAlias, tarArgv } from '../../src-main/hypervisor/incus/image';
-import { bridgeConfig, CONTAINER_CONFIG, mib, projectConfig } from '../../src-main/hypervisor/incus/incus-provider';
+import { bridgeConfig } from '../../src-main/hypervisor/incus/bridges';
+import { CONTAINER_CONFIG } from '../../src-main/hypervisor/incus/instance';
+import { mib, projectConfig } from '../../src-main/hypervisor/incus/project';
 import { guestNic, labOfProject, networkName, projectName } from '../../src-main/hypervisor/incus/names';
 
 describe('Incus vs LXD, in one place', () => {

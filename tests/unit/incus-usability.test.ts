@@ -61,7 +61,7 @@ describe('incus usability through the catalog', () => {
   });
 
   it('VM instances on a server without a VM driver: refused before anything is made, naming the VM (en/ko)', async () => {
-    const { instanceTypeFromEnv } = await import('../../src-main/hypervisor/incus/incus-provider');
+    const { instanceTypeFromEnv } = await import('../../src-main/hypervisor/incus/instance');
     expect(instanceTypeFromEnv({ HALAB_INCUS_INSTANCE_TYPE: 'vm' })).toBe('virtual-machine');
     expect(instanceTypeFromEnv({})).toBe('container');
     expect(render('en', { code: 'inc.err.noVmDriver', args: { vm: 'lb1', server: 'LXD', drivers: 'lxc' } })).toBe(
