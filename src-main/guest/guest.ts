@@ -24,6 +24,12 @@ export interface ConnectOptions {
   waitMs?: number;
   signal?: AbortSignal;
   log?: (line: string) => void;
+  /**
+   * The first session's command instead of `true` (argv words, quoted here):
+   * a caller that would send a read-only command right after connecting
+   * saves a session. Its result is `Guest.firstResult`.
+   */
+  firstCommand?: string[];
 }
 
 export interface ExecOptions {
@@ -103,6 +109,9 @@ const sleep = (ms: number, signal?: AbortSignal) =>
   });
 
 export class Guest {
+  /** What {@link ConnectOptions.firstCommand} printed, when one was given. */
+  firstResult?: ExecResult;
+
   constructor(
     readonly name: string,
     readonly host: string,
@@ -277,7 +286,10 @@ export async function connectGuest(o: ConnectOptions): Promise<Guest> {
       const guest = new Guest(o.name, o.host, ssh, o.user ?? 'root');
       // Authenticated is not usable yet: the first session (PAM, logind) is where a busy guest
       // stalls. Open one now, inside this retry loop and its deadline, not in the caller's step.
-      await guest.exec(['true'], { sudo: false, timeoutMs: Math.max(PROBE_MIN_MS, deadline - Date.now()) });
+      // Any exit code of a caller's first command is its own business (kept only when 0): the session opened, that is what counts here.
+      const okCodes = o.firstCommand ? Array.from({ length: 256 }, (_, i) => i) : [0];
+      const first = await guest.exec(o.firstCommand ?? ['true'], { sudo: o.firstCommand ? undefined : false, okCodes, timeoutMs: Math.max(PROBE_MIN_MS, deadline - Date.now()) });
+      if (o.firstCommand && first.code === 0) guest.firstResult = first;
       if (attempt > 1) o.log?.(`${o.name}: SSH is up at ${o.host} (attempt ${attempt})`);
       return guest;
     } catch (e) {

@@ -28,6 +28,8 @@ interface ConnectOpts {
   staticOnly?: boolean;
   /** Ask the hypervisor for the address first (a VM that has just booted has no static address yet: trying it costs seconds of ARP). */
   addressFirst?: boolean;
+  /** A new connection's first command instead of `true` (its result in `Guest.firstResult`; an open connection has none). */
+  firstCommand?: string[];
 }
 
 export class GuestPool {
@@ -70,7 +72,7 @@ export class GuestPool {
   }
 
   private async connect(vm: string, opts: ConnectOpts): Promise<Guest> {
-    const base = { name: vm, privateKey: this.o.key.privateKey, hostKeys: this.hostKeys, user: this.o.user, signal: opts.signal, log: opts.log };
+    const base = { name: vm, privateKey: this.o.key.privateKey, hostKeys: this.hostKeys, user: this.o.user, signal: opts.signal, log: opts.log, ...(opts.firstCommand ? { firstCommand: opts.firstCommand } : {}) };
     if (!opts.addressFirst || opts.staticOnly) {
       try {
         return await connectGuest({ ...base, host: this.staticAddress(vm), waitMs: opts.staticOnly ? (opts.waitMs ?? 60_000) : 1500 });

@@ -27,7 +27,7 @@ import { pgSteps, pgStepsCount, pgVerifySteps } from './pg-steps';
 import { networkSpecs, vmSpec } from './vm-specs';
 import { hasZonesOrHardening, zoneSteps, zoneStepsCount, ZONES_VERIFY_STEP } from './zone-steps';
 import { zoneVerifyStep } from './zone-verify';
-import { ReapplyProbes } from './reapply-probe';
+import { combinedProbeScript, ReapplyProbes } from './reapply-probe';
 import { invalidateOnChange, reapplyProbeCommands } from './reapply-commands';
 import { estimateCosts } from './step-costs';
 import { joinMessages } from '../shared/i18n/message-list';
@@ -114,9 +114,12 @@ export function buildSteps(o: UpOptions, ctx: RenderContext, pool: GuestPool, so
       light: true,
       deps: [`vm:${vm}:start`],
       run: async (c) => {
+        // A re-apply: every per-VM check as the new connection's first command (reapply-probe.ts).
+        const cmds = o.stage !== 'vms' && wasRunning.has(vm) ? reapplyProbeCommands(ctx, vm, sources) : [];
         // A VM started by this run has no static address yet: its DHCP address first.
-        const g = await pool.get(vm, { signal: c.signal, log: c.log, addressFirst: !wasRunning.has(vm) });
-        if (o.stage !== 'vms' && wasRunning.has(vm)) await probes.prime(g, vm, reapplyProbeCommands(ctx, vm, sources));
+        const g = await pool.get(vm, { signal: c.signal, log: c.log, addressFirst: !wasRunning.has(vm), ...(cmds.length ? { firstCommand: ['sh', '-c', combinedProbeScript(cmds)] } : {}) });
+        if (g.firstResult && cmds.length) probes.store(vm, cmds, g.firstResult.stdout);
+        else if (cmds.length) await probes.prime(g, vm, cmds);
         return 'unchanged';
       },
     });

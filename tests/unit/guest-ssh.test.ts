@@ -35,6 +35,19 @@ describe('lab key', () => {
 });
 
 describe('guest over real SSH', () => {
+  it('runs a caller\'s first command as the first session (one session saved on a re-apply), kept only when it exits 0', async () => {
+    const g = await connect({ firstCommand: ['sh', '-c', 'echo "first $1"', 'sh', 'a b'] });
+    expect(g.firstResult?.stdout).toBe('first a b\n');
+    g.close();
+    const failing = await connect({ firstCommand: ['sh', '-c', 'echo no; exit 3'] });
+    expect(failing.firstResult).toBeUndefined();
+    expect((await failing.exec(['echo', 'still usable'])).stdout).toBe('still usable\n');
+    failing.close();
+    const plain = await connect();
+    expect(plain.firstResult).toBeUndefined();
+    plain.close();
+  });
+
   it('pins the host key on first contact', async () => {
     const pinned = await new HostKeyStore(labDir).load();
     expect(pinned.vm1).toMatch(/^SHA256:/);
