@@ -6,8 +6,10 @@
  * checks and its stats page limited to the admin source; Redis with
  * passwords; `lb-master-down` and `lb-nginx-stop` (which stops HAProxy here)
  * passing; `redis-master-down` passing with 0 acknowledged keys lost and the
- * old primary back as a replica; a second `up` changing nothing; `down`
- * leaving nothing. Never skipped: where it cannot run, it fails and says why.
+ * old primary back as a replica; the sample app caching look-ups in Redis
+ * (primary found through the Sentinels) and, after the failover, serving
+ * them from the new primary through the VIP; redis_exporter answering on
+ * each Redis node; a second `up` changing nothing; `down` leaving nothing. Never skipped: where it cannot run, it fails and says why.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { linuxLabFixture } from '../helpers/linux-lab-fixture';
@@ -30,6 +32,34 @@ beforeAll(async () => {
 afterAll(() => fx.down(), 300_000);
 
 const VIP = 'http://192.168.77.100/';
+
+/** A request through the VIP: status, the app's X-Cache header and its JSON. */
+async function viaVip(path: string, init?: RequestInit): Promise<{ status: number; cache: string | null; json: Record<string, unknown> }> {
+  const r = await fetch(new URL(path, VIP), { ...init, signal: AbortSignal.timeout(5000) });
+  return { status: r.status, cache: r.headers.get('x-cache'), json: (await r.json()) as Record<string, unknown> };
+}
+/** A reservation made before the drills, cached in Redis on cache1. */
+let booked = { no: '', name: 'Kim Cache', phone: '010-7777-0001' };
+const lookupBooked = () => viaVip(`/api/reservations/${booked.no}?name=${encodeURIComponent(booked.name)}&phone=${encodeURIComponent(booked.phone)}`);
+async function until<T>(what: string, ok: () => Promise<T | false | undefined>, ms: number): Promise<T> {
+  const end = Date.now() + ms;
+  let last: unknown;
+  while (Date.now() < end) {
+    try {
+      const v = await ok();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`Timed out after ${ms} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}.`);
+}
+/** redis_exporter's metrics on `vm`, over loopback. */
+async function exporterMetrics(vm: string): Promise<string> {
+  const g = await fx.pool().get(vm);
+  return (await g.exec(['curl', '-s', '--max-time', '3', 'http://127.0.0.1:9121/metrics'])).stdout;
+}
 
 describe('HAProxy pair and Redis with Sentinel on the Linux lab provider', { timeout: 300_000 }, () => {
   it('answers through the VIP from HAProxy on lb1, which names the app server it used', async () => {
@@ -74,6 +104,23 @@ describe('HAProxy pair and Redis with Sentinel on the Linux lab provider', { tim
     expect((await lb1.exec(['sh', '-c', 'timeout 3 bash -c "</dev/tcp/192.168.77.31/6379" && echo open || echo closed'])).stdout.trim()).toBe('closed');
   });
 
+  it('the app caches look-ups in Redis: the Sentinels name cache1, a second look-up through the VIP is a hit; redis_exporter reports Redis up', async () => {
+    const h = await until('the app to use the cache', async () => { const r = await viaVip('/health'); return (r.json.cache as { inUse?: boolean }).inUse && r; }, 15_000);
+    expect(h.json.cache).toMatchObject({ enabled: true, inUse: true, master: '192.168.77.31:6379', masterName: 'halab' });
+    expect((h.json.cache as { sentinels: string[] }).sentinels).toEqual(['192.168.77.31:26379', '192.168.77.32:26379', '192.168.77.21:26379']);
+    const made = await viaVip('/api/reservations', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: booked.name, phone: booked.phone, issue: 'cached before the failover' }) });
+    expect(made.status).toBe(201);
+    booked = { ...booked, no: made.json.reservationNo as string };
+    expect(await lookupBooked()).toMatchObject({ status: 200, cache: 'miss' });
+    const hit = await until('a cache hit', async () => { const r = await lookupBooked(); return r.cache === 'hit' && r; }, 5000);
+    expect(hit.json).toMatchObject({ source: 'cache', reservationNo: booked.no, issue: 'cached before the failover' });
+    // redis_exporter (Prometheus's scrape target) on both Redis nodes, with the password; closed to the load balancers.
+    expect(await exporterMetrics('cache1')).toMatch(/^redis_up 1$/m);
+    expect(await exporterMetrics('cache2')).toMatch(/^redis_up 1$/m);
+    const lb1 = await fx.pool().get('lb1');
+    expect((await lb1.exec(['sh', '-c', 'timeout 3 bash -c "</dev/tcp/192.168.77.31/9121" && echo open || echo closed'])).stdout.trim()).toBe('closed');
+  });
+
   describe('drills (halab drill), each restoring the lab', () => {
     const drill = async (name: string): Promise<DrillReport> => {
       const r = await halab('drill', FILE, name, '--json');
@@ -93,6 +140,7 @@ describe('HAProxy pair and Redis with Sentinel on the Linux lab provider', { tim
       const rep = await drill('lb-nginx-stop');
       expect(rep.verdict, explain(rep)).toBe('passed');
       expect(rep.fault).toMatch(/haproxy/);
+      expect(rep.hypothesis).toMatch(/^When HAProxy stops on the VIP owner lb1/);
     });
 
     it('redis-master-down: Sentinel promotes cache2, no acknowledged key lost, cache1 rejoins as a replica', async () => {
@@ -106,6 +154,17 @@ describe('HAProxy pair and Redis with Sentinel on the Linux lab provider', { tim
       expect(m.cacheFailoverMs!).toBeLessThan(m.cacheDownAfterMs! + 10_000);
       for (const s of ['cache1', 'cache2', 'app1']) expect((await sentinelView(fx.pool(), ctx, s)).master, s).toBe('192.168.77.32:6379');
       expect(await pollRedisStatus(ctx, (n) => fx.pool().get(n))).toMatchObject({ primary: 'cache2', agreed: true });
+      // The app followed the Sentinels: the reservation cached before the fault is served from cache2 through the VIP.
+      const t0 = Date.now();
+      const hit = await until('a cache hit through the new primary', async () => {
+        const [r, h] = await Promise.all([lookupBooked(), viaVip('/health')]);
+        expect(r.status).toBe(200);
+        return r.cache === 'hit' && (h.json.cache as { master?: string }).master === '192.168.77.32:6379' && { r, h };
+      }, 10_000);
+      expect(hit.r.json).toMatchObject({ source: 'cache', reservationNo: booked.no, issue: 'cached before the failover' });
+      expect(hit.h.json.cache).toMatchObject({ inUse: true, master: '192.168.77.32:6379' });
+      expect(await exporterMetrics('cache2')).toMatch(/^redis_instance_info\{.*role="master".*\} 1$/m);
+      console.log(`app cache after the failover: hit through cache2 ${Date.now() - t0} ms after the drill ended; the app switched primaries ${(hit.h.json.cache as { switches: number }).switches} time(s)`);
       console.log(`redis-master-down: failover ${m.cacheFailoverMs} ms (down-after ${m.cacheDownAfterMs} ms), ${m.keysAcknowledged} keys acknowledged, ${m.keysLost} lost; ${m.keysAccepted} accepted, ${m.keysAcceptedLost} of them lost`);
     });
   });
