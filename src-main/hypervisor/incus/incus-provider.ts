@@ -317,7 +317,8 @@ export class IncusProvider implements Hypervisor {
    * the blueprint's totals (the classroom does this before `up`).
    */
   async ensureProject(lab: LabRef, totals?: Totals): Promise<void> {
-    await ensureProject(await this.client(), lab, totals);
+    // One at a time per lab: a lab's networks are made in parallel, and each makes sure of the project.
+    await this.serial(lab, '\0project', async () => ensureProject(await this.client(), lab, totals));
   }
 
   /** The shared image's fingerprint (imported once from the base rootfs). */

@@ -42,8 +42,16 @@ export async function ensureProject(c: IncusClient, lab: LabRef, totals?: Totals
     throw e;
   });
   if (!have) {
-    await c.sync('POST', '/1.0/projects', { body: { name: project, description: `HA Lab Studio lab ${lab.id}`, config: projectConfig(lab.id, totals) } });
-    return;
+    const made = await c.sync('POST', '/1.0/projects', { body: { name: project, description: `HA Lab Studio lab ${lab.id}`, config: projectConfig(lab.id, totals) } }).then(
+      () => true,
+      // Made meanwhile by another halab process (a classroom, a second window): then it is checked as an existing one.
+      async (e: unknown) => {
+        if (e instanceof IncusApiError && /already exists/i.test(e.message) && (await c.get(`/1.0/projects/${project}`).then(() => true, () => false))) return false;
+        throw e;
+      },
+    );
+    if (made) return;
+    return ensureProject(c, lab, totals);
   }
   if (have.config['user.halab.lab'] !== lab.id) throw new HypervisorError(`The project ${project} exists but was not made by HA Lab Studio.`, 'conflict', `Pick another lab name, or remove the project ${project}.`);
   if (totals) await c.sync('PATCH', `/1.0/projects/${project}`, { body: { config: projectConfig(lab.id, totals) } });
