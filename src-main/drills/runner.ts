@@ -18,7 +18,8 @@ import type { DrillName } from '../shared/blueprint/schema';
 import { check, judgeObjectives, masterDownIntervalMs, measureRequests, type Check, type DrillMeasurements, type DrillReport } from '../shared/drills/report';
 import { LANGS, msg, render, type Lang, type Message } from '../shared/i18n';
 import { topologyLabels } from '../report/catalog';
-import { messageOf } from '../shared/i18n/message-error';
+import { MessageError, messageOf } from '../shared/i18n/message-error';
+import { pgLeader, psql } from '../provision/pg-steps';
 import { DRILL_DEFS } from './catalog';
 import { DrillError, firstSuccessRecovery, joinMsgs, rowsLostLoss, vipRoles, type DrillDef, type DrillEnv } from './drill-kit';
 import { LoadGenerator } from './load';
@@ -99,11 +100,17 @@ async function rowsLost(pool: GuestPool, ctx: RenderContext, acked: string[]): P
   if (!db) return undefined;
   if (acked.length === 0) return 0;
   const found = new Set<string>();
-  const g = await pool.get(db.primary);
+  const pg = db.engine === 'postgresql';
+  // PostgreSQL: asked on the node that takes writes now (Patroni's leader), with psql; MySQL/MariaDB: the primary.
+  const node = pg ? await pgLeader(pool, ctx) : db.primary;
+  if (!node) throw new MessageError(msg('drill.err.noLeader'));
+  const g = await pool.get(node);
   for (let i = 0; i < acked.length; i += 200) {
     const list = acked.slice(i, i + 200).map((n) => `'${n.replace(/[^A-Za-z0-9-]/g, '')}'`).join(',');
-    const out = await sql(g, `SELECT reservation_no FROM \`${db.schema}\`.reservations WHERE reservation_no IN (${list});\n`);
-    for (const line of out.trim().split('\n').slice(1)) found.add(line.trim());
+    const lines = pg
+      ? (await psql(g, `SELECT reservation_no FROM reservations WHERE reservation_no IN (${list});`, db.schema)).split('\n')
+      : (await sql(g, `SELECT reservation_no FROM \`${db.schema}\`.reservations WHERE reservation_no IN (${list});\n`)).trim().split('\n').slice(1);
+    for (const line of lines) if (line.trim()) found.add(line.trim());
   }
   return acked.filter((n) => !found.has(n)).length;
 }
