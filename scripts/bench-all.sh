@@ -12,6 +12,7 @@ if [ "$(id -u)" = 0 ]; then
   npx tsx bench/vmware-provision.bench.ts
   npx tsx bench/drill-detection.bench.ts 3
   npx tsx bench/redis-failover.bench.ts 2
+  npx tsx bench/pg-failover.bench.ts 2
   bash scripts/incus/setup.sh && npx tsx bench/incus-provision.bench.ts
 else
   echo "(lab benchmarks skipped: they boot real Linux-lab VMs and need root)"
