@@ -10,11 +10,13 @@
  *   flock /run/halab-lab.lock npx tsx bench/incus-provision.bench.ts [BLUEPRINT]
  *   (default lab-blueprints/vmware-3tier-ha.yaml, the seed lab)
  */
+import { mkdirSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { run } from '../src-main/exec/runner';
 import { IncusProvider } from '../src-main/hypervisor/incus';
 import { projectName } from '../src-main/hypervisor/incus/names';
-import { halab, requireRoot, ROOT, secs } from './lab-lib';
+import { LABS_DIR, requireRoot, ROOT, secs } from './lab-lib';
 
 requireRoot('The Incus provisioning benchmark');
 const file = join(ROOT, process.argv[2] ?? 'lab-blueprints/vmware-3tier-ha.yaml');
@@ -29,10 +31,29 @@ async function memAvailableMiB(): Promise<number> {
 
 const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * `halab ARGS` with its own labs folder per provider (a lab folder keeps the
+ * provider it was made on, even after `down`); resolves with the wall time.
+ */
+async function halab(provider: 'linux' | 'incus', ...args: string[]): Promise<number> {
+  const dir = join(LABS_DIR, provider);
+  mkdirSync(dir, { recursive: true });
+  const t = performance.now();
+  const r = await run(['node', join(ROOT, 'bin/halab.mjs'), ...args, '--provider', provider], { cwd: ROOT, timeoutMs: 1_800_000, okExitCodes: [0, 1, 2, 3], env: { HALAB_LABS_DIR: dir, NO_COLOR: '1' } });
+  if (r.exitCode !== 0) throw new Error(`halab ${args.join(' ')} --provider ${provider} exited ${r.exitCode}:\n${(r.stderr + r.stdout).slice(-3000)}`);
+  return performance.now() - t;
+}
+
 async function measure(provider: 'linux' | 'incus'): Promise<{ upMs: number; hostMiB: number; apiMiB?: number; downMs: number }> {
-  await halab('down', file, '--provider', provider).catch(() => 0);
+  await halab(provider, 'down', file).catch(() => 0);
   const before = await memAvailableMiB();
-  const upMs = await halab('up', file, '--provider', provider);
+  let upMs: number;
+  try {
+    upMs = await halab(provider, 'up', file);
+  } catch (e) {
+    await halab(provider, 'down', file).catch(() => 0);
+    throw e;
+  }
   await settle(20_000);
   const after = await memAvailableMiB();
   let apiMiB: number | undefined;
@@ -42,7 +63,7 @@ async function measure(provider: 'linux' | 'incus'): Promise<{ upMs: number; hos
     const all = await c.get<{ state?: { memory?: { usage?: number } } }[]>('/1.0/instances', { project: projectName(name), query: { recursion: '2' } });
     apiMiB = Math.round(all.reduce((s, i) => s + (i.state?.memory?.usage ?? 0), 0) / 2 ** 20);
   }
-  const downMs = await halab('down', file, '--provider', provider);
+  const downMs = await halab(provider, 'down', file);
   return { upMs, hostMiB: before - after, apiMiB, downMs };
 }
 

@@ -6,6 +6,10 @@
  * answering from the host, `halab drill lb-master-down` passing (the master
  * hard-stopped through the API), and `halab down` leaving no instance,
  * network, image alias or project the lab made. One lab shared by the cases.
+ * Beside it, brought up at the same time, the seed lab
+ * (`vmware-3tier-ha.yaml`: 6 containers, two networks, MySQL replication):
+ * up's own verify passed, the VIP answering from both app servers, and its
+ * `down` leaving nothing either.
  * Never skipped: without the daemon it fails and says why.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -31,19 +35,30 @@ const lab = labRef(resolved.name);
 const hv = new IncusProvider();
 const halab = (...args: string[]) => run(['node', join(ROOT, 'bin/halab.mjs'), ...args], { cwd: ROOT, okExitCodes: [0, 1, 2, 3], timeoutMs: 900_000, env });
 const VIP = resolved.lab.services.vips?.[0]?.address ?? '192.168.20.100';
+const SEED = join(ROOT, 'lab-blueprints/vmware-3tier-ha.yaml');
+const seed = validateBlueprintText(readFileSync(SEED, 'utf8')).resolved!;
+const seedLab = labRef(seed.name);
+const SEED_VIP = seed.lab.services.vips[0]!.address;
 
 beforeAll(async () => {
   if (process.getuid?.() !== 0) throw new Error('The Incus integration test must run as root (it guards the lab subnets with host routes).');
   const u = await hv.checkUsable();
   if (!u.usable) throw new Error(`Incus/LXD cannot run here: ${u.reason} ${u.fix ?? ''} (sudo bash scripts/incus/setup.sh)`);
   await hv.cleanupLab(lab, { keepGuards: true });
-  const r = await halab('up', FILE, '--provider', 'incus');
+  await hv.cleanupLab(seedLab, { keepGuards: true });
+  // Both labs at once: the small one and the seed lab, each its own project.
+  const [r, s] = await Promise.all([halab('up', FILE, '--provider', 'incus'), halab('up', SEED, '--provider', 'incus')]);
   if (r.exitCode !== 0) throw new Error(`halab up --provider incus failed (exit ${r.exitCode}):\n${r.stdout.slice(-2000)}\n${r.stderr.slice(-3000)}`);
+  if (s.exitCode !== 0) {
+    const failed = s.stdout.split('\n').filter((l) => l.startsWith('✗') || /^\s+(error|failed)/i.test(l));
+    throw new Error(`halab up vmware-3tier-ha.yaml --provider incus failed (exit ${s.exitCode}):\n${failed.join('\n')}\n…\n${s.stdout.slice(-1500)}\n${s.stderr.slice(-3000)}`);
+  }
 }, 900_000);
 
 afterAll(async () => {
-  await halab('down', FILE).catch(() => undefined);
+  await Promise.all([halab('down', FILE).catch(() => undefined), halab('down', SEED).catch(() => undefined)]);
   await hv.cleanupLab(lab, { keepGuards: true }).catch(() => undefined);
+  await hv.cleanupLab(seedLab, { keepGuards: true }).catch(() => undefined);
 }, 300_000);
 
 describe('lb-pair-minimal on Incus/LXD', { timeout: 300_000 }, () => {
@@ -112,5 +127,33 @@ describe('lb-pair-minimal on Incus/LXD', { timeout: 300_000 }, () => {
     const c = await hv.client();
     const base = await ensureBaseImage();
     expect(await aliasTarget(c, baseAlias(base))).toBe(await hv.ensureImage());
+  });
+});
+
+describe('the seed lab on Incus/LXD', { timeout: 300_000 }, () => {
+  it('six running containers, each with its blueprint addresses on both networks', async () => {
+    const vms = await hv.list(seedLab);
+    expect(vms.map((v) => v.name).sort()).toEqual(seed.nodes.map((n) => n.hostname).sort());
+    for (const n of seed.nodes) {
+      const vm = vms.find((v) => v.name === n.hostname)!;
+      expect(vm.state).toBe('running');
+      for (const nic of n.nics) expect(vm.addresses, `${n.hostname} ${nic.network}`).toContain(nic.address);
+    }
+  });
+
+  it('answers through its VIP, served by both app servers', async () => {
+    const served = new Set<string>();
+    for (let i = 0; i < 8; i++) {
+      const r = await fetch(`http://${SEED_VIP}/`, { signal: AbortSignal.timeout(5000) });
+      expect(r.status).toBe(200);
+      served.add(r.headers.get('x-served-by') ?? '?');
+    }
+    expect([...served].sort()).toEqual(['app-server-01', 'app-server-02']);
+  });
+
+  it('halab down leaves no instance, network, image alias or project of the seed lab', async () => {
+    const r = await halab('down', SEED);
+    expect(r.exitCode, r.stderr.slice(-2000)).toBe(0);
+    expect(await hv.leftovers(seedLab)).toEqual({ instances: [], networks: [], aliases: [], project: [] });
   });
 });
