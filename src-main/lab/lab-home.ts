@@ -32,6 +32,8 @@ export interface LabState {
   created: string;
   /** Blueprint file it was last applied from. */
   blueprint?: string;
+  /** When `down` last removed everything (the next `up` may then pick another provider). */
+  downAt?: string;
 }
 
 async function readJson<T>(file: string): Promise<T | undefined> {

@@ -11,7 +11,7 @@ import type { RenderContext, RenderedFile } from '../configs/context';
 import { ensureLabKey, HostKeyStore } from '../guest/lab-keys';
 import { HypervisorError, withMsg, type Hypervisor, type LabRef, type NetworkSpec, type OpOptions, type VmInfo } from '../hypervisor/types';
 import { GuestPool } from '../lab/guest-pool';
-import { journalPath, readLabState, writeLabState } from '../lab/lab-home';
+import { journalPath, readLabState, writeLabState, type LabState } from '../lab/lab-home';
 import { renderContext } from '../lab/render-context';
 import type { ResolvedLab } from '../shared/blueprint/model';
 import { msg, render, type Message } from '../shared/i18n';
@@ -169,6 +169,11 @@ export function buildStepsCount(resolved: ResolvedLab, stage: 'vms' | 'all', pro
   return resolved.networks.length + resolved.nodes.length * perVm + (stage === 'vms' ? 0 : 1 + copy + (db && db.engine !== 'postgresql' ? 1 + resolved.replicas.length : pgStepsCount({ lab: resolved }))) + zoneStepsCount(resolved, stage) + (stage === 'vms' ? 0 : cacheStepsCount(resolved) + grafanaStepsCount(resolved, provider));
 }
 
+/** The provider a lab still lives on when it is not `kind` (a lab that `down` emptied may come back on another one). */
+export function otherProvider(state: LabState | undefined, kind: string): string | undefined {
+  return state && !state.downAt && state.provider !== kind ? state.provider : undefined;
+}
+
 /** Bring a lab up (idempotent; resumes after a crash). */
 export async function up(o: UpOptions): Promise<ApplyResult> {
   if (!o.usableChecked) {
@@ -184,9 +189,8 @@ export async function up(o: UpOptions): Promise<ApplyResult> {
     throw clashes.every((c) => c.msg) ? withMsg(error, joinMessages(clashes.map((c) => c.msg!), 'lines') as Message) : error;
   }
   const state = await readLabState(o.lab);
-  if (state && state.provider !== o.hv.kind) {
-    throw new MessageError(msg('prov.err.otherProvider', { lab: o.lab.id, provider: state.provider }));
-  }
+  const other = otherProvider(state, o.hv.kind);
+  if (other) throw new MessageError(msg('prov.err.otherProvider', { lab: o.lab.id, provider: other }));
   await writeLabState(o.lab, { provider: o.hv.kind, created: state?.created ?? new Date().toISOString(), blueprint: o.blueprintFile ?? state?.blueprint });
   const key = await ensureLabKey(o.lab.dir, o.lab.id);
   const ctx = await renderContext(o.hv, o.lab, o.resolved);
@@ -212,6 +216,8 @@ export async function down(o: { hv: Hypervisor; lab: LabRef; resolved: ResolvedL
   await o.hv.cleanupLab?.(o.lab, { ...opts, keepGuards: true });
   const keys = new HostKeyStore(o.lab.dir);
   for (const vm of names) await keys.forget(vm);
+  const state = await readLabState(o.lab);
+  if (state) await writeLabState(o.lab, { ...state, downAt: new Date().toISOString() });
 }
 
 export interface LabStatus {

@@ -14,9 +14,10 @@ import { LabService } from '../../src-main/backend/lab-service';
 import { LinuxLabProvider } from '../../src-main/hypervisor/linux';
 import { VmwareDriver } from '../../src-main/hypervisor/vmware/vmware-driver';
 import type { HostSettings } from '../../src-main/lab/host-settings';
-import { labRef, writeLabState } from '../../src-main/lab/lab-home';
+import { labRef, writeLabState, type LabState } from '../../src-main/lab/lab-home';
 import { guestUser, openLab, openLabTarget, refuseRootForVmware, RootRefusedError } from '../../src-main/lab/runtime';
 import type { ApplyResult } from '../../src-main/provision/engine';
+import { otherProvider } from '../../src-main/provision/provisioner';
 import type { ResolvedLab } from '../../src-main/shared/blueprint/model';
 import { validateBlueprintText } from '../../src-main/shared/blueprint/validate';
 import type { EventPayloads } from '../../src-main/shared/ipc/contract';
@@ -211,6 +212,12 @@ describe('LabService on the runtime (fake vmrun)', () => {
       const downId = labs.down(r);
       expect((await labs.wait(downId)).info.state).toBe('done');
       expect((await labs.labStatus(r))?.vms[0]?.state).toBe('absent');
+      // down emptied the lab: it may come back on another provider; a lab with VMs may not.
+      const after = JSON.parse(await readFile(join(labsDir, 'rt-up', 'lab.json'), 'utf8')) as LabState;
+      expect(after).toMatchObject({ provider: 'vmware', downAt: expect.any(String) });
+      expect(otherProvider(after, 'linux')).toBeUndefined();
+      expect(otherProvider({ ...after, downAt: undefined }, 'linux')).toBe('vmware');
+      expect(otherProvider({ ...after, downAt: undefined }, 'vmware')).toBeUndefined();
     } finally {
       await labs.close();
     }
