@@ -11,7 +11,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';
-import { createServer } from 'node:net';
+import { freePort } from '../helpers/net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,16 +32,6 @@ const ports = { primary: 0, replica: 0, sentinel: 0, closed: 0, app: 0 };
 let app: ChildProcess | undefined;
 const dbApps: ChildProcess[] = [];
 let maria: MariaInstance | undefined;
-
-const freePort = () =>
-  new Promise<number>((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => ok(p));
-    });
-  });
 
 /** A rendered file moved to loopback: its port, folder, the primary's address; one Sentinel decides (quorum 1, down after 1 s). */
 function local(conf: string, port: number, name: string): string {

@@ -8,7 +8,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../helpers/net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,17 +22,6 @@ const spw = ctx.secrets.cache!.sentinelPassword;
 const dir = mkdtempSync(join(tmpdir(), 'halab-redis-live-'));
 const procs: ChildProcess[] = [];
 const ports = { primary: 0, replica: 0, sentinel: 0 };
-
-/** A free loopback port. */
-const freePort = () =>
-  new Promise<number>((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => ok(p));
-    });
-  });
 
 /** The rendered file with its lab addresses, port and folders moved to loopback and `dir`. */
 function local(conf: string, port: number, name: string): string {
