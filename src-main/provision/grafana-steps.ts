@@ -64,8 +64,8 @@ async function install(g: Guest, role: GrafanaRole, missing: string[], s: StepCo
   s.log(msg('mon.log.installing', { vm: role.vm, packages: list(missing), host: GRAFANA_REPO_HOST }));
   await g.writeFile(GRAFANA_LIST_PATH, grafanaAptSource());
   try {
-    // Only Grafana's list: the rest of the guest's sources are not this step's business.
-    await g.exec(['apt-get', 'update', '-q', '-o', `Dir::Etc::sourcelist=${GRAFANA_LIST_PATH}`, '-o', 'Dir::Etc::sourceparts=-', '-o', 'APT::Get::List-Cleanup=0'], { log: s.log, timeoutMs: 300_000 });
+    // Every list, not only Grafana's: its packages depend on Ubuntu's (adduser, libfontconfig1), and a cloud image ships without package lists.
+    await g.exec(['apt-get', 'update', '-q'], { log: s.log, timeoutMs: 300_000 });
     await g.exec(['env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', 'install', '-y', '-q', '--no-install-recommends', ...missing], { log: s.log, timeoutMs: 900_000 });
   } catch (e) {
     const m = msg('mon.err.installFailed', { vm: role.vm, packages: list(missing), error: (e as Error).message });

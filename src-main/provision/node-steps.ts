@@ -165,6 +165,8 @@ export async function packagesStep(pool: GuestPool, ctx: RenderContext, vm: stri
   if (offline) throw new MessageError(msg('prov.err.offlineMissing', { vm, packages: list(missing) }));
   s.log(msg('prov.log.installing', { packages: list(missing) }));
   try {
+    // A cloud image ships without package lists: read them first (only when something is missing).
+    await g.exec(['env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', 'update', '-q'], { log: s.log, timeoutMs: 300_000 });
     await g.exec(['env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', 'install', '-y', '-q', '--no-install-recommends', ...missing], { log: s.log, timeoutMs: 900_000 });
   } catch (e) {
     throw new MessageError(msg('prov.err.installFailed', { vm, packages: list(missing), error: (e as Error).message }), { cause: e });
