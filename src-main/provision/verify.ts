@@ -65,11 +65,14 @@ async function checkVip(pool: GuestPool, ctx: RenderContext, vip: ResolvedLab['l
     const seen = new Set<string>();
     const want = svc.loadBalancer.upstream.members;
     let last = 0;
-    for (let i = 0; i < 100 && seen.size < want.length; i++) {
+    // Bounded by time, not by count: an app server that refused one early request (its app still
+    // starting) is left out by nginx for fail_timeout (5 s in the seed lab) while the other answers at once.
+    const until = Date.now() + 25_000;
+    while (seen.size < want.length && Date.now() < until && !signal.aborted) {
       const r = await probe(url);
       last = r.status;
       if (r.status === 200 && r.servedBy) seen.add(r.servedBy);
-      else await new Promise((ok) => setTimeout(ok, 200));
+      if (seen.size < want.length) await new Promise((ok) => setTimeout(ok, r.status === 200 ? 100 : 200));
     }
     if (seen.size < want.length) {
       const status = last ? String(last) : msg('prov.none');
