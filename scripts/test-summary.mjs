@@ -21,8 +21,11 @@ for (const file of process.argv.slice(2)) {
   skipped += r.numPendingTests + r.numTodoTests;
   for (const suite of r.testResults) {
     durations.push({ name: suite.name.replace(`${process.cwd()}/`, ''), s: ((suite.endTime ?? 0) - (suite.startTime ?? 0)) / 1000 });
-    if (suite.status === 'failed' && suite.assertionResults.length === 0) {
-      console.log(`suite failed to run: ${suite.name}: ${suite.message.split('\n')[0]}`);
+    // A file that failed with no failed test of its own: it did not run (an import error) or a
+    // set-up hook failed and its tests were skipped. Either way it counts as a failure.
+    if (suite.status === 'failed' && !suite.assertionResults.some((a) => a.status === 'failed')) {
+      const what = suite.assertionResults.length ? `set-up failed, ${suite.assertionResults.length} tests skipped` : 'failed to run';
+      console.log(`suite ${what}: ${suite.name}: ${(suite.message ?? '').split('\n')[0]}`);
       failed++;
     }
   }
