@@ -3,7 +3,8 @@
 # 5.0 installed (only if missing), its daemon started when nothing runs it
 # (there may be no systemd here), initialised once with a `dir` storage pool
 # and NO default network (never lxdbr0 with NAT: lab networks are made by
-# halab, guarded, without NAT), then the lab image imported from the Linux
+# halab, guarded, without NAT), the kernel's per-user key and inotify limits
+# raised for many containers, then the lab image imported from the Linux
 # lab's base root filesystem under its alias. Idempotent; seconds when done.
 #   bash scripts/incus/setup.sh
 # An existing Incus daemon (/var/lib/incus/unix.socket) is used as it is: the
@@ -69,6 +70,25 @@ YAML
   if lxc --quiet network show lxdbr0 >/dev/null 2>&1; then
     echo "incus setup: WARNING lxdbr0 exists on this host (made outside halab); halab never uses it" >&2
   fi
+fi
+
+# Kernel limits for many containers. Every unprivileged container's root is the same host uid,
+# so all containers share one per-user quota of kernel keys (systemd gives each unit a keyring)
+# and of inotify instances; Debian's defaults (200 keys, 128 instances) run out at about nine
+# containers, and then units inside fail to start at random. Values as Debian/openSUSE's lxd
+# packages ship them (LXD's "server settings for a production setup"), kept across reboots.
+sysctl_file=/etc/sysctl.d/60-halab-incus.conf
+{
+  echo "# Written by HA Lab Studio's scripts/incus/setup.sh: room for many LXD/Incus containers."
+  for kv in fs.inotify.max_queued_events=131072 fs.inotify.max_user_instances=131072 fs.inotify.max_user_watches=131072 kernel.keys.maxkeys=2048 kernel.keys.maxbytes=2000000; do
+    key=${kv%%=*} want=${kv#*=}
+    have=$(sysctl -n "$key" 2>/dev/null || echo 0)
+    # Only ever raised: a machine set higher keeps its value.
+    echo "$key = $(( have > want ? have : want ))"
+  done
+} > "$sysctl_file"
+if ! sysctl -q -p "$sysctl_file" >/dev/null; then
+  echo "incus setup: WARNING could not apply $sysctl_file (read-only /proc/sys?); about nine containers at once is the limit here" >&2
 fi
 
 # The lab image: the Linux lab's base rootfs (built by scripts/linux-lab/setup.sh), imported once.

@@ -2,10 +2,12 @@
  * `halab doctor --provider incus`: the Incus/LXD daemon (local socket or the
  * remote), trust, the storage pool behind the default profile, no NAT bridge
  * (lxdbr0) lying around, the lab image, room for the lab (the project's
- * limits and the server's memory against the blueprint's totals) and KVM for
+ * limits and the server's memory against the blueprint's totals), this
+ * computer's kernel limits that all containers share, and KVM for
  * VM instances. Read-only: nothing is created. Every line from the catalog.
  */
 import { IncusProvider } from '../hypervisor/incus';
+import { hostLimitsLine, readHostLimits, runningContainers } from '../hypervisor/incus/host-limits';
 import { aliasTarget, baseAlias } from '../hypervisor/incus/image';
 import { mib } from '../hypervisor/incus/project';
 import { projectName } from '../hypervisor/incus/names';
@@ -90,6 +92,10 @@ export async function incusChecks(o: IncusDoctorOptions = {}): Promise<CheckLine
     else if (total && total < memory) lines.push(checkLine('incus-quota', 'error', msg('inc.doc.memLow', { memory, total }), msg('inc.doc.memLow.detail'), msg('inc.doc.memLow.fix')));
     else lines.push(checkLine('incus-quota', 'ok', msg('inc.doc.quotaOk', { memory, vcpus }), msg('inc.doc.quotaOk.detail', { total: total || '?', limits })));
   }
+
+  // This computer's kernel limits that all containers share (local daemon, containers only).
+  const hostLimits = c.endpoint.kind === 'unix' && hv.instanceType === 'container' ? await readHostLimits() : undefined;
+  if (hostLimits) lines.push(hostLimitsLine(hostLimits, await runningContainers(c).catch(() => 0), o.resolved?.nodes.length));
 
   // KVM for VM instances: the server lists qemu among its drivers. Without it, say so (an error when
   // VM instances are asked for), with what this computer has when the daemon is local.

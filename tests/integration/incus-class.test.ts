@@ -68,6 +68,12 @@ describe('3 × lb-pair-minimal side by side, a project each', { timeout: 300_000
     expect(text.stdout).toContain('3/3 running');
   });
 
+  it('halab plan counts the class’s containers against this computer’s kernel limits (raised by setup.sh)', async () => {
+    const r = await halab('plan', FILE, '--provider', 'incus');
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/✓ This computer’s kernel limits hold about \d+ containers: 9 run now, this lab adds 3/);
+  });
+
   it('class down removes every project, network and image alias the class made', async () => {
     const r = await halab('class', 'down');
     expect(r.exitCode, r.stderr.slice(-2000)).toBe(0);

@@ -31,6 +31,7 @@ import { validateNetwork } from '../linux/networks';
 import type { IncusClient, IncusEndpoint } from './client';
 import { ensureBridge, removeBridge, restoreGuards, type HostSide, type Network } from './bridges';
 import { addressesOf, CONTAINER_CONFIG, instanceTypeFromEnv, MAC_RE, refuseVmsWithoutDriver, seedFiles, STATUS, setNicLink, waitForAddress, type Instance, type InstanceRecord, type InstanceState } from './instance';
+import { refuseOverLimits } from './host-limits';
 import { ensureProject, isNotFound, raisedLimits, type Totals } from './project';
 import { leftovers, removeLabRest, type Leftovers } from './leftovers';
 import { dropSnapshot, requireSnapshot, restoreSnapshot, snapshotNames, takeSnapshot } from './snapshots';
@@ -182,6 +183,7 @@ export class IncusProvider implements Hypervisor {
       await restoreGuards(await this.client(), await this.host(), lab, opts);
       if (vm.status === 'Running') return;
       const action = vm.status === 'Frozen' ? 'unfreeze' : 'start';
+      if (action === 'start' && this.instanceType === 'container') await refuseOverLimits(await this.client(), name);
       opts.log?.(`${action === 'start' ? 'Starting' : 'Thawing'} ${name}`);
       await this.setState(lab, name, { action }, opts);
     });

@@ -3,7 +3,8 @@
  * whether the provider is usable here (its reasons from the catalog), which
  * server answers (a single server or a cluster and its members), each lab
  * network (on the local daemon: against this computer's routes, as `up`
- * checks), and where each VM would run (`placement.ts`). Never throws for a
+ * checks), room for its containers under this computer's kernel limits
+ * (`host-limits.ts`), and where each VM would run (`placement.ts`). Never throws for a
  * host problem: it becomes a line.
  */
 import type { ResolvedLab } from '../../shared/blueprint/model';
@@ -15,6 +16,7 @@ import { conflictingRoutes } from '../linux/net-guard';
 import { parseCidr } from '../linux/subnet';
 import type { LabRef } from '../types';
 import type { IncusProvider } from './incus-provider';
+import { hostLimitsLine, readHostLimits, runningContainers } from './host-limits';
 import { networkName } from './names';
 import { placementLines, serverPlace, type ServerPlace } from './placement';
 
@@ -31,6 +33,12 @@ export async function incusPreflight(hv: IncusProvider, resolved: ResolvedLab, l
       const kind = place.clustered ? msg('inc.pre.cluster', { count: place.members.length, members: list(place.members) }) : msg('inc.pre.single');
       lines.push(checkLine('incus-server', 'ok', msg('inc.pre.server', { server: place.label, version: place.version, where: place.where }), msg('inc.pre.server.detail', { kind })));
       const local = c.endpoint.kind === 'unix';
+      // On this computer: room under the kernel's per-user limits that all containers share.
+      const limits = local && hv.instanceType === 'container' ? await readHostLimits() : undefined;
+      if (limits) {
+        const mine = (await hv.list(lab).catch(() => [])).filter((v) => v.state === 'running').length;
+        lines.push(hostLimitsLine(limits, await runningContainers(c), Math.max(0, resolved.nodes.length - mine)));
+      }
       const cmd = new Commands();
       for (const n of resolved.networks) {
         if (!local) {
