@@ -206,14 +206,14 @@ export async function hardeningStep(pool: GuestPool, ctx: RenderContext, vm: str
   const restartFail2ban = changed.some((p) => p === FAIL2BAN_JAIL_PATH || p === FAIL2BAN_DROPIN_PATH);
   const unitState = await g.exec(['sh', '-c', 'for u; do printf "%s %s\\n" "$(systemctl is-enabled "$u" 2>/dev/null || true)" "$(systemctl is-active "$u" 2>/dev/null || true)"; done', 'sh', ...HARDENING_UNITS]);
   const rows = unitState.stdout.trimEnd().split('\n');
-  let acted = false;
-  for (const [i, unit] of HARDENING_UNITS.entries()) {
-    const [enabled, active] = (rows[i] ?? '').split(' ');
-    if (enabled === 'masked') await g.exec(['systemctl', 'unmask', '--quiet', unit]);
-    if (enabled !== 'enabled') {
-      await g.exec(['systemctl', 'enable', '--quiet', unit]);
-      acted = true;
-    }
+  const state = HARDENING_UNITS.map((unit, i) => ({ unit, enabled: (rows[i] ?? '').split(' ')[0], active: (rows[i] ?? '').split(' ')[1] }));
+  // Unmask and enable in one call each (each reloads systemd), then start or restart one by one.
+  const masked = state.filter((x) => x.enabled === 'masked').map((x) => x.unit);
+  const disabled = state.filter((x) => x.enabled !== 'enabled').map((x) => x.unit);
+  if (masked.length) await g.exec(['systemctl', 'unmask', '--quiet', '--', ...masked]);
+  if (disabled.length) await g.exec(['systemctl', 'enable', '--quiet', '--', ...disabled]);
+  let acted = disabled.length > 0;
+  for (const { unit, active } of state) {
     const restart = unit === 'fail2ban.service' ? restartFail2ban : changed.includes(`/etc/systemd/system/${unit}`);
     if (restart || active !== 'active') {
       await g.exec(['systemctl', 'restart', unit], { timeoutMs: 120_000 });
