@@ -75,12 +75,15 @@ fi
 # Kernel limits for many containers. Every unprivileged container's root is the same host uid,
 # so all containers share one per-user quota of kernel keys (systemd gives each unit a keyring)
 # and of inotify instances; Debian's defaults (200 keys, 128 instances) run out at about nine
-# containers, and then units inside fail to start at random. Values as Debian/openSUSE's lxd
-# packages ship them (LXD's "server settings for a production setup"), kept across reboots.
+# containers, and then units inside fail to start at random. The inotify values are those
+# Debian/openSUSE's lxd packages ship (LXD's "server settings for a production setup"); the key
+# limits are higher than their 2000, since each of the lab's containers takes about 25 keys:
+# 10000 keys hold 400 containers (about 66 seed labs, more than 24 GiB of memory holds).
+# Kept across reboots.
 sysctl_file=/etc/sysctl.d/60-halab-incus.conf
 {
   echo "# Written by HA Lab Studio's scripts/incus/setup.sh: room for many LXD/Incus containers."
-  for kv in fs.inotify.max_queued_events=131072 fs.inotify.max_user_instances=131072 fs.inotify.max_user_watches=131072 kernel.keys.maxkeys=2048 kernel.keys.maxbytes=2000000; do
+  for kv in fs.inotify.max_queued_events=131072 fs.inotify.max_user_instances=131072 fs.inotify.max_user_watches=131072 kernel.keys.maxkeys=10000 kernel.keys.maxbytes=2500000; do
     key=${kv%%=*} want=${kv#*=}
     have=$(sysctl -n "$key" 2>/dev/null || echo 0)
     # Only ever raised: a machine set higher keeps its value.
