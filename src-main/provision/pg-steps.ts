@@ -17,7 +17,8 @@ import { PATRONI_CONFIG_PATH, renderPatroniFiles } from '../configs/patroni';
 import { isPgLab, PATRONI_PORT, PG_EXPORTER_ENV_PATH, PG_MAIN_UNIT, PG_SINGLE_HBA_PATH, PG_VERSION, pgNodes, renderPgFiles, renderPgRolesSql, renderPgSchemaSql, renderPgSystemSql, slotName, usesPatroni } from '../configs/postgres';
 import type { Guest } from '../guest/guest';
 import type { GuestPool } from '../lab/guest-pool';
-import { msg } from '../shared/i18n';
+import { list, msg } from '../shared/i18n';
+import { joinMessages } from '../shared/i18n/message-list';
 import type { Step, StepContext } from './engine';
 import { syncFiles } from './node-steps';
 
@@ -99,7 +100,7 @@ async function etcdStep(pool: GuestPool, ctx: RenderContext, vm: string, s: Step
   const enabled = await enable(g, 'etcd.service', st);
   if (changed.length || (st.active !== 'active' && st.active !== 'activating')) {
     await g.exec(['systemctl', changed.length ? 'restart' : 'start', '--no-block', 'etcd.service']);
-    s.log(`etcd ${changed.length ? 'restarted' : 'started'} on ${etcdAddress(ctx, vm)}`);
+    s.log(msg(changed.length ? 'pg.log.etcdRestarted' : 'pg.log.etcdStarted', { address: etcdAddress(ctx, vm) }));
     return 'changed';
   }
   return enabled ? 'changed' : 'unchanged';
@@ -119,7 +120,7 @@ async function etcdClusterStep(pool: GuestPool, ctx: RenderContext, s: StepConte
     if (Date.now() > until) throw new Error(`etcd on ${members.join(', ')} is not healthy after 120 s: ${last.split('\n').slice(-3).join(' / ')}. Look at "journalctl -u etcd" on each member.`);
     await sleep(1000);
   }
-  s.log(`etcd healthy: ${members.length} members`);
+  s.log(msg('pg.log.etcdHealthy', { count: members.length }));
   return 'unchanged';
 }
 
@@ -128,7 +129,7 @@ async function dropDefaultCluster(g: Guest, s: StepContext): Promise<boolean> {
   const ls = await g.exec(['sh', '-c', `pg_lsclusters -h 2>/dev/null | awk '$1 == "${PG_VERSION}" && $2 == "main"' || true`]);
   if (!ls.stdout.trim()) return false;
   await g.exec(['pg_dropcluster', '--stop', String(PG_VERSION), 'main'], { timeoutMs: 60_000 });
-  s.log(`dropped the package's default cluster ${PG_VERSION}/main (Patroni runs its own)`);
+  s.log(msg('pg.log.droppedDefault', { version: PG_VERSION }));
   return true;
 }
 
@@ -152,11 +153,11 @@ async function patroniStep(pool: GuestPool, ctx: RenderContext, vm: string, s: S
   if (await enable(g, 'patroni.service', st)) changed = true;
   if (st.active !== 'active') {
     await g.exec(['systemctl', 'start', 'patroni.service'], { timeoutMs: 60_000 });
-    s.log('patroni started');
+    s.log(msg('pg.log.patroniStarted'));
     changed = true;
   } else if (files.length) {
     await g.exec(['systemctl', 'reload', 'patroni.service']);
-    s.log(`patroni reloaded ${PATRONI_CONFIG_PATH}`);
+    s.log(msg('pg.log.patroniReloaded', { file: PATRONI_CONFIG_PATH }));
     changed = true;
   }
   const journal = async () => (await g.exec(['journalctl', '-u', 'patroni', '-n', '8', '--no-pager', '-o', 'cat'], { okCodes: [0, 1] })).stdout.trim().split('\n').slice(-4).join(' / ');
@@ -185,7 +186,7 @@ async function singleStep(pool: GuestPool, ctx: RenderContext, vm: string, s: St
   let acted = await enable(g, PG_MAIN_UNIT, st);
   if (st.active !== 'active') {
     await g.exec(['systemctl', 'start', PG_MAIN_UNIT], { timeoutMs: 120_000 });
-    s.log(`${PG_MAIN_UNIT} started`);
+    s.log(msg('pg.log.unitStarted', { unit: PG_MAIN_UNIT }));
     acted = true;
   }
   const ready = () => waitFor(`${vm}: PostgreSQL does not accept connections`, 60_000, async () => (await g.exec(['pg_isready', '-q', '-h', '/var/run/postgresql'], { okCodes: [0, 1, 2, 3] })).code === 0, async () => `pg_isready; see "journalctl -u ${PG_MAIN_UNIT}" on ${vm}`);
@@ -197,12 +198,12 @@ async function singleStep(pool: GuestPool, ctx: RenderContext, vm: string, s: St
     await g.exec(['systemctl', 'restart', PG_MAIN_UNIT], { timeoutMs: 120_000 });
     await ready();
     await g.writeFile(PG_SETTINGS_MARK, `${digest}\n`);
-    s.log(`settings applied (ALTER SYSTEM), hba_file ${PG_SINGLE_HBA_PATH}; ${PG_MAIN_UNIT} restarted`);
+    s.log(msg('pg.log.settingsApplied', { hba: PG_SINGLE_HBA_PATH, unit: PG_MAIN_UNIT }));
     return 'changed';
   }
   if (changed.length) {
     await g.exec(['systemctl', 'reload', PG_MAIN_UNIT]);
-    s.log('pg_hba reloaded');
+    s.log(msg('pg.log.hbaReloaded'));
   }
   return changed.length || acted ? 'changed' : 'unchanged';
 }
@@ -222,7 +223,7 @@ async function rolesStep(pool: GuestPool, ctx: RenderContext, s: StepContext): P
   await psql(g, roles);
   await psql(g, schema, db.schema);
   await psql(g, `COMMENT ON DATABASE "${db.schema.replace(/"/g, '""')}" IS 'halab ${digest}';`);
-  s.log(`roles ${Object.values(db.accounts).map((a) => a.user).join(', ')} and database ${db.schema} in place on ${leader}`);
+  s.log(msg('pg.log.rolesReady', { roles: list(Object.values(db.accounts).map((a) => a.user)), schema: db.schema, node: leader }));
   return 'changed';
 }
 
@@ -235,7 +236,7 @@ async function exporterStep(pool: GuestPool, ctx: RenderContext, vm: string, s: 
   const enabled = await enable(g, unit, st);
   if (changed.length || st.active !== 'active') {
     await g.exec(['systemctl', 'restart', unit]);
-    s.log(`${unit} ${st.active === 'active' ? 'restarted' : 'started'}`);
+    s.log(msg(st.active === 'active' ? 'pg.log.unitRestarted' : 'pg.log.unitStarted', { unit }));
     return 'changed';
   }
   return enabled ? 'changed' : 'unchanged';
@@ -271,7 +272,7 @@ async function verifyPg(pool: GuestPool, ctx: RenderContext, s: StepContext): Pr
       seen = await streamingStandbys(lg);
       return want.every((w) => seen.some((x) => x.node === w && x.state === 'streaming' && x.slotActive));
     }, async () => `pg_stat_replication on ${leader} shows ${seen.map((x) => `${x.node} ${x.state}${x.slotActive ? ' (slot)' : ''}`).join(', ') || 'no standby'}; expected ${want.join(', ')} streaming through slots ${want.map(slotName).join(', ')}`);
-    s.log(`${leader} leads; ${seen.map((x) => `${x.node} ${x.state} through slot ${slotName(x.node)}, ${x.lagBytes} bytes behind`).join('; ')}`);
+    s.log(msg('pg.log.leads', { leader, standbys: joinMessages(seen.map((x) => msg('pg.log.standby', { node: x.node, state: x.state, slot: slotName(x.node), lag: x.lagBytes })), 'semicolon') }));
   } else leader = nodes[0]!;
   const port = ctx.lab.lab.services.app?.port ?? 3000;
   for (const app of ctx.lab.lab.services.app?.members ?? []) {
@@ -287,7 +288,7 @@ async function verifyPg(pool: GuestPool, ctx: RenderContext, s: StepContext): Pr
       const ng = await pool.get(n, { signal: s.signal });
       await waitFor(`${n}: the reservation ${no} written through ${app} is not there`, 15_000, async () => (await psql(ng, `SELECT count(*) FROM reservations WHERE reservation_no = '${no}';`, db.schema)) === '1', async () => 'not replicated');
     }
-    s.log(`a reservation written through ${app} (${no}) is on ${nodes.join(', ')}`);
+    s.log(msg('pg.log.replicated', { app, no, nodes: list(nodes) }));
   }
   return 'unchanged';
 }

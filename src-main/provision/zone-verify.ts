@@ -13,8 +13,9 @@ import { fail2banIgnore, hardeningSysctls, SSHD_EXPECTED } from '../configs/hard
 import type { Guest } from '../guest/guest';
 import type { GuestPool } from '../lab/guest-pool';
 import { zoneAddressOf, zoneCells, zoneRouter, zonesOf, type Zone } from '../shared/blueprint/zones';
+import { msg, render, type Message } from '../shared/i18n';
 import type { StepContext } from './engine';
-import { sysctlNote, sysctlStates } from './zone-steps';
+import { sysctlNoteMsg, sysctlStates } from './zone-steps';
 
 /** How a TCP connection attempt (or a UDP datagram and its echo) from inside a guest ended. */
 export type ProbeOutcome = 'connected' | 'refused' | 'prohibited' | 'timeout' | 'error';
@@ -238,18 +239,21 @@ export function probeLine(p: ZoneProbe): string {
   return `${probePassed(p) ? 'ok  ' : 'FAIL'} ${p.fromZone} → ${p.toZone} ${p.port}/${p.protocol} ${p.expect === 'allow' ? 'allowed' : 'denied'}: ${p.client} → ${p.target} (${p.address}) ${outcomeWords(p)}${p.temporaryListener ? listener : ''}${p.outcome === 'error' && p.detail ? `: ${p.detail}` : ''}`;
 }
 
-/** The hardening of one VM as it runs: problems (errors) and notes (not applicable, with why). */
-export async function hardeningReport(pool: GuestPool, ctx: RenderContext, vm: string, signal?: AbortSignal): Promise<{ problems: string[]; notes: string[]; applied: number }> {
+/** The hardening of one VM as it runs: problems (errors) and notes (not applicable, with why; `noteMsgs`: the same as catalog log lines). */
+export async function hardeningReport(pool: GuestPool, ctx: RenderContext, vm: string, signal?: AbortSignal): Promise<{ problems: string[]; notes: string[]; noteMsgs: Message[]; applied: number }> {
   const settings = hardeningSysctls(ctx, vm);
-  if (!settings.length) return { problems: [], notes: [], applied: 0 };
+  if (!settings.length) return { problems: [], notes: [], noteMsgs: [], applied: 0 };
   const g = await pool.get(vm, { signal });
   const problems: string[] = [];
   const notes: string[] = [];
+  const noteMsgs: Message[] = [];
   let applied = 0;
   for (const st of await sysctlStates(g, settings, false)) {
-    const note = sysctlNote(st);
-    if (note) notes.push(`${vm}: ${note}`);
-    else if (st.value !== st.want) problems.push(`${vm}: ${st.key} is ${st.value}, the hardening profile wants ${st.want}; run "halab up" again`);
+    const note = sysctlNoteMsg(st);
+    if (note) {
+      notes.push(`${vm}: ${render('en', note)}`);
+      noteMsgs.push(msg('z.log.hardeningNote', { node: vm, note }));
+    } else if (st.value !== st.want) problems.push(`${vm}: ${st.key} is ${st.value}, the hardening profile wants ${st.want}; run "halab up" again`);
     else applied++;
   }
   // One fail2ban-client (a Python start each, the bulk of this check on 2 cores): `get sshd ignoreip` succeeds only while the sshd jail runs.
@@ -263,7 +267,7 @@ export async function hardeningReport(pool: GuestPool, ctx: RenderContext, vm: s
   }
   const lines = new Map(sshd.split('\n').map((l) => l.trim().split(/\s+/, 2) as [string, string]));
   for (const [k, v] of SSHD_EXPECTED) if (lines.get(k) !== v) problems.push(`${vm}: sshd has ${k} ${lines.get(k) ?? '(unset)'}, the hardening wants ${v}`);
-  return { problems, notes, applied };
+  return { problems, notes, noteMsgs, applied };
 }
 
 /** The verify step of issue 14. */
@@ -273,9 +277,14 @@ export async function zoneVerifyStep(pool: GuestPool, ctx: RenderContext, s: Ste
     const reports = await Promise.all(ctx.lab.nodes.map((n) => hardeningReport(pool, ctx, n.hostname, s.signal)));
     problems.push(...reports.flatMap((r) => r.problems));
     const applied = reports.reduce((a, r) => a + r.applied, 0);
-    s.log(`hardening: ${applied} sysctl settings in effect on ${ctx.lab.nodes.length} VMs, fail2ban's sshd jail running and ignoring the host, sshd keys only`);
-    for (const n of [...new Set(reports.flatMap((r) => r.notes))]) s.log(`hardening: ${n}`);
-  } else s.log('hardening: none (the blueprint says so); sshd keys only as always');
+    s.log(msg('z.log.hardening', { applied, vms: ctx.lab.nodes.length }));
+    const seen = new Set<string>();
+    for (const n of reports.flatMap((r) => r.noteMsgs)) {
+      const key = render('en', n);
+      if (!seen.has(key)) s.log(n);
+      seen.add(key);
+    }
+  } else s.log(msg('z.log.hardeningNone'));
   if (zoneRouter(ctx.lab.lab)) {
     const { probes, skipped } = await probeZoneMatrix(pool, ctx, s);
     for (const p of probes) s.log(probeLine(p));
@@ -290,7 +299,7 @@ export async function zoneVerifyStep(pool: GuestPool, ctx: RenderContext, s: Ste
       );
     }
     const allowed = probes.filter((p) => p.expect === 'allow');
-    s.log(`zone matrix: ${allowed.filter(probePassed).length}/${allowed.length} allowed connected, ${probes.length - allowed.length - failed.filter((p) => p.expect === 'deny').length}/${probes.length - allowed.length} denied refused`);
+    s.log(msg('z.log.matrix', { allowedOk: allowed.filter(probePassed).length, allowed: allowed.length, deniedOk: probes.length - allowed.length - failed.filter((p) => p.expect === 'deny').length, denied: probes.length - allowed.length }));
   }
   if (problems.length) throw new Error(`Zones and hardening are not as the blueprint says:\n- ${problems.join('\n- ')}`);
   return 'unchanged';
