@@ -7,7 +7,7 @@
  * VM instances. Read-only: nothing is created. Every line from the catalog.
  */
 import { IncusProvider } from '../hypervisor/incus';
-import { hostLimitsLine, readHostLimits, runningContainers } from '../hypervisor/incus/host-limits';
+import { hostLimitsCheck } from '../hypervisor/incus/host-limits';
 import { aliasTarget, baseAlias } from '../hypervisor/incus/image';
 import { mib } from '../hypervisor/incus/project';
 import { projectName } from '../hypervisor/incus/names';
@@ -94,8 +94,8 @@ export async function incusChecks(o: IncusDoctorOptions = {}): Promise<CheckLine
   }
 
   // This computer's kernel limits that all containers share (local daemon, containers only).
-  const hostLimits = c.endpoint.kind === 'unix' && hv.instanceType === 'container' ? await readHostLimits() : undefined;
-  if (hostLimits) lines.push(hostLimitsLine(hostLimits, await runningContainers(c).catch(() => 0), o.resolved?.nodes.length));
+  const room = await hostLimitsCheck(c, hv.instanceType, o.resolved?.nodes.length).catch(() => undefined);
+  if (room) lines.push(room);
 
   // KVM for VM instances: the server lists qemu among its drivers. Without it, say so (an error when
   // VM instances are asked for), with what this computer has when the daemon is local.

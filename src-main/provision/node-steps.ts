@@ -200,6 +200,13 @@ async function probeUnits(g: Guest, units: string[]): Promise<UnitRow[]> {
   return rows ?? parseLegacyUnitRows((await g.exec(['sh', '-c', LEGACY_UNIT_PROBE, 'sh', ...units])).stdout, units);
 }
 
+/** Unmask, then enable, units in one `systemctl` call each (each call reloads systemd). True when something was enabled. */
+export async function unmaskAndEnable(g: Guest, unmask: string[], enable: string[]): Promise<boolean> {
+  if (unmask.length) await g.exec(['systemctl', 'unmask', '--quiet', '--', ...unmask]);
+  if (enable.length) await g.exec(['systemctl', 'enable', '--quiet', '--', ...enable]);
+  return enable.length > 0;
+}
+
 /**
  * Stop, disable and mask the given units, clear their failed state: one
  * `systemctl` call for all units each (every disable and mask reloads
@@ -268,14 +275,8 @@ export async function filesStep(pool: GuestPool, ctx: RenderContext, vm: string,
   const wantedRows = rows && !stopped.length ? rows.slice(unwanted.length) : await probeUnits(g, units);
   let acted = stopped.length > 0;
   const actions = wantedUnitActions(units, wantedRows, restart);
-  // Unmask and enable in one call each (each reloads systemd); restarts one by one, in the role's order.
-  const unmask = actions.filter((a) => a.unmask).map((a) => a.unit);
-  const enable = actions.filter((a) => a.enable).map((a) => a.unit);
-  if (unmask.length) await g.exec(['systemctl', 'unmask', '--quiet', '--', ...unmask]);
-  if (enable.length) {
-    await g.exec(['systemctl', 'enable', '--quiet', '--', ...enable]);
-    acted = true;
-  }
+  // Restarts one by one, in the role's order.
+  if (await unmaskAndEnable(g, actions.filter((a) => a.unmask).map((a) => a.unit), actions.filter((a) => a.enable).map((a) => a.unit))) acted = true;
   for (const a of actions) {
     if (a.restart) {
       s.log(msg(a.wasActive ? 'prov.log.restarting' : 'prov.log.starting', { unit: a.unit }));

@@ -15,7 +15,7 @@ import { zoneRouter } from '../shared/blueprint/zones';
 import { list, msg, render, type Message } from '../shared/i18n';
 import { MessageError } from '../shared/i18n/message-error';
 import type { Step, StepContext } from './engine';
-import { syncFiles } from './node-steps';
+import { syncFiles, unmaskAndEnable } from './node-steps';
 import { shellQuote } from '../configs/quote';
 import { FILE_PROBE, parseFileProbe, parseUnitShow, unitShowScript, wantedFileLine, type UnitRow } from './service-probe';
 import type { ProbeCommand, ReapplyProbes } from './reapply-probe';
@@ -213,12 +213,8 @@ export async function hardeningStep(pool: GuestPool, ctx: RenderContext, vm: str
   const unitState = await g.exec(['sh', '-c', 'for u; do printf "%s %s\\n" "$(systemctl is-enabled "$u" 2>/dev/null || true)" "$(systemctl is-active "$u" 2>/dev/null || true)"; done', 'sh', ...HARDENING_UNITS]);
   const rows = unitState.stdout.trimEnd().split('\n');
   const state = HARDENING_UNITS.map((unit, i) => ({ unit, enabled: (rows[i] ?? '').split(' ')[0], active: (rows[i] ?? '').split(' ')[1] }));
-  // Unmask and enable in one call each (each reloads systemd), then start or restart one by one.
-  const masked = state.filter((x) => x.enabled === 'masked').map((x) => x.unit);
-  const disabled = state.filter((x) => x.enabled !== 'enabled').map((x) => x.unit);
-  if (masked.length) await g.exec(['systemctl', 'unmask', '--quiet', '--', ...masked]);
-  if (disabled.length) await g.exec(['systemctl', 'enable', '--quiet', '--', ...disabled]);
-  let acted = disabled.length > 0;
+  // Then start or restart one by one.
+  let acted = await unmaskAndEnable(g, state.filter((x) => x.enabled === 'masked').map((x) => x.unit), state.filter((x) => x.enabled !== 'enabled').map((x) => x.unit));
   for (const { unit, active } of state) {
     const restart = unit === 'fail2ban.service' ? restartFail2ban : changed.includes(`/etc/systemd/system/${unit}`);
     if (restart || active !== 'active') {

@@ -239,21 +239,18 @@ export function probeLine(p: ZoneProbe): string {
   return `${probePassed(p) ? 'ok  ' : 'FAIL'} ${p.fromZone} → ${p.toZone} ${p.port}/${p.protocol} ${p.expect === 'allow' ? 'allowed' : 'denied'}: ${p.client} → ${p.target} (${p.address}) ${outcomeWords(p)}${p.temporaryListener ? listener : ''}${p.outcome === 'error' && p.detail ? `: ${p.detail}` : ''}`;
 }
 
-/** The hardening of one VM as it runs: problems (errors) and notes (not applicable, with why; `noteMsgs`: the same as catalog log lines). */
-export async function hardeningReport(pool: GuestPool, ctx: RenderContext, vm: string, signal?: AbortSignal): Promise<{ problems: string[]; notes: string[]; noteMsgs: Message[]; applied: number }> {
+/** The hardening of one VM as it runs: problems (errors) and notes (not applicable, with why: catalog log lines). */
+export async function hardeningReport(pool: GuestPool, ctx: RenderContext, vm: string, signal?: AbortSignal): Promise<{ problems: string[]; notes: Message[]; applied: number }> {
   const settings = hardeningSysctls(ctx, vm);
-  if (!settings.length) return { problems: [], notes: [], noteMsgs: [], applied: 0 };
+  if (!settings.length) return { problems: [], notes: [], applied: 0 };
   const g = await pool.get(vm, { signal });
   const problems: string[] = [];
-  const notes: string[] = [];
-  const noteMsgs: Message[] = [];
+  const notes: Message[] = [];
   let applied = 0;
   for (const st of await sysctlStates(g, settings, false)) {
     const note = sysctlNoteMsg(st);
-    if (note) {
-      notes.push(`${vm}: ${render('en', note)}`);
-      noteMsgs.push(msg('z.log.hardeningNote', { node: vm, note }));
-    } else if (st.value !== st.want) problems.push(`${vm}: ${st.key} is ${st.value}, the hardening profile wants ${st.want}; run "halab up" again`);
+    if (note) notes.push(msg('z.log.hardeningNote', { node: vm, note }));
+    else if (st.value !== st.want) problems.push(`${vm}: ${st.key} is ${st.value}, the hardening profile wants ${st.want}; run "halab up" again`);
     else applied++;
   }
   // One fail2ban-client (a Python start each, the bulk of this check on 2 cores): `get sshd ignoreip` succeeds only while the sshd jail runs.
@@ -267,7 +264,7 @@ export async function hardeningReport(pool: GuestPool, ctx: RenderContext, vm: s
   }
   const lines = new Map(sshd.split('\n').map((l) => l.trim().split(/\s+/, 2) as [string, string]));
   for (const [k, v] of SSHD_EXPECTED) if (lines.get(k) !== v) problems.push(`${vm}: sshd has ${k} ${lines.get(k) ?? '(unset)'}, the hardening wants ${v}`);
-  return { problems, notes, noteMsgs, applied };
+  return { problems, notes, applied };
 }
 
 /** The verify step of issue 14. */
@@ -279,7 +276,7 @@ export async function zoneVerifyStep(pool: GuestPool, ctx: RenderContext, s: Ste
     const applied = reports.reduce((a, r) => a + r.applied, 0);
     s.log(msg('z.log.hardening', { applied, vms: ctx.lab.nodes.length }));
     const seen = new Set<string>();
-    for (const n of reports.flatMap((r) => r.noteMsgs)) {
+    for (const n of reports.flatMap((r) => r.notes)) {
       const key = render('en', n);
       if (!seen.has(key)) s.log(n);
       seen.add(key);

@@ -15,6 +15,7 @@ import { GuestPool } from '../../src-main/lab/guest-pool';
 import { renderContext } from '../../src-main/lab/render-context';
 import type { RenderContext } from '../../src-main/configs/context';
 import { hardeningReport, probePassed, probeZoneMatrix } from '../../src-main/provision/zone-verify';
+import { render } from '../../src-main/shared/i18n';
 import { linuxLabFixture } from '../helpers/linux-lab-fixture';
 import { tcpProbe } from '../helpers/net';
 
@@ -96,7 +97,7 @@ describe('a zoned lab on the Linux lab provider', { timeout: 180_000 }, () => {
       expect(r.problems, n.hostname).toEqual([]);
       expect(r.applied, n.hostname).toBeGreaterThanOrEqual(8);
       // kernel.* is the host's in a container: reported as such, never claimed as set by halab.
-      expect(r.notes.join('\n'), n.hostname).toMatch(/kernel\.randomize_va_space.*read-only in this guest/);
+      expect(r.notes.map((m) => render('en', m)).join('\n'), n.hostname).toMatch(/kernel\.randomize_va_space.*read-only in this guest/);
     }
     expect(await sh('db1', 'sysctl -n net.ipv4.conf.all.accept_redirects net.ipv6.conf.all.disable_ipv6 net.ipv6.conf.lo.disable_ipv6')).toBe('0\n1\n0');
     const ignore = await sh('app1', 'fail2ban-client get sshd ignoreip');

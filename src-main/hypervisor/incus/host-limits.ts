@@ -74,6 +74,16 @@ export function hostLimitsLine(l: HostLimits, running: number, adds?: number): C
     : checkLine('host-limits', 'ok', msg('inc.pre.limitsOk', p), msg('inc.pre.limits.detail', p));
 }
 
+/**
+ * The host-limits line for `lab:preflight` and the doctor: only for containers on this
+ * computer's daemon (a remote server, or VM instances, have no such shared quota here).
+ */
+export async function hostLimitsCheck(c: IncusClient, instanceType: 'container' | 'virtual-machine', adds?: number): Promise<CheckLine | undefined> {
+  if (c.endpoint.kind !== 'unix' || instanceType !== 'container') return undefined;
+  const limits = await readHostLimits();
+  return limits && hostLimitsLine(limits, await runningContainers(c), adds);
+}
+
 /** Throws if the kernel limits cannot hold one more container beside those running. */
 export function checkRoom(vm: string, l: HostLimits, running: number): void {
   const { room, tightest } = containerRoom(l);

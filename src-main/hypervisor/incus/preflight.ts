@@ -16,7 +16,7 @@ import { conflictingRoutes } from '../linux/net-guard';
 import { parseCidr } from '../linux/subnet';
 import type { LabRef } from '../types';
 import type { IncusProvider } from './incus-provider';
-import { hostLimitsLine, readHostLimits, runningContainers } from './host-limits';
+import { hostLimitsCheck } from './host-limits';
 import { networkName } from './names';
 import { placementLines, serverPlace, type ServerPlace } from './placement';
 
@@ -34,11 +34,9 @@ export async function incusPreflight(hv: IncusProvider, resolved: ResolvedLab, l
       lines.push(checkLine('incus-server', 'ok', msg('inc.pre.server', { server: place.label, version: place.version, where: place.where }), msg('inc.pre.server.detail', { kind })));
       const local = c.endpoint.kind === 'unix';
       // On this computer: room under the kernel's per-user limits that all containers share.
-      const limits = local && hv.instanceType === 'container' ? await readHostLimits() : undefined;
-      if (limits) {
-        const mine = (await hv.list(lab).catch(() => [])).filter((v) => v.state === 'running').length;
-        lines.push(hostLimitsLine(limits, await runningContainers(c), Math.max(0, resolved.nodes.length - mine)));
-      }
+      const mine = local ? (await hv.list(lab).catch(() => [])).filter((v) => v.state === 'running').length : 0;
+      const room = await hostLimitsCheck(c, hv.instanceType, Math.max(0, resolved.nodes.length - mine));
+      if (room) lines.push(room);
       const cmd = new Commands();
       for (const n of resolved.networks) {
         if (!local) {
