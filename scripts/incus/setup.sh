@@ -41,6 +41,9 @@ if [ ! -S "$incus_sock" ]; then
         fd=${fd##*/}
         if [ "$fd" -gt 2 ] 2>/dev/null; then eval "exec $fd>&-" 2>/dev/null || true; fi
       done
+      # Nor a working directory that may be deleted (a checkout, a worktree): its rsync for
+      # snapshots then fails with "getcwd(): No such file or directory".
+      cd /
       exec setsid nohup lxd --group lxd --logfile /var/log/lxd/lxd.log >/var/log/lxd/lxd.out 2>&1 < /dev/null
     ) &
     for _ in $(seq 1 120); do
